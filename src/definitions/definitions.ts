@@ -1,0 +1,250 @@
+import { DEFAULT_IO_MANAGER, isAssetDefinition, type AssetDefinition } from "./asset.js";
+import { AssetGraph } from "./asset-graph.js";
+import { findBadDefaults } from "./config-defaults.js";
+import { envVarName } from "./env-var.js";
+import { DefinitionError } from "./errors.js";
+import { isResourceDefinition, type ResourceDefinition } from "./resource.js";
+import { retryPolicyProblem } from "./retry-policy.js";
+
+const DEFINITIONS_BRAND = Symbol.for("sluice.definitions");
+
+/** Asset keys: path-like, components of letters, digits, `_`, `-` and `.`, separated by `/`. */
+const ASSET_KEY_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/** A resource as the run will set it up: which definition, with which config (may hold EnvVars). */
+export interface ResourceBinding {
+  name: string;
+  /** Undefined only for the default IO manager, which the executor supplies. */
+  definition: ResourceDefinition<any, any> | undefined;
+  config: Record<string, unknown>;
+}
+
+/** Settings of the in-process executor. */
+export interface ExecutorSettings {
+  /** Steps run at the same time, at most (default 4). */
+  maxConcurrent: number;
+}
+
+/** What `defineDefinitions()` takes. */
+export interface DefinitionsSpec {
+  assets?: readonly AssetDefinition<any>[];
+  /**
+   * Resources by name: a resource definition (possibly `configured()`), or a plain config object
+   * for the resource that the assets declare under that name. Values may be `EnvVar("NAME")`.
+   */
+  resources?: Record<string, ResourceDefinition<any, any> | Record<string, unknown>>;
+  executor?: Partial<ExecutorSettings>;
+}
+
+/** Everything a code location declares, validated. The default export of a definitions file. */
+export interface Definitions {
+  readonly [DEFINITIONS_BRAND]: true;
+  readonly kind: "definitions";
+  /** Asset definitions by key. */
+  readonly assets: ReadonlyMap<string, AssetDefinition>;
+  readonly assetGraph: AssetGraph;
+  /** Every resource any asset needs (and every one Definitions names), resolved. */
+  readonly resources: ReadonlyMap<string, ResourceBinding>;
+  readonly executor: ExecutorSettings;
+}
+
+/**
+ * Collects and validates a project's definitions. Throws DefinitionError, naming the asset or
+ * resource and how to fix it, for: invalid or duplicate keys, missing dependencies, cycles, unknown
+ * resources, config defaults that fail their schema, bad retry policies.
+ * @example
+ * export default defineDefinitions({
+ *   assets: [rawOrders, dailyTotals],
+ *   resources: { warehouse: { url: EnvVar("WAREHOUSE_URL") } },
+ * });
+ */
+export function defineDefinitions(spec: DefinitionsSpec): Definitions {
+  const assets = collectAssets(spec.assets ?? []);
+  const assetGraph = AssetGraph.fromDefinitions([...assets.values()]);
+  for (const def of assets.values()) checkAsset(def);
+  const resources = bindResources(assets, spec.resources ?? {});
+  const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
+  }
+  return {
+    [DEFINITIONS_BRAND]: true,
+    kind: "definitions",
+    assets,
+    assetGraph,
+    resources,
+    executor: { maxConcurrent },
+  };
+}
+
+/** True for a value made by `defineDefinitions()` (from any copy of this package). */
+export function isDefinitions(value: unknown): value is Definitions {
+  return typeof value === "object" && value !== null && DEFINITIONS_BRAND in value;
+}
+
+function collectAssets(list: readonly AssetDefinition<any>[]): Map<string, AssetDefinition> {
+  const assets = new Map<string, AssetDefinition>();
+  list.forEach((def, index) => {
+    if (!isAssetDefinition(def)) {
+      throw new DefinitionError(
+        `assets[${index}] is not an asset (got ${describe(def)}). Create assets with asset({ key, run }).`,
+      );
+    }
+    if (typeof def.key !== "string" || !ASSET_KEY_PATTERN.test(def.key)) {
+      throw new DefinitionError(
+        `Asset key "${String(def.key)}" is not valid. Use letters, digits, "_", "-" and "." in ` +
+          `components separated by "/", e.g. "raw/orders".`,
+        String(def.key),
+      );
+    }
+    if (assets.has(def.key)) {
+      throw new DefinitionError(
+        `Asset key "${def.key}" is defined twice. Each asset needs its own key; rename one of them.`,
+        def.key,
+      );
+    }
+    assets.set(def.key, def);
+  });
+  return assets;
+}
+
+function checkAsset(def: AssetDefinition): void {
+  if (typeof def.run !== "function") {
+    throw new DefinitionError(`Asset "${def.key}" has no run function. Give it run: (inputs, context) => value.`, def.key);
+  }
+  if (def.retry) {
+    const problem = retryPolicyProblem(def.retry);
+    if (problem) throw new DefinitionError(`Asset "${def.key}": ${problem}.`, def.key);
+  }
+  if (def.configSchema) {
+    const bad = findBadDefaults(def.configSchema);
+    if (bad.length > 0) {
+      const first = bad[0]!;
+      throw new DefinitionError(
+        `Asset "${def.key}": the default of config field "${first.path.join(".") || "(root)"}" fails its ` +
+          `own schema: ${first.message}. Fix the default or the schema.`,
+        def.key,
+      );
+    }
+  }
+}
+
+function bindResources(
+  assets: Map<string, AssetDefinition>,
+  given: Record<string, ResourceDefinition<any, any> | Record<string, unknown>>,
+): Map<string, ResourceBinding> {
+  // Which definition each resource name stands for, as the assets declare it.
+  const declared = new Map<string, { definition: ResourceDefinition<any, any>; by: string }>();
+  const needed = new Map<string, string>();
+  for (const def of assets.values()) {
+    for (const [name, resDef] of Object.entries(def.resources)) {
+      if (!needed.has(name)) needed.set(name, def.key);
+      if (!resDef) continue;
+      const seen = declared.get(name);
+      if (seen && seen.definition.setup !== resDef.setup && !isResourceDefinition(given[name])) {
+        throw new DefinitionError(
+          `Resource name "${name}" stands for two different resources: one in asset "${seen.by}" and ` +
+            `another in asset "${def.key}". Give them different names, or bind one resource to "${name}" in Definitions.`,
+          name,
+        );
+      }
+      if (!seen) declared.set(name, { definition: resDef, by: def.key });
+    }
+    if (!needed.has(def.ioManager)) needed.set(def.ioManager, def.key);
+  }
+
+  const bindings = new Map<string, ResourceBinding>();
+  for (const [name, value] of Object.entries(given)) {
+    if (isResourceDefinition(value)) {
+      bindings.set(name, { name, definition: value, config: { ...(value.configValues ?? {}) } });
+      continue;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new DefinitionError(
+        `Resource "${name}" in Definitions must be a resource (resource({...})) or a config object, got ${describe(value)}.`,
+        name,
+      );
+    }
+    const decl = declared.get(name);
+    if (!decl) {
+      throw new DefinitionError(
+        `Definitions give config for resource "${name}", but no asset declares which resource "${name}" is. ` +
+          `Pass the resource itself: resources: { ${name}: configured(myResource, {...}) }.`,
+        name,
+      );
+    }
+    bindings.set(name, { name, definition: decl.definition, config: { ...(decl.definition.configValues ?? {}), ...value } });
+  }
+  for (const [name, user] of needed) {
+    if (bindings.has(name)) continue;
+    const decl = declared.get(name);
+    if (decl) {
+      bindings.set(name, { name, definition: decl.definition, config: { ...(decl.definition.configValues ?? {}) } });
+    } else if (name === DEFAULT_IO_MANAGER) {
+      bindings.set(name, { name, definition: undefined, config: {} });
+    } else {
+      throw new DefinitionError(
+        `Asset "${user}" needs resource "${name}", which is not defined. ` +
+          `Add it to Definitions: resources: { ${name}: resource({...}) }.`,
+        user,
+      );
+    }
+  }
+  for (const binding of bindings.values()) checkResourceConfig(binding);
+  return bindings;
+}
+
+/** Checks static resource config at load; EnvVar fields are checked when a run starts. */
+function checkResourceConfig(binding: ResourceBinding): void {
+  const schema = binding.definition?.configSchema;
+  if (!schema) return;
+  const bad = findBadDefaults(schema);
+  if (bad.length > 0) {
+    throw new DefinitionError(
+      `Resource "${binding.name}": the default of config field "${bad[0]!.path.join(".")}" fails its own schema: ${bad[0]!.message}.`,
+      binding.name,
+    );
+  }
+  const envPaths = new Set<string>();
+  collectEnvPaths(binding.config, [], envPaths);
+  const result = schema.safeParse(binding.config);
+  if (result.success) return;
+  const real = result.error.issues.filter((issue) => {
+    const path = issue.path.map(String).join(".");
+    return ![...envPaths].some((p) => path === p || path.startsWith(`${p}.`));
+  });
+  // A required field may be left for run config (`resources.NAME.config`), so only wrong values fail here.
+  const wrong = real.filter((issue) => !(issue.code === "invalid_type" && getAt(binding.config, issue.path) === undefined));
+  if (wrong.length > 0) {
+    const issue = wrong[0]!;
+    throw new DefinitionError(
+      `Resource "${binding.name}": config field "${issue.path.map(String).join(".")}" is invalid: ${issue.message}.`,
+      binding.name,
+    );
+  }
+}
+
+function collectEnvPaths(value: unknown, path: string[], out: Set<string>): void {
+  if (envVarName(value) !== undefined) {
+    out.add(path.join("."));
+    return;
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) collectEnvPaths(v, [...path, k], out);
+  }
+}
+
+function getAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = value;
+  for (const part of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[part];
+  }
+  return cur;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}

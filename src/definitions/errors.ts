@@ -1,0 +1,160 @@
+/**
+ * The error classes of Sluice. Every error a user can meet is a `SluiceError` with a stable
+ * `code` (matched by the CLI and the HTTP layer, never by `instanceof`, because user code and the
+ * CLI may load two copies of this package) and fields that name what is wrong.
+ */
+
+/** Stable machine-readable codes of every Sluice error. */
+export const ErrorCode = {
+  Definition: "DEFINITION_ERROR",
+  Selection: "SELECTION_ERROR",
+  Config: "CONFIG_ERROR",
+  MissingEnvVar: "MISSING_ENV_VAR",
+  UserCode: "USER_CODE_ERROR",
+  InputNotMaterialized: "INPUT_NOT_MATERIALIZED",
+  Serialization: "SERIALIZATION_ERROR",
+  RunNotFound: "RUN_NOT_FOUND",
+  Load: "LOAD_ERROR",
+  Storage: "STORAGE_ERROR",
+  Usage: "USAGE_ERROR",
+} as const;
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Root of every error Sluice throws on purpose. */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Definitions that fail validation at load time (duplicate keys, missing deps, cycles...). */
+export class DefinitionError extends SluiceError {
+  /** The asset, resource, job or schedule the problem is about, when there is one. */
+  readonly subject: string | undefined;
+  constructor(message: string, subject?: string) {
+    super(ErrorCode.Definition, message);
+    this.subject = subject;
+  }
+}
+
+/** A selection expression that does not parse or names nothing that exists. */
+export class SelectionError extends SluiceError {
+  /** The expression as given. */
+  readonly expression: string;
+  /** Zero-based character offset of the problem, when it is a parse error. */
+  readonly position: number | undefined;
+  constructor(message: string, expression: string, position?: number) {
+    super(ErrorCode.Selection, message);
+    this.expression = expression;
+    this.position = position;
+  }
+}
+
+/** Config (asset, resource or run config) that fails its schema. */
+export class ConfigError extends SluiceError {
+  /** Dotted path of the offending value, e.g. `ops.raw/orders.config.path`. */
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(ErrorCode.Config, message);
+    this.path = path;
+  }
+}
+
+/** An `EnvVar("NAME")` whose variable is not set when a run starts. */
+export class MissingEnvVarError extends SluiceError {
+  readonly varName: string;
+  /** Where the EnvVar was used, e.g. `resources.warehouse.config.url`. */
+  readonly path: string;
+  constructor(varName: string, path: string) {
+    super(
+      ErrorCode.MissingEnvVar,
+      `Environment variable "${varName}" is not set, but ${path} reads it. ` +
+        `Set it in the environment or in the project's .env file.`,
+    );
+    this.varName = varName;
+    this.path = path;
+  }
+}
+
+/** Wraps whatever user code threw; the original is kept as `cause`. */
+export class UserCodeError extends SluiceError {
+  readonly assetKey: string | undefined;
+  constructor(message: string, assetKey: string | undefined, cause: unknown) {
+    super(ErrorCode.UserCode, message, { cause });
+    this.assetKey = assetKey;
+  }
+}
+
+/** An input whose upstream asset has never been materialized (nothing to load). */
+export class InputNotMaterializedError extends SluiceError {
+  readonly assetKey: string;
+  readonly inputName: string;
+  readonly upstreamKey: string;
+  constructor(assetKey: string, inputName: string, upstreamKey: string) {
+    super(
+      ErrorCode.InputNotMaterialized,
+      `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", which has never ` +
+        `been materialized. Materialize it first, or include it in the selection (e.g. --select '+key:"${assetKey}"').`,
+    );
+    this.assetKey = assetKey;
+    this.inputName = inputName;
+    this.upstreamKey = upstreamKey;
+  }
+}
+
+/** A value the IO manager cannot store (for the default one: anything JSON cannot hold). */
+export class SerializationError extends SluiceError {
+  readonly assetKey: string;
+  /** JSON-path-like location of the offending part of the value, e.g. `$.rows[3].at`. */
+  readonly valuePath: string;
+  constructor(message: string, assetKey: string, valuePath: string) {
+    super(ErrorCode.Serialization, message);
+    this.assetKey = assetKey;
+    this.valuePath = valuePath;
+  }
+}
+
+/** A run id that storage does not know. */
+export class RunNotFoundError extends SluiceError {
+  readonly runId: string;
+  constructor(runId: string) {
+    super(ErrorCode.RunNotFound, `Run "${runId}" was not found in this instance.`);
+    this.runId = runId;
+  }
+}
+
+/** Definitions that cannot be loaded (file missing, import throws, no Definitions export). */
+export class LoadError extends SluiceError {
+  readonly file: string;
+  constructor(message: string, file: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Load, message, options);
+    this.file = file;
+  }
+}
+
+/** A storage operation that failed (bad instance config, migration from the future...). */
+export class StorageError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Storage, message, options);
+  }
+}
+
+/** Bad command-line or API usage. */
+export class UsageError extends SluiceError {
+  constructor(message: string) {
+    super(ErrorCode.Usage, message);
+  }
+}
+
+/** True when `err` is a SluiceError, from this copy of the package or another. */
+export function isSluiceError(err: unknown): err is SluiceError {
+  return (
+    err instanceof Error &&
+    typeof (err as { code?: unknown }).code === "string" &&
+    (Object.values(ErrorCode) as string[]).includes((err as unknown as { code: string }).code)
+  );
+}
