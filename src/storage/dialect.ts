@@ -1,0 +1,67 @@
+import type {
+  ColumnDataType,
+  ColumnDefinitionBuilder,
+  Expression,
+  Kysely,
+  SelectQueryBuilder,
+} from "kysely";
+import type { Database } from "./schema.js";
+import type { StorageCapabilities } from "./storage.js";
+
+/**
+ * DDL that the SQL dialects spell differently. Migrations use kysely's schema builder plus only
+ * these, so one migration list serves every backend.
+ */
+export interface DialectDdl {
+  /**
+   * An integer primary key that the database assigns, increasing and never reused, even after the
+   * newest row is deleted (event tailing by id depends on that). SQLite: `integer primary key
+   * autoincrement`; Postgres: `bigserial primary key` (kysely's `autoIncrement()` prints
+   * `auto_increment` on Postgres, which it rejects).
+   */
+  readonly idColumn: {
+    readonly type: ColumnDataType | Expression<unknown>;
+    build(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  };
+}
+
+/**
+ * Everything that differs between the SQL backends (the model is kysely's `DialectAdapter`).
+ * `SqlStorage` and the migrator are written once against kysely and this interface; a backend is
+ * one small file implementing it.
+ */
+export interface StorageDialect {
+  /** What the backend can do; exposed unchanged as `Storage.capabilities`. */
+  readonly capabilities: StorageCapabilities;
+  /** DDL spellings for migrations. */
+  readonly ddl: DialectDdl;
+
+  /** Opens the connection (pool) with the backend's session settings applied. */
+  createKysely(): Kysely<Database>;
+
+  /**
+   * Runs `fn` in a transaction that holds the write lock from its first statement, commits when
+   * `fn` resolves and rolls back when it throws. `fn` must use only the handle it is given: on
+   * SQLite the one connection is reserved for it, so touching `db` inside would wait forever.
+   */
+  writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `fn` while holding the migration lock, so that one process at a time reads the schema
+   * version and applies migrations; others wait, then find the work done.
+   */
+  withMigrationLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T>;
+
+  /**
+   * True when `err` is the driver's foreign-key violation. Storing an event relies on it to detect
+   * an unknown run without a query of its own.
+   */
+  isForeignKeyViolation(err: unknown): boolean;
+
+  /**
+   * Makes a SELECT inside a write transaction lock the rows it returns and skip rows that another
+   * transaction holds (claiming queued work from several workers). Postgres: `for update skip
+   * locked`.
+   */
+  forUpdateSkipLocked<QB extends SelectQueryBuilder<any, any, any>>(query: QB): QB;
+}

@@ -1,0 +1,187 @@
+import { sql, type Kysely } from "kysely";
+import { StorageError } from "../definitions/errors.js";
+import type { DialectDdl, StorageDialect } from "./dialect.js";
+
+/**
+ * One step of the schema's history. Written with kysely's schema builder plus {@link DialectDdl},
+ * so it runs unchanged on every backend. Never edit a released migration: add the next version.
+ */
+export interface Migration {
+  /** 1, 2, 3...: strictly increasing in {@link MIGRATIONS}. */
+  readonly version: number;
+  readonly name: string;
+  /** Applies the change. Runs inside the migration lock, in the same transaction as its record. */
+  up(db: Kysely<any>, ddl: DialectDdl): Promise<void>;
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "runs_events_asset_index",
+    async up(db, ddl) {
+      await db.schema
+        .createTable("runs")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("run_id", "text", (c) => c.notNull().unique())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("job_name", "text", (c) => c.notNull())
+        .addColumn("selection", "text", (c) => c.notNull())
+        .addColumn("selection_expression", "text")
+        .addColumn("partition", "text")
+        .addColumn("config", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("parent_run_id", "text")
+        .addColumn("root_run_id", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("ended_at", "bigint")
+        .execute();
+      // listRuns orders by (created_at, id) desc, optionally narrowed by status or job.
+      await createIndex(db, "runs_created_at_idx", "runs", ["created_at", "id"]);
+      await createIndex(db, "runs_status_idx", "runs", ["status", "created_at", "id"]);
+      await createIndex(db, "runs_job_name_idx", "runs", ["job_name", "created_at", "id"]);
+
+      await db.schema
+        .createTable("run_tags")
+        .addColumn("run_id", "text", (c) =>
+          c.notNull().references("runs.run_id").onDelete("cascade"),
+        )
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_tags_pk", ["run_id", "key"])
+        .execute();
+      await createIndex(db, "run_tags_key_value_idx", "run_tags", ["key", "value", "run_id"]);
+
+      await db.schema
+        .createTable("events")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("run_id", "text", (c) =>
+          c.notNull().references("runs.run_id").onDelete("cascade"),
+        )
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .addColumn("step_key", "text")
+        .addColumn("asset_key", "text")
+        .addColumn("partition", "text")
+        .addColumn("level", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .execute();
+      await createIndex(db, "events_run_id_idx", "events", ["run_id", "id"]);
+      await createIndex(db, "events_asset_key_type_idx", "events", ["asset_key", "type", "id"]);
+
+      await db.schema
+        .createTable("asset_index")
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("event_id", "bigint", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .addColumn("metadata", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("asset_index_pk", ["asset_key", "partition"])
+        .execute();
+    },
+  },
+];
+
+/** The schema version this code writes and expects. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * Brings the database to the newest version of `migrations` and returns that version. Safe when
+ * many processes start at once: the version is re-read inside the dialect's migration lock, so
+ * each migration runs exactly once. Throws StorageError when the database was migrated by a newer
+ * Sluice (a version this code does not know).
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  dialect: StorageDialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number> {
+  const latest = checkOrder(migrations);
+  // Most opens find the schema current: answer those without queueing for the write lock.
+  const seen = await readSchemaVersion(db);
+  if (seen === latest) return latest;
+  if (seen > latest) throw newerSchemaError(seen, latest);
+
+  return dialect.withMigrationLock(db, async (locked) => {
+    await createMigrationsTable(locked);
+    const current = await selectVersion(locked);
+    if (current > latest) throw newerSchemaError(current, latest);
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await migration.up(locked, dialect.ddl);
+      await locked
+        .insertInto("schema_migrations")
+        .values({ version: migration.version, name: migration.name, applied_at: Date.now() })
+        .execute();
+    }
+    return latest;
+  });
+}
+
+/** The highest applied migration version; 0 for a database never migrated. */
+export async function readSchemaVersion(db: Kysely<any>): Promise<number> {
+  try {
+    return await selectVersion(db);
+  } catch {
+    // Asking the catalog only on failure keeps the common path to one query, and tells "no table
+    // yet" apart from real failures without parsing driver-specific error messages.
+    const tables = await db.introspection.getTables();
+    if (!tables.some((t) => t.name === "schema_migrations")) return 0;
+    // Another process created the table between the two queries: it is readable now, and a real
+    // failure throws again here.
+    return selectVersion(db);
+  }
+}
+
+async function selectVersion(db: Kysely<any>): Promise<number> {
+  const row = await db
+    .selectFrom("schema_migrations")
+    .select(sql<number | string | null>`max(version)`.as("version"))
+    .executeTakeFirst();
+  return row?.version == null ? 0 : Number(row.version);
+}
+
+async function createMigrationsTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable("schema_migrations")
+    .ifNotExists()
+    .addColumn("version", "integer", (c) => c.primaryKey())
+    .addColumn("name", "text", (c) => c.notNull())
+    .addColumn("applied_at", "bigint", (c) => c.notNull())
+    .execute();
+}
+
+async function createIndex(
+  db: Kysely<any>,
+  name: string,
+  table: string,
+  columns: string[],
+): Promise<void> {
+  await db.schema.createIndex(name).on(table).columns(columns).execute();
+}
+
+function checkOrder(migrations: readonly Migration[]): number {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new StorageError(
+        `Migration "${m.name}" has version ${m.version}, which does not follow ${previous}. ` +
+          `Migration versions must be increasing integers.`,
+      );
+    }
+    previous = m.version;
+  }
+  return previous;
+}
+
+function newerSchemaError(found: number, known: number): StorageError {
+  return new StorageError(
+    `The storage database is at schema version ${found}, but this version of Sluice only knows ` +
+      `versions up to ${known}: it was migrated by a newer Sluice. Upgrade Sluice ` +
+      `(npm install sluice@latest) in this project to use it.`,
+  );
+}

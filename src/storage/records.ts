@@ -1,0 +1,173 @@
+/**
+ * Records that storage keeps and that execution, the daemon, the server and the CLI share.
+ * Timestamps are epoch milliseconds everywhere in storage; they become ISO strings only at the edges
+ * (CLI JSON, HTTP).
+ */
+import type { MetadataMap } from "../definitions/metadata-value.js";
+
+export type { MetadataMap, MetadataValue } from "../definitions/metadata-value.js";
+
+/** Run statuses, as Dagster names them. */
+export const RunStatus = {
+  Queued: "QUEUED",
+  Starting: "STARTING",
+  Started: "STARTED",
+  Success: "SUCCESS",
+  Failure: "FAILURE",
+  Canceling: "CANCELING",
+  Canceled: "CANCELED",
+} as const;
+/** One of the values of {@link RunStatus}. */
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+
+/** Statuses a run never leaves. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = [
+  RunStatus.Success,
+  RunStatus.Failure,
+  RunStatus.Canceled,
+];
+
+/** Event types, as Dagster names them. */
+export const EventType = {
+  RunEnqueued: "RUN_ENQUEUED",
+  RunStart: "RUN_START",
+  RunSuccess: "RUN_SUCCESS",
+  RunFailure: "RUN_FAILURE",
+  RunCanceled: "RUN_CANCELED",
+  StepStart: "STEP_START",
+  StepSuccess: "STEP_SUCCESS",
+  StepFailure: "STEP_FAILURE",
+  StepSkipped: "STEP_SKIPPED",
+  StepUpForRetry: "STEP_UP_FOR_RETRY",
+  AssetMaterialization: "ASSET_MATERIALIZATION",
+  Log: "LOG",
+} as const;
+/** One of the values of {@link EventType}. */
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/** Log levels of events. */
+export const LogLevel = {
+  Debug: "DEBUG",
+  Info: "INFO",
+  Warn: "WARN",
+  Error: "ERROR",
+} as const;
+/** One of the values of {@link LogLevel}. */
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+/** A run as storage records it. */
+export interface RunRecord {
+  runId: string;
+  status: RunStatus;
+  /** `__asset_job` for ad-hoc asset materializations, else the job's name. */
+  jobName: string;
+  /** Step keys (asset keys) the run executes. */
+  selection: string[];
+  /** The selection expression the user typed, when there was one. */
+  selectionExpression: string | null;
+  partition: string | null;
+  /** Run config as given: env references stay references, never resolved values. */
+  config: Record<string, unknown>;
+  tags: Record<string, string>;
+  parentRunId: string | null;
+  rootRunId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** What a caller gives to create a run. */
+export interface NewRun {
+  runId: string;
+  jobName: string;
+  selection: string[];
+  selectionExpression?: string | null;
+  partition?: string | null;
+  config?: Record<string, unknown>;
+  tags?: Record<string, string>;
+  parentRunId?: string | null;
+  rootRunId?: string | null;
+  status?: RunStatus;
+}
+
+/** Filters for listing runs; every field narrows. */
+export interface RunsFilter {
+  statuses?: RunStatus[];
+  jobName?: string;
+  runIds?: string[];
+  /** Runs carrying every one of these tags. */
+  tags?: Record<string, string>;
+  /** Newest first; at most this many. */
+  limit?: number;
+}
+
+/** A serialized error, as it is kept in events (class, message, stack, cause chain). */
+export interface SerializedError {
+  className: string;
+  message: string;
+  stack: string | null;
+  code?: string;
+  cause: SerializedError | null;
+}
+
+/** Fields an event can carry besides its common ones; all optional. */
+export interface EventData {
+  error?: SerializedError;
+  metadata?: MetadataMap;
+  attempt?: number;
+  /** For STEP_UP_FOR_RETRY: milliseconds until the next attempt. */
+  retryDelayMs?: number;
+  /** For RUN_FAILURE: the steps that failed. */
+  failedSteps?: string[];
+  /** For STEP_SKIPPED: the failed upstream steps that caused the skip. */
+  skippedBecause?: string[];
+  [key: string]: unknown;
+}
+
+/** An event to append to the event log. */
+export interface NewEvent {
+  runId: string;
+  type: EventType;
+  /** Epoch ms; defaults to now. */
+  timestamp?: number;
+  stepKey?: string | null;
+  assetKey?: string | null;
+  partition?: string | null;
+  level?: LogLevel;
+  message?: string;
+  data?: EventData;
+}
+
+/** An event as stored: ids are increasing in the order events were written. */
+export interface EventRecord {
+  id: number;
+  runId: string;
+  type: EventType;
+  timestamp: number;
+  stepKey: string | null;
+  assetKey: string | null;
+  partition: string | null;
+  level: LogLevel;
+  message: string;
+  data: EventData;
+}
+
+/** Latest materialization of an asset (or of one partition of it). */
+export interface AssetIndexRecord {
+  assetKey: string;
+  partition: string | null;
+  runId: string;
+  eventId: number;
+  timestamp: number;
+  metadata: MetadataMap;
+}
+
+/** Status of one step of a run, derived from its events. */
+export interface StepStats {
+  key: string;
+  status: "PENDING" | "IN_PROGRESS" | "UP_FOR_RETRY" | "SUCCESS" | "FAILURE" | "SKIPPED";
+  attempts: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}

@@ -1,0 +1,87 @@
+import type { ColumnType } from "kysely";
+
+/**
+ * An 8-byte integer column (epoch ms, ids). better-sqlite3 reads it as a number, pg as a string
+ * (int8 can exceed 2^53), so reads are typed `number | string` and must go through `Number()`.
+ */
+export type Int8Column = ColumnType<number | string, number, number>;
+/** Same as {@link Int8Column}, but nullable. */
+export type NullableInt8Column = ColumnType<number | string | null, number | null, number | null>;
+/** An id the database assigns on insert and that is never written by us. */
+export type GeneratedIdColumn = ColumnType<number | string, never, never>;
+
+/** One row per run. JSON fields are TEXT so both dialects store them the same way. */
+export interface RunsTable {
+  /** Insertion order; breaks ties between runs created in the same millisecond. */
+  id: GeneratedIdColumn;
+  run_id: string;
+  status: string;
+  job_name: string;
+  /** JSON array of step keys. */
+  selection: string;
+  selection_expression: string | null;
+  partition: string | null;
+  /** JSON object. */
+  config: string;
+  /** JSON object; also exploded into `run_tags` so tag filters are SQL. */
+  tags: string;
+  parent_run_id: string | null;
+  root_run_id: string | null;
+  created_at: Int8Column;
+  updated_at: Int8Column;
+  started_at: NullableInt8Column;
+  ended_at: NullableInt8Column;
+}
+
+/** One row per (run, tag key). */
+export interface RunTagsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+/** The event log. `id` is the global write order, never reused (tailing relies on it). */
+export interface EventsTable {
+  id: GeneratedIdColumn;
+  run_id: string;
+  type: string;
+  timestamp: Int8Column;
+  step_key: string | null;
+  asset_key: string | null;
+  partition: string | null;
+  level: string;
+  message: string;
+  /** JSON object (EventData). */
+  data: string;
+}
+
+/**
+ * Latest materialization per (asset, partition). `partition` is `''` for "no partition", because
+ * both SQLite and Postgres treat NULLs as distinct in unique indexes, which would let an
+ * unpartitioned asset collect one row per materialization.
+ */
+export interface AssetIndexTable {
+  asset_key: string;
+  partition: string;
+  run_id: string;
+  event_id: Int8Column;
+  timestamp: Int8Column;
+  /** JSON object (MetadataMap). */
+  metadata: string;
+}
+
+/** Versions applied by the migrator. */
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: Int8Column;
+}
+
+/** Kysely typing of the whole storage schema. */
+export interface Database {
+  runs: RunsTable;
+  run_tags: RunTagsTable;
+  events: EventsTable;
+  asset_index: AssetIndexTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,39 @@
+import { expect, vi } from "vitest";
+import type { NewEvent, NewRun } from "../records.js";
+import type { Storage } from "../storage.js";
+
+/** The storage of the running test: freshly opened and migrated, closed after the test. */
+export type StorageFixture = () => Storage;
+
+/** A minimal run to create. */
+export function newRun(runId: string): NewRun {
+  return { runId, jobName: "job", selection: [] };
+}
+
+/** A minimal event of a run. */
+export function newEvent(runId: string, type: NewEvent["type"], extra: Partial<NewEvent> = {}): NewEvent {
+  return { runId, type, ...extra };
+}
+
+/** Freezes `Date.now()` (only Date: timers and I/O keep running) at `epochMs`. */
+export function freezeTime(epochMs: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(epochMs);
+}
+
+/** The rejection of `promise`; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected the call to throw, but it resolved");
+}
+
+/** Asserts a Sluice error by its stable code and its message (not by class identity). */
+export function expectSluiceError(err: unknown, code: string, message: RegExp): void {
+  expect(err).toBeInstanceOf(Error);
+  expect((err as { code?: unknown }).code).toBe(code);
+  expect((err as Error).message).toMatch(message);
+}

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LATEST_SCHEMA_VERSION } from "../migrations.js";
+import type { NewRun } from "../records.js";
+import type { Storage } from "../storage.js";
+import { describeAssetContract } from "./asset-contract.js";
+import {
+  caught,
+  expectSluiceError,
+  freezeTime,
+  newRun,
+  type StorageFixture,
+} from "./contract-helpers.js";
+import { describeEventContract } from "./event-contract.js";
+
+/**
+ * The contract every Storage backend must pass: one suite, called from each backend's test file
+ * with a function that opens an empty, migrated storage. Backend differences may only be read
+ * from `storage.capabilities`.
+ *
+ * @example
+ * describeStorageContract("sqlite", () => openSqliteStorage(tempFile()));
+ */
+export function describeStorageContract(backendName: string, open: () => Promise<Storage>): void {
+  describe(`Storage contract: ${backendName}`, () => {
+    let storage: Storage | undefined;
+    const current: StorageFixture = () => {
+      if (storage === undefined) throw new Error("storage is opened in beforeEach");
+      return storage;
+    };
+    beforeEach(async () => {
+      storage = await open();
+    });
+    afterEach(async () => {
+      vi.useRealTimers();
+      await storage?.close();
+      storage = undefined;
+    });
+
+    describeMigrationContract(current);
+    describeRunContract(current);
+    describeEventContract(current);
+    describeAssetContract(current);
+  });
+}
+
+function describeMigrationContract(s: StorageFixture): void {
+  describe("migrations", () => {
+    it("opens at the latest schema version", async () => {
+      expect(LATEST_SCHEMA_VERSION).toBeGreaterThan(0);
+      expect(await s().schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    });
+
+    it("migrates again as a no-op that keeps the data, also when called concurrently", async () => {
+      await s().createRun(newRun("kept"));
+      await Promise.all([s().migrate(), s().migrate(), s().migrate()]);
+      expect(await s().schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect((await s().getRun("kept"))?.runId).toBe("kept");
+    });
+
+    it("describes its backend", () => {
+      expect(["sqlite", "postgres"]).toContain(s().capabilities.dialect);
+      expect(typeof s().capabilities.multiMachine).toBe("boolean");
+    });
+  });
+}
+
+function describeRunContract(s: StorageFixture): void {
+  describe("runs", () => {
+    it("creates a run with defaults: QUEUED, timestamps now, empty config and tags", async () => {
+      freezeTime(1_700_000_000_000);
+      const created = await s().createRun({ runId: "r1", jobName: "__asset_job", selection: ["a"] });
+      const expected = {
+        runId: "r1",
+        status: "QUEUED",
+        jobName: "__asset_job",
+        selection: ["a"],
+        selectionExpression: null,
+        partition: null,
+        config: {},
+        tags: {},
+        parentRunId: null,
+        rootRunId: null,
+        createdAt: 1_700_000_000_000,
+        updatedAt: 1_700_000_000_000,
+        startedAt: null,
+        endedAt: null,
+      };
+      expect(created).toEqual(expected);
+      expect(await s().getRun("r1")).toEqual(expected);
+    });
+
+    it("keeps every given field", async () => {
+      const run: NewRun = {
+        runId: "r2",
+        jobName: "daily",
+        selection: ["raw/orders", "daily_totals"],
+        selectionExpression: '+key:"daily_totals"',
+        partition: "2024-01-01",
+        config: { ops: { "raw/orders": { config: { path: "x.csv", n: 3, deep: [1, { a: null }] } } } },
+        tags: { owner: "ana", "sluice/schedule": "every 5 min", quote: `it's "q"` },
+        status: "STARTING",
+      };
+      const created = await s().createRun(run);
+      expect(created).toMatchObject({ ...run, parentRunId: null, rootRunId: null });
+      expect(await s().getRun("r2")).toEqual(created);
+    });
+
+    it("defaults rootRunId to the parent's root, and keeps an explicit one", async () => {
+      await s().createRun(newRun("root"));
+      const child = await s().createRun({ ...newRun("child"), parentRunId: "root" });
+      const grandchild = await s().createRun({ ...newRun("grandchild"), parentRunId: "child" });
+      const explicit = await s().createRun({
+        ...newRun("explicit"),
+        parentRunId: "child",
+        rootRunId: "elsewhere",
+      });
+      expect([child.rootRunId, grandchild.rootRunId, explicit.rootRunId]).toEqual([
+        "root",
+        "root",
+        "elsewhere",
+      ]);
+      expect(grandchild.parentRunId).toBe("child");
+      expect((await s().getRun("grandchild"))?.rootRunId).toBe("root");
+    });
+
+    it("rejects a duplicate run id with a StorageError naming it, and keeps the first run", async () => {
+      await s().createRun({ ...newRun("dup"), tags: { a: "1" } });
+      const err = await caught(s().createRun({ ...newRun("dup"), jobName: "other", tags: { b: "2" } }));
+      expectSluiceError(err, "STORAGE_ERROR", /Run "dup" already exists/);
+      const kept = await s().getRun("dup");
+      expect(kept?.jobName).toBe("job");
+      expect(kept?.tags).toEqual({ a: "1" });
+      expect((await s().listRuns({ tags: { b: "2" } })).length).toBe(0);
+    });
+
+    it("returns undefined for an unknown run", async () => {
+      expect(await s().getRun("nope")).toBeUndefined();
+    });
+
+    it("lists runs newest first; runs created in one millisecond newest-inserted first", async () => {
+      freezeTime(1_000);
+      await s().createRun(newRun("t1-a"));
+      await s().createRun(newRun("t1-b"));
+      freezeTime(3_000);
+      await s().createRun(newRun("t3"));
+      freezeTime(2_000);
+      await s().createRun(newRun("t2-a"));
+      await s().createRun(newRun("t2-b"));
+      await s().createRun(newRun("t2-c"));
+      const ids = (await s().listRuns()).map((r) => r.runId);
+      expect(ids).toEqual(["t3", "t2-c", "t2-b", "t2-a", "t1-b", "t1-a"]);
+      expect((await s().listRuns({ limit: 2 })).map((r) => r.runId)).toEqual(["t3", "t2-c"]);
+    });
+
+    it("filters runs by status, job, ids, tags (all must match) and limit", async () => {
+      await s().createRun({ ...newRun("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
+      await s().createRun({ ...newRun("b"), jobName: "billing", tags: { env: "prod" } });
+      await s().createRun({ ...newRun("c"), jobName: "cleanup", tags: { env: "dev", team: "x" } });
+      await s().createRun({ ...newRun("d"), jobName: "cleanup", status: "STARTED" });
+      const ids = async (filter: Parameters<Storage["listRuns"]>[0]) =>
+        (await s().listRuns(filter)).map((r) => r.runId);
+
+      expect(await ids({ statuses: ["STARTED"] })).toEqual(["d"]);
+      expect(await ids({ statuses: ["QUEUED", "STARTED"] })).toEqual(["d", "c", "b", "a"]);
+      expect(await ids({ jobName: "billing" })).toEqual(["b", "a"]);
+      expect(await ids({ runIds: ["a", "d", "zz"] })).toEqual(["d", "a"]);
+      expect(await ids({ tags: { env: "prod" } })).toEqual(["b", "a"]);
+      expect(await ids({ tags: { env: "prod", team: "x" } })).toEqual(["a"]);
+      expect(await ids({ tags: { team: "x" } })).toEqual(["c", "a"]);
+      expect(await ids({ tags: { env: "prod", team: "nope" } })).toEqual([]);
+      expect(await ids({ tags: { env: "prod" }, jobName: "cleanup" })).toEqual([]);
+      expect(await ids({ jobName: "cleanup", statuses: ["QUEUED"] })).toEqual(["c"]);
+      expect(await ids({ tags: {} })).toEqual(["d", "c", "b", "a"]);
+      expect(await ids({ jobName: "billing", limit: 1 })).toEqual(["b"]);
+    });
+
+    it("matches nothing when a filter list is empty", async () => {
+      await s().createRun(newRun("a"));
+      expect(await s().listRuns({ statuses: [] })).toEqual([]);
+      expect(await s().listRuns({ runIds: [] })).toEqual([]);
+      expect(await s().listRuns({ limit: 0 })).toEqual([]);
+    });
+
+    it("sets a run's status directly and bumps updatedAt", async () => {
+      freezeTime(1_000);
+      await s().createRun(newRun("r"));
+      freezeTime(5_000);
+      await s().setRunStatus("r", "CANCELING");
+      expect(await s().getRun("r")).toMatchObject({
+        status: "CANCELING",
+        createdAt: 1_000,
+        updatedAt: 5_000,
+      });
+      expect((await s().listRuns({ statuses: ["CANCELING"] })).map((r) => r.runId)).toEqual(["r"]);
+    });
+
+    it("throws RunNotFoundError when setting the status of an unknown run", async () => {
+      const err = await caught(s().setRunStatus("ghost", "FAILURE"));
+      expectSluiceError(err, "RUN_NOT_FOUND", /Run "ghost" was not found/);
+      expect((err as { runId?: string }).runId).toBe("ghost");
+    });
+  });
+}
