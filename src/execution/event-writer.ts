@@ -1,0 +1,71 @@
+import type { EventRecord, NewEvent } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+
+/** Called with every event once it is durably stored. */
+export type EventListener = (event: EventRecord) => void;
+
+interface Pending {
+  event: NewEvent;
+  resolve: (record: EventRecord) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Writes a run's events to storage in the order they were emitted. Events emitted while a write is
+ * in flight are written together in one transaction, which is what keeps the per-step overhead low
+ * when many steps run at once; each caller's promise resolves only once its event is committed.
+ */
+export class EventWriter {
+  private queue: Pending[] = [];
+  private draining: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly listeners: readonly EventListener[] = [],
+  ) {}
+
+  /** Queues an event; the promise resolves with the stored record. */
+  write(event: NewEvent): Promise<EventRecord> {
+    if (event.timestamp === undefined) event.timestamp = Date.now();
+    return new Promise<EventRecord>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /** Resolves when every event written so far is stored; rejects with the first storage failure. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    // Yield once so that events emitted in the same tick join this batch.
+    await Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const records =
+          batch.length === 1
+            ? [await this.storage.storeEvent(batch[0]!.event)]
+            : await this.storage.storeEvents(batch.map((p) => p.event));
+        records.forEach((record, i) => {
+          for (const listener of this.listeners) {
+            try {
+              listener(record);
+            } catch {
+              // A failing listener (progress display) must not lose or block events.
+            }
+          }
+          batch[i]!.resolve(record);
+        });
+      } catch (err) {
+        this.failure ??= err;
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.draining = undefined;
+  }
+}

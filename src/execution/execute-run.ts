@@ -1,0 +1,234 @@
+import type { Definitions } from "../definitions/definitions.js";
+import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import { EventWriter, type EventListener } from "./event-writer.js";
+import type { PlanStep } from "./plan.js";
+import type { PreparedRun } from "./prepare-run.js";
+import { RunResources } from "./run-resources.js";
+import { errorSummary, serializeError } from "./serialize-error.js";
+import { runStep, stepLogger, type StepRunContext } from "./step-runner.js";
+
+/** What executing a run needs. */
+export interface ExecuteRunOptions {
+  defs: Definitions;
+  storage: Storage;
+  /** The run record must exist already. */
+  runId: string;
+  prepared: PreparedRun;
+  /** Directory of the default IO manager's files. */
+  storageDir: string;
+  /** Steps at the same time, at most (default: the Definitions' executor setting). */
+  maxConcurrent?: number;
+  partitionKey?: string | null;
+  /** Aborting it stops starting steps, signals running ones, and ends the run CANCELED. */
+  signal?: AbortSignal;
+  /** Called with each event once stored (progress display). */
+  listeners?: EventListener[];
+}
+
+/** A step that failed, as the run result reports it. */
+export interface StepFailure {
+  stepKey: string;
+  error: SerializedError;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  success: boolean;
+  succeeded: string[];
+  failures: StepFailure[];
+  skipped: string[];
+  /** An error that stopped the whole run (a resource that failed to set up), if any. */
+  runError: SerializedError | null;
+  /** The value an asset of this run returned (undefined if it did not succeed). */
+  valueOf(assetKey: string): unknown;
+}
+
+type StepState = "pending" | "running" | "success" | "failure" | "skipped";
+
+/**
+ * Executes a prepared run in this process: steps run as soon as their upstream steps succeed, up to
+ * `maxConcurrent` at once; a failed step's downstream steps are skipped while independent branches
+ * go on. Every event is stored before the run is reported finished.
+ */
+export async function executeRun(options: ExecuteRunOptions): Promise<RunResult> {
+  const { defs, storage, runId, prepared } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const writer = new EventWriter(storage, options.listeners ?? []);
+  const partitionKey = options.partitionKey ?? null;
+  const steps = prepared.plan.steps;
+  await writer.write({
+    runId,
+    type: EventType.RunStart,
+    message: `Started run of ${steps.length} step${steps.length === 1 ? "" : "s"}.`,
+  });
+
+  let resources: RunResources;
+  try {
+    resources = await RunResources.setUp(
+      prepared.resourceNames.map((n) => defs.resources.get(n)!),
+      prepared.resourceConfigs,
+      { runId, signal, storageDir: options.storageDir, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
+    );
+  } catch (err) {
+    const error = serializeError(err, (t) => prepared.redactor.redact(t));
+    await writer.write({
+      runId,
+      type: EventType.RunFailure,
+      level: LogLevel.Error,
+      message: prepared.redactor.redact(errorSummary(err)),
+      data: { error, failedSteps: [] },
+    });
+    await writer.flush();
+    return result(runId, RunStatus.Failure, [], [], steps.map((s) => s.key), error, new Map());
+  }
+
+  const outputs = new Map<string, unknown>();
+  const ctx: StepRunContext = {
+    runId,
+    partitionKey,
+    storage,
+    writer,
+    resources,
+    redactor: prepared.redactor,
+    signal,
+    assetConfigs: prepared.assetConfigs,
+    outputs,
+    ioManagerOf: (key) => defs.assets.get(key)!.ioManager,
+  };
+  const states = await schedule(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
+
+  for (const failure of await resources.tearDown()) {
+    await writer.write({
+      runId,
+      type: EventType.Log,
+      stepKey: `resource:${failure.name}`,
+      level: LogLevel.Error,
+      message: prepared.redactor.redact(`Resource "${failure.name}" failed to tear down: ${errorSummary(failure.error)}`),
+      data: { error: serializeError(failure.error, (t) => prepared.redactor.redact(t)) },
+    });
+  }
+
+  const succeeded = steps.filter((s) => states.get(s.key)?.state === "success").map((s) => s.key);
+  const failed = steps.filter((s) => states.get(s.key)?.state === "failure");
+  const skipped = steps.filter((s) => states.get(s.key)?.state === "skipped").map((s) => s.key);
+  const failures = failed.map((s) => ({ stepKey: s.key, error: states.get(s.key)!.error! }));
+  let status: RunStatus;
+  if (signal.aborted) {
+    status = RunStatus.Canceled;
+    await writer.write({ runId, type: EventType.RunCanceled, level: LogLevel.Warn, message: "Run canceled." });
+  } else if (failures.length > 0) {
+    status = RunStatus.Failure;
+    const list = failed.map((s) => `"${s.key}" (${states.get(s.key)!.summary})`).join(", ");
+    await writer.write({
+      runId,
+      type: EventType.RunFailure,
+      level: LogLevel.Error,
+      message:
+        `Run failed: ${failures.length} step${failures.length === 1 ? "" : "s"} failed: ${list}` +
+        (skipped.length > 0 ? `; ${skipped.length} skipped.` : "."),
+      data: { failedSteps: failed.map((s) => s.key), skippedSteps: skipped },
+    });
+  } else {
+    status = RunStatus.Success;
+    await writer.write({ runId, type: EventType.RunSuccess, message: `Run succeeded: ${succeeded.length} steps.` });
+  }
+  await writer.flush();
+  return result(runId, status, succeeded, failures, skipped, null, outputs);
+}
+
+interface StepEntry {
+  state: StepState;
+  error?: SerializedError;
+  summary?: string;
+}
+
+/** Runs steps in dependency order with at most `limit` at once; resolves when none can run any more. */
+function schedule(steps: PlanStep[], limit: number, ctx: StepRunContext): Promise<Map<string, StepEntry>> {
+  const entries = new Map<string, StepEntry>(steps.map((s) => [s.key, { state: "pending" }]));
+  const byKey = new Map(steps.map((s) => [s.key, s]));
+  const waiting = new Map(steps.map((s) => [s.key, s.upstream.length]));
+  const ready: PlanStep[] = steps.filter((s) => s.upstream.length === 0);
+  let running = 0;
+
+  return new Promise((resolve) => {
+    const pump = (): void => {
+      while (running < limit && ready.length > 0 && !ctx.signal.aborted) {
+        const step = ready.shift()!;
+        entries.get(step.key)!.state = "running";
+        running++;
+        runStep(step, ctx)
+          .catch((err: unknown) => ({ ok: false as const, error: serializeError(err), summary: errorSummary(err) }))
+          .then(async (outcome) => {
+            running--;
+            if (outcome.ok) {
+              entries.get(step.key)!.state = "success";
+              for (const down of step.downstream) {
+                const left = waiting.get(down)! - 1;
+                waiting.set(down, left);
+                if (left === 0 && entries.get(down)!.state === "pending") ready.push(byKey.get(down)!);
+              }
+            } else {
+              Object.assign(entries.get(step.key)!, { state: "failure", error: outcome.error, summary: outcome.summary });
+              await skipDownstream(step, entries, byKey, ctx);
+            }
+            pump();
+          });
+      }
+      if (running === 0 && (ready.length === 0 || ctx.signal.aborted)) resolve(entries);
+    };
+    pump();
+  });
+}
+
+async function skipDownstream(
+  failed: PlanStep,
+  entries: Map<string, StepEntry>,
+  byKey: Map<string, PlanStep>,
+  ctx: StepRunContext,
+): Promise<void> {
+  const queue = [...failed.downstream];
+  const writes: Promise<unknown>[] = [];
+  while (queue.length > 0) {
+    const key = queue.shift()!;
+    const entry = entries.get(key)!;
+    if (entry.state !== "pending") continue;
+    entry.state = "skipped";
+    writes.push(
+      ctx.writer.write({
+        runId: ctx.runId,
+        type: EventType.StepSkipped,
+        stepKey: key,
+        assetKey: key,
+        level: LogLevel.Warn,
+        message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,
+        data: { skippedBecause: [failed.key] },
+      }),
+    );
+    queue.push(...byKey.get(key)!.downstream);
+  }
+  await Promise.all(writes);
+}
+
+function result(
+  runId: string,
+  status: RunStatus,
+  succeeded: string[],
+  failures: StepFailure[],
+  skipped: string[],
+  runError: SerializedError | null,
+  outputs: Map<string, unknown>,
+): RunResult {
+  return {
+    runId,
+    status,
+    success: status === RunStatus.Success,
+    succeeded,
+    failures,
+    skipped,
+    runError,
+    valueOf: (key) => outputs.get(key),
+  };
+}

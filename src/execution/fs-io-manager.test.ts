@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FsIOManager } from "./fs-io-manager.js";
+
+const log = { debug() {}, info() {}, warn() {}, error() {} };
+const out = (assetKey: string) => ({ assetKey, runId: "r1", partitionKey: null, log });
+
+describe("FsIOManager", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sluice-io-"));
+  const io = new FsIOManager(dir);
+
+  it("stores one JSON file per asset key, path-like keys as folders, and reads it back", async () => {
+    await io.handleOutput(out("raw/orders"), [{ id: 1, tags: ["a"], note: null }]);
+    expect(JSON.parse(readFileSync(path.join(dir, "raw", "orders.json"), "utf8"))).toEqual([{ id: 1, tags: ["a"], note: null }]);
+    const loaded = await io.loadInput({ assetKey: "raw/orders", downstreamKey: "x", inputName: "o", runId: "r2", partitionKey: null, log });
+    expect(loaded).toEqual([{ id: 1, tags: ["a"], note: null }]);
+  });
+
+  it("keeps shared references (they are not cycles)", async () => {
+    const shared = { a: 1 };
+    await expect(io.handleOutput(out("shared"), { x: shared, y: shared })).resolves.toEqual({});
+  });
+
+  it.each([
+    [{ at: new Date(0) }, "$.at is a Date"],
+    [{ n: Number.NaN }, "$.n is the number NaN"],
+    [{ big: 10n }, "$.big is a bigint"],
+    [{ m: new Map() }, "$.m is a Map"],
+    [[1, undefined], "$[1] is undefined"],
+    [{ f: () => 1 }, "$.f is a function"],
+  ])("refuses %o, naming where the offending part is", async (value, message) => {
+    await expect(io.handleOutput(out("bad"), value)).rejects.toMatchObject({ code: "SERIALIZATION_ERROR", message: expect.stringContaining(message) });
+  });
+
+  it("refuses circular values", async () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    await expect(io.handleOutput(out("loop"), loop)).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
+  });
+
+  it("throws InputNotMaterializedError for a value never stored", async () => {
+    await expect(
+      io.loadInput({ assetKey: "never", downstreamKey: "down", inputName: "n", runId: "r", partitionKey: null, log }),
+    ).rejects.toMatchObject({ code: "INPUT_NOT_MATERIALIZED", upstreamKey: "never", assetKey: "down" });
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { InputNotMaterializedError, SerializationError } from "../definitions/errors.js";
+import type { MetadataInput } from "../definitions/metadata.js";
+import type { InputContext, IOManager, OutputContext } from "./io-manager.js";
+
+/**
+ * The default IO manager: one JSON file per asset key (per partition, when partitioned) under a
+ * base directory, `SLUICE_HOME/storage/` for an instance. Values must be plain JSON; anything JSON
+ * would silently change (a Date, a Map, a class instance, NaN) is refused with the path of the
+ * offending part, so a later run never loads something other than what was returned.
+ */
+export class FsIOManager implements IOManager {
+  /** Directories known to exist, so each is created once per run rather than once per value. */
+  private readonly madeDirs = new Set<string>();
+
+  constructor(private readonly baseDir: string) {}
+
+  /** Where the value of an asset (and partition) is stored. */
+  pathFor(assetKey: string, partitionKey: string | null): string {
+    const parts = assetKey.split("/");
+    const file = partitionKey === null ? `${parts.pop()}.json` : path.join(parts.pop()!, `${encodeURIComponent(partitionKey)}.json`);
+    return path.join(this.baseDir, ...parts, file);
+  }
+
+  async handleOutput(context: OutputContext, value: unknown): Promise<MetadataInput> {
+    const problem = findNonJson(value, "$");
+    if (problem) {
+      throw new SerializationError(
+        `Asset "${context.assetKey}" returned a value the default IO manager cannot store as JSON: ` +
+          `${problem.path} is ${problem.what}. Return plain JSON data (convert it, e.g. dates to ISO strings), ` +
+          `or give the asset an IO manager of your own (ioManager).`,
+        context.assetKey,
+        problem.path,
+      );
+    }
+    const file = this.pathFor(context.assetKey, context.partitionKey);
+    const dir = path.dirname(file);
+    // Write then rename, so a concurrent reader never sees half a file.
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    let text: string;
+    try {
+      text = JSON.stringify(value);
+    } catch (err) {
+      throw new SerializationError(
+        `Asset "${context.assetKey}" returned a value JSON cannot hold (${(err as Error).message.split("\n")[0]}). ` +
+          `Return plain JSON data, or give the asset an IO manager of your own (ioManager).`,
+        context.assetKey,
+        "$",
+      );
+    }
+    if (text.length < SYNC_WRITE_LIMIT) {
+      // Small values: synchronous writes cost tens of microseconds, while each async fs call is a
+      // round trip through libuv's thread pool, which dominated the per-step overhead.
+      if (!this.madeDirs.has(dir)) mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    } else {
+      if (!this.madeDirs.has(dir)) await mkdir(dir, { recursive: true });
+      await writeFile(tmp, text);
+      await rename(tmp, file);
+    }
+    this.madeDirs.add(dir);
+    return {};
+  }
+
+  async loadInput(context: InputContext): Promise<unknown> {
+    const file = this.pathFor(context.assetKey, context.partitionKey);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new InputNotMaterializedError(context.downstreamKey, context.inputName, context.assetKey);
+      }
+      throw err;
+    }
+    return JSON.parse(text) as unknown;
+  }
+}
+
+/** Values up to this many characters are written synchronously (see handleOutput). */
+const SYNC_WRITE_LIMIT = 256 * 1024;
+
+/** The first part of a value that JSON cannot hold faithfully, with its path, or undefined. */
+function findNonJson(value: unknown, at: string): { path: string; what: string } | undefined {
+  // Iterative walk: large row arrays are the common case, and deep recursion is not needed.
+  const stack: { value: unknown; path: string }[] = [{ value, path: at }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { value: v, path: p } = stack.pop()!;
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (!Number.isFinite(v)) return { path: p, what: `the number ${v}` };
+        continue;
+      case "undefined":
+        // Undefined object members are dropped by JSON, which is how they read back too.
+        if (p === at) return { path: p, what: "undefined" };
+        continue;
+      case "bigint":
+        return { path: p, what: "a bigint" };
+      case "function":
+        return { path: p, what: "a function" };
+      case "symbol":
+        return { path: p, what: "a symbol" };
+    }
+    if (v === null) continue;
+    const obj = v as object;
+    // Shared references are fine for JSON; cycles are caught by JSON.stringify below.
+    if (seen.has(obj)) continue;
+    seen.add(obj);
+    if (Array.isArray(obj)) {
+      for (let i = obj.length - 1; i >= 0; i--) {
+        if (obj[i] === undefined) return { path: `${p}[${i}]`, what: "undefined (JSON would turn it into null)" };
+        stack.push({ value: obj[i], path: `${p}[${i}]` });
+      }
+      continue;
+    }
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (obj.constructor as { name?: string } | undefined)?.name ?? "an object with a prototype";
+      return { path: p, what: `a ${name}` };
+    }
+    for (const [k, child] of Object.entries(obj)) stack.push({ value: child, path: `${p}.${k}` });
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import type { MetadataInput } from "../definitions/metadata.js";
+import type { StepLogger } from "../definitions/step-logger.js";
+
+/** What an IO manager knows about the value it stores. */
+export interface OutputContext {
+  readonly assetKey: string;
+  readonly runId: string;
+  readonly partitionKey: string | null;
+  readonly log: StepLogger;
+}
+
+/** What an IO manager knows about the value it loads. */
+export interface InputContext {
+  /** The upstream asset whose value is loaded. */
+  readonly assetKey: string;
+  /** The asset that receives it, and under which input name. */
+  readonly downstreamKey: string;
+  readonly inputName: string;
+  readonly runId: string;
+  readonly partitionKey: string | null;
+  readonly log: StepLogger;
+}
+
+/**
+ * Stores asset values after their step and loads them for downstream steps of later runs. An IO
+ * manager is a resource: bind another under `io_manager` (or an asset's `ioManager` name) to
+ * store values elsewhere.
+ */
+export interface IOManager {
+  /** Stores the value; may return metadata (a path, a size) to record on the materialization. */
+  handleOutput(context: OutputContext, value: unknown): Promise<MetadataInput | void> | MetadataInput | void;
+  /** Loads a stored value; throws when there is none. */
+  loadInput(context: InputContext): Promise<unknown> | unknown;
+}
+
+/** True for an object that has the two methods of an IO manager. */
+export function isIOManager(value: unknown): value is IOManager {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as IOManager).handleOutput === "function" &&
+    typeof (value as IOManager).loadInput === "function"
+  );
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+import type { AssetDefinition } from "../definitions/asset.js";
+import type { Definitions } from "../definitions/definitions.js";
+import { SelectionError } from "../definitions/errors.js";
+import { selectAssets } from "../definitions/selection/select-assets.js";
+import { RunStatus } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import type { EventListener } from "./event-writer.js";
+import { executeRun, type RunResult } from "./execute-run.js";
+import { prepareRun } from "./prepare-run.js";
+import { mergeConfigs } from "./run-config.js";
+
+/** Job name of runs that materialize an ad-hoc selection of assets (as Dagster's `__ASSET_JOB`). */
+export const ASSET_JOB_NAME = "__asset_job";
+
+/** What to materialize, and how. */
+export interface MaterializeOptions {
+  /** A selection expression (`group:ingest+`), or assets / keys. Default: every asset. */
+  selection?: string | readonly (string | AssetDefinition<any>)[];
+  /** Run config, or several merged in order: `{ ops: { KEY: { config } }, resources: { NAME: { config } } }`. */
+  config?: unknown;
+  tags?: Record<string, string>;
+  /** Steps at the same time, at most (default: the Definitions' executor setting, 4). */
+  maxConcurrent?: number;
+  signal?: AbortSignal;
+  /** Called with each event of the run once it is stored. */
+  onEvent?: EventListener;
+  runId?: string;
+}
+
+/** Where runs are recorded and values stored. */
+export interface RunTarget {
+  storage: Storage;
+  /** Directory of the default IO manager's files. */
+  storageDir: string;
+}
+
+/** Resolves a selection to asset keys in topological order; throws SelectionError when it matches none. */
+export function resolveSelection(defs: Definitions, selection: MaterializeOptions["selection"]): string[] {
+  if (selection === undefined) return defs.assetGraph.keys();
+  if (typeof selection === "string") {
+    const keys = selectAssets(selection, defs.assetGraph);
+    if (keys.length === 0) {
+      throw new SelectionError(
+        `Selection "${selection}" matched no assets. List them with: sluice asset list`,
+        selection,
+      );
+    }
+    return keys;
+  }
+  const wanted = new Set(selection.map((s) => (typeof s === "string" ? s : s.key)));
+  for (const key of wanted) {
+    if (!defs.assets.has(key)) {
+      throw new SelectionError(`Asset "${key}" is not in these definitions. List them with: sluice asset list`, key);
+    }
+  }
+  return defs.assetGraph.keys().filter((k) => wanted.has(k));
+}
+
+/**
+ * Materializes a selection of assets in this process and records the run. Config is checked and
+ * env vars resolved before the run is recorded: a ConfigError, MissingEnvVarError or SelectionError
+ * is thrown and no run is created. A failing step does not throw: the result says what failed.
+ */
+export async function materializeAssets(target: RunTarget, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
+  const keys = resolveSelection(defs, options.selection);
+  const config = Array.isArray(options.config) ? mergeConfigs(options.config) : ((options.config ?? {}) as Record<string, unknown>);
+  const prepared = prepareRun(defs, keys, config);
+  const runId = options.runId ?? randomUUID();
+  await target.storage.createRun({
+    runId,
+    jobName: ASSET_JOB_NAME,
+    selection: keys,
+    selectionExpression: typeof options.selection === "string" ? options.selection : null,
+    config,
+    tags: options.tags ?? {},
+    status: RunStatus.Starting,
+  });
+  return executeRun({
+    defs,
+    storage: target.storage,
+    runId,
+    prepared,
+    storageDir: target.storageDir,
+    ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    listeners: options.onEvent ? [options.onEvent] : [],
+  });
+}

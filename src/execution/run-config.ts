@@ -1,0 +1,138 @@
+import { z } from "zod";
+import type { AssetDefinition } from "../definitions/asset.js";
+import type { ConfigSchema } from "../definitions/config-schema.js";
+import type { Definitions, ResourceBinding } from "../definitions/definitions.js";
+import { envVarName } from "../definitions/env-var.js";
+import { ConfigError, MissingEnvVarError } from "../definitions/errors.js";
+import type { SecretRedactor } from "./secret-redactor.js";
+
+/** Run config, shaped as Dagster's: per-asset (op) config and per-resource config. */
+export interface RunConfig {
+  ops?: Record<string, { config?: unknown }>;
+  resources?: Record<string, { config?: unknown }>;
+}
+
+const entrySchema = z.object({ config: z.unknown().optional() }).strict();
+const runConfigSchema = z
+  .object({
+    ops: z.record(z.string(), entrySchema).optional(),
+    resources: z.record(z.string(), entrySchema).optional(),
+  })
+  .strict();
+
+/** Checks the outer shape of run config; throws ConfigError naming the offending path. */
+export function parseRunConfig(value: unknown): RunConfig {
+  const result = runConfigSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw configErrorFromIssues("Run config is invalid", result.error.issues, []);
+}
+
+/** Merges several run configs (later ones win, objects merge deeply), as several `-c` flags do. */
+export function mergeConfigs(configs: readonly unknown[]): Record<string, unknown> {
+  let merged: Record<string, unknown> = {};
+  for (const cfg of configs) merged = deepMerge(merged, cfg) as Record<string, unknown>;
+  return merged;
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over) || envVarName(over) !== undefined) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The python-identifier form Dagster gives multi-part keys in run config (`raw/orders` → `raw__orders`). */
+export function opNameOf(assetKey: string): string {
+  return assetKey.replaceAll("/", "__");
+}
+
+/**
+ * Checks that run config names only assets and resources that exist; throws ConfigError listing
+ * what is valid.
+ */
+export function checkRunConfigNames(config: RunConfig, defs: Definitions): void {
+  for (const name of Object.keys(config.ops ?? {})) {
+    if (!defs.assets.has(name) && ![...defs.assets.keys()].some((k) => opNameOf(k) === name)) {
+      throw new ConfigError(
+        `Run config names asset "${name}" under "ops", but there is no such asset. ` +
+          `Known assets: ${[...defs.assets.keys()].slice(0, 20).join(", ")}.`,
+        `ops.${name}`,
+      );
+    }
+  }
+  for (const name of Object.keys(config.resources ?? {})) {
+    if (!defs.resources.has(name)) {
+      throw new ConfigError(
+        `Run config names resource "${name}" under "resources", but no asset uses a resource of that name. ` +
+          `Known resources: ${[...defs.resources.keys()].join(", ") || "(none)"}.`,
+        `resources.${name}`,
+      );
+    }
+  }
+}
+
+/**
+ * Replaces EnvVar references (and `{"env": "NAME"}` objects) with the variables' values, adding
+ * each value to the redactor. Throws MissingEnvVarError naming the variable and where it was used.
+ */
+export function resolveEnvVars(value: unknown, path: string, redactor: SecretRedactor): unknown {
+  const name = envVarName(value);
+  if (name !== undefined) {
+    const resolved = process.env[name];
+    if (resolved === undefined) throw new MissingEnvVarError(name, path);
+    redactor.add(resolved);
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvVars(v, `${path}[${i}]`, redactor));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = resolveEnvVars(v, `${path}.${k}`, redactor);
+    return out;
+  }
+  return value;
+}
+
+/** An asset's config for this run: from run config, env resolved, parsed by its schema. */
+export function resolveAssetConfig(def: AssetDefinition, config: RunConfig, redactor: SecretRedactor): unknown {
+  const ops = config.ops ?? {};
+  const name = def.key in ops ? def.key : opNameOf(def.key);
+  const path = `ops.${name}.config`;
+  const raw = resolveEnvVars(ops[name]?.config ?? {}, path, redactor);
+  if (!def.configSchema) {
+    if (ops[name]?.config !== undefined && Object.keys(raw as object).length > 0) {
+      throw new ConfigError(`Asset "${def.key}" takes no config, but run config gives it some at ${path}.`, path);
+    }
+    return {};
+  }
+  return parseWith(def.configSchema, raw, `Config of asset "${def.key}" is invalid`, path);
+}
+
+/** A resource's config for this run: Definitions config merged with run config, env resolved, parsed. */
+export function resolveResourceConfig(binding: ResourceBinding, config: RunConfig, redactor: SecretRedactor): unknown {
+  const path = `resources.${binding.name}.config`;
+  const merged = deepMerge(binding.config, config.resources?.[binding.name]?.config ?? {});
+  const raw = resolveEnvVars(merged, path, redactor);
+  const schema = binding.definition?.configSchema;
+  if (!schema) return raw;
+  return parseWith(schema, raw, `Config of resource "${binding.name}" is invalid`, path);
+}
+
+function parseWith(schema: ConfigSchema, raw: unknown, title: string, path: string): unknown {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw configErrorFromIssues(title, result.error.issues, path.split("."));
+}
+
+function configErrorFromIssues(title: string, issues: readonly z.core.$ZodIssue[], base: string[]): ConfigError {
+  // Messages name the path and the expectation only; zod's messages do not echo values, so no secret leaks.
+  const lines = issues.map((issue) => {
+    const p = [...base, ...issue.path.map(String)].join(".") || "(root)";
+    return `  ${p}: ${issue.message}`;
+  });
+  const first = [...base, ...(issues[0]?.path.map(String) ?? [])].join(".");
+  return new ConfigError(`${title}:\n${lines.join("\n")}`, first);
+}

@@ -1,0 +1,77 @@
+import type { ResourceBinding } from "../definitions/definitions.js";
+import { UserCodeError } from "../definitions/errors.js";
+import type { ResourceContext } from "../definitions/resource.js";
+import type { StepLogger } from "../definitions/step-logger.js";
+import { FsIOManager } from "./fs-io-manager.js";
+import { errorSummary } from "./serialize-error.js";
+
+/** What setting up and tearing down resources needs from the run. */
+export interface ResourceRunContext {
+  runId: string;
+  signal: AbortSignal;
+  /** Directory of the default IO manager's files. */
+  storageDir: string;
+  logFor(resourceName: string): StepLogger;
+}
+
+/** A resource that failed to tear down. */
+export interface TeardownFailure {
+  name: string;
+  error: unknown;
+}
+
+/** The resources of one run: set up once at its start, torn down at its end. */
+export class RunResources {
+  private readonly values = new Map<string, unknown>();
+  private readonly setUpOrder: { binding: ResourceBinding; context: ResourceContext }[] = [];
+
+  private constructor(private readonly ctx: ResourceRunContext) {}
+
+  /**
+   * Sets up each named resource with its resolved config. When one fails, those already set up are
+   * torn down and a UserCodeError naming the resource is thrown.
+   */
+  static async setUp(
+    bindings: readonly ResourceBinding[],
+    configs: ReadonlyMap<string, unknown>,
+    ctx: ResourceRunContext,
+  ): Promise<RunResources> {
+    const resources = new RunResources(ctx);
+    for (const binding of bindings) {
+      const context: ResourceContext = { name: binding.name, runId: ctx.runId, log: ctx.logFor(binding.name), signal: ctx.signal };
+      if (!binding.definition) {
+        resources.values.set(binding.name, new FsIOManager(ctx.storageDir));
+        continue;
+      }
+      try {
+        const value = await binding.definition.setup(configs.get(binding.name), context);
+        resources.values.set(binding.name, value);
+        resources.setUpOrder.push({ binding, context });
+      } catch (err) {
+        await resources.tearDown();
+        throw new UserCodeError(`Resource "${binding.name}" failed to set up: ${errorSummary(err)}`, undefined, err);
+      }
+    }
+    return resources;
+  }
+
+  /** The value of a resource that was set up. */
+  get(name: string): unknown {
+    return this.values.get(name);
+  }
+
+  /** Tears down in reverse setup order; every teardown runs even when one fails. */
+  async tearDown(): Promise<TeardownFailure[]> {
+    const failures: TeardownFailure[] = [];
+    while (this.setUpOrder.length > 0) {
+      const { binding, context } = this.setUpOrder.pop()!;
+      if (!binding.definition?.teardown) continue;
+      try {
+        await binding.definition.teardown(this.values.get(binding.name), context);
+      } catch (error) {
+        failures.push({ name: binding.name, error });
+      }
+    }
+    return failures;
+  }
+}

@@ -1,0 +1,197 @@
+import type { AssetContext } from "../definitions/asset.js";
+import { ErrorCode, InputNotMaterializedError, UserCodeError, isSluiceError } from "../definitions/errors.js";
+import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
+import { isOutput } from "../definitions/output.js";
+import { retryDelayMs } from "../definitions/retry-policy.js";
+import type { StepLogger } from "../definitions/step-logger.js";
+import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import type { EventWriter } from "./event-writer.js";
+import { isIOManager, type IOManager } from "./io-manager.js";
+import type { PlanStep } from "./plan.js";
+import type { RunResources } from "./run-resources.js";
+import type { SecretRedactor } from "./secret-redactor.js";
+import { errorSummary, serializeError } from "./serialize-error.js";
+
+/** Failures no retry can fix: retrying them only wastes the delay. */
+const NOT_RETRIABLE: readonly string[] = [
+  ErrorCode.InputNotMaterialized,
+  ErrorCode.Serialization,
+  ErrorCode.Config,
+  ErrorCode.MissingEnvVar,
+];
+
+/** What every step of a run shares. */
+export interface StepRunContext {
+  runId: string;
+  partitionKey: string | null;
+  storage: Storage;
+  writer: EventWriter;
+  resources: RunResources;
+  redactor: SecretRedactor;
+  signal: AbortSignal;
+  assetConfigs: ReadonlyMap<string, unknown>;
+  /** Values of steps of this run that succeeded, by asset key. */
+  outputs: Map<string, unknown>;
+  /** The IO manager name of any asset (for inputs from outside the run). */
+  ioManagerOf(assetKey: string): string;
+}
+
+/** How a step ended. */
+export type StepOutcome = { ok: true } | { ok: false; error: SerializedError; summary: string };
+
+/** A logger whose lines become LOG events of the step (redacted), in emission order. */
+export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redactor">, stepKey: string | null): StepLogger {
+  const emit = (level: LogLevel) => (message: string) => {
+    void ctx.writer
+      .write({
+        runId: ctx.runId,
+        type: EventType.Log,
+        stepKey,
+        level,
+        message: ctx.redactor.redact(String(message)),
+      })
+      .catch(() => {
+        // The writer remembers storage failures; the run reports them at its end.
+      });
+  };
+  return { debug: emit(LogLevel.Debug), info: emit(LogLevel.Info), warn: emit(LogLevel.Warn), error: emit(LogLevel.Error) };
+}
+
+/** Runs one step to its end, retrying as its asset's retry policy allows. */
+export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<StepOutcome> {
+  const key = step.key;
+  const base = { runId: ctx.runId, stepKey: key, assetKey: key, partition: ctx.partitionKey };
+  const log = stepLogger(ctx, key);
+  const policy = step.asset.retry;
+  for (let attempt = 1; ; attempt++) {
+    void ctx.writer.write({
+      ...base,
+      type: EventType.StepStart,
+      message: attempt === 1 ? `Started step "${key}".` : `Started step "${key}" (attempt ${attempt}).`,
+      data: { attempt },
+    });
+    try {
+      const inputs = await loadInputs(step, ctx, log);
+      const added: MetadataInput = {};
+      const context: AssetContext = {
+        runId: ctx.runId,
+        assetKey: key,
+        attempt,
+        partitionKey: ctx.partitionKey,
+        config: ctx.assetConfigs.get(key),
+        resources: resourceView(step, ctx),
+        log,
+        signal: ctx.signal,
+        addMetadata: (m) => Object.assign(added, m),
+      };
+      let returned: unknown;
+      try {
+        returned = await step.asset.run(inputs, context);
+      } catch (err) {
+        throw new UserCodeError(`Asset "${key}" failed: ${errorSummary(err)}`, key, err);
+      }
+      let value = returned;
+      const metadata: MetadataInput = {};
+      if (isOutput(returned)) {
+        value = returned.value;
+        Object.assign(metadata, returned.metadata);
+        if (returned.rowCount !== undefined) metadata[ROW_COUNT_KEY] = Math.trunc(returned.rowCount);
+      }
+      Object.assign(metadata, added);
+      if (value !== undefined) {
+        const io = ioManager(ctx, step.asset.ioManager);
+        const stored = await io.handleOutput({ assetKey: key, runId: ctx.runId, partitionKey: ctx.partitionKey, log }, value);
+        if (stored) Object.assign(metadata, stored);
+      }
+      ctx.outputs.set(key, value);
+      void ctx.writer.write({
+        ...base,
+        type: EventType.AssetMaterialization,
+        message: `Materialized asset "${key}".`,
+        data: { metadata: normalizeMetadata(metadata) },
+      });
+      await ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } });
+      return { ok: true };
+    } catch (err) {
+      const original = err instanceof UserCodeError ? err.cause : err;
+      const error = serializeError(original, (t) => ctx.redactor.redact(t));
+      const summary = ctx.redactor.redact(errorSummary(original));
+      const retriable = !(isSluiceError(err) && NOT_RETRIABLE.includes(err.code));
+      if (policy && retriable && attempt <= policy.maxRetries && !ctx.signal.aborted) {
+        const delay = retryDelayMs(policy, attempt);
+        await ctx.writer.write({
+          ...base,
+          type: EventType.StepUpForRetry,
+          level: LogLevel.Warn,
+          message: `Step "${key}" failed (${summary}); retry ${attempt} of ${policy.maxRetries} in ${delay} ms.`,
+          data: { error, attempt, retryDelayMs: delay },
+        });
+        await sleep(delay, ctx.signal);
+        continue;
+      }
+      await ctx.writer.write({
+        ...base,
+        type: EventType.StepFailure,
+        level: LogLevel.Error,
+        message: `Step "${key}" failed: ${summary}`,
+        data: { error, attempt },
+      });
+      return { ok: false, error, summary };
+    }
+  }
+}
+
+async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger): Promise<Record<string, unknown>> {
+  const inputs: Record<string, unknown> = {};
+  for (const input of step.inputs) {
+    if (input.fromStep) {
+      inputs[input.name] = ctx.outputs.get(input.upstreamKey);
+      continue;
+    }
+    // Ask the index first, so that every IO manager gets the same clear error for a missing input.
+    const [indexed] = await ctx.storage.getAssetIndex([input.upstreamKey]);
+    if (!indexed) throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey);
+    const io = ioManager(ctx, ctx.ioManagerOf(input.upstreamKey));
+    inputs[input.name] = await io.loadInput({
+      assetKey: input.upstreamKey,
+      downstreamKey: step.key,
+      inputName: input.name,
+      runId: ctx.runId,
+      partitionKey: ctx.partitionKey,
+      log,
+    });
+  }
+  return inputs;
+}
+
+function ioManager(ctx: StepRunContext, name: string): IOManager {
+  const value = ctx.resources.get(name);
+  if (!isIOManager(value)) {
+    throw new UserCodeError(
+      `Resource "${name}" is used as an IO manager but has no handleOutput/loadInput methods.`,
+      undefined,
+      new TypeError(`resource "${name}" is not an IO manager`),
+    );
+  }
+  return value;
+}
+
+function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const name of Object.keys(step.asset.resources)) view[name] = ctx.resources.get(name);
+  return view;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
