@@ -1,0 +1,64 @@
+/**
+ * Sluice's public API. Everything users import comes from here.
+ */
+export { asset, DEFAULT_GROUP, DEFAULT_IO_MANAGER } from "./definitions/asset.js";
+export type {
+  AssetContext,
+  AssetDefinition,
+  AssetInputs,
+  AssetRef,
+  AssetSpec,
+  InputValues,
+  ResourceRequirements,
+  ResourceValues,
+} from "./definitions/asset.js";
+export { AssetGraph } from "./definitions/asset-graph.js";
+export type { AssetNode } from "./definitions/asset-graph.js";
+export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";
+export { defineDefinitions, isDefinitions } from "./definitions/definitions.js";
+export type { Definitions, DefinitionsSpec, ExecutorSettings, ResourceBinding } from "./definitions/definitions.js";
+export { EnvVar } from "./definitions/env-var.js";
+export type { EnvVarRef } from "./definitions/env-var.js";
+export {
+  ConfigError,
+  DefinitionError,
+  ErrorCode,
+  InputNotMaterializedError,
+  isSluiceError,
+  LoadError,
+  MissingEnvVarError,
+  RunNotFoundError,
+  SelectionError,
+  SerializationError,
+  SluiceError,
+  StorageError,
+  UsageError,
+  UserCodeError,
+} from "./definitions/errors.js";
+export { meta, ROW_COUNT_KEY } from "./definitions/metadata.js";
+export type { MetadataInput, MetadataInputValue } from "./definitions/metadata.js";
+export { output } from "./definitions/output.js";
+export type { Output, OutputOptions } from "./definitions/output.js";
+export { configured, resource } from "./definitions/resource.js";
+export type { ResourceContext, ResourceDefinition, ResourceSpec } from "./definitions/resource.js";
+export { Backoff, Jitter } from "./definitions/retry-policy.js";
+export type { RetryPolicy } from "./definitions/retry-policy.js";
+export { parseSelection } from "./definitions/selection/selection-parser.js";
+export { selectAssets } from "./definitions/selection/select-assets.js";
+export type { StepLogger } from "./definitions/step-logger.js";
+
+export type { EventRecord, MetadataValue, RunRecord, RunsFilter, SerializedError, StepStats } from "./storage/records.js";
+export { EventType, LogLevel, RunStatus } from "./storage/records.js";
+export type { Storage } from "./storage/storage.js";
+export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
+
+export type { RunResult, StepFailure } from "./execution/execute-run.js";
+export { FsIOManager } from "./execution/fs-io-manager.js";
+export type { InputContext, IOManager, OutputContext } from "./execution/io-manager.js";
+export { ASSET_JOB_NAME, materializeAssets } from "./execution/materialize-assets.js";
+export type { MaterializeOptions } from "./execution/materialize-assets.js";
+
+export { Instance, resolveHome } from "./instance/instance.js";
+export { loadDefinitions } from "./instance/load-definitions.js";
+export { materialize } from "./instance/materialize.js";
+export type { MaterializeFromCodeOptions } from "./instance/materialize.js";
