@@ -199,6 +199,8 @@ describe("executeRun", () => {
     expect(result.status).toBe("FAILURE");
     expect(result.runError?.message).toContain('Resource "broken" failed to set up: Error: cannot connect');
     expect(log).toEqual(["setup ok", "teardown ok"]);
+    const steps = await target.storage.getStepStats(result.runId);
+    expect(steps).toMatchObject([{ key: "a", status: "SKIPPED", attempts: 0 }]);
   });
 
   it("checks config before recording a run, naming the config path", async () => {

@@ -74,12 +74,23 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     );
   } catch (err) {
     const error = serializeError(err, (t) => prepared.redactor.redact(t));
+    const summary = prepared.redactor.redact(errorSummary(err));
+    for (const step of steps) {
+      void writer.write({
+        runId,
+        type: EventType.StepSkipped,
+        stepKey: step.key,
+        assetKey: step.key,
+        level: LogLevel.Warn,
+        message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
+      });
+    }
     await writer.write({
       runId,
       type: EventType.RunFailure,
       level: LogLevel.Error,
-      message: prepared.redactor.redact(errorSummary(err)),
-      data: { error, failedSteps: [] },
+      message: `Run failed: ${summary}`,
+      data: { error, failedSteps: [], skippedSteps: steps.map((s) => s.key) },
     });
     await writer.flush();
     return result(runId, RunStatus.Failure, [], [], steps.map((s) => s.key), error, new Map());
