@@ -100,11 +100,12 @@ export class AssetGraph {
 
 /**
  * Depth-first post-order, iterative so a 10,000-asset chain cannot overflow the stack. Visiting
- * roots in declaration order keeps the result stable between loads.
+ * roots in declaration order keeps the result stable between loads. Throws DefinitionError with
+ * the cycle's path; `noun` names the nodes in that message ("Assets", "Ops of job x").
  */
-function topologicalSort(nodes: Map<string, AssetNode>): AssetNode[] {
+export function topologicalSort<T extends { key: string; deps: readonly string[] }>(nodes: Map<string, T>, noun = "Assets"): T[] {
   const state = new Map<string, "visiting" | "done">();
-  const sorted: AssetNode[] = [];
+  const sorted: T[] = [];
   for (const root of nodes.keys()) {
     if (state.has(root)) continue;
     const stack: { key: string; next: number }[] = [{ key: root, next: 0 }];
@@ -115,7 +116,7 @@ function topologicalSort(nodes: Map<string, AssetNode>): AssetNode[] {
       if (frame.next < node.deps.length) {
         const dep = node.deps[frame.next++]!;
         const depState = state.get(dep);
-        if (depState === "visiting") throw cycleError(stack.map((f) => f.key), dep);
+        if (depState === "visiting") throw cycleError(stack.map((f) => f.key), dep, noun);
         if (depState === undefined) {
           state.set(dep, "visiting");
           stack.push({ key: dep, next: 0 });
@@ -130,13 +131,13 @@ function topologicalSort(nodes: Map<string, AssetNode>): AssetNode[] {
   return sorted;
 }
 
-function cycleError(path: string[], closing: string): DefinitionError {
+function cycleError(path: string[], closing: string, noun: string): DefinitionError {
   // The stack runs downstream → upstream; print the cycle in dependency order (upstream first).
   const start = path.indexOf(closing);
   const cycle = path.slice(start).reverse();
   const text = [...cycle, cycle[0]].map((k) => `"${k}"`).join(" → ");
   return new DefinitionError(
-    `Assets form a dependency cycle: ${text}. Each arrow means "is needed by". ` +
+    `${noun} form a dependency cycle: ${text}. Each arrow means "is needed by". ` +
       `Remove one of these dependencies so that no asset needs itself.`,
     closing,
   );

@@ -131,3 +131,44 @@ describe("defineDefinitions", () => {
     expect(definitionError(() => defineDefinitions({ assets: [{ key: "x" } as never] }))).toContain("assets[0] is not an asset");
   });
 });
+
+describe("jobs, schedules and sensors", () => {
+  // Imported lazily so the asset tests above stay independent of these modules.
+  it("validates op jobs: unknown inputs, duplicate ops, cycles", async () => {
+    const { job } = await import("./job.js");
+    const { op } = await import("./op.js");
+    const a = op({ name: "a", run: () => 1 });
+    const b = op({ name: "b", ins: { x: a }, run: ({ x }) => x });
+    expect(definitionError(() => defineDefinitions({ jobs: [job({ name: "j", ops: [b] })] }))).toContain(
+      'Job "j": op "b" takes input "x" from op "a", which is not an op of this job',
+    );
+    expect(definitionError(() => defineDefinitions({ jobs: [job({ name: "j", ops: [a, a] })] }))).toContain('Job "j" has two ops named "a"');
+    const p = op({ name: "p", deps: ["q"], run: () => 1 });
+    const q = op({ name: "q", deps: ["p"], run: () => 1 });
+    expect(definitionError(() => defineDefinitions({ jobs: [job({ name: "j", ops: [p, q] })] }))).toContain('Ops of job "j" form a dependency cycle');
+    expect(definitionError(() => defineDefinitions({ jobs: [job({ name: "bad name", ops: [a] })] }))).toContain('Job name "bad name" is not valid');
+  });
+
+  it("validates schedules: cron, time zone, target, duplicate names", async () => {
+    const { job } = await import("./job.js");
+    const { op } = await import("./op.js");
+    const { schedule } = await import("./schedule.js");
+    const { sensor } = await import("./sensor.js");
+    const j = job({ name: "j", ops: [op({ name: "a", run: () => 1 })] });
+    expect(definitionError(() => defineDefinitions({ jobs: [j], schedules: [schedule({ name: "s", cron: "61 * * * *", job: j })] }))).toContain(
+      'Schedule "s": ',
+    );
+    expect(
+      definitionError(() => defineDefinitions({ jobs: [j], schedules: [schedule({ name: "s", cron: "0 * * * *", timezone: "Mars/Base", job: j })] })),
+    ).toContain("Mars/Base");
+    expect(definitionError(() => defineDefinitions({ schedules: [schedule({ name: "s", cron: "0 * * * *", job: "missing" })] }))).toContain(
+      'Schedule "s" targets job "missing", which is not defined',
+    );
+    const both = [schedule({ name: "x", cron: "0 * * * *", job: j }), sensor({ name: "x", job: j, evaluate: () => [] })];
+    expect(definitionError(() => defineDefinitions({ jobs: [j], schedules: [both[0] as never], sensors: [both[1] as never] }))).toContain(
+      "the name is used twice",
+    );
+    const ok = defineDefinitions({ jobs: [j], schedules: [schedule({ name: "hourly", cron: "5 * * * *", timezone: "Europe/Berlin", job: j })] });
+    expect(ok.schedules.get("hourly")?.cron.nextAfter(new Date("2026-01-01T00:00:00Z")).toISOString()).toBe("2026-01-01T00:05:00.000Z");
+  });
+});

@@ -3,8 +3,13 @@ import { AssetGraph } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
 import { envVarName } from "./env-var.js";
 import { DefinitionError } from "./errors.js";
+import { resolveInstigators, type ResolvedSchedule } from "./instigator-validation.js";
+import type { JobDefinition } from "./job.js";
+import { opResourceNeeds, resolveJobs, type ResolvedJob } from "./job-validation.js";
 import { isResourceDefinition, type ResourceDefinition } from "./resource.js";
 import { retryPolicyProblem } from "./retry-policy.js";
+import type { ScheduleDefinition } from "./schedule.js";
+import type { SensorDefinition } from "./sensor.js";
 
 const DEFINITIONS_BRAND = Symbol.for("sluice.definitions");
 
@@ -33,6 +38,10 @@ export interface DefinitionsSpec {
    * for the resource that the assets declare under that name. Values may be `EnvVar("NAME")`.
    */
   resources?: Record<string, ResourceDefinition<any, any> | Record<string, unknown>>;
+  /** Op jobs (`job()`) and asset jobs (`assetJob()`). */
+  jobs?: readonly JobDefinition[];
+  schedules?: readonly ScheduleDefinition[];
+  sensors?: readonly SensorDefinition[];
   executor?: Partial<ExecutorSettings>;
 }
 
@@ -45,6 +54,11 @@ export interface Definitions {
   readonly assetGraph: AssetGraph;
   /** Every resource any asset needs (and every one Definitions names), resolved. */
   readonly resources: ReadonlyMap<string, ResourceBinding>;
+  /** Jobs by name, their steps resolved. */
+  readonly jobs: ReadonlyMap<string, ResolvedJob>;
+  /** Schedules by name, their crons parsed. */
+  readonly schedules: ReadonlyMap<string, ResolvedSchedule>;
+  readonly sensors: ReadonlyMap<string, SensorDefinition>;
   readonly executor: ExecutorSettings;
 }
 
@@ -62,7 +76,9 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   const assets = collectAssets(spec.assets ?? []);
   const assetGraph = AssetGraph.fromDefinitions([...assets.values()]);
   for (const def of assets.values()) checkAsset(def);
-  const resources = bindResources(assets, spec.resources ?? {});
+  const jobs = resolveJobs(spec.jobs ?? [], assetGraph);
+  const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], new Set(jobs.keys()), assetGraph);
+  const resources = bindResources(assets, spec.resources ?? {}, opResourceNeeds(jobs.values()));
   const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
@@ -73,6 +89,9 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     assets,
     assetGraph,
     resources,
+    jobs,
+    schedules,
+    sensors,
     executor: { maxConcurrent },
   };
 }
@@ -132,25 +151,30 @@ function checkAsset(def: AssetDefinition): void {
 function bindResources(
   assets: Map<string, AssetDefinition>,
   given: Record<string, ResourceDefinition<any, any> | Record<string, unknown>>,
+  opNeeds: { name: string; user: string; definition: ResourceDefinition<any, any> | undefined }[],
 ): Map<string, ResourceBinding> {
-  // Which definition each resource name stands for, as the assets declare it.
+  // Which definition each resource name stands for, as the assets and ops declare it.
   const declared = new Map<string, { definition: ResourceDefinition<any, any>; by: string }>();
   const needed = new Map<string, string>();
-  for (const def of assets.values()) {
-    for (const [name, resDef] of Object.entries(def.resources)) {
-      if (!needed.has(name)) needed.set(name, def.key);
-      if (!resDef) continue;
-      const seen = declared.get(name);
-      if (seen && seen.definition.setup !== resDef.setup && !isResourceDefinition(given[name])) {
-        throw new DefinitionError(
-          `Resource name "${name}" stands for two different resources: one in asset "${seen.by}" and ` +
-            `another in asset "${def.key}". Give them different names, or bind one resource to "${name}" in Definitions.`,
-          name,
-        );
-      }
-      if (!seen) declared.set(name, { definition: resDef, by: def.key });
+  const needs = [
+    ...[...assets.values()].flatMap((def) => [
+      ...Object.entries(def.resources).map(([name, definition]) => ({ name, user: `asset "${def.key}"`, definition })),
+      { name: def.ioManager, user: `asset "${def.key}"`, definition: undefined },
+    ]),
+    ...opNeeds,
+  ];
+  for (const { name, user, definition: resDef } of needs) {
+    if (!needed.has(name)) needed.set(name, user);
+    if (!resDef) continue;
+    const seen = declared.get(name);
+    if (seen && seen.definition.setup !== resDef.setup && !isResourceDefinition(given[name])) {
+      throw new DefinitionError(
+        `Resource name "${name}" stands for two different resources: one in ${seen.by} and ` +
+          `another in ${user}. Give them different names, or bind one resource to "${name}" in Definitions.`,
+        name,
+      );
     }
-    if (!needed.has(def.ioManager)) needed.set(def.ioManager, def.key);
+    if (!seen) declared.set(name, { definition: resDef, by: user });
   }
 
   const bindings = new Map<string, ResourceBinding>();
@@ -184,7 +208,7 @@ function bindResources(
       bindings.set(name, { name, definition: undefined, config: {} });
     } else {
       throw new DefinitionError(
-        `Asset "${user}" needs resource "${name}", which is not defined. ` +
+        `${user[0]!.toUpperCase()}${user.slice(1)} needs resource "${name}", which is not defined. ` +
           `Add it to Definitions: resources: { ${name}: resource({...}) }.`,
         user,
       );

@@ -1,0 +1,30 @@
+/** A run that a schedule or sensor asks for. */
+export interface RunRequest {
+  /** Makes the request happen at most once per sensor, ever (sensors only). */
+  runKey?: string;
+  /** Run config of the run (merged over the job's default config). */
+  runConfig?: Record<string, unknown>;
+  tags?: Record<string, string>;
+}
+
+const SKIP_BRAND = Symbol.for("sluice.skip-reason");
+
+/** "Nothing to do this time, because...": recorded on the tick. */
+export interface SkipReason {
+  readonly [SKIP_BRAND]: true;
+  readonly reason: string;
+}
+
+/**
+ * Returns from a schedule or sensor to skip this tick with a reason shown in the tick history.
+ * @example
+ * evaluate: async ({ cursor }) => (newRows.length === 0 ? skip("no new rows") : { runRequests: [...] })
+ */
+export function skip(reason: string): SkipReason {
+  return { [SKIP_BRAND]: true, reason };
+}
+
+/** True for a value made by {@link skip}. */
+export function isSkipReason(value: unknown): value is SkipReason {
+  return typeof value === "object" && value !== null && SKIP_BRAND in value;
+}

@@ -1,0 +1,154 @@
+import type { JobDefinition } from "./job.js";
+import type { DefaultStatus } from "./schedule.js";
+import type { RunRequest, SkipReason } from "./run-request.js";
+import type { StepLogger } from "./step-logger.js";
+
+const SENSOR_BRAND = Symbol.for("sluice.sensor");
+
+/** What a sensor's function receives. */
+export interface SensorContext {
+  /** The cursor the previous evaluation returned (null at first). */
+  readonly cursor: string | null;
+  /** When the previous evaluation ran, if ever. */
+  readonly lastTickAt: Date | null;
+  readonly log: StepLogger;
+}
+
+/** A sensor's answer: run requests, a new cursor, or a skip reason. */
+export interface SensorResult {
+  runRequests?: RunRequest[];
+  /** Stored in the same transaction as the runs of this tick. */
+  cursor?: string | null;
+  skipReason?: string;
+}
+
+/** What a sensor's function may return. */
+export type SensorReturn = SensorResult | RunRequest[] | SkipReason | void;
+
+/** A materialization an asset sensor reacts to. */
+export interface MaterializationEvent {
+  eventId: number;
+  runId: string;
+  assetKey: string;
+  partition: string | null;
+  timestamp: Date;
+  metadata: Record<string, { type: string; value: unknown }>;
+}
+
+/** A finished run a run-status sensor reacts to. */
+export interface FinishedRun {
+  runId: string;
+  jobName: string;
+  status: "SUCCESS" | "FAILURE" | "CANCELED";
+  tags: Record<string, string>;
+  /** The message of the run's final event (the failure summary, for failed runs). */
+  message: string;
+}
+
+/** The three kinds of sensor, each evaluated differently by the daemon. */
+export type SensorKind =
+  | { type: "standard"; evaluate: (context: SensorContext) => SensorReturn | Promise<SensorReturn> }
+  | {
+      type: "asset";
+      assetKey: string;
+      evaluate: (context: SensorContext, event: MaterializationEvent) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+    }
+  | {
+      type: "run_status";
+      status: FinishedRun["status"];
+      /** Jobs watched; empty: every job (but the sensor's own target). */
+      monitoredJobs: readonly string[];
+      evaluate: (context: SensorContext, run: FinishedRun) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+    };
+
+/** A sensor: evaluated every `minimumIntervalSeconds`, it may launch runs. */
+export interface SensorDefinition {
+  readonly [SENSOR_BRAND]: true;
+  readonly kind: "sensor";
+  readonly name: string;
+  readonly jobName: string | undefined;
+  readonly selection: string | undefined;
+  readonly description: string | undefined;
+  readonly minimumIntervalSeconds: number;
+  readonly defaultStatus: DefaultStatus;
+  readonly sensor: SensorKind;
+}
+
+interface CommonSensorSpec {
+  name: string;
+  /** What run requests launch: a job, or an asset selection. */
+  job?: JobDefinition | string;
+  selection?: string;
+  description?: string;
+  /** Default 30, as in Dagster. */
+  minimumIntervalSeconds?: number;
+  defaultStatus?: DefaultStatus;
+}
+
+function common(spec: CommonSensorSpec, kind: SensorKind): SensorDefinition {
+  return {
+    [SENSOR_BRAND]: true,
+    kind: "sensor",
+    name: spec.name,
+    jobName: typeof spec.job === "string" ? spec.job : spec.job?.name,
+    selection: spec.selection,
+    description: spec.description,
+    minimumIntervalSeconds: spec.minimumIntervalSeconds ?? 30,
+    defaultStatus: spec.defaultStatus ?? "STOPPED",
+    sensor: kind,
+  };
+}
+
+/**
+ * Declares a sensor: a function the daemon evaluates periodically; it returns run requests (each
+ * with a run key launches at most once, ever), a cursor, or a skip reason.
+ * @example
+ * sensor({
+ *   name: "provisioning_rows", job: provisionJob, minimumIntervalSeconds: 10,
+ *   evaluate: async () => (await pendingRows()).map((row) => ({ runKey: String(row.id), runConfig: { ops: { provision: { config: { id: row.id } } } } })),
+ * });
+ */
+export function sensor(spec: CommonSensorSpec & { evaluate: (context: SensorContext) => SensorReturn | Promise<SensorReturn> }): SensorDefinition {
+  return common(spec, { type: "standard", evaluate: spec.evaluate });
+}
+
+/**
+ * Declares a sensor that fires when an asset is materialized: by default one run per
+ * materialization (run key: the event id).
+ * @example
+ * assetSensor({ name: "on_orders", asset: rawOrders, job: refreshReports });
+ */
+export function assetSensor(
+  spec: CommonSensorSpec & {
+    asset: { key: string } | string;
+    evaluate?: (context: SensorContext, event: MaterializationEvent) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+  },
+): SensorDefinition {
+  const evaluate = spec.evaluate ?? ((_ctx: SensorContext, event: MaterializationEvent): RunRequest => ({ runKey: String(event.eventId) }));
+  return common(spec, { type: "asset", assetKey: typeof spec.asset === "string" ? spec.asset : spec.asset.key, evaluate });
+}
+
+/**
+ * Declares a sensor that fires when runs of watched jobs succeed, fail or are canceled.
+ * @example
+ * runStatusSensor({ name: "alert_on_failure", status: "FAILURE", evaluate: (_ctx, run) => void alert(`${run.jobName} failed: ${run.message}`) });
+ */
+export function runStatusSensor(
+  spec: CommonSensorSpec & {
+    status: FinishedRun["status"];
+    monitoredJobs?: readonly (JobDefinition | string)[];
+    evaluate: (context: SensorContext, run: FinishedRun) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+  },
+): SensorDefinition {
+  return common(spec, {
+    type: "run_status",
+    status: spec.status,
+    monitoredJobs: (spec.monitoredJobs ?? []).map((j) => (typeof j === "string" ? j : j.name)),
+    evaluate: spec.evaluate,
+  });
+}
+
+/** True for a value made by `sensor()`, `assetSensor()` or `runStatusSensor()`. */
+export function isSensorDefinition(value: unknown): value is SensorDefinition {
+  return typeof value === "object" && value !== null && SENSOR_BRAND in value;
+}
