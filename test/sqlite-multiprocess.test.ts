@@ -7,7 +7,11 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../src/storage/migrations.js";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.js";
-import type { WriterSummary } from "./fixtures/storage-writer.js";
+import type {
+  ClaimerSummary,
+  TickerSummary,
+  WriterSummary,
+} from "./fixtures/storage-writer.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const writerScript = path.join(repoRoot, "test", "fixtures", "storage-writer.ts");
@@ -26,14 +30,16 @@ afterAll(() => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts a writer; resolves `ready` once it has loaded, `done` when it exits. */
+/** Starts a fixture process; resolves `ready` once it has loaded, `done` when it exits. */
 function startWriter(
   file: string,
   worker: number,
+  n = RUNS_PER_WRITER,
+  mode: "write" | "claim" | "ticks" = "write",
 ): { child: ChildProcess; ready: Promise<void>; done: Promise<Finished> } {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", writerScript, file, String(worker), String(RUNS_PER_WRITER)],
+    ["--import", "tsx", writerScript, file, String(worker), String(n), mode],
     { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -53,6 +59,36 @@ function startWriter(
   });
   return { child, ready, done };
 }
+
+/**
+ * Runs `processes` fixture processes in `mode` on `file`, released at the same moment, and returns
+ * their JSON summaries once every one exited cleanly.
+ */
+async function race<T>(file: string, processes: number, n: number, mode: "claim" | "ticks"): Promise<T[]> {
+  const started = Array.from({ length: processes }, (_, i) => startWriter(file, i, n, mode));
+  await Promise.all(started.map((p) => p.ready));
+  for (const p of started) p.child.stdin!.end("go\n");
+  const results = await Promise.all(started.map((p) => p.done));
+  for (const [i, result] of results.entries()) {
+    expect({ process: i, code: result.code, stderr: result.stderr }).toEqual({ process: i, code: 0, stderr: "" });
+  }
+  return results.map((r) => JSON.parse(r.stdout.split("\n")[1]!) as T);
+}
+
+/** A fresh storage file in a temp folder, with `queued` queued runs (oldest first: q000, q001...). */
+async function storageWithQueue(queued: number): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-multiprocess-"));
+  tempDirs.push(dir);
+  const file = path.join(dir, "storage.db");
+  const storage = await openSqliteStorage(file);
+  for (let i = 0; i < queued; i++) {
+    await storage.createRun({ runId: `q${String(i).padStart(3, "0")}`, jobName: "job", selection: [] });
+  }
+  await storage.close();
+  return file;
+}
+
+const RACERS = 8;
 
 describe("SQLite storage shared by several processes", () => {
   it(
@@ -129,4 +165,73 @@ describe("SQLite storage shared by several processes", () => {
     },
     120_000,
   );
+
+  it(`claims each of 100 queued runs exactly once when ${RACERS} processes race for them`, async () => {
+    const file = await storageWithQueue(100);
+    const summaries = await race<ClaimerSummary>(file, RACERS, -1, "claim");
+    const claimed = summaries.flatMap((s) => s.claimed);
+    expect(claimed.length).toBe(100);
+    expect(new Set(claimed).size).toBe(100);
+    const storage = await openSqliteStorage(file);
+    try {
+      const runs = await storage.listRuns();
+      expect(runs.every((run) => run.status === "STARTING")).toBe(true);
+      for (const s of summaries) {
+        for (const runId of s.claimed) expect(runs.find((r) => r.runId === runId)?.workerId).toBe(s.workerId);
+      }
+    } finally {
+      await storage.close();
+    }
+  }, 120_000);
+
+  it(`keeps maxConcurrentRuns when ${RACERS} processes claim at once`, async () => {
+    const file = await storageWithQueue(100);
+    const summaries = await race<ClaimerSummary>(file, RACERS, 10, "claim");
+    const claimed = summaries.flatMap((s) => s.claimed).sort();
+    // Oldest first, across processes: exactly the ten oldest runs, each once.
+    expect(claimed).toEqual(Array.from({ length: 10 }, (_, i) => `q${String(i).padStart(3, "0")}`));
+    const storage = await openSqliteStorage(file);
+    try {
+      expect((await storage.listRuns({ statuses: ["STARTING"] })).length).toBe(10);
+      expect((await storage.listRuns({ statuses: ["QUEUED"] })).length).toBe(90);
+    } finally {
+      await storage.close();
+    }
+  }, 120_000);
+
+  it(`creates one tick and one run per tick time, and one run per run key, when ${RACERS} processes tick at once`, async () => {
+    const TICKS = 20;
+    const file = await storageWithQueue(0);
+    const summaries = await race<TickerSummary>(file, RACERS, TICKS, "ticks");
+    for (let t = 0; t < TICKS; t++) {
+      // Every process got the same tick and the same run for each tick time.
+      const got = summaries.map((s) => s.schedule[t]!);
+      expect(new Set(got.map((g) => g.tickTime))).toEqual(new Set([t * 60_000]));
+      expect(new Set(got.map((g) => g.tickId)).size).toBe(1);
+      expect(new Set(got.map((g) => g.runId)).size).toBe(1);
+    }
+    const sensorCreated = summaries.flatMap((s) => s.sensorCreated);
+    expect(sensorCreated.length).toBe(TICKS);
+    expect(new Set(sensorCreated.map((runId) => runId.replace(/^w\d+-/, ""))).size).toBe(TICKS);
+    expect(summaries.flatMap((s) => s.sensorSkipped).length).toBe(TICKS * (RACERS - 1));
+
+    const raw = new BetterSqlite3(file, { readonly: true });
+    try {
+      const scheduleTicks = raw
+        .prepare("select tick_time, run_ids from ticks where instigator_name = 'every_minute' order by tick_time")
+        .all() as { tick_time: number; run_ids: string }[];
+      expect(scheduleTicks.map((t) => t.tick_time)).toEqual(Array.from({ length: TICKS }, (_, t) => t * 60_000));
+      expect(scheduleTicks.map((t) => JSON.parse(t.run_ids) as string[])).toEqual(
+        summaries[0]!.schedule.map((s) => [s.runId]),
+      );
+      expect(raw.prepare("select count(*) as n from runs where job_name = 'minutely'").get()).toEqual({ n: TICKS });
+      expect(raw.prepare("select count(*) as n from runs where job_name = 'ingest'").get()).toEqual({ n: TICKS });
+      expect(raw.prepare("select count(*) as n from run_keys").get()).toEqual({ n: TICKS });
+      expect(raw.prepare("select count(*) as n from ticks where instigator_name = 'new_files'").get()).toEqual({
+        n: TICKS * RACERS,
+      });
+    } finally {
+      raw.close();
+    }
+  }, 120_000);
 });

@@ -64,4 +64,12 @@ export interface StorageDialect {
    * locked`.
    */
   forUpdateSkipLocked<QB extends SelectQueryBuilder<any, any, any>>(query: QB): QB;
+
+  /**
+   * Called first in the write transaction of `claimQueuedRuns`: makes claimers wait for each other
+   * until the transaction ends, so that concurrency limits counted by one claimer cannot be spent
+   * by another at the same time (SKIP LOCKED alone keeps runs from being claimed twice, not limits
+   * from being exceeded). Postgres: a transaction-scoped advisory lock (`pg_advisory_xact_lock`).
+   */
+  lockRunQueue<DB>(trx: Kysely<DB>): Promise<void>;
 }

@@ -1,7 +1,13 @@
-import type { CompiledQuery, Insertable, Kysely } from "kysely";
+import { sql, type CompiledQuery, type Insertable, type Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
-import { EventType, type EventRecord, type NewEvent, type RunStatus } from "./records.js";
+import {
+  EventType,
+  FINISHED_RUN_STATUSES,
+  RunStatus,
+  type EventRecord,
+  type NewEvent,
+} from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
 import { NO_PARTITION } from "./sql-rows.js";
 
@@ -64,13 +70,20 @@ export class EventWriter {
       await trx
         .updateTable("runs")
         .set({
-          status: transition.status,
+          // A cancel requested before the run started wins over its RUN_START; it still started.
+          status:
+            transition.status === RunStatus.Started
+              ? sql<string>`case when status = ${RunStatus.Canceling} then status else ${RunStatus.Started} end`
+              : transition.status,
           updated_at: Date.now(),
           ...(transition.time === "started_at"
             ? { started_at: record.timestamp }
             : { ended_at: record.timestamp }),
         })
         .where("run_id", "=", record.runId)
+        // First finisher wins: monitoring may fail a run whose slow worker reports success later.
+        // The late event is still stored above; only the run is left alone.
+        .where("status", "not in", FINISHED_RUN_STATUSES)
         .execute();
     }
     if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {

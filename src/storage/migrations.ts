@@ -84,6 +84,74 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: "run_queue_instigators_ticks_heartbeats",
+    async up(db, ddl) {
+      // One column per statement: SQLite's ALTER TABLE adds only one at a time.
+      await db.schema.alterTable("runs").addColumn("worker_id", "text").execute();
+      await db.schema.alterTable("runs").addColumn("heartbeat_at", "bigint").execute();
+      // listRuns({ parentRunIds }) finds re-executions and retries of a run.
+      await createIndex(db, "runs_parent_run_id_idx", "runs", ["parent_run_id"]);
+      // Sensors tailing run outcomes (getEventsAcrossRuns by type) from an old cursor.
+      await createIndex(db, "events_type_idx", "events", ["type", "id"]);
+
+      await db.schema
+        .createTable("instigators")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("cursor", "text")
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("ticks")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("instigator_name", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("tick_time", "bigint", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("run_ids", "text", (c) => c.notNull())
+        .addColumn("skipped_run_keys", "text", (c) => c.notNull())
+        .addColumn("skip_reason", "text")
+        .addColumn("error", "text")
+        .addColumn("cursor", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      // listTicks: a schedule's or sensor's ticks, newest first.
+      await createIndex(db, "ticks_instigator_idx", "ticks", ["instigator_name", "id"]);
+      // The idempotency of schedules: one tick per (schedule, scheduled time), whoever asks. Sensors
+      // may tick twice in one millisecond, so the index is partial (SQLite and Postgres both have
+      // partial indexes; kysely prints the literal inline, as DDL requires).
+      await db.schema
+        .createIndex("ticks_schedule_time_uq")
+        .unique()
+        .on("ticks")
+        .columns(["instigator_name", "tick_time"])
+        .where(sql.ref("type"), "=", "SCHEDULE")
+        .execute();
+
+      await db.schema
+        .createTable("run_keys")
+        .addColumn("instigator_name", "text", (c) => c.notNull())
+        .addColumn("run_key", "text", (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_keys_pk", ["instigator_name", "run_key"])
+        .execute();
+
+      await db.schema
+        .createTable("daemon_heartbeats")
+        .addColumn("daemon_type", "text", (c) => c.notNull())
+        .addColumn("daemon_id", "text", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .addColumn("errors", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("daemon_heartbeats_pk", ["daemon_type", "daemon_id"])
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -40,6 +40,8 @@ export const EventType = {
   StepSkipped: "STEP_SKIPPED",
   StepUpForRetry: "STEP_UP_FOR_RETRY",
   AssetMaterialization: "ASSET_MATERIALIZATION",
+  /** An op's output was stored by its IO manager (ops have no materializations). */
+  StepOutput: "STEP_OUTPUT",
   Log: "LOG",
 } as const;
 /** One of the values of {@link EventType}. */
@@ -75,6 +77,10 @@ export interface RunRecord {
   updatedAt: number;
   startedAt: number | null;
   endedAt: number | null;
+  /** The worker (launcher or `sluice worker` process) that claimed the run, once claimed. */
+  workerId: string | null;
+  /** Last heartbeat of the process executing the run (epoch ms), null before it starts. */
+  heartbeatAt: number | null;
 }
 
 /** What a caller gives to create a run. */
@@ -96,6 +102,8 @@ export interface RunsFilter {
   statuses?: RunStatus[];
   jobName?: string;
   runIds?: string[];
+  /** Runs whose parent is one of these (re-executions and retries of them). */
+  parentRunIds?: string[];
   /** Runs carrying every one of these tags. */
   tags?: Record<string, string>;
   /** Newest first; at most this many. */
@@ -170,4 +178,103 @@ export interface StepStats {
   attempts: number;
   startedAt: number | null;
   endedAt: number | null;
+}
+
+/** Kinds of things the daemon ticks. */
+export const InstigatorType = {
+  Schedule: "SCHEDULE",
+  Sensor: "SENSOR",
+} as const;
+/** One of the values of {@link InstigatorType}. */
+export type InstigatorType = (typeof InstigatorType)[keyof typeof InstigatorType];
+
+/** Whether a schedule or sensor is on. */
+export const InstigatorStatus = {
+  Running: "RUNNING",
+  Stopped: "STOPPED",
+} as const;
+/** One of the values of {@link InstigatorStatus}. */
+export type InstigatorStatus = (typeof InstigatorStatus)[keyof typeof InstigatorStatus];
+
+/** Stored state of a schedule or sensor (absent until first started, stopped or ticked). */
+export interface InstigatorState {
+  name: string;
+  type: InstigatorType;
+  status: InstigatorStatus;
+  /** A sensor's cursor, as its evaluate function last returned it. */
+  cursor: string | null;
+  updatedAt: number;
+}
+
+/** How a tick ended, or that it is under way. */
+export const TickStatus = {
+  Started: "STARTED",
+  Success: "SUCCESS",
+  Skipped: "SKIPPED",
+  Failure: "FAILURE",
+} as const;
+/** One of the values of {@link TickStatus}. */
+export type TickStatus = (typeof TickStatus)[keyof typeof TickStatus];
+
+/** One evaluation of a schedule (at its scheduled time) or a sensor. */
+export interface TickRecord {
+  id: number;
+  instigatorName: string;
+  type: InstigatorType;
+  /** A schedule's scheduled time, or a sensor's evaluation time (epoch ms). */
+  tickTime: number;
+  status: TickStatus;
+  /** Runs this tick created, in creation order. */
+  runIds: string[];
+  /** Run keys of a sensor tick's run requests that were skipped because they already ran. */
+  skippedRunKeys: string[];
+  skipReason: string | null;
+  error: SerializedError | null;
+  /** A sensor's cursor after this tick. */
+  cursor: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A run a sensor asks for; `runKey` makes it happen at most once per sensor, ever. */
+export interface SensorRunRequest {
+  run: NewRun;
+  runKey: string | null;
+}
+
+/** Result of recording a sensor tick. */
+export interface SensorTickResult {
+  tick: TickRecord;
+  /** Runs created (their run keys were new). */
+  createdRuns: RunRecord[];
+}
+
+/** A limit on how many runs may be in progress at once among runs with a tag. */
+export interface TagConcurrencyLimit {
+  key: string;
+  /** Only runs whose tag has this value; without it, every run carrying the key counts. */
+  value?: string;
+  /** With no value: the limit applies to each distinct value separately. */
+  perUniqueValue?: boolean;
+  limit: number;
+}
+
+/** Limits the run coordinator respects when it claims queued runs. */
+export interface RunQueueLimits {
+  /**
+   * Runs in progress (STARTING, STARTED, CANCELING) at most, across the instance. A negative value
+   * (Dagster's -1) or Infinity means no limit.
+   */
+  maxConcurrentRuns: number;
+  tagLimits: TagConcurrencyLimit[];
+}
+
+/** A daemon's last sign of life. */
+export interface DaemonHeartbeat {
+  /** `scheduler`, `sensor`, `run_coordinator`, `run_monitor`... */
+  daemonType: string;
+  daemonId: string;
+  timestamp: number;
+  /** Errors of its last iteration, if any (shown in the UI's daemon health). */
+  errors: SerializedError[];
 }

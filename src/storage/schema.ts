@@ -31,6 +31,10 @@ export interface RunsTable {
   updated_at: Int8Column;
   started_at: NullableInt8Column;
   ended_at: NullableInt8Column;
+  /** The worker that claimed the run (migration 2). */
+  worker_id: string | null;
+  /** Last heartbeat of the process executing the run (migration 2). */
+  heartbeat_at: NullableInt8Column;
 }
 
 /** One row per (run, tag key). */
@@ -70,6 +74,54 @@ export interface AssetIndexTable {
   metadata: string;
 }
 
+/** Stored state of a schedule or sensor, one row per name. */
+export interface InstigatorsTable {
+  name: string;
+  type: string;
+  status: string;
+  cursor: string | null;
+  updated_at: Int8Column;
+}
+
+/**
+ * One row per schedule or sensor evaluation. A partial unique index on (instigator_name,
+ * tick_time) for schedules makes a schedule's tick at a given time exist at most once.
+ */
+export interface TicksTable {
+  id: GeneratedIdColumn;
+  instigator_name: string;
+  type: string;
+  tick_time: Int8Column;
+  status: string;
+  /** JSON array of run ids, in creation order. */
+  run_ids: string;
+  /** JSON array of run keys. */
+  skipped_run_keys: string;
+  skip_reason: string | null;
+  /** JSON (SerializedError) or null. */
+  error: string | null;
+  cursor: string | null;
+  created_at: Int8Column;
+  updated_at: Int8Column;
+}
+
+/** Run keys a sensor has used, forever; the primary key (instigator_name, run_key) dedupes. */
+export interface RunKeysTable {
+  instigator_name: string;
+  run_key: string;
+  run_id: string;
+  created_at: Int8Column;
+}
+
+/** Latest heartbeat per daemon. */
+export interface DaemonHeartbeatsTable {
+  daemon_type: string;
+  daemon_id: string;
+  timestamp: Int8Column;
+  /** JSON array of SerializedError. */
+  errors: string;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -83,5 +135,9 @@ export interface Database {
   run_tags: RunTagsTable;
   events: EventsTable;
   asset_index: AssetIndexTable;
+  instigators: InstigatorsTable;
+  ticks: TicksTable;
+  run_keys: RunKeysTable;
+  daemon_heartbeats: DaemonHeartbeatsTable;
   schema_migrations: SchemaMigrationsTable;
 }

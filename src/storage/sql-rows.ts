@@ -1,15 +1,29 @@
 import type { Insertable, Selectable } from "kysely";
 import type {
   AssetIndexRecord,
+  DaemonHeartbeat,
   EventData,
   EventRecord,
   EventType,
+  InstigatorState,
+  InstigatorStatus,
+  InstigatorType,
   LogLevel,
   MetadataMap,
   RunRecord,
   RunStatus,
+  SerializedError,
+  TickRecord,
+  TickStatus,
 } from "./records.js";
-import type { AssetIndexTable, EventsTable, RunsTable } from "./schema.js";
+import type {
+  AssetIndexTable,
+  DaemonHeartbeatsTable,
+  EventsTable,
+  InstigatorsTable,
+  RunsTable,
+  TicksTable,
+} from "./schema.js";
 
 /** How asset_index spells "no partition" (see AssetIndexTable for why not NULL). */
 export const NO_PARTITION = "";
@@ -31,6 +45,8 @@ export function toRunRow(run: RunRecord): Insertable<RunsTable> {
     updated_at: run.updatedAt,
     started_at: run.startedAt,
     ended_at: run.endedAt,
+    worker_id: run.workerId,
+    heartbeat_at: run.heartbeatAt,
   };
 }
 
@@ -49,8 +65,10 @@ export function fromRunRow(row: Selectable<RunsTable>): RunRecord {
     rootRunId: row.root_run_id,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
-    startedAt: row.started_at === null ? null : Number(row.started_at),
-    endedAt: row.ended_at === null ? null : Number(row.ended_at),
+    startedAt: nullableNumber(row.started_at),
+    endedAt: nullableNumber(row.ended_at),
+    workerId: row.worker_id,
+    heartbeatAt: nullableNumber(row.heartbeat_at),
   };
 }
 
@@ -80,4 +98,47 @@ export function fromAssetIndexRow(row: Selectable<AssetIndexTable>): AssetIndexR
     timestamp: Number(row.timestamp),
     metadata: JSON.parse(row.metadata) as MetadataMap,
   };
+}
+
+/** An `instigators` row as a record. */
+export function fromInstigatorRow(row: Selectable<InstigatorsTable>): InstigatorState {
+  return {
+    name: row.name,
+    type: row.type as InstigatorType,
+    status: row.status as InstigatorStatus,
+    cursor: row.cursor,
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A `ticks` row as a record. */
+export function fromTickRow(row: Selectable<TicksTable>): TickRecord {
+  return {
+    id: Number(row.id),
+    instigatorName: row.instigator_name,
+    type: row.type as InstigatorType,
+    tickTime: Number(row.tick_time),
+    status: row.status as TickStatus,
+    runIds: JSON.parse(row.run_ids) as string[],
+    skippedRunKeys: JSON.parse(row.skipped_run_keys) as string[],
+    skipReason: row.skip_reason,
+    error: row.error === null ? null : (JSON.parse(row.error) as SerializedError),
+    cursor: row.cursor,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A `daemon_heartbeats` row as a record. */
+export function fromDaemonHeartbeatRow(row: Selectable<DaemonHeartbeatsTable>): DaemonHeartbeat {
+  return {
+    daemonType: row.daemon_type,
+    daemonId: row.daemon_id,
+    timestamp: Number(row.timestamp),
+    errors: JSON.parse(row.errors) as SerializedError[],
+  };
+}
+
+function nullableNumber(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
 }

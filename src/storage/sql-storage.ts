@@ -1,23 +1,36 @@
 import type { Kysely } from "kysely";
-import { isSluiceError, StorageError, RunNotFoundError } from "../definitions/errors.js";
+import { RunNotFoundError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { EventWriter } from "./event-writer.js";
+import { guard } from "./guard.js";
+import { insertRun } from "./insert-run.js";
 import { migrateToLatest, readSchemaVersion } from "./migrations.js";
 import {
   EventType,
+  FINISHED_RUN_STATUSES,
   type AssetIndexRecord,
+  type DaemonHeartbeat,
   type EventRecord,
+  type InstigatorState,
+  type InstigatorStatus,
+  type InstigatorType,
   type NewEvent,
   type NewRun,
+  type RunQueueLimits,
   type RunRecord,
   type RunsFilter,
   type RunStatus,
+  type SensorTickResult,
   type StepStats,
+  type TickRecord,
+  type TickStatus,
 } from "./records.js";
+import { assertRunExists, RunQueue } from "./run-queue.js";
 import type { Database } from "./schema.js";
-import { fromAssetIndexRow, fromEventRow, fromRunRow, toRunRow } from "./sql-rows.js";
+import { fromAssetIndexRow, fromDaemonHeartbeatRow, fromEventRow, fromRunRow } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 import type { EventsQuery, Storage, StorageCapabilities } from "./storage.js";
+import { TickStorage } from "./tick-storage.js";
 
 /**
  * The one implementation of {@link Storage}, written against kysely and a {@link StorageDialect}:
@@ -29,12 +42,16 @@ export class SqlStorage implements Storage {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
   readonly #events: EventWriter;
+  readonly #queue: RunQueue;
+  readonly #ticks: TickStorage;
 
   constructor(dialect: StorageDialect) {
     this.#dialect = dialect;
     this.capabilities = dialect.capabilities;
     this.#db = dialect.createKysely();
     this.#events = new EventWriter(dialect, this.#db);
+    this.#queue = new RunQueue(dialect, this.#db);
+    this.#ticks = new TickStorage(dialect, this.#db);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -55,55 +72,7 @@ export class SqlStorage implements Storage {
   /** Throws StorageError when a run with this id exists. */
   createRun(run: NewRun): Promise<RunRecord> {
     return guard(`create run "${run.runId}"`, () =>
-      this.#write(async (trx) => {
-        const now = Date.now();
-        const parentRunId = run.parentRunId ?? null;
-        let rootRunId = run.rootRunId ?? null;
-        if (rootRunId === null && parentRunId !== null) {
-          const parent = await trx
-            .selectFrom("runs")
-            .select(["run_id", "root_run_id"])
-            .where("run_id", "=", parentRunId)
-            .executeTakeFirst();
-          rootRunId = parent?.root_run_id ?? parentRunId;
-        }
-        const record: RunRecord = {
-          runId: run.runId,
-          status: run.status ?? "QUEUED",
-          jobName: run.jobName,
-          selection: run.selection,
-          selectionExpression: run.selectionExpression ?? null,
-          partition: run.partition ?? null,
-          config: run.config ?? {},
-          tags: run.tags ?? {},
-          parentRunId,
-          rootRunId,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          endedAt: null,
-        };
-        // DO NOTHING + row count detects a duplicate the same way on every dialect, and without
-        // a race between a check and the insert.
-        const inserted = await trx
-          .insertInto("runs")
-          .values(toRunRow(record))
-          .onConflict((oc) => oc.column("run_id").doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-          throw new StorageError(
-            `Run "${run.runId}" already exists. Run ids must be unique: create the run with a new id.`,
-          );
-        }
-        const tags = Object.entries(record.tags);
-        if (tags.length > 0) {
-          await trx
-            .insertInto("run_tags")
-            .values(tags.map(([key, value]) => ({ run_id: run.runId, key, value })))
-            .execute();
-        }
-        return record;
-      }),
+      this.#write((trx) => insertRun(trx, run, Date.now())),
     );
   }
 
@@ -122,12 +91,15 @@ export class SqlStorage implements Storage {
   /** An empty list in a filter field matches nothing. */
   listRuns(filter: RunsFilter = {}): Promise<RunRecord[]> {
     return guard("list runs", async () => {
-      const { statuses, jobName, runIds, tags, limit } = filter;
-      if (statuses?.length === 0 || runIds?.length === 0 || limit === 0) return [];
+      const { statuses, jobName, runIds, parentRunIds, tags, limit } = filter;
+      if ([statuses, runIds, parentRunIds].some((list) => list?.length === 0) || limit === 0) {
+        return [];
+      }
       let query = this.#db.selectFrom("runs").selectAll("runs");
       if (statuses !== undefined) query = query.where("status", "in", statuses);
       if (jobName !== undefined) query = query.where("job_name", "=", jobName);
       if (runIds !== undefined) query = query.where("run_id", "in", runIds);
+      if (parentRunIds !== undefined) query = query.where("parent_run_id", "in", parentRunIds);
       for (const [key, value] of Object.entries(tags ?? {})) {
         query = query.where(({ exists, selectFrom }) =>
           exists(
@@ -146,13 +118,55 @@ export class SqlStorage implements Storage {
     });
   }
 
-  /** Throws RunNotFoundError when the run does not exist. */
-  setRunStatus(runId: string, status: RunStatus): Promise<void> {
+  /** Throws RunNotFoundError when the run does not exist (also when `onlyFrom` does not match). */
+  setRunStatus(
+    runId: string,
+    status: RunStatus,
+    options: { onlyFrom?: RunStatus[] } = {},
+  ): Promise<boolean> {
+    const { onlyFrom } = options;
     return guard(`set the status of run "${runId}"`, () =>
       this.#write(async (trx) => {
+        if (onlyFrom?.length === 0) {
+          await assertRunExists(trx, runId);
+          return false;
+        }
+        const now = Date.now();
+        let update = trx
+          .updateTable("runs")
+          .set({
+            status,
+            updated_at: now,
+            ...(FINISHED_RUN_STATUSES.includes(status) ? { ended_at: now } : {}),
+          })
+          .where("run_id", "=", runId);
+        // The status check is part of the UPDATE, so no other writer can slip in between.
+        if (onlyFrom !== undefined) update = update.where("status", "in", onlyFrom);
+        if (Number((await update.executeTakeFirst()).numUpdatedRows) === 1) return true;
+        await assertRunExists(trx, runId);
+        return false;
+      }),
+    );
+  }
+
+  /** Oldest first, within the limits; see {@link RunQueue}. */
+  claimQueuedRuns(workerId: string, max: number, limits: RunQueueLimits): Promise<RunRecord[]> {
+    return this.#queue.claimQueuedRuns(workerId, max, limits);
+  }
+
+  /** Throws RunNotFoundError when the run does not exist. */
+  claimRun(runId: string, workerId: string): Promise<boolean> {
+    return this.#queue.claimRun(runId, workerId);
+  }
+
+  /** Throws RunNotFoundError when the run does not exist. */
+  heartbeatRun(runId: string): Promise<void> {
+    return guard(`record a heartbeat of run "${runId}"`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
         const result = await trx
           .updateTable("runs")
-          .set({ status, updated_at: Date.now() })
+          .set({ heartbeat_at: now, updated_at: now })
           .where("run_id", "=", runId)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) throw new RunNotFoundError(runId);
@@ -186,6 +200,21 @@ export class SqlStorage implements Storage {
       let select = this.#db.selectFrom("events").selectAll().where("run_id", "=", runId);
       if (afterId !== undefined) select = select.where("id", ">", afterId);
       if (types !== undefined) select = select.where("type", "in", types);
+      select = select.orderBy("id", "asc");
+      if (limit !== undefined) select = select.limit(limit);
+      return (await select.execute()).map(fromEventRow);
+    });
+  }
+
+  /** In id (write) order; an empty `types` or `assetKeys` list matches nothing. */
+  getEventsAcrossRuns(query: EventsQuery & { assetKeys?: string[] }): Promise<EventRecord[]> {
+    return guard("read events across runs", async () => {
+      const { afterId, types, assetKeys, limit } = query;
+      if (types?.length === 0 || assetKeys?.length === 0 || limit === 0) return [];
+      let select = this.#db.selectFrom("events").selectAll();
+      if (afterId !== undefined) select = select.where("id", ">", afterId);
+      if (types !== undefined) select = select.where("type", "in", types);
+      if (assetKeys !== undefined) select = select.where("asset_key", "in", assetKeys);
       select = select.orderBy("id", "asc");
       if (limit !== undefined) select = select.limit(limit);
       return (await select.execute()).map(fromEventRow);
@@ -254,18 +283,90 @@ export class SqlStorage implements Storage {
     );
   }
 
+  /** See {@link TickStorage}. */
+  getInstigatorState(name: string): Promise<InstigatorState | undefined> {
+    return this.#ticks.getInstigatorState(name);
+  }
+
+  /** Sorted by name. */
+  listInstigatorStates(type?: InstigatorType): Promise<InstigatorState[]> {
+    return this.#ticks.listInstigatorStates(type);
+  }
+
+  /** Keeps a sensor's cursor. */
+  setInstigatorStatus(
+    name: string,
+    type: InstigatorType,
+    status: InstigatorStatus,
+  ): Promise<InstigatorState> {
+    return this.#ticks.setInstigatorStatus(name, type, status);
+  }
+
+  /** Racing callers get the same tick. */
+  claimScheduleTick(name: string, tickTime: number): Promise<TickRecord> {
+    return this.#ticks.claimScheduleTick(name, tickTime);
+  }
+
+  /** Throws StorageError for an unknown tick or an existing run id. */
+  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord> {
+    return this.#ticks.createRunForTick(tickId, run);
+  }
+
+  /** Throws StorageError for an unknown tick. */
+  finishTick(tickId: number, outcome: Parameters<Storage["finishTick"]>[1]): Promise<TickRecord> {
+    return this.#ticks.finishTick(tickId, outcome);
+  }
+
+  /** Throws StorageError when a request's run id exists; then stores nothing of the tick. */
+  recordSensorTick(
+    name: string,
+    tick: Parameters<Storage["recordSensorTick"]>[1],
+  ): Promise<SensorTickResult> {
+    return this.#ticks.recordSensorTick(name, tick);
+  }
+
+  /** Newest first. */
+  listTicks(name: string, options?: { limit?: number; statuses?: TickStatus[] }): Promise<TickRecord[]> {
+    return this.#ticks.listTicks(name, options);
+  }
+
+  /** Upsert per (daemonType, daemonId). */
+  recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void> {
+    return guard(`record the heartbeat of daemon "${heartbeat.daemonType}"`, () =>
+      this.#write(async (trx) => {
+        const row = {
+          daemon_type: heartbeat.daemonType,
+          daemon_id: heartbeat.daemonId,
+          timestamp: heartbeat.timestamp,
+          errors: JSON.stringify(heartbeat.errors),
+        };
+        await trx
+          .insertInto("daemon_heartbeats")
+          .values(row)
+          .onConflict((oc) =>
+            oc
+              .columns(["daemon_type", "daemon_id"])
+              .doUpdateSet({ timestamp: row.timestamp, errors: row.errors }),
+          )
+          .execute();
+      }),
+    );
+  }
+
+  /** Sorted by daemon type, then id. */
+  getDaemonHeartbeats(): Promise<DaemonHeartbeat[]> {
+    return guard("read daemon heartbeats", async () => {
+      const rows = await this.#db
+        .selectFrom("daemon_heartbeats")
+        .selectAll()
+        .orderBy("daemon_type")
+        .orderBy("daemon_id")
+        .execute();
+      return rows.map(fromDaemonHeartbeatRow);
+    });
+  }
+
   #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.#dialect.writeTransaction(this.#db, fn);
-  }
-}
-
-/** Runs `fn`, turning driver errors into StorageError that says what was being done. */
-async function guard<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isSluiceError(err)) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new StorageError(`Storage failed to ${doing}: ${message}`, { cause: err });
   }
 }

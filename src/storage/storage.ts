@@ -1,5 +1,15 @@
 import type {
   AssetIndexRecord,
+  DaemonHeartbeat,
+  InstigatorState,
+  InstigatorStatus,
+  InstigatorType,
+  RunQueueLimits,
+  SensorRunRequest,
+  SensorTickResult,
+  SerializedError,
+  TickRecord,
+  TickStatus,
   EventRecord,
   EventType,
   NewEvent,
@@ -49,19 +59,44 @@ export interface Storage {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs matching every field of the filter, newest first. */
   listRuns(filter?: RunsFilter): Promise<RunRecord[]>;
-  /** Sets a run's status directly (used by the launcher and monitoring); throws RunNotFoundError. */
-  setRunStatus(runId: string, status: RunStatus): Promise<void>;
+  /**
+   * Sets a run's status directly (CANCELING on a cancel request, CANCELED for a queued run).
+   * With `onlyFrom`, changes it only when the current status is one of those, atomically, and
+   * returns whether it did. A finished status also sets endedAt. Throws RunNotFoundError.
+   */
+  setRunStatus(runId: string, status: RunStatus, options?: { onlyFrom?: RunStatus[] }): Promise<boolean>;
+  /**
+   * Claims queued runs, oldest first, moving them QUEUED → STARTING with this workerId, as many as
+   * `max` and the limits allow (runs in STARTING, STARTED or CANCELING count against them). Atomic:
+   * two claimers running at once never get the same run (one write transaction on SQLite,
+   * FOR UPDATE SKIP LOCKED on Postgres).
+   */
+  claimQueuedRuns(workerId: string, max: number, limits: RunQueueLimits): Promise<RunRecord[]>;
+  /**
+   * Claims one queued run regardless of limits (a foreground CLI run); false if it was not QUEUED.
+   * Throws RunNotFoundError.
+   */
+  claimRun(runId: string, workerId: string): Promise<boolean>;
+  /** Records that the process executing the run is alive (sets heartbeatAt to now). Throws RunNotFoundError. */
+  heartbeatRun(runId: string): Promise<void>;
 
   /**
    * Appends an event. In the same transaction: a RUN_START/RUN_SUCCESS/RUN_FAILURE/RUN_CANCELED
    * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index.
-   * Throws RunNotFoundError when the run does not exist.
+   * A finished run (SUCCESS, FAILURE, CANCELED) is never moved by a later RUN_* event (the first
+   * finisher wins; the event is still stored), and RUN_START leaves a CANCELING run CANCELING
+   * (setting startedAt). Throws RunNotFoundError when the run does not exist.
    */
   storeEvent(event: NewEvent): Promise<EventRecord>;
   /** Appends several events in one transaction, with the same side effects as storeEvent. */
   storeEvents(events: NewEvent[]): Promise<EventRecord[]>;
   /** A run's events in the order they were written. */
   getEvents(runId: string, query?: EventsQuery): Promise<EventRecord[]>;
+  /**
+   * Events of every run in write order, after `afterId` (sensors and live updates tail this),
+   * optionally only of these types and asset keys (an empty list matches nothing).
+   */
+  getEventsAcrossRuns(query: EventsQuery & { assetKeys?: string[] }): Promise<EventRecord[]>;
   /** Per-step status derived from a run's STEP_* events, in the order steps first started. */
   getStepStats(runId: string): Promise<StepStats[]>;
 
@@ -71,4 +106,52 @@ export interface Storage {
   getMaterializations(assetKey: string, options?: { limit?: number }): Promise<EventRecord[]>;
   /** Forgets the materializations of these assets (index rows and materialization events). */
   wipeAssets(assetKeys: string[]): Promise<void>;
+
+  /** Stored state of a schedule or sensor, or undefined when it was never started/stopped/ticked. */
+  getInstigatorState(name: string): Promise<InstigatorState | undefined>;
+  /** All stored schedule and sensor states (optionally of one type). */
+  listInstigatorStates(type?: InstigatorType): Promise<InstigatorState[]>;
+  /** Starts or stops a schedule or sensor (creating its state; a sensor's cursor is kept). */
+  setInstigatorStatus(name: string, type: InstigatorType, status: InstigatorStatus): Promise<InstigatorState>;
+
+  /**
+   * The tick of a schedule at a scheduled time: created STARTED if there is none, else the
+   * existing one. Unique per (schedule, tickTime) in the database, so a restarted daemon resumes
+   * a tick instead of repeating it.
+   */
+  claimScheduleTick(name: string, tickTime: number): Promise<TickRecord>;
+  /**
+   * Creates the run of a schedule tick, once: in one transaction, returns the tick's existing run
+   * if it has one, else creates `run` and adds it to the tick. Throws StorageError for an unknown tick,
+   * or when `run.runId` already exists (and then changes nothing).
+   */
+  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord>;
+  /** Ends a tick with its status (and skip reason or error). Throws StorageError for an unknown tick. */
+  finishTick(tickId: number, outcome: { status: TickStatus; skipReason?: string | null; error?: SerializedError | null }): Promise<TickRecord>;
+  /**
+   * Records a sensor evaluation in ONE transaction: the tick, the runs of requests whose run key
+   * is new for this sensor (keys are unique per sensor forever; requests without a key always
+   * run), and the sensor's new cursor (always stored as given: pass the previous cursor to keep
+   * it). A request whose key already ran is listed in tick.skippedRunKeys. A sensor without stored
+   * state gets one, RUNNING; an existing state keeps its status. Throws StorageError when a
+   * request's run id already exists, and then stores nothing at all (no tick, runs, keys or cursor).
+   */
+  recordSensorTick(
+    name: string,
+    tick: {
+      tickTime: number;
+      status: TickStatus;
+      requests: SensorRunRequest[];
+      cursor: string | null;
+      skipReason?: string | null;
+      error?: SerializedError | null;
+    },
+  ): Promise<SensorTickResult>;
+  /** Ticks of a schedule or sensor, newest (last created) first; an empty `statuses` matches nothing. */
+  listTicks(name: string, options?: { limit?: number; statuses?: TickStatus[] }): Promise<TickRecord[]>;
+
+  /** Records a daemon's heartbeat (upsert per daemonType + daemonId). */
+  recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void>;
+  /** Latest heartbeat of each daemon. */
+  getDaemonHeartbeats(): Promise<DaemonHeartbeat[]>;
 }

@@ -100,6 +100,11 @@ export function sqliteDialect(filePath: string): StorageDialect {
       // writer of the file, so whatever it selects cannot be claimed by anyone else meanwhile.
       return query;
     },
+
+    async lockRunQueue() {
+      // Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes every other writer of
+      // the file, in this process and in others, until it ends.
+    },
   };
 }
 

@@ -22,7 +22,7 @@ afterAll(() => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describeStorageContract("sqlite", () => openSqliteStorage(tempFile()));
+describeStorageContract("sqlite", { newDatabase: () => tempFile(), open: openSqliteStorage });
 
 describe("sqlite storage file", () => {
   it("creates missing parent folders and uses WAL with foreign keys on", async () => {
@@ -99,6 +99,35 @@ describe("migrator on sqlite", () => {
       expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await db.destroy();
+    }
+  });
+
+  it("upgrades a version 1 database in place, keeping its runs and events", async () => {
+    const file = tempFile();
+    const dialect = sqliteDialect(file);
+    const db = dialect.createKysely();
+    try {
+      expect(await migrateToLatest(db, dialect, MIGRATIONS.slice(0, 1))).toBe(1);
+      const raw = new BetterSqlite3(file);
+      raw
+        .prepare(
+          "insert into runs (run_id, status, job_name, selection, config, tags, created_at, updated_at) " +
+            "values ('old', 'SUCCESS', 'job', '[]', '{}', '{}', 1, 2)",
+        )
+        .run();
+      raw.prepare("insert into events (run_id, type, timestamp, level, message, data) values ('old', 'LOG', 3, 'INFO', 'kept', '{}')").run();
+      raw.close();
+    } finally {
+      await db.destroy();
+    }
+    const storage = await openSqliteStorage(file);
+    try {
+      expect(await storage.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(await storage.getRun("old")).toMatchObject({ status: "SUCCESS", workerId: null, heartbeatAt: null });
+      expect((await storage.getEvents("old")).map((e) => e.message)).toEqual(["kept"]);
+      expect(await storage.claimScheduleTick("s", 1)).toMatchObject({ instigatorName: "s", runIds: [] });
+    } finally {
+      await storage.close();
     }
   });
 

@@ -2,8 +2,29 @@ import { expect, vi } from "vitest";
 import type { NewEvent, NewRun } from "../records.js";
 import type { Storage } from "../storage.js";
 
-/** The storage of the running test: freshly opened and migrated, closed after the test. */
-export type StorageFixture = () => Storage;
+/**
+ * The storage of the running test: freshly opened and migrated on an empty database, closed after
+ * the test.
+ */
+export interface StorageFixture {
+  (): Storage;
+  /**
+   * Opens one more storage on the test's database, as a second worker process would (closed after
+   * the test). Concurrency tests race the two.
+   */
+  openAnother(): Promise<Storage>;
+}
+
+/** A queued run with tags, created at `createdAt` (epoch ms) when given. */
+export async function queueRun(
+  storage: Storage,
+  runId: string,
+  tags: Record<string, string> = {},
+  createdAt?: number,
+): Promise<void> {
+  if (createdAt !== undefined) freezeTime(createdAt);
+  await storage.createRun({ ...newRun(runId), tags });
+}
 
 /** A minimal run to create. */
 export function newRun(runId: string): NewRun {

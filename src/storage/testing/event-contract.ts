@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventRecord, NewEvent } from "../records.js";
+import type { Storage } from "../storage.js";
 import {
   caught,
   expectSluiceError,
@@ -164,6 +165,46 @@ export function describeEventContract(s: StorageFixture): void {
       const tail = await s().getEvents("r", { afterId: ids[0], types: ["LOG"], limit: 1 });
       expect(tail.map((e) => e.message)).toEqual(["m2"]);
       expect(await s().getEvents("nope")).toEqual([]);
+    });
+
+    it("tails events across runs in write order, by type and asset key", async () => {
+      await s().createRun(newRun("r1"));
+      await s().createRun(newRun("r2"));
+      const stored = await s().storeEvents([
+        newEvent("r1", "RUN_START"),
+        newEvent("r2", "RUN_START"),
+        newEvent("r1", "ASSET_MATERIALIZATION", { assetKey: "a" }),
+        newEvent("r2", "ASSET_MATERIALIZATION", { assetKey: "b" }),
+        newEvent("r2", "LOG", { assetKey: "a" }),
+        newEvent("r1", "RUN_SUCCESS"),
+        newEvent("r2", "ASSET_MATERIALIZATION", { assetKey: "a" }),
+        newEvent("r2", "RUN_FAILURE"),
+      ]);
+      const id = (i: number) => stored[i]!.id;
+      const across = async (query: Parameters<Storage["getEventsAcrossRuns"]>[0]) =>
+        (await s().getEventsAcrossRuns(query)).map((e) => e.id);
+      expect(await s().getEventsAcrossRuns({})).toEqual(stored);
+      expect(await across({ afterId: id(3) })).toEqual([id(4), id(5), id(6), id(7)]);
+      expect(await across({ afterId: id(7) })).toEqual([]);
+      expect(await across({ types: ["RUN_SUCCESS", "RUN_FAILURE"] })).toEqual([id(5), id(7)]);
+      expect(await across({ assetKeys: ["a"] })).toEqual([id(2), id(4), id(6)]);
+      const materializedA = { types: ["ASSET_MATERIALIZATION" as const], assetKeys: ["a"] };
+      expect(await across(materializedA)).toEqual([id(2), id(6)]);
+      expect(await across({ ...materializedA, afterId: id(2) })).toEqual([id(6)]);
+      expect(await across({ assetKeys: ["a", "b"], limit: 2 })).toEqual([id(2), id(3)]);
+      // A tailer pages with afterId = the last id it saw.
+      const pages: number[][] = [];
+      let cursor = 0;
+      for (;;) {
+        const page = await across({ afterId: cursor, limit: 3 });
+        if (page.length === 0) break;
+        pages.push(page);
+        cursor = page[page.length - 1]!;
+      }
+      expect(pages.flat()).toEqual(stored.map((e) => e.id));
+      expect(await s().getEventsAcrossRuns({ types: [] })).toEqual([]);
+      expect(await s().getEventsAcrossRuns({ assetKeys: [] })).toEqual([]);
+      expect(await s().getEventsAcrossRuns({ limit: 0 })).toEqual([]);
     });
 
     it("keeps every event of 200 concurrent storeEvent calls", async () => {

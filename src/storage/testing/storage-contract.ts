@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LATEST_SCHEMA_VERSION } from "../migrations.js";
-import type { NewRun } from "../records.js";
+import type { NewRun, RunRecord } from "../records.js";
 import type { Storage } from "../storage.js";
 import { describeAssetContract } from "./asset-contract.js";
 import {
@@ -11,35 +11,61 @@ import {
   type StorageFixture,
 } from "./contract-helpers.js";
 import { describeEventContract } from "./event-contract.js";
+import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
+import { describeRunQueueContract } from "./run-queue-contract.js";
+import { describeScheduleContract } from "./schedule-contract.js";
+import { describeSensorContract } from "./sensor-contract.js";
+
+/** How the contract suite reaches a backend. */
+export interface StorageContractBackend {
+  /** Creates a fresh, empty database and returns what `open` needs to reach it (a file, a schema). */
+  newDatabase(): string | Promise<string>;
+  /** Opens (and migrates) a storage on `database`; some tests open several on one database. */
+  open(database: string): Promise<Storage>;
+}
 
 /**
- * The contract every Storage backend must pass: one suite, called from each backend's test file
- * with a function that opens an empty, migrated storage. Backend differences may only be read
- * from `storage.capabilities`.
+ * The contract every Storage backend must pass: one suite, called from each backend's test file.
+ * Each test gets a storage on a new database (and may open more on the same one). Backend
+ * differences may only be read from `storage.capabilities`.
  *
  * @example
- * describeStorageContract("sqlite", () => openSqliteStorage(tempFile()));
+ * describeStorageContract("sqlite", { newDatabase: () => tempFile(), open: openSqliteStorage });
  */
-export function describeStorageContract(backendName: string, open: () => Promise<Storage>): void {
+export function describeStorageContract(backendName: string, backend: StorageContractBackend): void {
   describe(`Storage contract: ${backendName}`, () => {
-    let storage: Storage | undefined;
-    const current: StorageFixture = () => {
+    let database: string | undefined;
+    let opened: Storage[] = [];
+    const current = (() => {
+      const storage = opened[0];
       if (storage === undefined) throw new Error("storage is opened in beforeEach");
       return storage;
+    }) as StorageFixture;
+    current.openAnother = async () => {
+      if (database === undefined) throw new Error("storage is opened in beforeEach");
+      const another = await backend.open(database);
+      opened.push(another);
+      return another;
     };
     beforeEach(async () => {
-      storage = await open();
+      database = await backend.newDatabase();
+      opened = [await backend.open(database)];
     });
     afterEach(async () => {
       vi.useRealTimers();
-      await storage?.close();
-      storage = undefined;
+      await Promise.all(opened.map((storage) => storage.close()));
+      opened = [];
+      database = undefined;
     });
 
     describeMigrationContract(current);
     describeRunContract(current);
+    describeRunLifecycleContract(current);
+    describeRunQueueContract(current);
     describeEventContract(current);
     describeAssetContract(current);
+    describeScheduleContract(current);
+    describeSensorContract(current);
   });
 }
 
@@ -69,7 +95,7 @@ function describeRunContract(s: StorageFixture): void {
     it("creates a run with defaults: QUEUED, timestamps now, empty config and tags", async () => {
       freezeTime(1_700_000_000_000);
       const created = await s().createRun({ runId: "r1", jobName: "__asset_job", selection: ["a"] });
-      const expected = {
+      const expected: RunRecord = {
         runId: "r1",
         status: "QUEUED",
         jobName: "__asset_job",
@@ -84,6 +110,8 @@ function describeRunContract(s: StorageFixture): void {
         updatedAt: 1_700_000_000_000,
         startedAt: null,
         endedAt: null,
+        workerId: null,
+        heartbeatAt: null,
       };
       expect(created).toEqual(expected);
       expect(await s().getRun("r1")).toEqual(expected);
@@ -179,6 +207,22 @@ function describeRunContract(s: StorageFixture): void {
       expect(await s().listRuns({ statuses: [] })).toEqual([]);
       expect(await s().listRuns({ runIds: [] })).toEqual([]);
       expect(await s().listRuns({ limit: 0 })).toEqual([]);
+      expect(await s().listRuns({ parentRunIds: [] })).toEqual([]);
+    });
+
+    it("lists the re-executions of given parents, newest first", async () => {
+      await s().createRun(newRun("p1"));
+      await s().createRun(newRun("p2"));
+      await s().createRun({ ...newRun("p1-retry1"), parentRunId: "p1" });
+      await s().createRun({ ...newRun("p2-retry1"), parentRunId: "p2" });
+      await s().createRun({ ...newRun("p1-retry1-retry"), parentRunId: "p1-retry1" });
+      await s().createRun({ ...newRun("p1-retry2"), parentRunId: "p1", tags: { k: "v" } });
+      const ids = async (filter: Parameters<Storage["listRuns"]>[0]) =>
+        (await s().listRuns(filter)).map((r) => r.runId);
+      expect(await ids({ parentRunIds: ["p1"] })).toEqual(["p1-retry2", "p1-retry1"]);
+      expect(await ids({ parentRunIds: ["p1", "p2"] })).toEqual(["p1-retry2", "p2-retry1", "p1-retry1"]);
+      expect(await ids({ parentRunIds: ["p1"], tags: { k: "v" } })).toEqual(["p1-retry2"]);
+      expect(await ids({ parentRunIds: ["nobody"] })).toEqual([]);
     });
 
     it("sets a run's status directly and bumps updatedAt", async () => {

@@ -1,0 +1,260 @@
+import type { Kysely } from "kysely";
+import { StorageError } from "../definitions/errors.js";
+import type { StorageDialect } from "./dialect.js";
+import { guard } from "./guard.js";
+import { insertRun } from "./insert-run.js";
+import {
+  InstigatorStatus,
+  InstigatorType,
+  TickStatus,
+  type InstigatorState,
+  type NewRun,
+  type RunRecord,
+  type SensorTickResult,
+  type TickRecord,
+} from "./records.js";
+import type { Database } from "./schema.js";
+import { fromInstigatorRow, fromRunRow, fromTickRow } from "./sql-rows.js";
+import type { Storage } from "./storage.js";
+
+type SensorTick = Parameters<Storage["recordSensorTick"]>[1];
+type TickOutcome = Parameters<Storage["finishTick"]>[1];
+
+/**
+ * Schedule and sensor state, their ticks, and sensors' run keys. Every "at most once" here is a
+ * unique constraint in the database (one schedule tick per scheduled time, one run per run key),
+ * so a daemon that restarts, or two daemons that race, cannot repeat work.
+ */
+export class TickStorage {
+  readonly #dialect: StorageDialect;
+  readonly #db: Kysely<Database>;
+
+  constructor(dialect: StorageDialect, db: Kysely<Database>) {
+    this.#dialect = dialect;
+    this.#db = db;
+  }
+
+  /** Undefined when the schedule or sensor was never started, stopped or ticked. */
+  getInstigatorState(name: string): Promise<InstigatorState | undefined> {
+    return guard(`read the state of "${name}"`, async () => {
+      const row = await this.#db
+        .selectFrom("instigators")
+        .selectAll()
+        .where("name", "=", name)
+        .executeTakeFirst();
+      return row === undefined ? undefined : fromInstigatorRow(row);
+    });
+  }
+
+  /** Sorted by name. */
+  listInstigatorStates(type?: InstigatorType): Promise<InstigatorState[]> {
+    return guard("list schedule and sensor states", async () => {
+      let query = this.#db.selectFrom("instigators").selectAll();
+      if (type !== undefined) query = query.where("type", "=", type);
+      return (await query.orderBy("name").execute()).map(fromInstigatorRow);
+    });
+  }
+
+  /** Upserts the status; a stored cursor is kept. */
+  setInstigatorStatus(
+    name: string,
+    type: InstigatorType,
+    status: InstigatorStatus,
+  ): Promise<InstigatorState> {
+    return guard(`set the status of "${name}"`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
+        const row = await trx
+          .insertInto("instigators")
+          .values({ name, type, status, cursor: null, updated_at: now })
+          .onConflict((oc) => oc.column("name").doUpdateSet({ type, status, updated_at: now }))
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return fromInstigatorRow(row);
+      }),
+    );
+  }
+
+  /** Insert-or-get on the unique (schedule, tick time): racing callers all get the same tick. */
+  claimScheduleTick(name: string, tickTime: number): Promise<TickRecord> {
+    return guard(`claim the tick of schedule "${name}" at ${tickTime}`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
+        // No conflict target: the unique index is partial (schedules only), and DO NOTHING without
+        // a target covers it on both dialects. On Postgres a racing insert waits for the other
+        // transaction, then does nothing, and the select below sees the committed tick.
+        await trx
+          .insertInto("ticks")
+          .values({
+            instigator_name: name,
+            type: InstigatorType.Schedule,
+            tick_time: tickTime,
+            status: TickStatus.Started,
+            run_ids: "[]",
+            skipped_run_keys: "[]",
+            skip_reason: null,
+            error: null,
+            cursor: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const row = await trx
+          .selectFrom("ticks")
+          .selectAll()
+          .where("instigator_name", "=", name)
+          .where("type", "=", InstigatorType.Schedule)
+          .where("tick_time", "=", tickTime)
+          .executeTakeFirstOrThrow();
+        return fromTickRow(row);
+      }),
+    );
+  }
+
+  /** Throws StorageError for an unknown tick, or when `run.runId` exists (then nothing changes). */
+  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord> {
+    return guard(`create the run of tick ${tickId}`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
+        // Compare-and-set on the tick row: of two racing callers exactly one moves run_ids off
+        // "[]" (on Postgres the second waits for the row, then finds it changed and matches none).
+        const taken = await trx
+          .updateTable("ticks")
+          .set({ run_ids: JSON.stringify([run.runId]), updated_at: now })
+          .where("id", "=", tickId)
+          .where("run_ids", "=", "[]")
+          .executeTakeFirst();
+        if (Number(taken.numUpdatedRows) === 1) return insertRun(trx, run, now);
+
+        const tick = await trx
+          .selectFrom("ticks")
+          .select("run_ids")
+          .where("id", "=", tickId)
+          .executeTakeFirst();
+        if (tick === undefined) throw unknownTick(tickId);
+        const existingId = (JSON.parse(tick.run_ids) as string[])[0];
+        const existing =
+          existingId === undefined
+            ? undefined
+            : await trx.selectFrom("runs").selectAll().where("run_id", "=", existingId).executeTakeFirst();
+        if (existing === undefined) {
+          throw new StorageError(
+            `Tick ${tickId} lists run "${existingId}", which no longer exists in storage.`,
+          );
+        }
+        return fromRunRow(existing);
+      }),
+    );
+  }
+
+  /** Throws StorageError for an unknown tick. */
+  finishTick(tickId: number, outcome: TickOutcome): Promise<TickRecord> {
+    return guard(`finish tick ${tickId}`, () =>
+      this.#write(async (trx) => {
+        const row = await trx
+          .updateTable("ticks")
+          .set({
+            status: outcome.status,
+            skip_reason: outcome.skipReason ?? null,
+            error: outcome.error == null ? null : JSON.stringify(outcome.error),
+            updated_at: Date.now(),
+          })
+          .where("id", "=", tickId)
+          .returningAll()
+          .executeTakeFirst();
+        if (row === undefined) throw unknownTick(tickId);
+        return fromTickRow(row);
+      }),
+    );
+  }
+
+  /**
+   * Throws StorageError when a request's run id exists; then nothing of the tick is stored (no
+   * tick, runs, run keys or cursor). A sensor with no stored state is created RUNNING: it ticks.
+   */
+  recordSensorTick(name: string, tick: SensorTick): Promise<SensorTickResult> {
+    return guard(`record a tick of sensor "${name}"`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
+        const createdRuns: RunRecord[] = [];
+        const skippedRunKeys: string[] = [];
+        for (const request of tick.requests) {
+          if (request.runKey !== null) {
+            // The primary key (sensor, run key) decides: a key that ran before inserts nothing.
+            const claimed = await trx
+              .insertInto("run_keys")
+              .values({
+                instigator_name: name,
+                run_key: request.runKey,
+                run_id: request.run.runId,
+                created_at: now,
+              })
+              .onConflict((oc) => oc.columns(["instigator_name", "run_key"]).doNothing())
+              .executeTakeFirst();
+            if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+              skippedRunKeys.push(request.runKey);
+              continue;
+            }
+          }
+          createdRuns.push(await insertRun(trx, request.run, now));
+        }
+        const row = await trx
+          .insertInto("ticks")
+          .values({
+            instigator_name: name,
+            type: InstigatorType.Sensor,
+            tick_time: tick.tickTime,
+            status: tick.status,
+            run_ids: JSON.stringify(createdRuns.map((run) => run.runId)),
+            skipped_run_keys: JSON.stringify(skippedRunKeys),
+            skip_reason: tick.skipReason ?? null,
+            error: tick.error == null ? null : JSON.stringify(tick.error),
+            cursor: tick.cursor,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto("instigators")
+          .values({
+            name,
+            type: InstigatorType.Sensor,
+            status: InstigatorStatus.Running,
+            cursor: tick.cursor,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.column("name").doUpdateSet({ cursor: tick.cursor, updated_at: now }))
+          .execute();
+        return { tick: fromTickRow(row), createdRuns };
+      }),
+    );
+  }
+
+  /** Newest first (by creation); an empty status list matches nothing. */
+  listTicks(
+    name: string,
+    options: { limit?: number; statuses?: TickStatus[] } = {},
+  ): Promise<TickRecord[]> {
+    return guard(`list the ticks of "${name}"`, async () => {
+      const { limit, statuses } = options;
+      if (limit === 0 || statuses?.length === 0) return [];
+      let query = this.#db.selectFrom("ticks").selectAll().where("instigator_name", "=", name);
+      if (statuses !== undefined) query = query.where("status", "in", statuses);
+      query = query.orderBy("id", "desc");
+      if (limit !== undefined) query = query.limit(limit);
+      return (await query.execute()).map(fromTickRow);
+    });
+  }
+
+  #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.#dialect.writeTransaction(this.#db, fn);
+  }
+}
+
+function unknownTick(tickId: number): StorageError {
+  return new StorageError(
+    `Tick ${tickId} does not exist in this storage. Use the id of a tick returned by claimScheduleTick.`,
+  );
+}
