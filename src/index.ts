@@ -37,6 +37,17 @@ export {
 } from "./definitions/errors.js";
 export { meta, ROW_COUNT_KEY } from "./definitions/metadata.js";
 export type { MetadataInput, MetadataInputValue } from "./definitions/metadata.js";
+export { assetJob, job, isJobDefinition } from "./definitions/job.js";
+export type { AssetJobDefinition, AssetJobSpec, JobDefinition, JobSpec, OpJobDefinition } from "./definitions/job.js";
+export { op } from "./definitions/op.js";
+export type { OpContext, OpDefinition, OpInputs, OpSpec } from "./definitions/op.js";
+export { skip } from "./definitions/run-request.js";
+export type { RunRequest, SkipReason } from "./definitions/run-request.js";
+export { schedule } from "./definitions/schedule.js";
+export type { DefaultStatus, ScheduleContext, ScheduleDefinition, ScheduleResult, ScheduleSpec } from "./definitions/schedule.js";
+export { assetSensor, runStatusSensor, sensor } from "./definitions/sensor.js";
+export type { FinishedRun, MaterializationEvent, SensorContext, SensorDefinition, SensorResult, SensorReturn } from "./definitions/sensor.js";
+export { CronSchedule } from "./definitions/cron/cron-schedule.js";
 export { output } from "./definitions/output.js";
 export type { Output, OutputOptions } from "./definitions/output.js";
 export { configured, resource } from "./definitions/resource.js";
@@ -56,6 +67,8 @@ export type { RunResult, StepFailure } from "./execution/execute-run.js";
 export { FsIOManager } from "./execution/fs-io-manager.js";
 export type { InputContext, IOManager, OutputContext } from "./execution/io-manager.js";
 export { ASSET_JOB_NAME, materializeAssets } from "./execution/materialize-assets.js";
+export { executeJob } from "./execution/execute-job.js";
+export type { ExecuteJobOptions } from "./execution/execute-job.js";
 export type { MaterializeOptions } from "./execution/materialize-assets.js";
 
 export { Instance, resolveHome } from "./instance/instance.js";

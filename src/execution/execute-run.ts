@@ -24,6 +24,8 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal;
   /** Called with each event once stored (progress display). */
   listeners?: EventListener[];
+  /** For op inputs from outside the run (re-execution): the run whose output to load, by op name. */
+  inputSources?: ReadonlyMap<string, string>;
 }
 
 /** A step that failed, as the run result reports it. */
@@ -80,7 +82,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
         runId,
         type: EventType.StepSkipped,
         stepKey: step.key,
-        assetKey: step.key,
+        assetKey: step.node.kind === "asset" ? step.key : null,
         level: LogLevel.Warn,
         message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
       });
@@ -107,7 +109,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     signal,
     assetConfigs: prepared.assetConfigs,
     outputs,
-    ioManagerOf: (key) => defs.assets.get(key)!.ioManager,
+    nodes: prepared.plan.nodes,
+    inputSources: options.inputSources ?? new Map(),
   };
   const states = await schedule(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
 
@@ -212,7 +215,7 @@ async function skipDownstream(
         runId: ctx.runId,
         type: EventType.StepSkipped,
         stepKey: key,
-        assetKey: key,
+        assetKey: byKey.get(key)!.node.kind === "asset" ? key : null,
         level: LogLevel.Warn,
         message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,
         data: { skippedBecause: [failed.key] },

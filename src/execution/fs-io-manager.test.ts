@@ -5,7 +5,17 @@ import { describe, expect, it } from "vitest";
 import { FsIOManager } from "./fs-io-manager.js";
 
 const log = { debug() {}, info() {}, warn() {}, error() {} };
-const out = (assetKey: string) => ({ assetKey, runId: "r1", partitionKey: null, log });
+const out = (assetKey: string) => ({ assetKey, stepKey: assetKey, runId: "r1", partitionKey: null, log });
+const input = (assetKey: string, downstreamKey: string) => ({
+  assetKey,
+  upstreamStepKey: assetKey,
+  upstreamRunId: null,
+  downstreamKey,
+  inputName: "n",
+  runId: "r2",
+  partitionKey: null,
+  log,
+});
 
 describe("FsIOManager", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sluice-io-"));
@@ -14,7 +24,7 @@ describe("FsIOManager", () => {
   it("stores one JSON file per asset key, path-like keys as folders, and reads it back", async () => {
     await io.handleOutput(out("raw/orders"), [{ id: 1, tags: ["a"], note: null }]);
     expect(JSON.parse(readFileSync(path.join(dir, "raw", "orders.json"), "utf8"))).toEqual([{ id: 1, tags: ["a"], note: null }]);
-    const loaded = await io.loadInput({ assetKey: "raw/orders", downstreamKey: "x", inputName: "o", runId: "r2", partitionKey: null, log });
+    const loaded = await io.loadInput(input("raw/orders", "x"));
     expect(loaded).toEqual([{ id: 1, tags: ["a"], note: null }]);
   });
 
@@ -40,9 +50,15 @@ describe("FsIOManager", () => {
     await expect(io.handleOutput(out("loop"), loop)).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
   });
 
+  it("stores an op's output per run, and loads it from the run that produced it", async () => {
+    await io.handleOutput({ assetKey: null, stepKey: "bill", runId: "run-a", partitionKey: null, log }, { billed: 3 });
+    expect(JSON.parse(readFileSync(path.join(dir, "runs", "run-a", "bill.json"), "utf8"))).toEqual({ billed: 3 });
+    const ctx = { ...input("x", "notify"), assetKey: null, upstreamStepKey: "bill", upstreamRunId: "run-a", runId: "run-b" };
+    expect(await io.loadInput(ctx)).toEqual({ billed: 3 });
+    await expect(io.loadInput({ ...ctx, upstreamRunId: "run-c" })).rejects.toMatchObject({ code: "INPUT_NOT_MATERIALIZED" });
+  });
+
   it("throws InputNotMaterializedError for a value never stored", async () => {
-    await expect(
-      io.loadInput({ assetKey: "never", downstreamKey: "down", inputName: "n", runId: "r", partitionKey: null, log }),
-    ).rejects.toMatchObject({ code: "INPUT_NOT_MATERIALIZED", upstreamKey: "never", assetKey: "down" });
+    await expect(io.loadInput(input("never", "down"))).rejects.toMatchObject({ code: "INPUT_NOT_MATERIALIZED", upstreamKey: "never", assetKey: "down" });
   });
 });

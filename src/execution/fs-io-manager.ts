@@ -7,7 +7,8 @@ import type { InputContext, IOManager, OutputContext } from "./io-manager.js";
 
 /**
  * The default IO manager: one JSON file per asset key (per partition, when partitioned) under a
- * base directory, `SLUICE_HOME/storage/` for an instance. Values must be plain JSON; anything JSON
+ * base directory, `SLUICE_HOME/storage/` for an instance; an op's output goes to
+ * `runs/<run id>/<op>.json` there, so a re-execution can load it. Values must be plain JSON; anything JSON
  * would silently change (a Date, a Map, a class instance, NaN) is refused with the path of the
  * offending part, so a later run never loads something other than what was returned.
  */
@@ -17,6 +18,11 @@ export class FsIOManager implements IOManager {
 
   constructor(private readonly baseDir: string) {}
 
+  /** Where an op's output of a run is stored. */
+  opPathFor(runId: string, stepKey: string): string {
+    return path.join(this.baseDir, "runs", runId, `${stepKey}.json`);
+  }
+
   /** Where the value of an asset (and partition) is stored. */
   pathFor(assetKey: string, partitionKey: string | null): string {
     const parts = assetKey.split("/");
@@ -25,17 +31,18 @@ export class FsIOManager implements IOManager {
   }
 
   async handleOutput(context: OutputContext, value: unknown): Promise<MetadataInput> {
+    const what = context.assetKey !== null ? `Asset "${context.assetKey}"` : `Op "${context.stepKey}"`;
     const problem = findNonJson(value, "$");
     if (problem) {
       throw new SerializationError(
-        `Asset "${context.assetKey}" returned a value the default IO manager cannot store as JSON: ` +
+        `${what} returned a value the default IO manager cannot store as JSON: ` +
           `${problem.path} is ${problem.what}. Return plain JSON data (convert it, e.g. dates to ISO strings), ` +
           `or give the asset an IO manager of your own (ioManager).`,
-        context.assetKey,
+        context.stepKey,
         problem.path,
       );
     }
-    const file = this.pathFor(context.assetKey, context.partitionKey);
+    const file = context.assetKey !== null ? this.pathFor(context.assetKey, context.partitionKey) : this.opPathFor(context.runId, context.stepKey);
     const dir = path.dirname(file);
     // Write then rename, so a concurrent reader never sees half a file.
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
@@ -44,9 +51,9 @@ export class FsIOManager implements IOManager {
       text = JSON.stringify(value);
     } catch (err) {
       throw new SerializationError(
-        `Asset "${context.assetKey}" returned a value JSON cannot hold (${(err as Error).message.split("\n")[0]}). ` +
+        `${what} returned a value JSON cannot hold (${(err as Error).message.split("\n")[0]}). ` +
           `Return plain JSON data, or give the asset an IO manager of your own (ioManager).`,
-        context.assetKey,
+        context.stepKey,
         "$",
       );
     }
@@ -66,13 +73,16 @@ export class FsIOManager implements IOManager {
   }
 
   async loadInput(context: InputContext): Promise<unknown> {
-    const file = this.pathFor(context.assetKey, context.partitionKey);
+    const file =
+      context.assetKey !== null
+        ? this.pathFor(context.assetKey, context.partitionKey)
+        : this.opPathFor(context.upstreamRunId ?? context.runId, context.upstreamStepKey);
     let text: string;
     try {
       text = await readFile(file, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new InputNotMaterializedError(context.downstreamKey, context.inputName, context.assetKey);
+        throw new InputNotMaterializedError(context.downstreamKey, context.inputName, context.upstreamStepKey);
       }
       throw err;
     }

@@ -3,7 +3,10 @@ import type { StepLogger } from "../definitions/step-logger.js";
 
 /** What an IO manager knows about the value it stores. */
 export interface OutputContext {
-  readonly assetKey: string;
+  /** The asset whose value this is; null for an op's output (then `stepKey` and `runId` identify it). */
+  readonly assetKey: string | null;
+  /** Asset key or op name. */
+  readonly stepKey: string;
   readonly runId: string;
   readonly partitionKey: string | null;
   readonly log: StepLogger;
@@ -11,9 +14,13 @@ export interface OutputContext {
 
 /** What an IO manager knows about the value it loads. */
 export interface InputContext {
-  /** The upstream asset whose value is loaded. */
-  readonly assetKey: string;
-  /** The asset that receives it, and under which input name. */
+  /** The upstream asset whose value is loaded; null when it is an op's output. */
+  readonly assetKey: string | null;
+  /** The upstream step (asset key or op name). */
+  readonly upstreamStepKey: string;
+  /** For an op's output: the run that produced it (an earlier run, when re-executing). */
+  readonly upstreamRunId: string | null;
+  /** The step that receives it, and under which input name. */
   readonly downstreamKey: string;
   readonly inputName: string;
   readonly runId: string;

@@ -3,10 +3,10 @@ import type { AssetDefinition } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError } from "../definitions/errors.js";
 import { selectAssets } from "../definitions/selection/select-assets.js";
-import { RunStatus } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import type { EventListener } from "./event-writer.js";
-import { executeRun, type RunResult } from "./execute-run.js";
+import type { RunResult } from "./execute-run.js";
+import { runInForeground } from "./foreground-run.js";
 import { prepareRun } from "./prepare-run.js";
 import { mergeConfigs } from "./run-config.js";
 
@@ -58,32 +58,30 @@ export function resolveSelection(defs: Definitions, selection: MaterializeOption
 }
 
 /**
- * Materializes a selection of assets in this process and records the run. Config is checked and
- * env vars resolved before the run is recorded: a ConfigError, MissingEnvVarError or SelectionError
- * is thrown and no run is created. A failing step does not throw: the result says what failed.
+ * Materializes a selection of assets in this process and records the run (QUEUED, then claimed
+ * by this process, so a daemon never launches it twice). Config is checked and env vars resolved
+ * before the run is recorded: a ConfigError, MissingEnvVarError or SelectionError is thrown and
+ * no run is created. A failing step does not throw: the result says what failed.
  */
 export async function materializeAssets(target: RunTarget, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
   const keys = resolveSelection(defs, options.selection);
   const config = Array.isArray(options.config) ? mergeConfigs(options.config) : ((options.config ?? {}) as Record<string, unknown>);
-  const prepared = prepareRun(defs, keys, config);
-  const runId = options.runId ?? randomUUID();
-  await target.storage.createRun({
-    runId,
-    jobName: ASSET_JOB_NAME,
-    selection: keys,
-    selectionExpression: typeof options.selection === "string" ? options.selection : null,
-    config,
-    tags: options.tags ?? {},
-    status: RunStatus.Starting,
-  });
-  return executeRun({
+  prepareRun(defs, { kind: "assets", keys }, config);
+  return runInForeground(
+    target,
     defs,
-    storage: target.storage,
-    runId,
-    prepared,
-    storageDir: target.storageDir,
-    ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    listeners: options.onEvent ? [options.onEvent] : [],
-  });
+    {
+      runId: options.runId ?? randomUUID(),
+      jobName: ASSET_JOB_NAME,
+      selection: keys,
+      selectionExpression: typeof options.selection === "string" ? options.selection : null,
+      config,
+      tags: options.tags ?? {},
+    },
+    {
+      ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    },
+  );
 }

@@ -1,19 +1,37 @@
 import type { AssetDefinition } from "../definitions/asset.js";
+import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
-import { SelectionError } from "../definitions/errors.js";
+import { SelectionError, UsageError } from "../definitions/errors.js";
+import type { OpDefinition } from "../definitions/op.js";
+import type { ResourceDefinition } from "../definitions/resource.js";
+import type { RetryPolicy } from "../definitions/retry-policy.js";
+
+/** What the executor needs of an asset or an op: one shape for both. */
+export interface StepNode {
+  kind: "asset" | "op";
+  /** Asset key, or op name. */
+  key: string;
+  ins: Readonly<Record<string, string>>;
+  deps: readonly string[];
+  configSchema: ConfigSchema | undefined;
+  resources: Readonly<Record<string, ResourceDefinition<any, any> | undefined>>;
+  retry: RetryPolicy | undefined;
+  ioManager: string;
+  run: (inputs: Record<string, unknown>, context: any) => unknown;
+}
 
 /** Where a step's input comes from. */
 export interface PlanInput {
   name: string;
   upstreamKey: string;
-  /** True when the upstream asset is a step of this run (its value is passed in memory). */
+  /** True when the upstream step is part of this run (its value is passed in memory). */
   fromStep: boolean;
 }
 
-/** One step of a plan: materializing one asset. */
+/** One step of a plan. */
 export interface PlanStep {
   key: string;
-  asset: AssetDefinition;
+  node: StepNode;
   inputs: PlanInput[];
   /** Steps of this plan that must succeed first (inputs and ordering-only deps). */
   upstream: string[];
@@ -21,40 +39,75 @@ export interface PlanStep {
   downstream: string[];
 }
 
-/** The steps of a run, in topological order. */
+/** The steps of a run, in topological order, and how to reach any node of its job. */
 export interface ExecutionPlan {
   steps: PlanStep[];
+  /** Every node the run's job has (steps outside the plan provide inputs through IO managers). */
+  nodes: ReadonlyMap<string, StepNode>;
+  /** Names run config may use under `ops`. */
+  configNames: readonly string[];
+}
+
+function assetNode(def: AssetDefinition): StepNode {
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, run: def.run };
+}
+
+function opNode(def: OpDefinition): StepNode {
+  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, run: def.run };
 }
 
 /** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */
 export function buildPlan(defs: Definitions, keys: readonly string[]): ExecutionPlan {
-  const wanted = new Set(keys);
-  for (const key of wanted) {
-    if (!defs.assets.has(key)) {
-      throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
-    }
+  for (const key of keys) {
+    if (!defs.assets.has(key)) throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
   }
+  const nodes = new Map<string, StepNode>();
+  for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
+  return plan(defs.assetGraph.keys(), nodes, keys);
+}
+
+/**
+ * Builds the plan of a job run: every step of the job, or only `stepKeys` (a re-execution).
+ * Throws UsageError for an unknown job, SelectionError for a step the job does not have.
+ */
+export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: readonly string[]): ExecutionPlan {
+  const job = defs.jobs.get(jobName);
+  if (!job) throw new UsageError(`Job "${jobName}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+  const wanted = stepKeys ?? job.stepKeys;
+  if (job.definition.jobType === "asset") {
+    for (const key of wanted) {
+      if (!job.stepKeys.includes(key)) throw new SelectionError(`Job "${jobName}" has no step "${key}".`, key);
+    }
+    return buildPlan(defs, wanted);
+  }
+  const nodes = new Map<string, StepNode>();
+  for (const [name, def] of job.ops) nodes.set(name, opNode(def));
+  for (const key of wanted) {
+    if (!nodes.has(key)) throw new SelectionError(`Job "${jobName}" has no op "${key}".`, key);
+  }
+  return plan(job.stepKeys, nodes, wanted);
+}
+
+function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[]): ExecutionPlan {
+  const wanted = new Set(keys);
   const steps: PlanStep[] = [];
   const byKey = new Map<string, PlanStep>();
-  for (const node of defs.assetGraph.assets) {
-    if (!wanted.has(node.key)) continue;
-    const asset = defs.assets.get(node.key)!;
+  for (const key of order) {
+    if (!wanted.has(key)) continue;
+    const node = nodes.get(key)!;
+    const upstream = [...new Set([...Object.values(node.ins), ...node.deps])].filter((d) => wanted.has(d));
     const step: PlanStep = {
-      key: node.key,
-      asset,
-      inputs: Object.entries(asset.ins).map(([name, upstreamKey]) => ({
-        name,
-        upstreamKey,
-        fromStep: wanted.has(upstreamKey),
-      })),
-      upstream: node.deps.filter((d) => wanted.has(d)),
+      key,
+      node,
+      inputs: Object.entries(node.ins).map(([name, upstreamKey]) => ({ name, upstreamKey, fromStep: wanted.has(upstreamKey) })),
+      upstream,
       downstream: [],
     };
     steps.push(step);
-    byKey.set(step.key, step);
+    byKey.set(key, step);
   }
   for (const step of steps) {
     for (const up of step.upstream) byKey.get(up)!.downstream.push(step.key);
   }
-  return { steps };
+  return { steps, nodes, configNames: [...nodes.keys()] };
 }

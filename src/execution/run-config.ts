@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { AssetDefinition } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions, ResourceBinding } from "../definitions/definitions.js";
+import type { StepNode } from "./plan.js";
 import { envVarName } from "../definitions/env-var.js";
 import { ConfigError, MissingEnvVarError } from "../definitions/errors.js";
 import type { SecretRedactor } from "./secret-redactor.js";
@@ -54,12 +54,13 @@ export function opNameOf(assetKey: string): string {
  * Checks that run config names only assets and resources that exist; throws ConfigError listing
  * what is valid.
  */
-export function checkRunConfigNames(config: RunConfig, defs: Definitions): void {
+export function checkRunConfigNames(config: RunConfig, defs: Definitions, names: readonly string[]): void {
+  const known = new Set(names);
   for (const name of Object.keys(config.ops ?? {})) {
-    if (!defs.assets.has(name) && ![...defs.assets.keys()].some((k) => opNameOf(k) === name)) {
+    if (!known.has(name) && !names.some((k) => opNameOf(k) === name)) {
       throw new ConfigError(
-        `Run config names asset "${name}" under "ops", but there is no such asset. ` +
-          `Known assets: ${[...defs.assets.keys()].slice(0, 20).join(", ")}.`,
+        `Run config names "${name}" under "ops", but this run has no asset or op of that name. ` +
+          `Known: ${names.slice(0, 20).join(", ")}${names.length > 20 ? ", ..." : ""}.`,
         `ops.${name}`,
       );
     }
@@ -96,19 +97,19 @@ export function resolveEnvVars(value: unknown, path: string, redactor: SecretRed
   return value;
 }
 
-/** An asset's config for this run: from run config, env resolved, parsed by its schema. */
-export function resolveAssetConfig(def: AssetDefinition, config: RunConfig, redactor: SecretRedactor): unknown {
+/** A step's (asset's or op's) config for this run: from run config, env resolved, parsed by its schema. */
+export function resolveStepConfig(def: StepNode, config: RunConfig, redactor: SecretRedactor): unknown {
   const ops = config.ops ?? {};
   const name = def.key in ops ? def.key : opNameOf(def.key);
   const path = `ops.${name}.config`;
   const raw = resolveEnvVars(ops[name]?.config ?? {}, path, redactor);
   if (!def.configSchema) {
     if (ops[name]?.config !== undefined && Object.keys(raw as object).length > 0) {
-      throw new ConfigError(`Asset "${def.key}" takes no config, but run config gives it some at ${path}.`, path);
+      throw new ConfigError(`${def.kind === "asset" ? "Asset" : "Op"} "${def.key}" takes no config, but run config gives it some at ${path}.`, path);
     }
     return {};
   }
-  return parseWith(def.configSchema, raw, `Config of asset "${def.key}" is invalid`, path);
+  return parseWith(def.configSchema, raw, `Config of ${def.kind} "${def.key}" is invalid`, path);
 }
 
 /** A resource's config for this run: Definitions config merged with run config, env resolved, parsed. */

@@ -1,4 +1,5 @@
 import type { AssetContext } from "../definitions/asset.js";
+import type { OpContext } from "../definitions/op.js";
 import { ErrorCode, InputNotMaterializedError, UserCodeError, isSluiceError } from "../definitions/errors.js";
 import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
 import { isOutput } from "../definitions/output.js";
@@ -8,7 +9,7 @@ import { EventType, LogLevel, type SerializedError } from "../storage/records.js
 import type { Storage } from "../storage/storage.js";
 import type { EventWriter } from "./event-writer.js";
 import { isIOManager, type IOManager } from "./io-manager.js";
-import type { PlanStep } from "./plan.js";
+import type { PlanStep, StepNode } from "./plan.js";
 import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import { errorSummary, serializeError } from "./serialize-error.js";
@@ -31,10 +32,12 @@ export interface StepRunContext {
   redactor: SecretRedactor;
   signal: AbortSignal;
   assetConfigs: ReadonlyMap<string, unknown>;
-  /** Values of steps of this run that succeeded, by asset key. */
+  /** Values of steps of this run that succeeded, by step key. */
   outputs: Map<string, unknown>;
-  /** The IO manager name of any asset (for inputs from outside the run). */
-  ioManagerOf(assetKey: string): string;
+  /** Every node of the run's job (for inputs from outside the run). */
+  nodes: ReadonlyMap<string, StepNode>;
+  /** For op inputs from outside the run: the earlier run whose output to load, by op name. */
+  inputSources: ReadonlyMap<string, string>;
 }
 
 /** How a step ended. */
@@ -61,9 +64,10 @@ export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redac
 /** Runs one step to its end, retrying as its asset's retry policy allows. */
 export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<StepOutcome> {
   const key = step.key;
-  const base = { runId: ctx.runId, stepKey: key, assetKey: key, partition: ctx.partitionKey };
+  const isAsset = step.node.kind === "asset";
+  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: ctx.partitionKey };
   const log = stepLogger(ctx, key);
-  const policy = step.asset.retry;
+  const policy = step.node.retry;
   for (let attempt = 1; ; attempt++) {
     void ctx.writer.write({
       ...base,
@@ -74,9 +78,11 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
     try {
       const inputs = await loadInputs(step, ctx, log);
       const added: MetadataInput = {};
-      const context: AssetContext = {
+      const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = {
         runId: ctx.runId,
         assetKey: key,
+        opName: key,
+        stepKey: key,
         attempt,
         partitionKey: ctx.partitionKey,
         config: ctx.assetConfigs.get(key),
@@ -87,9 +93,9 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       };
       let returned: unknown;
       try {
-        returned = await step.asset.run(inputs, context);
+        returned = await step.node.run(inputs, context);
       } catch (err) {
-        throw new UserCodeError(`Asset "${key}" failed: ${errorSummary(err)}`, key, err);
+        throw new UserCodeError(`${isAsset ? "Asset" : "Op"} "${key}" failed: ${errorSummary(err)}`, key, err);
       }
       let value = returned;
       const metadata: MetadataInput = {};
@@ -100,18 +106,26 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       }
       Object.assign(metadata, added);
       if (value !== undefined) {
-        const io = ioManager(ctx, step.asset.ioManager);
-        const stored = await io.handleOutput({ assetKey: key, runId: ctx.runId, partitionKey: ctx.partitionKey, log }, value);
+        const io = ioManager(ctx, step.node.ioManager);
+        const stored = await io.handleOutput(
+          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: ctx.partitionKey, log },
+          value,
+        );
         if (stored) Object.assign(metadata, stored);
       }
       ctx.outputs.set(key, value);
       void ctx.writer.write({
         ...base,
-        type: EventType.AssetMaterialization,
-        message: `Materialized asset "${key}".`,
+        type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
+        message: isAsset ? `Materialized asset "${key}".` : `Op "${key}" produced its output.`,
         data: { metadata: normalizeMetadata(metadata) },
       });
-      await ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } });
+      // Not awaited: downstream steps start now, and their STEP_START joins the same transaction
+      // as this STEP_SUCCESS (the writer keeps the order). A crash before that commit records
+      // neither, so a re-execution from failure runs this step again: nothing is lost.
+      void ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } }).catch(() => {
+        // The writer remembers the failure; the run reports it when it flushes.
+      });
       return { ok: true };
     } catch (err) {
       const original = err instanceof UserCodeError ? err.cause : err;
@@ -149,12 +163,17 @@ async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger):
       inputs[input.name] = ctx.outputs.get(input.upstreamKey);
       continue;
     }
-    // Ask the index first, so that every IO manager gets the same clear error for a missing input.
-    const [indexed] = await ctx.storage.getAssetIndex([input.upstreamKey]);
-    if (!indexed) throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey);
-    const io = ioManager(ctx, ctx.ioManagerOf(input.upstreamKey));
+    const upstream = ctx.nodes.get(input.upstreamKey)!;
+    if (upstream.kind === "asset") {
+      // Ask the index first, so that every IO manager gets the same clear error for a missing input.
+      const [indexed] = await ctx.storage.getAssetIndex([input.upstreamKey]);
+      if (!indexed) throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey);
+    }
+    const io = ioManager(ctx, upstream.ioManager);
     inputs[input.name] = await io.loadInput({
-      assetKey: input.upstreamKey,
+      assetKey: upstream.kind === "asset" ? input.upstreamKey : null,
+      upstreamStepKey: input.upstreamKey,
+      upstreamRunId: upstream.kind === "op" ? (ctx.inputSources.get(input.upstreamKey) ?? null) : null,
       downstreamKey: step.key,
       inputName: input.name,
       runId: ctx.runId,
@@ -179,7 +198,7 @@ function ioManager(ctx: StepRunContext, name: string): IOManager {
 
 function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unknown> {
   const view: Record<string, unknown> = {};
-  for (const name of Object.keys(step.asset.resources)) view[name] = ctx.resources.get(name);
+  for (const name of Object.keys(step.node.resources)) view[name] = ctx.resources.get(name);
   return view;
 }
 

@@ -23,11 +23,59 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({}),
+    run_queue: z
+      .object({
+        /** Runs in progress at once, across the instance. */
+        max_concurrent_runs: z.number().int().min(1).default(10),
+        tag_concurrency_limits: z
+          .array(
+            z
+              .object({
+                key: z.string().min(1),
+                value: z.union([z.string(), z.object({ applyLimitPerUniqueValue: z.literal(true) }).strict()]).optional(),
+                limit: z.number().int().min(0),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ max_concurrent_runs: 10, tag_concurrency_limits: [] }),
+    run_retries: z
+      .object({
+        /** Failed runs are re-executed from failure up to this many times (0: off). */
+        max_retries: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ max_retries: 0 }),
+    run_monitoring: z
+      .object({
+        /** A run whose worker has not heartbeat for this long is marked FAILURE. */
+        heartbeat_timeout_seconds: z.number().positive().default(15),
+        /** A canceled run's worker that has not stopped after this long is killed. */
+        cancel_timeout_seconds: z.number().positive().default(10),
+        /** How often monitoring looks. */
+        poll_interval_seconds: z.number().positive().default(2),
+      })
+      .strict()
+      .default({ heartbeat_timeout_seconds: 15, cancel_timeout_seconds: 10, poll_interval_seconds: 2 }),
   })
   .strict();
 
 /** Parsed `sluice.yaml` (all defaults applied). */
 export type InstanceSettings = z.output<typeof instanceSettingsSchema>;
+
+/** The run queue limits of the settings, in storage's terms. */
+export function runQueueLimits(settings: InstanceSettings): import("../storage/records.js").RunQueueLimits {
+  return {
+    maxConcurrentRuns: settings.run_queue.max_concurrent_runs,
+    tagLimits: settings.run_queue.tag_concurrency_limits.map((l) =>
+      typeof l.value === "object"
+        ? { key: l.key, perUniqueValue: true, limit: l.limit }
+        : { key: l.key, ...(l.value !== undefined ? { value: l.value } : {}), limit: l.limit },
+    ),
+  };
+}
 
 /** Reads and validates a `sluice.yaml`; a missing file means defaults. Throws ConfigError naming file and path. */
 export function readInstanceSettings(file: string): InstanceSettings {

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import type { Definitions } from "../definitions/definitions.js";
+import { UsageError } from "../definitions/errors.js";
+import type { EventListener } from "./event-writer.js";
+import type { RunResult } from "./execute-run.js";
+import { runInForeground } from "./foreground-run.js";
+import type { RunTarget } from "./materialize-assets.js";
+import { effectiveRunConfig, prepareRun } from "./prepare-run.js";
+import { mergeConfigs } from "./run-config.js";
+
+/** How to execute a job now. */
+export interface ExecuteJobOptions {
+  /** Run config, or several merged in order (over the job's own default config). */
+  config?: unknown;
+  tags?: Record<string, string>;
+  maxConcurrent?: number;
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+  runId?: string;
+}
+
+/**
+ * Executes a job in this process and waits, recording the run like any other. Throws UsageError
+ * for an unknown job and ConfigError/MissingEnvVarError before recording anything.
+ * @example
+ * const result = await executeJob(instance, defs, "monthly_credit_allocation_job", {
+ *   config: { ops: { bill_storage_credits: { config: { target_date: "2025-12-15" } } } },
+ * });
+ */
+export async function executeJob(target: RunTarget, defs: Definitions, jobName: string, options: ExecuteJobOptions = {}): Promise<RunResult> {
+  const job = defs.jobs.get(jobName);
+  if (!job) throw new UsageError(`Job "${jobName}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+  const given = Array.isArray(options.config) ? mergeConfigs(options.config) : ((options.config ?? {}) as Record<string, unknown>);
+  const spec = { kind: "job", jobName } as const;
+  prepareRun(defs, spec, given);
+  return runInForeground(
+    target,
+    defs,
+    {
+      runId: options.runId ?? randomUUID(),
+      jobName,
+      selection: job.stepKeys,
+      config: effectiveRunConfig(defs, spec, given),
+      tags: { ...job.definition.tags, ...(options.tags ?? {}) },
+    },
+    {
+      ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    },
+  );
+}

@@ -1,0 +1,113 @@
+import type { Definitions } from "../definitions/definitions.js";
+import { EventType, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import type { EventListener } from "./event-writer.js";
+import { executeRun, type RunResult } from "./execute-run.js";
+import { ASSET_JOB_NAME, type RunTarget } from "./materialize-assets.js";
+import { prepareRun, type RunTargetSpec } from "./prepare-run.js";
+import { errorSummary, serializeError } from "./serialize-error.js";
+
+/** How a process executing a run behaves. */
+export interface RunRecordOptions {
+  signal?: AbortSignal;
+  listeners?: EventListener[];
+  maxConcurrent?: number;
+  /** How often the run's heartbeat is written and a cancel request looked for (default 1 s). */
+  heartbeatIntervalMs?: number;
+}
+
+/** What a run record asks to execute. */
+export function targetOfRun(run: RunRecord): RunTargetSpec {
+  return run.jobName === ASSET_JOB_NAME
+    ? { kind: "assets", keys: run.selection }
+    : { kind: "job", jobName: run.jobName, stepKeys: run.selection };
+}
+
+/**
+ * Executes a run that storage already holds (claimed: STARTING): resolves its config, heartbeats
+ * while it runs, and aborts its steps when someone sets it CANCELING. Config that fails at this
+ * point (an env var missing on this machine) fails the run with a RUN_FAILURE event naming it.
+ */
+export async function executeRunRecord(target: RunTarget, defs: Definitions, run: RunRecord, options: RunRecordOptions = {}): Promise<RunResult> {
+  const { storage } = target;
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const spec = targetOfRun(run);
+  let prepared;
+  try {
+    prepared = prepareRun(defs, spec, run.config);
+  } catch (err) {
+    await storage.storeEvent({ runId: run.runId, type: EventType.RunStart, message: "Started run." });
+    const record = await storage.storeEvent({
+      runId: run.runId,
+      type: EventType.RunFailure,
+      level: LogLevel.Error,
+      message: `Run failed before any step: ${errorSummary(err)}`,
+      data: { error: serializeError(err), failedSteps: [] },
+    });
+    for (const listener of options.listeners ?? []) listener(record);
+    return { runId: run.runId, status: RunStatus.Failure, success: false, succeeded: [], failures: [], skipped: [], runError: serializeError(err), valueOf: () => undefined };
+  }
+  const stopHeartbeat = startHeartbeat(storage, run.runId, options.heartbeatIntervalMs ?? 1000, controller);
+  try {
+    return await executeRun({
+      defs,
+      storage,
+      runId: run.runId,
+      prepared,
+      storageDir: target.storageDir,
+      partitionKey: run.partition,
+      signal: controller.signal,
+      listeners: options.listeners ?? [],
+      inputSources: await inputSources(storage, run, prepared.plan.steps.map((s) => s.key)),
+      ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
+    });
+  } finally {
+    stopHeartbeat();
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/** Heartbeats the run and turns a CANCELING status into an abort; returns a stop function. */
+function startHeartbeat(storage: Storage, runId: string, intervalMs: number, controller: AbortController): () => void {
+  let stopped = false;
+  const beat = async (): Promise<void> => {
+    try {
+      await storage.heartbeatRun(runId);
+      const current = await storage.getRun(runId);
+      if (current?.status === RunStatus.Canceling && !controller.signal.aborted) controller.abort();
+    } catch {
+      // A missed heartbeat is retried next interval; monitoring tolerates several.
+    }
+  };
+  void beat();
+  const timer = setInterval(() => {
+    if (!stopped) void beat();
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+/**
+ * For a re-execution: where each op output that this run does not recompute comes from — the
+ * nearest ancestor run in which that op succeeded.
+ */
+async function inputSources(storage: Storage, run: RunRecord, planned: string[]): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  if (!run.parentRunId) return sources;
+  const inPlan = new Set(planned);
+  let ancestorId: string | null = run.parentRunId;
+  const seen = new Set<string>();
+  while (ancestorId && !seen.has(ancestorId)) {
+    seen.add(ancestorId);
+    for (const step of await storage.getStepStats(ancestorId)) {
+      if (step.status === "SUCCESS" && !inPlan.has(step.key) && !sources.has(step.key)) sources.set(step.key, ancestorId);
+    }
+    ancestorId = (await storage.getRun(ancestorId))?.parentRunId ?? null;
+  }
+  return sources;
+}
