@@ -3,8 +3,12 @@ import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import { ErrorCode, isSluiceError } from "../definitions/errors.js";
 import { registerAssetCommands } from "./asset-commands.js";
+import { registerDaemonCommand } from "./daemon-command.js";
+import { registerInstigatorCommands } from "./instigator-commands.js";
+import { registerJobCommands } from "./job-commands.js";
 import { registerMaterialize } from "./materialize-command.js";
 import { registerRunCommands } from "./run-commands.js";
+import { registerRunWorkerCommand } from "./run-worker-command.js";
 
 /** Errors caused by what the user gave (usage, definitions, config): exit code 2. */
 const USER_INPUT_ERRORS: readonly string[] = [
@@ -34,7 +38,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerMaterialize(program);
   registerAssetCommands(program);
+  registerJobCommands(program);
   registerRunCommands(program);
+  registerInstigatorCommands(program);
+  registerDaemonCommand(program);
+  registerRunWorkerCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

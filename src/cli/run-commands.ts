@@ -4,6 +4,7 @@ import { RunStatus, type EventRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { printJson, withInstance } from "./cli-context.js";
 import { duration, eventJson, iso, metadataSummary, runJson, table } from "./format.js";
+import { registerRunControlCommands } from "./run-control-commands.js";
 
 interface ListFlags {
   home?: string;
@@ -91,6 +92,7 @@ export function registerRunCommands(program: Command): void {
         process.stdout.write(events.map(formatEvent).join(""));
       });
     });
+  registerRunControlCommands(run);
 }
 
 async function getRunOrThrow(storage: Storage, runId: string) {

@@ -1,0 +1,145 @@
+import type { Command } from "commander";
+import type { Definitions } from "../definitions/definitions.js";
+import { UsageError } from "../definitions/errors.js";
+import { evaluateSensorOnce } from "../daemon/sensor-daemon.js";
+import { InstigatorStatus, InstigatorType, type InstigatorState } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
+import { iso, table } from "./format.js";
+import { formatTick, registerSchedulePreview } from "./schedule-preview.js";
+
+type Kind = "schedule" | "sensor";
+
+function statusOf(state: InstigatorState | undefined, defaultStatus: string): string {
+  return state?.status ?? defaultStatus;
+}
+
+/** `sluice schedule list|start|stop|preview` and `sluice sensor list|start|stop|preview`. */
+export function registerInstigatorCommands(program: Command): void {
+  const scheduleCmd = program.command("schedule").description("list, start, stop and preview schedules");
+  const sensorCmd = program.command("sensor").description("list, start, stop and preview sensors");
+
+  scheduleCmd
+    .command("list")
+    .description("schedules with their status and next tick")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("--json", "print [{name, cron, timezone, job, selection, status, nextTick, description}]")
+    .action(async (flags: LocationOptions & { json?: boolean }) => {
+      const { defs } = await loadFromOptions(flags);
+      await withInstance(flags, async (instance) => {
+        const states = await statesByName(instance.storage, InstigatorType.Schedule);
+        const now = new Date();
+        const rows = [...defs.schedules.values()].map(({ definition: s, cron }) => ({
+          name: s.name,
+          cron: s.cron,
+          timezone: s.timezone,
+          job: s.jobName ?? null,
+          selection: s.selection ?? null,
+          status: statusOf(states.get(s.name), s.defaultStatus),
+          nextTick: formatTick(cron.nextAfter(now)),
+          description: s.description ?? null,
+        }));
+        if (flags.json) return printJson(rows);
+        if (rows.length === 0) return void process.stderr.write("No schedules defined.\n");
+        process.stdout.write(
+          `${table([["SCHEDULE", "STATUS", "CRON", "TIMEZONE", "TARGET", "NEXT TICK"], ...rows.map((r) => [r.name, r.status, String(r.cron), r.timezone, r.job ?? r.selection ?? "", r.nextTick])])}\n`,
+        );
+      });
+    });
+
+  sensorCmd
+    .command("list")
+    .description("sensors with their status and cursor")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("--json", "print [{name, type, job, selection, status, minimumIntervalSeconds, cursor, description}]")
+    .action(async (flags: LocationOptions & { json?: boolean }) => {
+      const { defs } = await loadFromOptions(flags);
+      await withInstance(flags, async (instance) => {
+        const states = await statesByName(instance.storage, InstigatorType.Sensor);
+        const rows = [...defs.sensors.values()].map((s) => ({
+          name: s.name,
+          type: s.sensor.type,
+          job: s.jobName ?? null,
+          selection: s.selection ?? null,
+          status: statusOf(states.get(s.name), s.defaultStatus),
+          minimumIntervalSeconds: s.minimumIntervalSeconds,
+          cursor: states.get(s.name)?.cursor ?? null,
+          description: s.description ?? null,
+        }));
+        if (flags.json) return printJson(rows);
+        if (rows.length === 0) return void process.stderr.write("No sensors defined.\n");
+        process.stdout.write(
+          `${table([["SENSOR", "STATUS", "TYPE", "TARGET", "INTERVAL", "CURSOR"], ...rows.map((r) => [r.name, r.status, r.type, r.job ?? r.selection ?? "", `${r.minimumIntervalSeconds}s`, r.cursor ?? ""])])}\n`,
+        );
+      });
+    });
+
+  for (const [cmd, kind] of [
+    [scheduleCmd, "schedule"],
+    [sensorCmd, "sensor"],
+  ] as const) {
+    for (const action of ["start", "stop"] as const) {
+      cmd
+        .command(action)
+        .description(`${action} a ${kind}`)
+        .argument("<name>", `${kind} name`)
+        .option("-f, --file <file>", "definitions file (checks that the name exists)")
+        .option("-m, --module <module>", "definitions module")
+        .option("--home <dir>", "instance directory")
+        .action(async (name: string, flags: LocationOptions) => {
+          if (flags.file || flags.module) {
+            const { defs } = await loadFromOptions(flags);
+            checkExists(defs, kind, name);
+          }
+          await withInstance(flags, async (instance) => {
+            const state = await instance.storage.setInstigatorStatus(
+              name,
+              kind === "schedule" ? InstigatorType.Schedule : InstigatorType.Sensor,
+              action === "start" ? InstigatorStatus.Running : InstigatorStatus.Stopped,
+            );
+            process.stderr.write(`${kind === "schedule" ? "Schedule" : "Sensor"} "${name}" is ${state.status} (since ${iso(state.updatedAt)}).\n`);
+          });
+        });
+    }
+  }
+
+  registerSchedulePreview(scheduleCmd, async (name, flags) => {
+    const { defs } = await loadFromOptions(flags);
+    const found = defs.schedules.get(name);
+    if (!found) throw new UsageError(`Schedule "${name}" is not defined. Known schedules: ${[...defs.schedules.keys()].join(", ") || "(none)"}.`);
+    return { cron: typeof found.definition.cron === "string" ? found.definition.cron : [...found.definition.cron], timezone: found.definition.timezone };
+  });
+
+  sensorCmd
+    .command("preview")
+    .description("evaluate a sensor once, without launching anything or storing its cursor")
+    .argument("<name>", "sensor name")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("--cursor <cursor>", "cursor to evaluate from (default: the stored one)")
+    .action(async (name: string, flags: LocationOptions & { cursor?: string }) => {
+      const { defs } = await loadFromOptions(flags);
+      checkExists(defs, "sensor", name);
+      await withInstance(flags, async (instance) => {
+        const cursor = flags.cursor ?? (await instance.storage.getInstigatorState(name))?.cursor ?? null;
+        const result = await evaluateSensorOnce(instance.storage, defs, defs.sensors.get(name)!, cursor);
+        printJson(result);
+      });
+    });
+}
+
+function checkExists(defs: Definitions, kind: Kind, name: string): void {
+  const known = kind === "schedule" ? [...defs.schedules.keys()] : [...defs.sensors.keys()];
+  if (!known.includes(name)) {
+    throw new UsageError(`${kind === "schedule" ? "Schedule" : "Sensor"} "${name}" is not defined. Known: ${known.join(", ") || "(none)"}.`);
+  }
+}
+
+async function statesByName(storage: Storage, type: InstigatorType): Promise<Map<string, InstigatorState>> {
+  return new Map((await storage.listInstigatorStates(type)).map((s) => [s.name, s]));
+}

@@ -1,0 +1,101 @@
+import type { Command } from "commander";
+import { randomUUID } from "node:crypto";
+import { executeJob } from "../execution/execute-job.js";
+import { effectiveRunConfig, prepareRun } from "../execution/prepare-run.js";
+import { RunStatus } from "../storage/records.js";
+import { mergeConfigs } from "../execution/run-config.js";
+import { UsageError } from "../definitions/errors.js";
+import { collect, loadFromOptions, openInstance, printJson, readConfigArg, readTagsArg, withInstance, type LocationOptions } from "./cli-context.js";
+import { table } from "./format.js";
+import { cancelOnSigint, reportRun } from "./run-output.js";
+import { RunProgress } from "./run-progress.js";
+
+/** `sluice job list|execute`. */
+export function registerJobCommands(program: Command): void {
+  const jobCmd = program.command("job").description("list and execute jobs");
+  jobCmd
+    .command("list")
+    .description("jobs of the definitions")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--json", "print [{name, type, description, steps, tags}]")
+    .action(async (flags: LocationOptions & { json?: boolean }) => {
+      const { defs } = await loadFromOptions(flags);
+      const jobs = [...defs.jobs.values()].map((j) => ({
+        name: j.definition.name,
+        type: j.definition.jobType,
+        description: j.definition.description ?? null,
+        steps: j.stepKeys,
+        tags: j.definition.tags,
+      }));
+      if (flags.json) return printJson(jobs);
+      if (jobs.length === 0) return void process.stderr.write("No jobs defined.\n");
+      process.stdout.write(`${table([["JOB", "TYPE", "STEPS", "DESCRIPTION"], ...jobs.map((j) => [j.name, j.type, String(j.steps.length), j.description ?? ""])])}\n`);
+    });
+  jobCmd
+    .command("execute")
+    .description("execute a job now and wait; prints the run id")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("-j, --job <name>", "the job to execute")
+    .option("-c, --config <json|file>", "run config as JSON or a .json/.yaml file; repeatable, merged in order", collect)
+    .option("--tags <json>", "run tags as a JSON object of strings")
+    .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string }) => {
+      if (!flags.job) throw new UsageError("job execute needs -j NAME. List jobs with: sluice job list");
+      const { defs } = await loadFromOptions(flags);
+      const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
+      const tags = readTagsArg(flags.tags);
+      const job = defs.jobs.get(flags.job);
+      if (!job) throw new UsageError(`Job "${flags.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+      const instance = await openInstance(flags);
+      const progress = new RunProgress(job.stepKeys.length);
+      const sigint = cancelOnSigint();
+      try {
+        const maxConcurrent = instance.settings.execution.max_concurrent;
+        const result = await executeJob(instance, defs, flags.job, {
+          config,
+          tags,
+          signal: sigint.signal,
+          onEvent: progress.onEvent,
+          ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
+        });
+        progress.finish();
+        await reportRun(instance.storage, result);
+      } finally {
+        progress.finish();
+        sigint.dispose();
+        await instance.close();
+      }
+    });
+  jobCmd
+    .command("launch")
+    .description("queue a run of a job for the daemon (or a worker) to start; prints the run id at once")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("-j, --job <name>", "the job to launch")
+    .option("-c, --config <json|file>", "run config as JSON or a .json/.yaml file; repeatable, merged in order", collect)
+    .option("--tags <json>", "run tags as a JSON object of strings")
+    .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string }) => {
+      if (!flags.job) throw new UsageError("job launch needs -j NAME. List jobs with: sluice job list");
+      const { defs } = await loadFromOptions(flags);
+      const job = defs.jobs.get(flags.job);
+      if (!job) throw new UsageError(`Job "${flags.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+      const given = mergeConfigs((flags.config ?? []).map(readConfigArg));
+      const spec = { kind: "job", jobName: flags.job } as const;
+      prepareRun(defs, spec, given);
+      await withInstance(flags, async (instance) => {
+        const run = await instance.storage.createRun({
+          runId: randomUUID(),
+          jobName: flags.job!,
+          selection: job.stepKeys,
+          config: effectiveRunConfig(defs, spec, given),
+          tags: { ...job.definition.tags, ...readTagsArg(flags.tags) },
+          status: RunStatus.Queued,
+        });
+        process.stderr.write(`Queued run of ${flags.job}; the daemon will start it.\n`);
+        process.stdout.write(`${run.runId}\n`);
+      });
+    });
+}

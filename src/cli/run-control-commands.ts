@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { RunNotFoundError, UsageError } from "../definitions/errors.js";
+import { runInForeground } from "../execution/foreground-run.js";
+import { reexecutionOf } from "../execution/reexecution.js";
+import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus } from "../storage/records.js";
+import { loadFromOptions, openInstance, withInstance, type LocationOptions } from "./cli-context.js";
+import { cancelOnSigint, reportRun } from "./run-output.js";
+import { RunProgress } from "./run-progress.js";
+
+/** `sluice run cancel|reexecute`. */
+export function registerRunControlCommands(run: Command): void {
+  run
+    .command("cancel")
+    .description("cancel a queued or running run")
+    .argument("<runId>", "run id")
+    .option("--home <dir>", "instance directory")
+    .action(async (runId: string, flags: { home?: string }) => {
+      await withInstance(flags, async (instance) => {
+        const storage = instance.storage;
+        const record = await storage.getRun(runId);
+        if (!record) throw new RunNotFoundError(runId);
+        if (FINISHED_RUN_STATUSES.includes(record.status)) {
+          throw new UsageError(`Run "${runId}" has already finished (${record.status}); there is nothing to cancel.`);
+        }
+        // A queued run never started: cancel it outright. A running one is asked to stop: its
+        // worker aborts its steps, and monitoring kills it if it does not stop in time.
+        if (await storage.setRunStatus(runId, RunStatus.Canceled, { onlyFrom: [RunStatus.Queued] })) {
+          await storage.storeEvent({ runId, type: EventType.RunCanceled, level: LogLevel.Warn, message: "Run canceled before it started." });
+          process.stderr.write(`Run ${runId} canceled (it had not started).\n`);
+          return;
+        }
+        if (await storage.setRunStatus(runId, RunStatus.Canceling, { onlyFrom: [RunStatus.Starting, RunStatus.Started] })) {
+          process.stderr.write(`Run ${runId} is CANCELING: its worker will stop its steps.\n`);
+          return;
+        }
+        const now = await storage.getRun(runId);
+        process.stderr.write(`Run ${runId} is ${now?.status}; nothing to do.\n`);
+      });
+    });
+  run
+    .command("reexecute")
+    .description("re-execute a run (only its failed and skipped steps with --from-failure); prints the new run id")
+    .argument("<runId>", "run id")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("--from-failure", "run only the steps that did not succeed, loading the others' outputs")
+    .action(async (runId: string, flags: LocationOptions & { fromFailure?: boolean }) => {
+      const { defs } = await loadFromOptions(flags);
+      const instance = await openInstance(flags);
+      const sigint = cancelOnSigint();
+      try {
+        const newRun = await reexecutionOf(instance.storage, runId, { fromFailure: Boolean(flags.fromFailure) });
+        const progress = new RunProgress(newRun.selection.length);
+        const result = await runInForeground(instance, defs, newRun, { signal: sigint.signal, onEvent: progress.onEvent });
+        progress.finish();
+        await reportRun(instance.storage, result);
+      } finally {
+        sigint.dispose();
+        await instance.close();
+      }
+    });
+}

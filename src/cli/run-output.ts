@@ -1,0 +1,34 @@
+import pc from "picocolors";
+import type { RunResult } from "../execution/execute-run.js";
+import type { Storage } from "../storage/storage.js";
+import { duration } from "./format.js";
+
+/** Prints a finished foreground run: summary and failures on stderr, the run id on stdout; sets the exit code. */
+export async function reportRun(storage: Storage, result: RunResult): Promise<void> {
+  const run = await storage.getRun(result.runId);
+  const took = run ? duration(run.startedAt, run.endedAt) : "";
+  const color = result.success ? pc.green : pc.red;
+  process.stderr.write(
+    `${color(`Run ${result.status}`)} in ${took}: ${result.succeeded.length} succeeded, ` +
+      `${result.failures.length} failed, ${result.skipped.length} skipped.\n`,
+  );
+  for (const failure of result.failures) {
+    process.stderr.write(`${pc.red("✖")} ${pc.bold(failure.stepKey)}: ${failure.error.className}: ${failure.error.message}\n`);
+    if (failure.error.stack) process.stderr.write(`${pc.dim(failure.error.stack.split("\n").slice(1, 6).join("\n"))}\n`);
+  }
+  if (result.runError) process.stderr.write(`${pc.red("✖")} ${result.runError.message}\n`);
+  process.stdout.write(`${result.runId}\n`);
+  if (!result.success) process.exitCode = 1;
+}
+
+/** Cancels the run on the first Ctrl-C, quits on the second; returns the signal and a cleanup. */
+export function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\nCanceling the run (press Ctrl-C again to quit at once)...\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  return { signal: controller.signal, dispose: () => process.off("SIGINT", onSigint) };
+}

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync, closeSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serializeError } from "../execution/serialize-error.js";
+import type { CodeLocation } from "../instance/load-definitions.js";
+import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+
+/** The `sluice` executable that run workers are started with. */
+export const SLUICE_BIN = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
+
+/** What the launcher needs to start run workers. */
+export interface RunLauncherOptions {
+  storage: Storage;
+  /** Instance home, passed to workers. */
+  home: string;
+  location: CodeLocation;
+  /** Working directory of the workers (where .env and relative paths are read); default: this one's. */
+  cwd?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts each run in its own worker process (`sluice __run-worker RUN_ID`), so a crash, an exit or
+ * an endless loop in user code never takes the daemon down. Workers run in their own process
+ * group: a Ctrl-C of the daemon's terminal does not kill runs in flight. A worker that exits
+ * before its run finished has the run marked FAILURE at once, naming the exit code or signal.
+ */
+export class RunLauncher {
+  private readonly children = new Map<string, ChildProcess>();
+  private watching = true;
+
+  constructor(private readonly options: RunLauncherOptions) {}
+
+  /** Starts the worker of a claimed (STARTING) run. */
+  launch(run: RunRecord): void {
+    const { home, location } = this.options;
+    const logDir = path.join(home, "logs", "runs");
+    mkdirSync(logDir, { recursive: true });
+    const logFd = openSync(path.join(logDir, `${run.runId}.log`), "a");
+    const args = [SLUICE_BIN, "__run-worker", run.runId, "--home", home];
+    if (location.file) args.push("-f", path.resolve(this.options.cwd ?? process.cwd(), location.file));
+    if (location.module) args.push("-m", location.module);
+    const child = spawn(process.execPath, args, {
+      cwd: this.options.cwd ?? process.cwd(),
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      env: process.env,
+    });
+    closeSync(logFd);
+    this.children.set(run.runId, child);
+    this.options.log?.(`launched run ${run.runId} (${run.jobName}) in worker pid ${child.pid}`);
+    child.on("error", (err) => void this.onExit(run.runId, null, null, err));
+    child.on("exit", (code, signal) => void this.onExit(run.runId, code, signal));
+  }
+
+  /** Run ids whose worker process is alive. */
+  running(): string[] {
+    return [...this.children.keys()];
+  }
+
+  /** Kills a run's worker process (monitoring does this to hung or canceled workers). */
+  kill(runId: string): boolean {
+    const child = this.children.get(runId);
+    if (!child?.pid) return false;
+    try {
+      // The worker leads its own process group: kill the group, so its children go too.
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+    return true;
+  }
+
+  /**
+   * Stops watching workers (the daemon is stopping and its storage closes): they run on, and a
+   * worker that dies unwatched is caught by the next daemon's monitoring through its heartbeat.
+   */
+  stopWatching(): void {
+    this.watching = false;
+    for (const child of this.children.values()) child.removeAllListeners("exit").removeAllListeners("error");
+    this.children.clear();
+  }
+
+  /** Resolves when every worker has exited (or after timeoutMs). */
+  async waitForAll(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  private async onExit(runId: string, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
+    this.children.delete(runId);
+    if (!this.watching) return;
+    try {
+      const run = await this.options.storage.getRun(runId);
+      if (!run || FINISHED_RUN_STATUSES.includes(run.status)) return;
+      const how = error ? `could not start (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const canceled = run.status === RunStatus.Canceling;
+      await this.options.storage.storeEvent({
+        runId,
+        type: canceled ? EventType.RunCanceled : EventType.RunFailure,
+        level: canceled ? LogLevel.Warn : LogLevel.Error,
+        message: canceled
+          ? `Run canceled: its worker process ${how}.`
+          : `Run failed: its worker process ${how} before the run finished. See ${path.join(this.options.home, "logs", "runs", `${runId}.log`)}.`,
+        data: error ? { error: serializeError(error), failedSteps: [] } : { failedSteps: [] },
+      });
+    } catch (err) {
+      this.options.log?.(`could not record the end of run ${runId}: ${(err as Error).message}`);
+    }
+  }
+}

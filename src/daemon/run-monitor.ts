@@ -1,0 +1,74 @@
+import { EventType, LogLevel, RunStatus } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import type { RunLauncher } from "./run-launcher.js";
+
+/** What monitoring needs. */
+export interface RunMonitorOptions {
+  storage: Storage;
+  /** The local launcher, to kill hung or canceled workers it started (absent: nothing to kill). */
+  launcher?: RunLauncher;
+  heartbeatTimeoutMs: number;
+  cancelTimeoutMs: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const IN_PROGRESS = [RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
+
+/**
+ * Watches runs in progress: a run whose worker stopped heartbeating (killed, out of memory, its
+ * machine gone, or stuck in a loop that blocks its event loop) is marked FAILURE with the reason;
+ * a canceled run whose worker has not stopped after the cancel timeout is killed and marked
+ * CANCELED.
+ */
+export class RunMonitor {
+  /** When monitoring first saw each run CANCELING. */
+  private readonly cancelSeen = new Map<string, number>();
+
+  constructor(private readonly options: RunMonitorOptions) {}
+
+  /** One pass; returns the ids of runs it ended. */
+  async tick(): Promise<string[]> {
+    const { storage, heartbeatTimeoutMs, cancelTimeoutMs } = this.options;
+    const now = (this.options.now ?? Date.now)();
+    const ended: string[] = [];
+    const runs = await storage.listRuns({ statuses: [...IN_PROGRESS], limit: 10_000 });
+    const canceling = new Set<string>();
+    for (const run of runs) {
+      const lastSign = run.heartbeatAt ?? run.updatedAt;
+      const silentMs = now - lastSign;
+      if (run.status === RunStatus.Canceling) {
+        canceling.add(run.runId);
+        const seen = this.cancelSeen.get(run.runId) ?? now;
+        this.cancelSeen.set(run.runId, seen);
+        if (now - seen >= cancelTimeoutMs || silentMs >= heartbeatTimeoutMs) {
+          this.options.launcher?.kill(run.runId);
+          await storage.storeEvent({
+            runId: run.runId,
+            type: EventType.RunCanceled,
+            level: LogLevel.Warn,
+            message: `Run canceled: its worker did not stop within ${Math.round(cancelTimeoutMs / 1000)} s of the cancel request and was stopped.`,
+          });
+          ended.push(run.runId);
+        }
+        continue;
+      }
+      if (silentMs >= heartbeatTimeoutMs) {
+        this.options.launcher?.kill(run.runId);
+        await storage.storeEvent({
+          runId: run.runId,
+          type: EventType.RunFailure,
+          level: LogLevel.Error,
+          message:
+            `Run failed: its worker stopped heartbeating ${Math.round(silentMs / 1000)} s ago ` +
+            `(the process was killed, ran out of memory, hung, or its machine went away).`,
+          data: { failedSteps: [], reason: "heartbeat_timeout" },
+        });
+        ended.push(run.runId);
+        this.options.log?.(`marked run ${run.runId} FAILURE: no heartbeat for ${Math.round(silentMs / 1000)} s`);
+      }
+    }
+    for (const id of this.cancelSeen.keys()) if (!canceling.has(id)) this.cancelSeen.delete(id);
+    return ended;
+  }
+}

@@ -1,0 +1,262 @@
+import type { CronSchedule } from "../definitions/cron/cron-schedule.js";
+import type { Definitions } from "../definitions/definitions.js";
+import { UsageError } from "../definitions/errors.js";
+import type { ResolvedSchedule } from "../definitions/instigator-validation.js";
+import { isSkipReason, type RunRequest } from "../definitions/run-request.js";
+import { serializeError } from "../execution/serialize-error.js";
+import { InstigatorStatus, InstigatorType, TickStatus, type InstigatorState, type NewRun, type TickRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import {
+  buildInstigatedRun,
+  callInstigatorCode,
+  checkRunRequest,
+  DEFAULT_EVALUATION_TIMEOUT_MS,
+  describe,
+  instigatorLogger,
+  isPlainObject,
+} from "./run-requests.js";
+
+/** Points where the crash-recovery harness kills the scheduler (`SLUICE_DAEMON_CRASH_AT`). */
+export type SchedulerCrashPoint = "tick_created" | "run_created" | "tick_finished";
+
+/** What a Scheduler needs. */
+export interface SchedulerOptions {
+  storage: Storage;
+  defs: Definitions;
+  /** The clock (tests step through time with it). */
+  now?: () => Date;
+  log?: (line: string) => void;
+  /** When the daemon started: a RUNNING-by-default schedule never started by hand ticks after it. Default: now(). */
+  startedAt?: Date;
+  /** Kill this process with SIGKILL at this point, once (the daemon passes `SLUICE_DAEMON_CRASH_AT`). */
+  crashAt?: string;
+  /** Schedules whose ticks are processed at the same time, at most (default 16). */
+  concurrency?: number;
+  /** How long a schedule's execute function may take (default 60 s). */
+  evaluationTimeoutMs?: number;
+}
+
+/** Where one schedule stands, kept in memory so an iteration touches storage only for due ticks. */
+interface ScheduleCursor {
+  /** The stored state the cursor was computed from; when it changes (stop, start) it is recomputed. */
+  stateKey: string;
+  /** Ticks strictly after this time (epoch ms) are still to run. */
+  after: number;
+  /** The first tick after `after`: nothing to do before it. */
+  next: number;
+  /** A tick a previous daemon claimed but did not finish, to finish first. */
+  resume: number | null;
+}
+
+type TickPlan = { kind: "run"; request: RunRequest } | { kind: "skip"; reason: string };
+
+const RUN_REQUEST_KEYS = new Set(["runKey", "runConfig", "tags"]);
+let crashed = false;
+
+/**
+ * The cron half of the daemon: each `tick()` launches (as QUEUED runs) the due ticks of every
+ * running schedule. A tick is claimed in storage before anything else (unique per schedule and
+ * scheduled time), its run is created at most once, so a daemon killed at any point and restarted
+ * finishes the tick it was on instead of repeating it. After downtime only the last
+ * `catchUpTicks` missed ticks of a schedule run (default 1, as Dagster).
+ *
+ * @example
+ * const scheduler = new Scheduler({ storage, defs, crashAt: process.env.SLUICE_DAEMON_CRASH_AT });
+ * setInterval(() => void scheduler.tick(), 1000);
+ */
+export class Scheduler {
+  readonly #storage: Storage;
+  readonly #defs: Definitions;
+  readonly #now: () => Date;
+  readonly #log: (line: string) => void;
+  readonly #startedAt: number;
+  readonly #crashAt: string | undefined;
+  readonly #concurrency: number;
+  readonly #timeoutMs: number;
+  readonly #cursors = new Map<string, ScheduleCursor>();
+
+  constructor(opts: SchedulerOptions) {
+    this.#storage = opts.storage;
+    this.#defs = opts.defs;
+    this.#now = opts.now ?? (() => new Date());
+    this.#log = opts.log ?? (() => undefined);
+    this.#startedAt = (opts.startedAt ?? this.#now()).getTime();
+    this.#crashAt = opts.crashAt;
+    this.#concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.#timeoutMs = opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+  }
+
+  /**
+   * One iteration: reads every schedule's state (one query), then claims, evaluates and launches
+   * the ticks that are due. Errors of user code fail their tick; a storage error is logged and
+   * that schedule is retried on the next iteration. Never throws for one schedule's problem; throws
+   * only when the states cannot be read at all.
+   */
+  async tick(): Promise<void> {
+    const now = this.#now().getTime();
+    const states = new Map((await this.#storage.listInstigatorStates(InstigatorType.Schedule)).map((s) => [s.name, s]));
+    const due: { schedule: ResolvedSchedule; state: InstigatorState | undefined }[] = [];
+    for (const [name, schedule] of this.#defs.schedules) {
+      const state = states.get(name);
+      if ((state?.status ?? schedule.definition.defaultStatus) !== InstigatorStatus.Running) {
+        this.#cursors.delete(name);
+        continue;
+      }
+      const cursor = this.#cursors.get(name);
+      if (cursor && cursor.stateKey === stateKeyOf(state) && cursor.resume === null && cursor.next > now) continue;
+      due.push({ schedule, state });
+    }
+    await forEachLimited(due, this.#concurrency, ({ schedule, state }) => this.#runSchedule(schedule, state, now));
+  }
+
+  async #runSchedule(schedule: ResolvedSchedule, state: InstigatorState | undefined, now: number): Promise<void> {
+    const { name, catchUpTicks } = schedule.definition;
+    try {
+      let cursor = this.#cursors.get(name);
+      if (!cursor || cursor.stateKey !== stateKeyOf(state)) cursor = await this.#loadCursor(schedule, state);
+      const times: number[] = [];
+      if (cursor.resume !== null) times.push(cursor.resume);
+      if (cursor.next <= now) times.push(...dueTicks(schedule.cron, cursor.after, now, catchUpTicks));
+      for (const time of times) {
+        await this.#runTick(schedule, time);
+        cursor.after = Math.max(cursor.after, time);
+        cursor.resume = null;
+      }
+      cursor.next = schedule.cron.nextAfter(new Date(cursor.after)).getTime();
+      this.#cursors.set(name, cursor);
+    } catch (err) {
+      // Storage failed: forget what we knew, so the next iteration starts again from storage.
+      this.#cursors.delete(name);
+      this.#log(`Schedule "${name}": ${serializeError(err).message}; retrying on the next iteration.`);
+    }
+  }
+
+  /** Where a schedule resumes: its last tick in storage, or when it was started. */
+  async #loadCursor(schedule: ResolvedSchedule, state: InstigatorState | undefined): Promise<ScheduleCursor> {
+    const [latest] = await this.#storage.listTicks(schedule.definition.name, { limit: 1 });
+    // A schedule started by hand ticks after it was (re)started, never for the time it was stopped;
+    // a RUNNING-by-default one never started by hand ticks after its last tick, else after the
+    // daemon started (a new daemon does not backfill history).
+    const startedAt = state ? state.updatedAt : latest ? -Infinity : this.#startedAt;
+    const after = Math.max(latest?.tickTime ?? -Infinity, startedAt);
+    const resume = latest?.status === TickStatus.Started ? latest.tickTime : null;
+    return {
+      stateKey: stateKeyOf(state),
+      after,
+      next: schedule.cron.nextAfter(new Date(after)).getTime(),
+      resume,
+    };
+  }
+
+  /** Claims, evaluates and finishes one tick; user-code and config errors end it as FAILURE. */
+  async #runTick(schedule: ResolvedSchedule, time: number): Promise<void> {
+    const { definition } = schedule;
+    const scheduledTime = new Date(time);
+    const label = `Schedule "${definition.name}" (tick ${scheduledTime.toISOString()})`;
+    const tick = await this.#storage.claimScheduleTick(definition.name, time);
+    this.#crash("tick_created");
+    if (tick.status !== TickStatus.Started) return;
+    if (tick.runIds.length > 0) {
+      // A previous daemon created the run and died: the tick only needs finishing.
+      await this.#finish(tick, TickStatus.Success);
+      return;
+    }
+
+    let plan: TickPlan;
+    let run: NewRun | undefined;
+    try {
+      const execute = definition.execute;
+      const result = execute
+        ? await callInstigatorCode(label, () => execute({ scheduledTime, log: instigatorLogger(label, this.#log) }), this.#timeoutMs)
+        : undefined;
+      plan = planOf(result, label);
+      if (plan.kind === "run") {
+        run = buildInstigatedRun(this.#defs, definition, plan.request, {
+          kind: "schedule",
+          name: definition.name,
+          scheduledTime,
+          tags: definition.tags,
+        });
+      }
+    } catch (err) {
+      const error = serializeError(err);
+      this.#log(`${label} failed: ${error.message}`);
+      await this.#finish(tick, TickStatus.Failure, { error });
+      return;
+    }
+    if (plan.kind === "skip") {
+      this.#log(`${label} skipped: ${plan.reason}`);
+      await this.#finish(tick, TickStatus.Skipped, { skipReason: plan.reason });
+      return;
+    }
+    const created = await this.#storage.createRunForTick(tick.id, run!);
+    this.#crash("run_created");
+    this.#log(`${label} queued run ${created.runId}`);
+    await this.#finish(tick, TickStatus.Success);
+  }
+
+  async #finish(tick: TickRecord, status: TickStatus, extra: { skipReason?: string; error?: ReturnType<typeof serializeError> } = {}): Promise<void> {
+    await this.#storage.finishTick(tick.id, { status, skipReason: extra.skipReason ?? null, error: extra.error ?? null });
+    this.#crash("tick_finished");
+  }
+
+  #crash(point: SchedulerCrashPoint): void {
+    if (this.#crashAt !== point || crashed) return;
+    crashed = true;
+    process.kill(process.pid, "SIGKILL");
+  }
+}
+
+/**
+ * The ticks t with `after < t <= now` that a schedule launches: the last `max` of them, in time
+ * order. Work is bounded by `max`, not by the length of the downtime: the forward walk starts just
+ * before the last `max` ticks, found by walking back from `now`.
+ */
+export function dueTicks(cron: CronSchedule, after: number, now: number, max: number): number[] {
+  let start = after;
+  let back = now + 1;
+  for (let i = 0; i <= max; i++) {
+    back = cron.previousBefore(new Date(back)).getTime();
+    if (back <= after) break;
+    if (i === max) start = back;
+  }
+  const window: number[] = [];
+  for (const t of cron.ticksBetween(new Date(start), new Date(now))) {
+    window.push(t.getTime());
+    if (window.length > max) window.shift();
+  }
+  return window;
+}
+
+/** What a schedule's execute result asks for: one run (with this request) or a skip. */
+function planOf(result: unknown, label: string): TickPlan {
+  if (result === undefined || result === null) return { kind: "run", request: {} };
+  if (isSkipReason(result)) return { kind: "skip", reason: result.reason };
+  if (Array.isArray(result)) {
+    if (result.length === 0) return { kind: "skip", reason: "execute returned no run requests" };
+    if (result.length > 1) {
+      throw new UsageError(`${label} returned ${result.length} run requests; a schedule tick launches one run. Return one run request, or run config.`);
+    }
+    return { kind: "run", request: checkRunRequest(result[0], label) };
+  }
+  if (isPlainObject(result)) {
+    const keys = Object.keys(result);
+    // A run request has only these keys; anything else is run config (`ops`, `resources`).
+    if (keys.length > 0 && keys.every((k) => RUN_REQUEST_KEYS.has(k))) return { kind: "run", request: checkRunRequest(result, label) };
+    return { kind: "run", request: { runConfig: result } };
+  }
+  throw new UsageError(`${label} returned ${describe(result)}; return run config, a run request, skip(reason), or nothing.`);
+}
+
+function stateKeyOf(state: InstigatorState | undefined): string {
+  return state ? `${state.status}@${state.updatedAt}` : "default";
+}
+
+/** Calls fn on every item, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  const worker = async (): Promise<void> => {
+    while (index < items.length) await fn(items[index++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
