@@ -42,19 +42,19 @@ export class RunMonitor {
         const seen = this.cancelSeen.get(run.runId) ?? now;
         this.cancelSeen.set(run.runId, seen);
         if (now - seen >= cancelTimeoutMs || silentMs >= heartbeatTimeoutMs) {
-          this.options.launcher?.kill(run.runId);
+          // Record first, then kill: the launcher's "killed by SIGKILL" event must not win the race.
           await storage.storeEvent({
             runId: run.runId,
             type: EventType.RunCanceled,
             level: LogLevel.Warn,
             message: `Run canceled: its worker did not stop within ${Math.round(cancelTimeoutMs / 1000)} s of the cancel request and was stopped.`,
           });
+          this.options.launcher?.kill(run.runId);
           ended.push(run.runId);
         }
         continue;
       }
       if (silentMs >= heartbeatTimeoutMs) {
-        this.options.launcher?.kill(run.runId);
         await storage.storeEvent({
           runId: run.runId,
           type: EventType.RunFailure,
@@ -64,6 +64,7 @@ export class RunMonitor {
             `(the process was killed, ran out of memory, hung, or its machine went away).`,
           data: { failedSteps: [], reason: "heartbeat_timeout" },
         });
+        this.options.launcher?.kill(run.runId);
         ended.push(run.runId);
         this.options.log?.(`marked run ${run.runId} FAILURE: no heartbeat for ${Math.round(silentMs / 1000)} s`);
       }

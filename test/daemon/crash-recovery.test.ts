@@ -1,0 +1,140 @@
+/**
+ * The crash-point harness (Dagster's test_scheduler_failure_recovery): the daemon SIGKILLs itself
+ * at each point of a schedule tick (`SLUICE_DAEMON_CRASH_AT`), is restarted without it, and the
+ * tick ends with exactly one tick record and one run, whose ops ran once.
+ *
+ * Sensors have no crash point in the daemon (src/daemon/sensor-daemon.ts exposes none): their
+ * test kills the daemon with SIGKILL at an arbitrary moment after its ticks, and checks that run
+ * keys stay deduplicated across the restart; the one-transaction guarantee itself is the storage
+ * contract's test of recordSensorTick.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TickStatus, type TickRecord } from "../../src/storage/records.js";
+import { assertBuilt, listRuns, removeTempDirs } from "../cli/helpers.js";
+import { Sandbox, sleep, waitFor } from "./helpers.js";
+
+const SCHEDULE = "every_minute";
+const SCHEDULE_NAME_TAG = "sluice/schedule_name";
+const SENSOR = "pending_keys";
+const RUN_KEY_TAG = "sluice/run_key";
+const SCHEDULED_TIME_TAG = "sluice/scheduled_time";
+
+beforeAll(assertBuilt);
+afterAll(removeTempDirs);
+
+/** What storage must hold when the daemon has died at each point, before the restart. */
+const AT_CRASH: Record<string, (tick: TickRecord) => void> = {
+  tick_created: (tick) => {
+    expect(tick.status).toBe(TickStatus.Started);
+    expect(tick.runIds).toEqual([]);
+  },
+  run_created: (tick) => {
+    expect(tick.status).toBe(TickStatus.Started);
+    expect(tick.runIds).toHaveLength(1);
+  },
+  tick_finished: (tick) => {
+    expect(tick.status).toBe(TickStatus.Success);
+    expect(tick.runIds).toHaveLength(1);
+  },
+  run_launched: (tick) => {
+    expect(tick.status).toBe(TickStatus.Success);
+    expect(tick.runIds).toHaveLength(1);
+  },
+};
+
+describe.concurrent("daemon killed by SIGKILL in the middle of a schedule tick, then restarted", () => {
+  for (const point of Object.keys(AT_CRASH)) {
+    it(`crash at ${point}: exactly one tick and one run for the scheduled time, its ops run once`, { timeout: 150_000 }, async ({ onTestFinished }) => {
+      const box = new Sandbox();
+      onTestFinished(() => box.dispose());
+      await box.cliOk(["schedule", "start", SCHEDULE]);
+      // Started 3 minutes ago: ticks are due now (only the latest missed one runs).
+      box.backdateInstigator(SCHEDULE, 3 * 60_000);
+
+      const crashing = await box.startDaemon({ SLUICE_DAEMON_CRASH_AT: point });
+      const signal = await crashing.exited;
+      expect(signal, `the daemon should have killed itself at ${point}:\n${crashing.log()}`).toBe("SIGKILL");
+
+      const storage = await box.storage();
+      const atCrash = await storage.listTicks(SCHEDULE);
+      expect(atCrash, "one tick claimed before the crash").toHaveLength(1);
+      const tickTime = atCrash[0]!.tickTime;
+      AT_CRASH[point]!(atCrash[0]!);
+
+      await box.startDaemon();
+      // The tick's run, whichever daemon created it, runs to SUCCESS.
+      const runId = await waitFor(
+        "the tick's run to succeed",
+        async () => {
+          const [tick] = (await storage.listTicks(SCHEDULE)).filter((t) => t.tickTime === tickTime);
+          const id = tick?.runIds[0];
+          return id && (await box.run(id)).status === "SUCCESS" ? id : undefined;
+        },
+        100_000,
+        200,
+      );
+      await Promise.all(box.daemons.map((d) => box.stopDaemon(d)));
+
+      const ticks = await storage.listTicks(SCHEDULE);
+      const forTime = ticks.filter((t) => t.tickTime === tickTime);
+      expect(forTime, "exactly one tick for the scheduled time").toHaveLength(1);
+      expect(forTime[0]!.status).toBe(TickStatus.Success);
+      expect(forTime[0]!.runIds).toEqual([runId]);
+      // A minute boundary may pass during the test: a later tick is legitimate, but no tick time twice.
+      expect(new Set(ticks.map((t) => t.tickTime)).size).toBe(ticks.length);
+
+      const scheduled = (await listRuns(box.home)).filter((r) => r.tags[SCHEDULE_NAME_TAG] === SCHEDULE);
+      const ofTick = scheduled.filter((r) => r.tags[SCHEDULED_TIME_TAG] === new Date(tickTime).toISOString());
+      expect(ofTick.map((r) => r.runId), "exactly one run for the scheduled time").toEqual([runId]);
+      expect(ofTick[0]!.status).toBe("SUCCESS");
+      // Every run in the instance belongs to a tick (nothing launched twice outside the ticks).
+      expect(scheduled.map((r) => r.runId).sort()).toEqual(ticks.flatMap((t) => t.runIds).sort());
+
+      expect(box.callsOf(runId)).toEqual(["extract", "transform", "load"]);
+      const extracts = box.calls().filter((c) => c.op === "extract");
+      expect(extracts.filter((c) => c.runId === runId), "extract ran once for the tick").toHaveLength(1);
+      expect(extracts.length, "no run executed twice").toBe(new Set(extracts.map((c) => c.runId)).size);
+    });
+  }
+});
+
+describe.concurrent("daemon killed by SIGKILL while a sensor with run keys ticks, then restarted", () => {
+  it("each run key launches exactly one run, across the restart", { timeout: 150_000 }, async ({ onTestFinished }) => {
+    const box = new Sandbox();
+    onTestFinished(() => box.dispose());
+    box.setFlag("pending", "k1\nk2\n");
+    await box.cliOk(["sensor", "start", SENSOR]);
+    const storage = await box.storage();
+    const runsByKey = async (): Promise<Map<string, string[]>> => {
+      const byKey = new Map<string, string[]>();
+      for (const run of await storage.listRuns({})) {
+        const key = run.tags[RUN_KEY_TAG];
+        if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), run.runId]);
+      }
+      return byKey;
+    };
+
+    const first = await box.startDaemon();
+    // Ticks after the runs were created see both keys as already run.
+    await waitFor("a sensor tick that skipped k1 and k2", async () => (await storage.listTicks(SENSOR)).some((t) => t.skippedRunKeys.length === 2), 90_000, 200);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    box.setFlag("pending", "k1\nk2\nk3\n");
+    await box.startDaemon();
+    const k3 = await waitFor("the run of k3", async () => (await runsByKey()).get("k3")?.[0], 90_000, 200);
+    await box.waitForStatus(k3, ["SUCCESS"], 90_000);
+    // A few more ticks after the restart: none may launch k1, k2 or k3 again.
+    const ticksNow = (await storage.listTicks(SENSOR)).length;
+    await waitFor("two more sensor ticks", async () => (await storage.listTicks(SENSOR)).length >= ticksNow + 2, 30_000, 200);
+    await sleep(500);
+    await Promise.all(box.daemons.map((d) => box.stopDaemon(d)));
+
+    const byKey = await runsByKey();
+    expect([...byKey.keys()].sort()).toEqual(["k1", "k2", "k3"]);
+    for (const [key, ids] of byKey) expect(ids, `runs of run key ${key}`).toHaveLength(1);
+    const extracts = box.calls().filter((c) => c.op === "extract");
+    expect(extracts.length, "no run executed twice").toBe(new Set(extracts.map((c) => c.runId)).size);
+    for (const tick of await storage.listTicks(SENSOR)) expect(new Set(tick.runIds).size).toBe(tick.runIds.length);
+  });
+});
