@@ -2,13 +2,21 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import { ErrorCode, isSluiceError } from "../definitions/errors.js";
-import { registerAssetCommands } from "./asset-commands.js";
-import { registerDaemonCommand } from "./daemon-command.js";
-import { registerInstigatorCommands } from "./instigator-commands.js";
-import { registerJobCommands } from "./job-commands.js";
-import { registerMaterialize } from "./materialize-command.js";
-import { registerRunCommands } from "./run-commands.js";
-import { registerRunWorkerCommand } from "./run-worker-command.js";
+
+/**
+ * Each top-level command's module, loaded only when that command runs: a worker or a one-off
+ * `job execute` should not pay for importing the daemon, the cron engine and every other command.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  materialize: async () => (await import("./materialize-command.js")).registerMaterialize,
+  asset: async () => (await import("./asset-commands.js")).registerAssetCommands,
+  job: async () => (await import("./job-commands.js")).registerJobCommands,
+  run: async () => (await import("./run-commands.js")).registerRunCommands,
+  schedule: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
+  sensor: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
+  daemon: async () => (await import("./daemon-command.js")).registerDaemonCommand,
+  "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
+};
 
 /** Errors caused by what the user gave (usage, definitions, config): exit code 2. */
 const USER_INPUT_ERRORS: readonly string[] = [
@@ -29,20 +37,26 @@ function version(): string {
   return pkg.version;
 }
 
-/** Builds the `sluice` command. */
-export function buildProgram(): Command {
+/**
+ * Builds the `sluice` command, with only the command named by `argv[0]` registered when it is a
+ * known one (every command otherwise, for help and errors).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("sluice")
     .description("Asset-based data orchestration for TypeScript")
     .version(version())
     .showHelpAfterError()
     .exitOverride();
-  registerMaterialize(program);
-  registerAssetCommands(program);
-  registerJobCommands(program);
-  registerRunCommands(program);
-  registerInstigatorCommands(program);
-  registerDaemonCommand(program);
-  registerRunWorkerCommand(program);
+  const first = argv[0];
+  const wanted = first !== undefined && first in COMMANDS ? [COMMANDS[first]!] : [...new Set(Object.values(COMMANDS))];
+  const registered = new Set<(program: Command) => void>();
+  for (const load of wanted) {
+    const register = await load();
+    // schedule and sensor share one module that registers both.
+    if (registered.has(register)) continue;
+    registered.add(register);
+    register(program);
+  }
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
@@ -53,7 +67,7 @@ export function buildProgram(): Command {
 /** Runs the CLI with these arguments; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
   } catch (err) {
     if (err instanceof CommanderError) {
