@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { packageRoot } from "../instance/package-root.js";
 import pc from "picocolors";
 import { ErrorCode, isSluiceError } from "../definitions/errors.js";
 
@@ -33,7 +35,7 @@ const USER_INPUT_ERRORS: readonly string[] = [
 export const ExitCode = { Success: 0, RunFailed: 1, BadInput: 2 } as const;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

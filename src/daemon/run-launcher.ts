@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { serializeError } from "../execution/serialize-error.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
+import { packageRoot } from "../instance/package-root.js";
 import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 
 /** The `sluice` executable that run workers are started with. */
-export const SLUICE_BIN = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
+export const SLUICE_BIN = path.join(packageRoot(), "bin", "sluice.js");
 
 /** What the launcher needs to start run workers. */
 export interface RunLauncherOptions {

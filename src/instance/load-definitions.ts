@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { createRequire } from "node:module";
+import { register, tsImport } from "tsx/esm/api";
 import { isDefinitions, type Definitions } from "../definitions/definitions.js";
 import { LoadError, UsageError, isSluiceError } from "../definitions/errors.js";
 import { loadDotEnv } from "./dotenv.js";
+import { packageRoot } from "./package-root.js";
 
 /** Where definitions come from: a file (`-f`) or a module (`-m`). */
 export interface CodeLocation {
@@ -46,7 +48,21 @@ export async function loadDefinitions(location: CodeLocation, cwd: string = proc
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(specifier, parent)) as Record<string, unknown>;
+    registerTypeScriptLoader();
+    const target = location.file ? specifier : resolveModule(specifier, cwd);
+    if (target === specifier && !location.file) {
+      mod = (await tsImport(specifier, parent)) as Record<string, unknown>;
+    } else {
+      try {
+        mod = (await import(target)) as Record<string, unknown>;
+      } catch (first) {
+        // The global loader reports some failures (a syntax error in a .ts file outside an ESM
+        // package) as a require() cycle; tsx's scoped import reports the file and line instead.
+        const code = (first as { code?: string } | null)?.code;
+        if (code !== "ERR_REQUIRE_CYCLE_MODULE" && !/Cannot require\(\) ES Module/.test(String((first as Error)?.message))) throw first;
+        mod = (await tsImport(target, parent)) as Record<string, unknown>;
+      }
+    }
   } catch (err) {
     const where = location.file ?? source;
     const detail = isSluiceError(err) ? err.message : (err as Error)?.message ?? String(err);
@@ -64,13 +80,40 @@ export async function loadDefinitions(location: CodeLocation, cwd: string = proc
 }
 
 /**
+ * A module name as the project would resolve it, from its working directory: a path, or a package
+ * found from there. ESM-only packages that CommonJS resolution cannot find are left to tsx.
+ */
+function resolveModule(specifier: string, cwd: string): string {
+  if (specifier.startsWith(".") || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(cwd, specifier)).href;
+  try {
+    return pathToFileURL(createRequire(path.join(cwd, "noop.js")).resolve(specifier)).href;
+  } catch {
+    return specifier;
+  }
+}
+
+let loaderRegistered = false;
+
+/**
+ * Lets Node import TypeScript for the rest of this process (tsx's loader hooks). Registered once
+ * and globally rather than through tsImport's scoped namespace: a scoped import loads Sluice and
+ * every dependency a second time through the hooks, which tripled the start-up of a CLI command;
+ * this way user definitions share the modules the CLI has already loaded.
+ */
+function registerTypeScriptLoader(): void {
+  if (loaderRegistered) return;
+  register();
+  loaderRegistered = true;
+}
+
+/**
  * The first stack frame in the user's own code (not Node's, not a dependency's, not Sluice's), as
  * `file:line:column`, so a load error points at the line that threw.
  */
 function userFrame(err: unknown): string | undefined {
   const stack = (err as Error | undefined)?.stack;
   if (typeof stack !== "string") return undefined;
-  const ownDist = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const ownDist = path.join(packageRoot(), "dist");
   for (const line of stack.split("\n").slice(1)) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!match) continue;
