@@ -8,7 +8,7 @@
  *   npm run build && node --import tsx bench/schedule-lag.ts [--schedules 1000]
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -19,7 +19,9 @@ const N = Number(values.schedules);
 const root = path.resolve(import.meta.dirname, "..");
 const dir = mkdtempSync(path.join(os.tmpdir(), "sluice-bench-sched-"));
 const home = path.join(dir, "home");
-const defsFile = path.join(dir, "defs.ts");
+// Inside the repo, so that `import "sluice"` resolves to this package (its own exports).
+const defsFile = path.join(root, "bench", ".generated", `schedules-${N}.ts`);
+mkdirSync(path.dirname(defsFile), { recursive: true });
 writeFileSync(
   defsFile,
   `import { defineDefinitions, job, op, schedule } from "sluice";
@@ -28,8 +30,6 @@ const schedules = Array.from({ length: ${N} }, (_, i) => schedule({ name: "s" + 
 export default defineDefinitions({ jobs: [noop], schedules });
 `,
 );
-writeFileSync(path.join(home + ".yaml"), "");
-import { mkdirSync } from "node:fs";
 mkdirSync(home, { recursive: true });
 writeFileSync(path.join(home, "sluice.yaml"), "run_queue:\n  max_concurrent_runs: 2\n");
 

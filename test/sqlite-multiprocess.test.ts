@@ -199,7 +199,7 @@ describe("SQLite storage shared by several processes", () => {
     }
   }, 120_000);
 
-  it(`creates one tick and one run per tick time, and one run per run key, when ${RACERS} processes tick at once`, async () => {
+  it(`creates one tick and run per tick time, and one run per run key, when ${RACERS} processes tick`, async () => {
     const TICKS = 20;
     const file = await storageWithQueue(0);
     const summaries = await race<TickerSummary>(file, RACERS, TICKS, "ticks");

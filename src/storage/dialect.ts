@@ -59,6 +59,12 @@ export interface StorageDialect {
   isForeignKeyViolation(err: unknown): boolean;
 
   /**
+   * True when `err` is the driver's "no such table" error. The migrator reads the schema version
+   * and relies on it to tell a database never migrated from a failing one.
+   */
+  isUndefinedTable(err: unknown): boolean;
+
+  /**
    * Makes a SELECT inside a write transaction lock the rows it returns and skip rows that another
    * transaction holds (claiming queued work from several workers). Postgres: `for update skip
    * locked`.

@@ -61,7 +61,7 @@ export class SqlStorage implements Storage {
 
   /** 0 for a database never migrated. */
   schemaVersion(): Promise<number> {
-    return guard("read the schema version", () => readSchemaVersion(this.#db));
+    return guard("read the schema version", () => readSchemaVersion(this.#db, this.#dialect));
   }
 
   /** Closing twice is harmless. */

@@ -67,9 +67,10 @@ export interface Storage {
   setRunStatus(runId: string, status: RunStatus, options?: { onlyFrom?: RunStatus[] }): Promise<boolean>;
   /**
    * Claims queued runs, oldest first, moving them QUEUED → STARTING with this workerId, as many as
-   * `max` and the limits allow (runs in STARTING, STARTED or CANCELING count against them). Atomic:
-   * two claimers running at once never get the same run (one write transaction on SQLite,
-   * FOR UPDATE SKIP LOCKED on Postgres).
+   * `max` and the limits allow (runs in STARTING, STARTED or CANCELING count against them); returns
+   * them oldest first. Atomic: two claimers running at once never get the same run, nor together
+   * exceed a limit (one write transaction on SQLite; on Postgres FOR UPDATE SKIP LOCKED, and claimers
+   * take turns through the dialect's `lockRunQueue`).
    */
   claimQueuedRuns(workerId: string, max: number, limits: RunQueueLimits): Promise<RunRecord[]>;
   /**

@@ -95,6 +95,12 @@ export function sqliteDialect(filePath: string): StorageDialect {
       return (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
     },
 
+    isUndefinedTable(err: unknown): boolean {
+      // SQLite has no specific code for it (SQLITE_ERROR): its message is the stable part.
+      const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+      return code === "SQLITE_ERROR" && typeof message === "string" && message.startsWith("no such table");
+    },
+
     forUpdateSkipLocked(query) {
       // No row locks in SQLite (and it rejects FOR UPDATE); a write transaction is already the only
       // writer of the file, so whatever it selects cannot be claimed by anyone else meanwhile.
@@ -145,14 +151,19 @@ function leaseSharedDriver(key: string, create: () => Driver): Driver {
 }
 
 /** Opens the file with the session settings every connection needs, in the order they need. */
-function openDatabase(filePath: string): SqliteDatabase {
+async function openDatabase(filePath: string): Promise<SqliteDatabase> {
   if (filePath !== ":memory:" && filePath !== "") {
     fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
   }
   const raw = new BetterSqlite3(filePath, { timeout: BUSY_TIMEOUT_MS });
   // busy_timeout first: switching a fresh file to WAL needs a lock another process may hold.
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  raw.pragma("journal_mode = WAL");
+  try {
+    await switchToWal(raw);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
   // In WAL, NORMAL syncs at checkpoints only: a power loss may drop the last commits, never corrupt.
   raw.pragma("synchronous = NORMAL");
   raw.pragma("foreign_keys = ON");
@@ -175,6 +186,26 @@ function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+/**
+ * Sets WAL mode, waiting out other processes that convert the same new file at the same moment.
+ * The conversion upgrades a read lock that its own statement holds to an exclusive one; SQLite
+ * refuses such an upgrade at once with SQLITE_BUSY (waiting could deadlock two upgraders), without
+ * consulting busy_timeout, so the wait is here. Once one process has converted the file the pragma
+ * is a no-op for every other.
+ */
+async function switchToWal(raw: BetterSqlite3.Database): Promise<void> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      raw.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+  }
 }
 
 async function rollbackQuietly(conn: Kysely<any>): Promise<void> {

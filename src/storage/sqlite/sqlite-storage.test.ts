@@ -92,11 +92,26 @@ describe("migrator on sqlite", () => {
     const dialect = sqliteDialect(tempFile());
     const db = dialect.createKysely();
     try {
-      expect(await readSchemaVersion(db)).toBe(0);
+      expect(await readSchemaVersion(db, dialect)).toBe(0);
       expect(await migrateToLatest(db, dialect)).toBe(LATEST_SCHEMA_VERSION);
       expect(await migrateToLatest(db, dialect)).toBe(LATEST_SCHEMA_VERSION);
       const applied = await db.selectFrom("schema_migrations").select("version").execute();
       expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("tells a database never migrated from one whose version cannot be read", async () => {
+    const file = tempFile();
+    const dialect = sqliteDialect(file);
+    const db = dialect.createKysely();
+    try {
+      expect(await readSchemaVersion(db, dialect)).toBe(0);
+      const raw = new BetterSqlite3(file);
+      raw.exec("create table schema_migrations (not_version integer)");
+      raw.close();
+      await expect(readSchemaVersion(db, dialect)).rejects.toThrow(/no such column: version/);
     } finally {
       await db.destroy();
     }
@@ -115,7 +130,12 @@ describe("migrator on sqlite", () => {
             "values ('old', 'SUCCESS', 'job', '[]', '{}', '{}', 1, 2)",
         )
         .run();
-      raw.prepare("insert into events (run_id, type, timestamp, level, message, data) values ('old', 'LOG', 3, 'INFO', 'kept', '{}')").run();
+      raw
+        .prepare(
+          "insert into events (run_id, type, timestamp, level, message, data) " +
+            "values ('old', 'LOG', 3, 'INFO', 'kept', '{}')",
+        )
+        .run();
       raw.close();
     } finally {
       await db.destroy();
@@ -147,7 +167,7 @@ describe("migrator on sqlite", () => {
       await expect(migrateToLatest(db, dialect, [...MIGRATIONS, broken])).rejects.toThrow(
         "migration bug",
       );
-      expect(await readSchemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+      expect(await readSchemaVersion(db, dialect)).toBe(LATEST_SCHEMA_VERSION);
       const tables = await db.introspection.getTables();
       expect(tables.map((t) => t.name)).not.toContain("half_done");
     } finally {

@@ -96,7 +96,13 @@ export function describeSensorContract(s: StorageFixture): void {
         cursor: "c1",
         skipReason: "No new files",
       });
-      const failed = await s().recordSensorTick("sensor", { tickTime: 1_000, status: "FAILURE", requests: [], cursor: "c1", error });
+      const failed = await s().recordSensorTick("sensor", {
+        tickTime: 1_000,
+        status: "FAILURE",
+        requests: [],
+        cursor: "c1",
+        error,
+      });
       expect(skipped.tick).toMatchObject({ status: "SKIPPED", skipReason: "No new files", error: null, runIds: [] });
       expect(failed.tick).toMatchObject({ status: "FAILURE", skipReason: null, error });
       // Sensors may tick twice at one time: only schedule ticks are unique per time.
