@@ -25,6 +25,8 @@ export interface DaemonOptions {
 interface Loop {
   name: string;
   intervalMs: number;
+  /** When given, the loop sleeps at most this long (e.g. until the next schedule tick). */
+  sleepMs?: () => number;
   tick: () => Promise<unknown>;
 }
 
@@ -43,7 +45,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, log });
   const startedAt = new Date();
   const loops: Loop[] = [
-    { name: "scheduler", intervalMs: 250, tick: (() => { const s = new Scheduler({ storage, defs, startedAt, crashAt, log }); return () => s.tick(); })() },
+    (() => {
+      const scheduler = new Scheduler({ storage, defs, startedAt, crashAt, log });
+      // Polls every 250 ms (to see schedules started or stopped), but wakes up at a tick's time.
+      return { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() };
+    })(),
     { name: "sensor", intervalMs: 500, tick: (() => { const s = new SensorDaemon({ storage, defs, log }); return () => s.tick(); })() },
     {
       name: "run_coordinator",
@@ -95,7 +101,8 @@ async function runLoop(
         .recordDaemonHeartbeat({ daemonType: loop.name, daemonId: ctx.daemonId, timestamp: Date.now(), errors })
         .catch(() => undefined);
     }
-    const wait = Math.max(0, loop.intervalMs - (Date.now() - started));
+    let wait = Math.max(0, loop.intervalMs - (Date.now() - started));
+    if (loop.sleepMs) wait = Math.min(wait, loop.sleepMs());
     await sleep(wait, ctx.signal);
   }
 }

@@ -74,6 +74,8 @@ export class Scheduler {
   readonly #concurrency: number;
   readonly #timeoutMs: number;
   readonly #cursors = new Map<string, ScheduleCursor>();
+  /** Schedules that were running at the last iteration. */
+  #running = 0;
 
   constructor(opts: SchedulerOptions) {
     this.#storage = opts.storage;
@@ -82,7 +84,8 @@ export class Scheduler {
     this.#log = opts.log ?? (() => undefined);
     this.#startedAt = (opts.startedAt ?? this.#now()).getTime();
     this.#crashAt = opts.crashAt;
-    this.#concurrency = Math.max(1, opts.concurrency ?? 16);
+    // Enough schedules in flight that their tick writes share transactions (storage batches them).
+    this.#concurrency = Math.max(1, opts.concurrency ?? 128);
     this.#timeoutMs = opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
   }
 
@@ -96,17 +99,32 @@ export class Scheduler {
     const now = this.#now().getTime();
     const states = new Map((await this.#storage.listInstigatorStates(InstigatorType.Schedule)).map((s) => [s.name, s]));
     const due: { schedule: ResolvedSchedule; state: InstigatorState | undefined }[] = [];
+    let running = 0;
     for (const [name, schedule] of this.#defs.schedules) {
       const state = states.get(name);
       if ((state?.status ?? schedule.definition.defaultStatus) !== InstigatorStatus.Running) {
         this.#cursors.delete(name);
         continue;
       }
+      running++;
       const cursor = this.#cursors.get(name);
       if (cursor && cursor.stateKey === stateKeyOf(state) && cursor.resume === null && cursor.next > now) continue;
       due.push({ schedule, state });
     }
+    this.#running = running;
     await forEachLimited(due, this.#concurrency, ({ schedule, state }) => this.#runSchedule(schedule, state, now));
+  }
+
+  /**
+   * Milliseconds until the earliest tick this scheduler knows of (0 when one is due or a schedule
+   * has not been looked at yet), so the daemon can wake up at the tick rather than up to a poll
+   * interval after it.
+   */
+  msUntilNextTick(): number {
+    if (this.#cursors.size < this.#running) return 0;
+    let next = Infinity;
+    for (const cursor of this.#cursors.values()) next = Math.min(next, cursor.resume !== null ? 0 : cursor.next);
+    return Math.max(0, next - this.#now().getTime());
   }
 
   async #runSchedule(schedule: ResolvedSchedule, state: InstigatorState | undefined, now: number): Promise<void> {

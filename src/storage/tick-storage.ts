@@ -28,6 +28,9 @@ type TickOutcome = Parameters<Storage["finishTick"]>[1];
 export class TickStorage {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
+  /** Schedule-tick writes waiting for the next shared transaction (see #batched). */
+  #pending: { fn: (trx: Kysely<Database>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  #draining: Promise<void> | undefined;
 
   constructor(dialect: StorageDialect, db: Kysely<Database>) {
     this.#dialect = dialect;
@@ -78,7 +81,7 @@ export class TickStorage {
   /** Insert-or-get on the unique (schedule, tick time): racing callers all get the same tick. */
   claimScheduleTick(name: string, tickTime: number): Promise<TickRecord> {
     return guard(`claim the tick of schedule "${name}" at ${tickTime}`, () =>
-      this.#write(async (trx) => {
+      this.#batched(async (trx) => {
         const now = Date.now();
         // No conflict target: the unique index is partial (schedules only), and DO NOTHING without
         // a target covers it on both dialects. On Postgres a racing insert waits for the other
@@ -115,7 +118,7 @@ export class TickStorage {
   /** Throws StorageError for an unknown tick, or when `run.runId` exists (then nothing changes). */
   createRunForTick(tickId: number, run: NewRun): Promise<RunRecord> {
     return guard(`create the run of tick ${tickId}`, () =>
-      this.#write(async (trx) => {
+      this.#batched(async (trx) => {
         const now = Date.now();
         // Compare-and-set on the tick row: of two racing callers exactly one moves run_ids off
         // "[]" (on Postgres the second waits for the row, then finds it changed and matches none).
@@ -151,7 +154,7 @@ export class TickStorage {
   /** Throws StorageError for an unknown tick. */
   finishTick(tickId: number, outcome: TickOutcome): Promise<TickRecord> {
     return guard(`finish tick ${tickId}`, () =>
-      this.#write(async (trx) => {
+      this.#batched(async (trx) => {
         const row = await trx
           .updateTable("ticks")
           .set({
@@ -250,6 +253,52 @@ export class TickStorage {
 
   #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.#dialect.writeTransaction(this.#db, fn);
+  }
+
+  /**
+   * Runs a schedule-tick write in a transaction shared with the others issued meanwhile: when
+   * 1,000 schedules tick in the same second, one commit per write was the scheduler's bottleneck.
+   * Each write is one of the idempotent tick operations above, so when a shared transaction fails,
+   * its writes are retried one transaction each, and one bad write cannot fail the others.
+   */
+  #batched<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    // Let writes issued in the same tick of the event loop join this batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      let results: unknown[] | undefined;
+      if (batch.length > 1) {
+        try {
+          results = await this.#write(async (trx) => {
+            const out: unknown[] = [];
+            for (const item of batch) out.push(await item.fn(trx));
+            return out;
+          });
+        } catch {
+          results = undefined;
+        }
+      }
+      if (results) {
+        batch.forEach((item, i) => item.resolve(results![i]));
+        continue;
+      }
+      for (const item of batch) {
+        try {
+          item.resolve(await this.#write(item.fn));
+        } catch (err) {
+          item.reject(err);
+        }
+      }
+    }
+    this.#draining = undefined;
   }
 }
 
