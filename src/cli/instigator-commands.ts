@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import { evaluateSensorOnce } from "../daemon/sensor-daemon.js";
@@ -91,9 +92,11 @@ export function registerInstigatorCommands(program: Command): void {
         .option("-m, --module <module>", "definitions module")
         .option("--home <dir>", "instance directory")
         .action(async (name: string, flags: LocationOptions) => {
-          if (flags.file || flags.module) {
+          if (flags.file || flags.module || existsSync("workspace.yaml")) {
             const { defs } = await loadFromOptions(flags);
             checkExists(defs, kind, name);
+          } else {
+            process.stderr.write(`Warning: no definitions given (-f, -m or workspace.yaml), so "${name}" was not checked to exist.\n`);
           }
           await withInstance(flags, async (instance) => {
             const state = await instance.storage.setInstigatorStatus(

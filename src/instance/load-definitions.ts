@@ -1,10 +1,12 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { register, tsImport } from "tsx/esm/api";
 import { isDefinitions, type Definitions } from "../definitions/definitions.js";
-import { LoadError, UsageError, isSluiceError } from "../definitions/errors.js";
+import { ConfigError, LoadError, UsageError, isSluiceError } from "../definitions/errors.js";
 import { loadDotEnv } from "./dotenv.js";
 import { packageRoot } from "./package-root.js";
 
@@ -26,11 +28,16 @@ export interface LoadedDefinitions {
  * default export, or its export named `defs`. Throws LoadError naming the file (keeping a
  * DefinitionError's message), or UsageError when no location is given.
  */
-export async function loadDefinitions(location: CodeLocation, cwd: string = process.cwd()): Promise<LoadedDefinitions> {
+export async function loadDefinitions(given: CodeLocation, cwd: string = process.cwd()): Promise<LoadedDefinitions> {
+  let location = given;
   loadDotEnv(cwd);
   if (location.file && location.module) throw new UsageError("Give either -f FILE or -m MODULE, not both.");
   if (!location.file && !location.module) {
-    throw new UsageError("No definitions given. Pass -f FILE (a .ts or .js file) or -m MODULE.");
+    const fromWorkspace = readWorkspace(cwd);
+    if (!fromWorkspace) {
+      throw new UsageError("No definitions given. Pass -f FILE (a .ts or .js file) or -m MODULE, or add a workspace.yaml here.");
+    }
+    location = fromWorkspace;
   }
   let source: string;
   let specifier: string;
@@ -77,6 +84,40 @@ export async function loadDefinitions(location: CodeLocation, cwd: string = proc
     );
   }
   return { defs: candidate, source };
+}
+
+const workspaceSchema = z
+  .object({
+    load_from: z
+      .array(z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ module: z.string().min(1) }).strict()]))
+      .min(1),
+  })
+  .strict();
+
+/**
+ * The code location named by `workspace.yaml` in `cwd`, or undefined when there is none:
+ * `load_from: [{ file: defs.ts }]` or `[{ module: my-package }]`, paths relative to the file.
+ * Throws ConfigError naming the path of a malformed entry, UsageError for several locations.
+ */
+export function readWorkspace(cwd: string): CodeLocation | undefined {
+  const file = path.join(cwd, "workspace.yaml");
+  if (!existsSync(file)) return undefined;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`, file);
+  }
+  const result = workspaceSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`${file} is invalid at ${issue.path.map(String).join(".") || "(root)"}: ${issue.message}. Expected load_from: [{ file: defs.ts }].`, issue.path.join("."));
+  }
+  if (result.data.load_from.length > 1) {
+    throw new UsageError(`${file} lists ${result.data.load_from.length} code locations; one project loads one. Serve others from their own directory and home.`);
+  }
+  const entry = result.data.load_from[0]!;
+  return "file" in entry ? { file: path.resolve(cwd, entry.file) } : { module: entry.module };
 }
 
 /**
