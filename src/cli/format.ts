@@ -1,38 +1,7 @@
-import type { EventRecord, RunRecord, StepStats } from "../storage/records.js";
+import type { EventRecord } from "../storage/records.js";
+import { iso } from "../server/api-json.js";
 
-/** Epoch ms → ISO string (null stays null). */
-export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-/** The `run show --json` shape of CLI.md. */
-export function runJson(run: RunRecord, steps?: StepStats[]): Record<string, unknown> {
-  return {
-    runId: run.runId,
-    status: run.status,
-    jobName: run.jobName,
-    selection: run.selection,
-    selectionExpression: run.selectionExpression,
-    partition: run.partition,
-    tags: run.tags,
-    parentRunId: run.parentRunId,
-    rootRunId: run.rootRunId,
-    createdAt: iso(run.createdAt),
-    startedAt: iso(run.startedAt),
-    endedAt: iso(run.endedAt),
-    ...(steps
-      ? {
-          steps: steps.map((s) => ({
-            key: s.key,
-            status: s.status,
-            attempts: s.attempts,
-            startedAt: iso(s.startedAt),
-            endedAt: iso(s.endedAt),
-          })),
-        }
-      : {}),
-  };
-}
+export { iso, runJson } from "../server/api-json.js";
 
 /** The `run logs --json` shape of CLI.md: common fields first, then the event's data. */
 export function eventJson(event: EventRecord): Record<string, unknown> {

@@ -17,6 +17,11 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   schedule: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   sensor: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   daemon: async () => (await import("./daemon-command.js")).registerDaemonCommand,
+  dev: async () => (await import("./dev-commands.js")).registerDevCommands,
+  server: async () => (await import("./dev-commands.js")).registerDevCommands,
+  start: async () => (await import("./background-commands.js")).registerBackgroundCommands,
+  stop: async () => (await import("./background-commands.js")).registerBackgroundCommands,
+  status: async () => (await import("./background-commands.js")).registerBackgroundCommands,
   "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
 };
 

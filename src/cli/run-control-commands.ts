@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { RunNotFoundError, UsageError } from "../definitions/errors.js";
+import { UsageError } from "../definitions/errors.js";
+import { CancelOutcome, requestCancel } from "../execution/cancel-run.js";
 import { runInForeground } from "../execution/foreground-run.js";
 import { reexecutionOf } from "../execution/reexecution.js";
-import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus } from "../storage/records.js";
 import { loadFromOptions, openInstance, withInstance, type LocationOptions } from "./cli-context.js";
 import { cancelOnSigint, reportRun } from "./run-output.js";
 import { RunProgress } from "./run-progress.js";
@@ -16,25 +16,19 @@ export function registerRunControlCommands(run: Command): void {
     .option("--home <dir>", "instance directory")
     .action(async (runId: string, flags: { home?: string }) => {
       await withInstance(flags, async (instance) => {
-        const storage = instance.storage;
-        const record = await storage.getRun(runId);
-        if (!record) throw new RunNotFoundError(runId);
-        if (FINISHED_RUN_STATUSES.includes(record.status)) {
-          throw new UsageError(`Run "${runId}" has already finished (${record.status}); there is nothing to cancel.`);
+        const { outcome, run: record } = await requestCancel(instance.storage, runId);
+        switch (outcome) {
+          case CancelOutcome.AlreadyFinished:
+            throw new UsageError(`Run "${runId}" has already finished (${record.status}); there is nothing to cancel.`);
+          case CancelOutcome.Canceled:
+            process.stderr.write(`Run ${runId} canceled (it had not started).\n`);
+            return;
+          case CancelOutcome.Canceling:
+            process.stderr.write(`Run ${runId} is CANCELING: its worker will stop its steps.\n`);
+            return;
+          default:
+            process.stderr.write(`Run ${runId} is ${record.status}; nothing to do.\n`);
         }
-        // A queued run never started: cancel it outright. A running one is asked to stop: its
-        // worker aborts its steps, and monitoring kills it if it does not stop in time.
-        if (await storage.setRunStatus(runId, RunStatus.Canceled, { onlyFrom: [RunStatus.Queued] })) {
-          await storage.storeEvent({ runId, type: EventType.RunCanceled, level: LogLevel.Warn, message: "Run canceled before it started." });
-          process.stderr.write(`Run ${runId} canceled (it had not started).\n`);
-          return;
-        }
-        if (await storage.setRunStatus(runId, RunStatus.Canceling, { onlyFrom: [RunStatus.Starting, RunStatus.Started] })) {
-          process.stderr.write(`Run ${runId} is CANCELING: its worker will stop its steps.\n`);
-          return;
-        }
-        const now = await storage.getRun(runId);
-        process.stderr.write(`Run ${runId} is ${now?.status}; nothing to do.\n`);
       });
     });
   run

@@ -73,7 +73,7 @@ export async function loadDefinitions(given: CodeLocation, cwd: string = process
   } catch (err) {
     const where = location.file ?? source;
     const detail = isSluiceError(err) ? err.message : (err as Error)?.message ?? String(err);
-    const at = userFrame(err);
+    const at = userFrame(err, cwd);
     throw new LoadError(`Could not load definitions from ${where}: ${detail}${at ? `\n    at ${at}` : ""}`, source, { cause: err });
   }
   const candidate = pickExport(mod);
@@ -149,23 +149,26 @@ function registerTypeScriptLoader(): void {
 
 /**
  * The first stack frame in the user's own code (not Node's, not a dependency's, not Sluice's), as
- * `file:line:column`, so a load error points at the line that threw.
+ * `file:line:column` relative to `cwd`, so a load error points at the line that threw.
  */
-function userFrame(err: unknown): string | undefined {
+export function userFrame(err: unknown, cwd: string = process.cwd()): string | undefined {
   const stack = (err as Error | undefined)?.stack;
   if (typeof stack !== "string") return undefined;
   const ownDist = path.join(packageRoot(), "dist");
   for (const line of stack.split("\n").slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    // Only absolute paths or file URLs that start a location ("(/x" or "at /x"): Node's own frames
+    // ("node:internal/...") contain a slash too. A reload's "?sluice-reload=N" query is dropped.
+    const match = /(?:^at |\()((?:file:\/\/)?\/[^():?]+)(?:\?[^:]*)?:(\d+):(\d+)\)?$/.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
-    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(ownDist)) continue;
-    return `${path.relative(process.cwd(), file) || file}:${match[2]}:${match[3]}`;
+    if (!existsSync(file) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(ownDist)) continue;
+    return `${path.relative(cwd, file) || file}:${match[2]}:${match[3]}`;
   }
   return undefined;
 }
 
-function pickExport(mod: Record<string, unknown>): unknown {
+/** The Definitions a module exports: its default export, or its export named `defs`. */
+export function pickExport(mod: Record<string, unknown>): unknown {
   if (isDefinitions(mod.default)) return mod.default;
   if (isDefinitions(mod.defs)) return mod.defs;
   // tsx may wrap a CommonJS-compiled module's exports one level deeper.

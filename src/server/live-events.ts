@@ -1,0 +1,197 @@
+import { EventType, FINISHED_RUN_STATUSES, RunStatus, type EventRecord, type RunRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+
+/** What the live stream carries. `cursor` is the id of the last event the hub had seen when it was sent. */
+export type LiveMessage =
+  | { kind: "event"; event: EventRecord }
+  | { kind: "run"; run: RunRecord; cursor: number }
+  | { kind: "definitions"; payload: Record<string, unknown>; cursor: number };
+
+/** A subscription to the hub. */
+export interface LiveSubscription {
+  /** The id of the last event the hub had seen when the subscription began. */
+  cursor: number;
+  unsubscribe(): void;
+}
+
+interface Subscriber {
+  onMessage: (message: LiveMessage) => void;
+  onClose: () => void;
+}
+
+const ACTIVE_STATUSES = [RunStatus.Queued, RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
+const RUN_EVENT_TYPES: readonly string[] = [EventType.RunEnqueued, EventType.RunStart, EventType.RunSuccess, EventType.RunFailure, EventType.RunCanceled];
+const PAGE = 1000;
+
+/**
+ * Tails storage for every live client at once: new events (getEventsAcrossRuns after the last id
+ * seen) and run status changes (runs in progress and the newest runs, compared with what it saw
+ * last), polled every `intervalMs` (250 ms) while anyone listens. Nothing here is needed by another
+ * server replica: each tails storage itself.
+ */
+export class LiveEventHub {
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #intervalMs: number;
+  /** Last status seen of each run being tracked (runs in progress, the newest, and those just finished). */
+  #known = new Map<string, RunStatus>();
+  #head = 0;
+  #started: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  #closed = false;
+  #lastErrorLog = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: { intervalMs?: number; log?: (line: string) => void } = {},
+  ) {
+    this.#intervalMs = Math.min(Math.max(options.intervalMs ?? 250, 50), 2000);
+  }
+
+  /** The id of the last event seen. */
+  get head(): number {
+    return this.#head;
+  }
+
+  /** Starts receiving messages (the hub starts polling with its first subscriber). */
+  async subscribe(onMessage: (message: LiveMessage) => void, onClose: () => void): Promise<LiveSubscription> {
+    if (this.#closed) throw new Error("The live event hub is closed.");
+    const subscriber: Subscriber = { onMessage, onClose };
+    this.#subscribers.add(subscriber);
+    try {
+      this.#started ??= this.#baseline();
+      await this.#started;
+    } catch (err) {
+      this.#subscribers.delete(subscriber);
+      this.#started = undefined;
+      throw err;
+    }
+    this.#schedule();
+    return {
+      cursor: this.#head,
+      unsubscribe: () => {
+        this.#subscribers.delete(subscriber);
+        if (this.#subscribers.size === 0) this.#idle();
+      },
+    };
+  }
+
+  /** Sends a message to every subscriber (definitions reloaded). */
+  publishDefinitions(payload: Record<string, unknown>): void {
+    this.#broadcast({ kind: "definitions", payload, cursor: this.#head });
+  }
+
+  /** Stops polling and ends every subscription. */
+  close(): void {
+    this.#closed = true;
+    this.#idle();
+    for (const s of [...this.#subscribers]) s.onClose();
+    this.#subscribers.clear();
+  }
+
+  /** When nobody listens, stop polling; the next subscriber starts from the head of that time. */
+  #idle(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#subscribers.size === 0) this.#started = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#closed || this.#subscribers.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#poll().finally(() => this.#schedule());
+    }, this.#intervalMs);
+  }
+
+  /** Finds the newest event id and the runs to track, without reading the whole event log. */
+  async #baseline(): Promise<void> {
+    this.#head = await findHead(this.storage);
+    const runs = await this.#trackedRuns();
+    this.#known = new Map([...runs.values()].map((r) => [r.runId, r.status]));
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#closed) return;
+    this.#polling = true;
+    try {
+      const touched = new Set<string>();
+      for (let page = 0; page < 10; page++) {
+        const events = await this.storage.getEventsAcrossRuns({ afterId: this.#head, limit: PAGE });
+        for (const event of events) {
+          this.#head = event.id;
+          if (RUN_EVENT_TYPES.includes(event.type)) touched.add(event.runId);
+          this.#broadcast({ kind: "event", event });
+        }
+        if (events.length < PAGE) break;
+      }
+      await this.#diffRuns(touched);
+    } catch (err) {
+      if (Date.now() - this.#lastErrorLog > 30_000) {
+        this.#lastErrorLog = Date.now();
+        this.options.log?.(`live events: ${(err as Error)?.message ?? String(err)}`);
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #trackedRuns(): Promise<Map<string, RunRecord>> {
+    const [active, recent] = await Promise.all([
+      this.storage.listRuns({ statuses: ACTIVE_STATUSES, limit: 1000 }),
+      this.storage.listRuns({ limit: 20 }),
+    ]);
+    return new Map([...active, ...recent].map((r) => [r.runId, r]));
+  }
+
+  async #diffRuns(touched: Set<string>): Promise<void> {
+    const current = await this.#trackedRuns();
+    // Runs that left the tracked set while unfinished (they finished, or were canceled), and runs
+    // whose RUN_* events just arrived: read them once more.
+    for (const [runId, status] of this.#known) {
+      if (!current.has(runId) && !FINISHED_RUN_STATUSES.includes(status)) touched.add(runId);
+    }
+    for (const runId of touched) {
+      if (current.has(runId)) continue;
+      const run = await this.storage.getRun(runId);
+      if (run) current.set(runId, run);
+    }
+    const next = new Map<string, RunStatus>();
+    for (const run of current.values()) {
+      next.set(run.runId, run.status);
+      if (this.#known.get(run.runId) !== run.status) this.#broadcast({ kind: "run", run, cursor: this.#head });
+    }
+    this.#known = next;
+  }
+
+  #broadcast(message: LiveMessage): void {
+    for (const s of this.#subscribers) {
+      try {
+        s.onMessage(message);
+      } catch {
+        // One client's failure is its own.
+      }
+    }
+  }
+}
+
+/**
+ * The id of the newest event. Storage reads events oldest first, so start from the newest event of
+ * a recent run (a lower bound) and page forward from there.
+ */
+async function findHead(storage: Storage): Promise<number> {
+  let head = 0;
+  for (const run of await storage.listRuns({ limit: 50 })) {
+    const events = await storage.getEvents(run.runId);
+    if (events.length > 0) {
+      head = events[events.length - 1]!.id;
+      break;
+    }
+  }
+  for (;;) {
+    const page = await storage.getEventsAcrossRuns({ afterId: head, limit: PAGE });
+    if (page.length === 0) return head;
+    head = page[page.length - 1]!.id;
+    if (page.length < PAGE) return head;
+  }
+}

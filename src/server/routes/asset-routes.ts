@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { iso, materializationJson, runJson } from "../api-json.js";
+import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
+import { HttpError, HttpErrorCode } from "../http-errors.js";
+import { requireLoaded, type ServerContext } from "../server-context.js";
+import { parseInput, queryOf } from "../validate.js";
+
+const detailQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Assets: every asset with its latest materialization and status; one asset with its history. */
+export function assetRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  app.get("/assets", async (c) => {
+    const { snapshot } = requireLoaded(ctx);
+    const states = await assetStates(ctx.storage, snapshot);
+    return c.json({
+      assets: snapshot.assets.map((a) => ({
+        key: a.key,
+        group: a.group,
+        description: a.description,
+        deps: a.deps,
+        kinds: a.kinds,
+        tags: a.tags,
+        owners: a.owners,
+        ...states.get(a.key)!,
+      })),
+    });
+  });
+
+  app.get("/assets/:key{.+}", async (c) => {
+    const key = c.req.param("key");
+    const q = parseInput(detailQuery, queryOf(c), "query");
+    const { snapshot } = requireLoaded(ctx);
+    const asset = snapshot.assets.find((a) => a.key === key);
+    // An asset no longer defined may still have history: show it, flagged.
+    const materializations = await ctx.storage.getMaterializations(key, { limit: q.limit });
+    if (!asset && materializations.length === 0) {
+      throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined and has no materializations.`, "params.key");
+    }
+    const state = (await assetStates(ctx.storage, snapshot, [key])).get(key)!;
+    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
+    return c.json({
+      asset: asset ?? null,
+      defined: asset !== undefined,
+      ...state,
+      materializations: materializations.map(materializationJson),
+      numericSeries: numericSeries(materializations),
+      recentRuns: runs.map((r) => runJson(r)),
+      generatedAt: iso(Date.now()),
+    });
+  });
+
+  return app;
+}

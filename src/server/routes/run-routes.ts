@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { z } from "zod";
+import { ErrorCode, RunNotFoundError, isSluiceError } from "../../definitions/errors.js";
+import { CancelOutcome, requestCancel } from "../../execution/cancel-run.js";
+import { ASSET_JOB_NAME, resolveSelection } from "../../execution/materialize-assets.js";
+import { effectiveRunConfig, prepareRun, type RunTargetSpec } from "../../execution/prepare-run.js";
+import { reexecutionOf } from "../../execution/reexecution.js";
+import { RunStatus, type NewRun, type RunsFilter } from "../../storage/records.js";
+import { eventJson, runJson } from "../api-json.js";
+import { HttpError, HttpErrorCode } from "../http-errors.js";
+import { requireLoaded, type ServerContext } from "../server-context.js";
+import { parseInput, queryOf, readJsonBody } from "../validate.js";
+
+const RUN_STATUSES = Object.values(RunStatus) as string[];
+const oneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const listQuery = z.object({
+  status: oneOrMany
+    .transform((values) => values.flatMap((v) => v.split(",")).map((v) => v.trim().toUpperCase()).filter(Boolean))
+    .refine((values) => values.every((v) => RUN_STATUSES.includes(v)), { message: `each status must be one of ${RUN_STATUSES.join(", ")}` })
+    .optional(),
+  job: z.string().min(1).optional(),
+  tag: oneOrMany
+    .refine((values) => values.every((v) => /^[^:]+:/.test(v)), { message: "a tag filter is KEY:VALUE, e.g. tag=team:data" })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+const eventsQuery = z.object({
+  afterId: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+const tagsSchema = z.record(z.string().min(1), z.string());
+const launchBody = z
+  .object({
+    /** A selection expression, or asset keys. */
+    selection: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    job: z.string().min(1).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    tags: tagsSchema.optional(),
+  })
+  .strict();
+
+const reexecuteBody = z.object({ fromFailure: z.boolean().default(false), tags: tagsSchema.optional() }).strict();
+
+/** Runs: list, read, events, launch (QUEUED for the daemon), cancel, re-execute. */
+export function runRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  const storage = ctx.storage;
+
+  app.get("/runs", async (c) => {
+    const q = parseInput(listQuery, queryOf(c), "query");
+    const filter: RunsFilter = {};
+    if (q.status) filter.statuses = q.status as RunStatus[];
+    if (q.job) filter.jobName = q.job;
+    if (q.tag) {
+      filter.tags = {};
+      for (const t of q.tag) {
+        const at = t.indexOf(":");
+        filter.tags[t.slice(0, at)] = t.slice(at + 1);
+      }
+    }
+    const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    const offset = cursor?.offset ?? 0;
+    // Storage pages by "newest N" only: read past the previous page (with room for runs created
+    // since), and start after the last run the client saw.
+    const runs = await storage.listRuns({ ...filter, limit: offset + q.limit + 1 + (cursor ? 100 : 0) });
+    let start = offset;
+    if (cursor) {
+      const seen = runs.findIndex((r) => r.runId === cursor.lastRunId);
+      if (seen >= 0) start = seen + 1;
+    }
+    const page = runs.slice(start, start + q.limit);
+    const more = runs.length > start + q.limit;
+    return c.json({
+      runs: page.map((r) => runJson(r)),
+      nextCursor: more && page.length > 0 ? encodeCursor({ offset: start + page.length, lastRunId: page[page.length - 1]!.runId }) : null,
+    });
+  });
+
+  app.get("/runs/:id", async (c) => {
+    const runId = c.req.param("id");
+    const run = await storage.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return c.json({ run: runJson(run, await storage.getStepStats(runId)) });
+  });
+
+  app.get("/runs/:id/events", async (c) => {
+    const runId = c.req.param("id");
+    const q = parseInput(eventsQuery, queryOf(c), "query");
+    const run = await storage.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    const events = await storage.getEvents(runId, { ...(q.afterId !== undefined ? { afterId: q.afterId } : {}), limit: q.limit });
+    return c.json({
+      runId,
+      runStatus: run.status,
+      events: events.map(eventJson),
+      lastEventId: events.length > 0 ? events[events.length - 1]!.id : (q.afterId ?? 0),
+      hasMore: events.length === q.limit,
+    });
+  });
+
+  app.post("/runs", async (c) => {
+    const body = parseInput(launchBody, await readJsonBody(c), "body");
+    if ((body.selection === undefined) === (body.job === undefined)) {
+      throw new HttpError(400, HttpErrorCode.InvalidInput, 'Give either "selection" (an expression or asset keys) or "job" (a job name), not both or neither.', "body.selection");
+    }
+    const { defs } = requireLoaded(ctx);
+    const given = body.config ?? {};
+    let newRun: NewRun;
+    if (body.job !== undefined) {
+      const job = defs.jobs.get(body.job);
+      if (!job) {
+        throw new HttpError(400, HttpErrorCode.InvalidInput, `Job "${body.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`, "body.job");
+      }
+      const target: RunTargetSpec = { kind: "job", jobName: body.job };
+      prepareRun(defs, target, given);
+      newRun = {
+        runId: randomUUID(),
+        jobName: body.job,
+        selection: job.stepKeys,
+        config: effectiveRunConfig(defs, target, given),
+        tags: { ...job.definition.tags, ...(body.tags ?? {}) },
+        status: RunStatus.Queued,
+      };
+    } else {
+      let keys: string[];
+      try {
+        keys = resolveSelection(defs, body.selection);
+      } catch (err) {
+        if (isSluiceError(err) && err.code === ErrorCode.Selection) throw new HttpError(400, ErrorCode.Selection, err.message, "body.selection");
+        throw err;
+      }
+      // Checks config and env vars now: a bad launch is a 400, not a failed run.
+      prepareRun(defs, { kind: "assets", keys }, given);
+      newRun = {
+        runId: randomUUID(),
+        jobName: ASSET_JOB_NAME,
+        selection: keys,
+        selectionExpression: typeof body.selection === "string" ? body.selection : null,
+        config: given,
+        tags: body.tags ?? {},
+        status: RunStatus.Queued,
+      };
+    }
+    const run = await storage.createRun(newRun);
+    return c.json({ run: runJson(run) }, 201);
+  });
+
+  app.post("/runs/:id/cancel", async (c) => {
+    const runId = c.req.param("id");
+    const { outcome, run } = await requestCancel(storage, runId);
+    if (outcome === CancelOutcome.AlreadyFinished) {
+      throw new HttpError(409, HttpErrorCode.Conflict, `Run "${runId}" has already finished (${run.status}); there is nothing to cancel.`);
+    }
+    return c.json({ outcome, run: runJson(run) });
+  });
+
+  app.post("/runs/:id/reexecute", async (c) => {
+    const runId = c.req.param("id");
+    const body = parseInput(reexecuteBody, await readJsonBody(c), "body");
+    const newRun = await reexecutionOf(storage, runId, { fromFailure: body.fromFailure, ...(body.tags ? { tags: body.tags } : {}) });
+    const run = await storage.createRun({ ...newRun, status: RunStatus.Queued });
+    return c.json({ run: runJson(run) }, 201);
+  });
+
+  return app;
+}
+
+interface RunsCursor {
+  offset: number;
+  lastRunId: string;
+}
+
+function encodeCursor(cursor: RunsCursor): string {
+  return Buffer.from(JSON.stringify([cursor.offset, cursor.lastRunId]), "utf8").toString("base64url");
+}
+
+function decodeCursor(text: string): RunsCursor {
+  try {
+    const [offset, lastRunId] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [unknown, unknown];
+    if (Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= 1_000_000 && typeof lastRunId === "string") {
+      return { offset: offset as number, lastRunId };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new HttpError(400, HttpErrorCode.InvalidInput, "cursor is not one this server returned; pass the nextCursor of the previous page.", "query.cursor");
+}
