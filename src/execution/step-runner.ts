@@ -13,6 +13,7 @@ import type { PlanStep, StepNode } from "./plan.js";
 import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import { errorSummary, serializeError } from "./serialize-error.js";
+import { abortableSleep } from "./abortable-sleep.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -69,7 +70,9 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   const log = stepLogger(ctx, key);
   const policy = step.node.retry;
   for (let attempt = 1; ; attempt++) {
-    void ctx.writer.write({
+    // Awaited: user code runs only once its STEP_START is committed, and with it (the writer keeps
+    // the order) the STEP_SUCCESS of every upstream step, which are written without waiting below.
+    await ctx.writer.write({
       ...base,
       type: EventType.StepStart,
       message: attempt === 1 ? `Started step "${key}".` : `Started step "${key}" (attempt ${attempt}).`,
@@ -120,9 +123,9 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         message: isAsset ? `Materialized asset "${key}".` : `Op "${key}" produced its output.`,
         data: { metadata: normalizeMetadata(metadata) },
       });
-      // Not awaited: downstream steps start now, and their STEP_START joins the same transaction
-      // as this STEP_SUCCESS (the writer keeps the order). A crash before that commit records
-      // neither, so a re-execution from failure runs this step again: nothing is lost.
+      // Not awaited: downstream steps are scheduled now and their STEP_START joins the same
+      // transaction as this STEP_SUCCESS; they wait for that commit before running user code, so a
+      // downstream step never runs before its upstream's success is durable.
       void ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } }).catch(() => {
         // The writer remembers the failure; the run reports it when it flushes.
       });
@@ -141,7 +144,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
           message: `Step "${key}" failed (${summary}); retry ${attempt} of ${policy.maxRetries} in ${delay} ms.`,
           data: { error, attempt, retryDelayMs: delay },
         });
-        await sleep(delay, ctx.signal);
+        await abortableSleep(delay, ctx.signal);
         continue;
       }
       await ctx.writer.write({
@@ -200,17 +203,4 @@ function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unkno
   const view: Record<string, unknown> = {};
   for (const name of Object.keys(step.node.resources)) view[name] = ctx.resources.get(name);
   return view;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
