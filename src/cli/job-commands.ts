@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { randomUUID } from "node:crypto";
 import { executeJob } from "../execution/execute-job.js";
+import { unknownJobError } from "../execution/plan.js";
 import { effectiveRunConfig, prepareRun } from "../execution/prepare-run.js";
 import { RunStatus } from "../storage/records.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { UsageError } from "../definitions/errors.js";
 import { collect, loadFromOptions, openInstance, printJson, readConfigArg, readTagsArg, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
-import { cancelOnSigint, reportRun } from "./run-output.js";
-import { RunProgress } from "./run-progress.js";
+import { runInTerminal } from "./run-output.js";
 
 /** `sluice job list|execute`. */
 export function registerJobCommands(program: Command): void {
@@ -47,26 +47,9 @@ export function registerJobCommands(program: Command): void {
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
       const job = defs.jobs.get(flags.job);
-      if (!job) throw new UsageError(`Job "${flags.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+      if (!job) throw unknownJobError(defs, flags.job);
       const instance = await openInstance(flags);
-      const progress = new RunProgress(job.stepKeys.length);
-      const sigint = cancelOnSigint();
-      try {
-        const maxConcurrent = instance.settings.execution.max_concurrent;
-        const result = await executeJob(instance, defs, flags.job, {
-          config,
-          tags,
-          signal: sigint.signal,
-          onEvent: progress.onEvent,
-          ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
-        });
-        progress.finish();
-        await reportRun(instance.storage, result);
-      } finally {
-        progress.finish();
-        sigint.dispose();
-        await instance.close();
-      }
+      await runInTerminal(instance, job.stepKeys.length, (terminal) => executeJob(instance, defs, flags.job!, { config, tags, ...terminal }));
     });
   jobCmd
     .command("launch")
@@ -81,7 +64,7 @@ export function registerJobCommands(program: Command): void {
       if (!flags.job) throw new UsageError("job launch needs -j NAME. List jobs with: sluice job list");
       const { defs } = await loadFromOptions(flags);
       const job = defs.jobs.get(flags.job);
-      if (!job) throw new UsageError(`Job "${flags.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+      if (!job) throw unknownJobError(defs, flags.job);
       const given = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const spec = { kind: "job", jobName: flags.job } as const;
       prepareRun(defs, spec, given);

@@ -3,8 +3,7 @@ import { materialize } from "../instance/materialize.js";
 import { resolveSelection } from "../execution/materialize-assets.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
-import { RunProgress } from "./run-progress.js";
-import { cancelOnSigint, reportRun } from "./run-output.js";
+import { runInTerminal } from "./run-output.js";
 
 interface MaterializeFlags extends LocationOptions {
   select?: string;
@@ -29,23 +28,8 @@ export function registerMaterialize(program: Command): void {
       const tags = readTagsArg(flags.tags);
       const keys = resolveSelection(defs, flags.select);
       const instance = await openInstance(flags);
-      const progress = new RunProgress(keys.length);
-      const sigint = cancelOnSigint();
-      try {
-        const result = await materialize(defs, {
-          instance,
-          selection: flags.select ?? keys,
-          config,
-          tags,
-          signal: sigint.signal,
-          onEvent: progress.onEvent,
-        });
-        progress.finish();
-        await reportRun(instance.storage, result);
-      } finally {
-        progress.finish();
-        sigint.dispose();
-        await instance.close();
-      }
+      await runInTerminal(instance, keys.length, (terminal) =>
+        materialize(defs, { instance, selection: flags.select ?? keys, config, tags, ...terminal }),
+      );
     });
 }

@@ -4,8 +4,7 @@ import { CancelOutcome, requestCancel } from "../execution/cancel-run.js";
 import { runInForeground } from "../execution/foreground-run.js";
 import { reexecutionOf } from "../execution/reexecution.js";
 import { loadFromOptions, openInstance, withInstance, type LocationOptions } from "./cli-context.js";
-import { cancelOnSigint, reportRun } from "./run-output.js";
-import { RunProgress } from "./run-progress.js";
+import { runInTerminal } from "./run-output.js";
 
 /** `sluice run cancel|reexecute`. */
 export function registerRunControlCommands(run: Command): void {
@@ -42,16 +41,10 @@ export function registerRunControlCommands(run: Command): void {
     .action(async (runId: string, flags: LocationOptions & { fromFailure?: boolean }) => {
       const { defs } = await loadFromOptions(flags);
       const instance = await openInstance(flags);
-      const sigint = cancelOnSigint();
-      try {
-        const newRun = await reexecutionOf(instance.storage, runId, { fromFailure: Boolean(flags.fromFailure) });
-        const progress = new RunProgress(newRun.selection.length);
-        const result = await runInForeground(instance, defs, newRun, { signal: sigint.signal, onEvent: progress.onEvent });
-        progress.finish();
-        await reportRun(instance.storage, result);
-      } finally {
-        sigint.dispose();
+      const newRun = await reexecutionOf(instance.storage, runId, { fromFailure: Boolean(flags.fromFailure) }).catch(async (err: unknown) => {
         await instance.close();
-      }
+        throw err;
+      });
+      await runInTerminal(instance, newRun.selection.length, (terminal) => runInForeground(instance, defs, newRun, terminal));
     });
 }

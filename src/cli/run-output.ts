@@ -1,5 +1,8 @@
 import pc from "picocolors";
+import type { EventListener } from "../execution/event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
+import type { Instance } from "../instance/instance.js";
+import { RunProgress } from "./run-progress.js";
 import type { Storage } from "../storage/storage.js";
 import { duration } from "./format.js";
 
@@ -31,4 +34,34 @@ export function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
   };
   process.on("SIGINT", onSigint);
   return { signal: controller.signal, dispose: () => process.off("SIGINT", onSigint) };
+}
+
+/** What a foreground run gets from the terminal: cancellation, progress, the instance's step limit. */
+export interface TerminalRunOptions {
+  signal: AbortSignal;
+  onEvent: EventListener;
+  maxConcurrent?: number;
+}
+
+/**
+ * Runs one foreground run in the terminal: live progress on stderr, Ctrl-C to cancel, the
+ * instance's `execution.max_concurrent`, then the summary and exit code. Closes the instance.
+ */
+export async function runInTerminal(
+  instance: Instance,
+  totalSteps: number,
+  run: (options: TerminalRunOptions) => Promise<RunResult>,
+): Promise<void> {
+  const progress = new RunProgress(totalSteps);
+  const sigint = cancelOnSigint();
+  try {
+    const maxConcurrent = instance.settings.execution.max_concurrent;
+    const result = await run({ signal: sigint.signal, onEvent: progress.onEvent, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
+    progress.finish();
+    await reportRun(instance.storage, result);
+  } finally {
+    progress.finish();
+    sigint.dispose();
+    await instance.close();
+  }
 }

@@ -11,6 +11,7 @@ import { RunMonitor } from "./run-monitor.js";
 import { RunRetries } from "./run-retries.js";
 import { Scheduler } from "./scheduler.js";
 import { SensorDaemon } from "./sensor-daemon.js";
+import { abortableSleep } from "../execution/abortable-sleep.js";
 
 /** What the daemon runs on. */
 export interface DaemonOptions {
@@ -103,19 +104,6 @@ async function runLoop(
     }
     let wait = Math.max(0, loop.intervalMs - (Date.now() - started));
     if (loop.sleepMs) wait = Math.min(wait, loop.sleepMs());
-    await sleep(wait, ctx.signal);
+    await abortableSleep(wait, ctx.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Definitions } from "../definitions/definitions.js";
-import { UsageError } from "../definitions/errors.js";
 import type { EventListener } from "./event-writer.js";
 import type { RunResult } from "./execute-run.js";
 import { runInForeground } from "./foreground-run.js";
+import { unknownJobError } from "./plan.js";
 import type { RunTarget } from "./materialize-assets.js";
 import { effectiveRunConfig, prepareRun } from "./prepare-run.js";
-import { mergeConfigs } from "./run-config.js";
+import { normalizeRunConfig } from "./run-config.js";
 
 /** How to execute a job now. */
 export interface ExecuteJobOptions {
@@ -29,8 +29,8 @@ export interface ExecuteJobOptions {
  */
 export async function executeJob(target: RunTarget, defs: Definitions, jobName: string, options: ExecuteJobOptions = {}): Promise<RunResult> {
   const job = defs.jobs.get(jobName);
-  if (!job) throw new UsageError(`Job "${jobName}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
-  const given = Array.isArray(options.config) ? mergeConfigs(options.config) : ((options.config ?? {}) as Record<string, unknown>);
+  if (!job) throw unknownJobError(defs, jobName);
+  const given = normalizeRunConfig(options.config);
   const spec = { kind: "job", jobName } as const;
   prepareRun(defs, spec, given);
   return runInForeground(
@@ -43,10 +43,6 @@ export async function executeJob(target: RunTarget, defs: Definitions, jobName: 
       config: effectiveRunConfig(defs, spec, given),
       tags: { ...job.definition.tags, ...(options.tags ?? {}) },
     },
-    {
-      ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    },
+    { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent },
   );
 }

@@ -8,7 +8,7 @@ import type { EventListener } from "./event-writer.js";
 import type { RunResult } from "./execute-run.js";
 import { runInForeground } from "./foreground-run.js";
 import { prepareRun } from "./prepare-run.js";
-import { mergeConfigs } from "./run-config.js";
+import { normalizeRunConfig } from "./run-config.js";
 
 /** Job name of runs that materialize an ad-hoc selection of assets (as Dagster's `__ASSET_JOB`). */
 export const ASSET_JOB_NAME = "__asset_job";
@@ -65,7 +65,7 @@ export function resolveSelection(defs: Definitions, selection: MaterializeOption
  */
 export async function materializeAssets(target: RunTarget, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
   const keys = resolveSelection(defs, options.selection);
-  const config = Array.isArray(options.config) ? mergeConfigs(options.config) : ((options.config ?? {}) as Record<string, unknown>);
+  const config = normalizeRunConfig(options.config);
   prepareRun(defs, { kind: "assets", keys }, config);
   return runInForeground(
     target,
@@ -78,10 +78,6 @@ export async function materializeAssets(target: RunTarget, defs: Definitions, op
       config,
       tags: options.tags ?? {},
     },
-    {
-      ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    },
+    { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent },
   );
 }

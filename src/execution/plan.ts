@@ -48,6 +48,11 @@ export interface ExecutionPlan {
   configNames: readonly string[];
 }
 
+/** The UsageError for a job name the definitions do not have, listing the ones they do. */
+export function unknownJobError(defs: Definitions, jobName: string): UsageError {
+  return new UsageError(`Job "${jobName}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+}
+
 function assetNode(def: AssetDefinition): StepNode {
   return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, run: def.run };
 }
@@ -72,7 +77,7 @@ export function buildPlan(defs: Definitions, keys: readonly string[]): Execution
  */
 export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: readonly string[]): ExecutionPlan {
   const job = defs.jobs.get(jobName);
-  if (!job) throw new UsageError(`Job "${jobName}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`);
+  if (!job) throw unknownJobError(defs, jobName);
   const wanted = stepKeys ?? job.stepKeys;
   if (job.definition.jobType === "asset") {
     for (const key of wanted) {

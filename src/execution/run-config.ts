@@ -27,6 +27,11 @@ export function parseRunConfig(value: unknown): RunConfig {
   throw configErrorFromIssues("Run config is invalid", result.error.issues, []);
 }
 
+/** Run config as callers give it (one object, several to merge, or nothing) as one object. */
+export function normalizeRunConfig(config: unknown): Record<string, unknown> {
+  return Array.isArray(config) ? mergeConfigs(config) : ((config ?? {}) as Record<string, unknown>);
+}
+
 /** Merges several run configs (later ones win, objects merge deeply), as several `-c` flags do. */
 export function mergeConfigs(configs: readonly unknown[]): Record<string, unknown> {
   let merged: Record<string, unknown> = {};

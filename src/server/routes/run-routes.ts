@@ -11,6 +11,7 @@ import { eventJson, runJson } from "../api-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf, readJsonBody } from "../validate.js";
+import { unknownJobError } from "../../execution/plan.js";
 
 const RUN_STATUSES = Object.values(RunStatus) as string[];
 const oneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
@@ -114,7 +115,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     if (body.job !== undefined) {
       const job = defs.jobs.get(body.job);
       if (!job) {
-        throw new HttpError(400, HttpErrorCode.InvalidInput, `Job "${body.job}" is not defined. Known jobs: ${[...defs.jobs.keys()].join(", ") || "(none)"}.`, "body.job");
+        throw new HttpError(400, HttpErrorCode.InvalidInput, unknownJobError(defs, body.job).message, "body.job");
       }
       const target: RunTargetSpec = { kind: "job", jobName: body.job };
       prepareRun(defs, target, given);
