@@ -5,6 +5,7 @@
  *   raw/customers ────────────────┴──► report/revenue_by_country
  *
  * Run it:  npm run quickstart   (or: npx sluice materialize -f examples/quickstart/defs.ts)
+ * See it:   npx sluice dev -f examples/quickstart/defs.ts   (the web UI, with the job and schedule below)
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -12,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
-import { asset, defineDefinitions, meta, output } from "sluice";
+import { asset, assetJob, defineDefinitions, meta, output, schedule } from "sluice";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -125,6 +126,24 @@ const dailyRevenueCsv = asset({
   },
 });
 
+/** Every report, from the raw files up; its run config is the assets' config (see `sluice job list`). */
+const refreshReports = assetJob({
+  name: "refresh_reports",
+  description: "Re-reads the CSV files and rebuilds every report.",
+  selection: "*",
+});
+
+/** Nightly at 02:00 UTC; stopped until turned on (`sluice schedule start nightly_reports`, or the UI). */
+const nightly = schedule({
+  name: "nightly_reports",
+  cron: "0 2 * * *",
+  timezone: "UTC",
+  job: refreshReports,
+  description: "Rebuilds the reports every night.",
+});
+
 export default defineDefinitions({
   assets: [rawOrders, rawCustomers, cleanOrders, dailyRevenue, revenueByCountry, dailyRevenueCsv],
+  jobs: [refreshReports],
+  schedules: [nightly],
 });

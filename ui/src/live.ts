@@ -1,0 +1,46 @@
+/**
+ * One EventSource per page, shared by every component that wants live updates. Messages are those
+ * of `GET /api/events/stream`: `event` (a new run event), `run` (a run whose status changed),
+ * `definitions` (after a reload) and `reset`.
+ */
+import { useEffect, useRef } from "react";
+import { streamUrl } from "./api";
+import type { EventJson, RunJson } from "./types";
+
+/** A message of the live stream, parsed. */
+export type LiveMessage =
+  | { kind: "event"; event: EventJson }
+  | { kind: "run"; run: RunJson }
+  | { kind: "definitions"; data: { ok: boolean; generation: number; loadError: unknown } }
+  | { kind: "reset" };
+
+type Listener = (message: LiveMessage) => void;
+
+const listeners = new Set<Listener>();
+let source: EventSource | null = null;
+
+function ensureSource(): void {
+  if (source) return;
+  source = new EventSource(streamUrl());
+  const emit = (message: LiveMessage) => {
+    for (const listener of [...listeners]) listener(message);
+  };
+  source.addEventListener("event", (e) => emit({ kind: "event", event: JSON.parse((e as MessageEvent).data) }));
+  source.addEventListener("run", (e) => emit({ kind: "run", run: JSON.parse((e as MessageEvent).data) }));
+  source.addEventListener("definitions", (e) => emit({ kind: "definitions", data: JSON.parse((e as MessageEvent).data) }));
+  source.addEventListener("reset", () => emit({ kind: "reset" }));
+}
+
+/** Calls `onMessage` for every live message while the component is mounted. */
+export function useLive(onMessage: Listener): void {
+  const callback = useRef(onMessage);
+  callback.current = onMessage;
+  useEffect(() => {
+    const listener: Listener = (m) => callback.current(m);
+    listeners.add(listener);
+    ensureSource();
+    return () => {
+      listeners.delete(listener);
+    };
+  }, []);
+}

@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export function AssetPage() {
+  return <h1>Asset</h1>;
+}

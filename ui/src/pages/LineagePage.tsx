@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export function LineagePage() {
+  return <h1>Lineage</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export function RunsPage() {
+  return <h1>Runs</h1>;
+}
