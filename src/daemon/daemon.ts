@@ -43,7 +43,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const settings = instance.settings;
   const crashAt = process.env.SLUICE_DAEMON_CRASH_AT;
   const daemonId = `${hostname()}:${process.pid}`;
-  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, log });
+  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: settings.run_launcher.worker_nice, log });
   const startedAt = new Date();
   const loops: Loop[] = [
     (() => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import path from "node:path";
 import { serializeError } from "../execution/serialize-error.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
@@ -18,6 +19,11 @@ export interface RunLauncherOptions {
   location: CodeLocation;
   /** Working directory of the workers (where .env and relative paths are read); default: this one's. */
   cwd?: string;
+  /**
+   * Workers run this much lower in CPU priority than this process (a nice increment; default 0),
+   * so that user code saturating the CPU cannot delay the daemon's ticks and monitoring.
+   */
+  workerNice?: number;
   log?: (line: string) => void;
 }
 
@@ -49,6 +55,7 @@ export class RunLauncher {
       env: process.env,
     });
     closeSync(logFd);
+    if (child.pid !== undefined && this.options.workerNice) lowerPriority(child.pid, this.options.workerNice, this.options.log);
     this.children.set(run.runId, child);
     this.options.log?.(`launched run ${run.runId} (${run.jobName}) in worker pid ${child.pid}`);
     child.on("error", (err) => void this.onExit(run.runId, null, null, err));
@@ -109,5 +116,18 @@ export class RunLauncher {
     } catch (err) {
       this.options.log?.(`could not record the end of run ${runId}: ${(err as Error).message}`);
     }
+  }
+}
+
+/**
+ * Sets a process's nice value `increment` above this process's (at most 19). Lowering a priority
+ * needs no privilege; should it fail anyway, the worker runs at the daemon's priority, which is
+ * logged and otherwise harmless.
+ */
+function lowerPriority(pid: number, increment: number, log?: (line: string) => void): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority() + increment));
+  } catch (err) {
+    log?.(`could not lower the CPU priority of worker pid ${pid}: ${(err as Error).message}`);
   }
 }

@@ -30,7 +30,7 @@ export interface SchedulerOptions {
   startedAt?: Date;
   /** Kill this process with SIGKILL at this point, once (the daemon passes `SLUICE_DAEMON_CRASH_AT`). */
   crashAt?: string;
-  /** Schedules whose ticks are processed at the same time, at most (default 16). */
+  /** Schedules whose ticks are processed at the same time, at most (default 1,024: a minute-boundary burst of ticks shares three transactions, claim, create and finish, so every run is created at the same early moment). */
   concurrency?: number;
   /** How long a schedule's execute function may take (default 60 s). */
   evaluationTimeoutMs?: number;
@@ -85,7 +85,7 @@ export class Scheduler {
     this.#startedAt = (opts.startedAt ?? this.#now()).getTime();
     this.#crashAt = opts.crashAt;
     // Enough schedules in flight that their tick writes share transactions (storage batches them).
-    this.#concurrency = Math.max(1, opts.concurrency ?? 128);
+    this.#concurrency = Math.max(1, opts.concurrency ?? 1024);
     this.#timeoutMs = opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
   }
 

@@ -59,6 +59,17 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({ heartbeat_timeout_seconds: 15, cancel_timeout_seconds: 10, poll_interval_seconds: 2 }),
+    run_launcher: z
+      .object({
+        /**
+         * How much lower than the daemon's the CPU priority of run workers is (a nice increment,
+         * 0–19). Busy workers then cannot starve the daemon: schedule ticks, sensors and
+         * monitoring stay on time while user code saturates the CPU. 0 runs them as the daemon.
+         */
+        worker_nice: z.number().int().min(0).max(19).default(5),
+      })
+      .strict()
+      .default({ worker_nice: 5 }),
   })
   .strict();
 

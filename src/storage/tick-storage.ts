@@ -85,8 +85,9 @@ export class TickStorage {
         const now = Date.now();
         // No conflict target: the unique index is partial (schedules only), and DO NOTHING without
         // a target covers it on both dialects. On Postgres a racing insert waits for the other
-        // transaction, then does nothing, and the select below sees the committed tick.
-        await trx
+        // transaction, then does nothing, and the select below sees the committed tick. RETURNING
+        // gives the new tick without a second query, which is the common case (one claim per tick).
+        const inserted = await trx
           .insertInto("ticks")
           .values({
             instigator_name: name,
@@ -102,7 +103,9 @@ export class TickStorage {
             updated_at: now,
           })
           .onConflict((oc) => oc.doNothing())
-          .execute();
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted !== undefined) return fromTickRow(inserted);
         const row = await trx
           .selectFrom("ticks")
           .selectAll()

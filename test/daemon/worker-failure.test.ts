@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, describeResult, lastLine, removeTempDirs, runEvents, showRun } from "../cli/helpers.js";
+import { readFileSync } from "node:fs";
 import { DAEMON_DEFS, firstEvent, isAlive, Sandbox, waitFor } from "./helpers.js";
+
+/** A process's nice value (field 19 of /proc/PID/stat, counted after the command name). */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -93,6 +100,8 @@ describe.concurrent("sluice run cancel", () => {
     onTestFinished(() => box.dispose());
     await box.startDaemon();
     const { runId, pid } = await slowRunInFlight(box);
+    // By default workers run 5 nice levels below the daemon, so busy user code cannot starve it.
+    expect(niceOf(pid)).toBe(Math.min(19, niceOf(box.daemons[0]!.child.pid!) + 5));
 
     const canceledAt = Date.now();
     const cancel = await box.cli(["run", "cancel", runId]);
@@ -112,11 +121,12 @@ describe.concurrent("sluice run cancel", () => {
   });
 
   it("a worker that ignores the cancel is killed after cancel_timeout_seconds and the run ends CANCELED", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: "run_monitoring:\n  cancel_timeout_seconds: 3\n  poll_interval_seconds: 0.5\n" });
+    const box = new Sandbox({ settings: "run_monitoring:\n  cancel_timeout_seconds: 3\n  poll_interval_seconds: 0.5\nrun_launcher:\n  worker_nice: 0\n" });
     onTestFinished(() => box.dispose());
     box.setFlag("stubborn");
     await box.startDaemon();
     const { runId, pid } = await slowRunInFlight(box);
+    expect(niceOf(pid), "worker_nice: 0 runs workers at the daemon's priority").toBe(niceOf(box.daemons[0]!.child.pid!));
 
     const canceledAt = Date.now();
     await box.cliOk(["run", "cancel", runId]);
