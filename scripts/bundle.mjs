@@ -2,7 +2,7 @@
 // Bundles dist/index.js (the package's API) and dist/cli/main.js (the CLI) with their dependencies
 // into a few ESM files with shared chunks. Node 20 has no compile cache, and loading kysely's
 // hundreds of small modules cost 200 ms of every command's start; a run worker pays that per run.
-// Kept external: native or loader packages (better-sqlite3, tsx, esbuild) and zod, which user code
+// Kept external: native or compiler packages (better-sqlite3, esbuild) and zod, which user code
 // imports itself. Type declarations come from `tsc --emitDeclarationOnly`.
 import { build } from "esbuild";
 
@@ -16,7 +16,7 @@ await build({
   target: "node20",
   sourcemap: true,
   chunkNames: "chunks/[name]-[hash]",
-  external: ["better-sqlite3", "tsx", "tsx/*", "esbuild", "zod", "zod/*"],
+  external: ["better-sqlite3", "esbuild", "zod", "zod/*"],
   // Bundled CommonJS dependencies (commander) call require() for Node built-ins.
   banner: { js: 'import { createRequire as __sluiceRequire } from "node:module"; const require = __sluiceRequire(import.meta.url);' },
   logLevel: "warning",

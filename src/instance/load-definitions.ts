@@ -4,10 +4,10 @@ import { z } from "zod";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { register, tsImport } from "tsx/esm/api";
 import { isDefinitions, type Definitions } from "../definitions/definitions.js";
 import { ConfigError, LoadError, UsageError, isSluiceError } from "../definitions/errors.js";
 import { loadDotEnv } from "./dotenv.js";
+import { compileDefinitions, resolveImport } from "./compile-definitions.js";
 import { packageRoot } from "./package-root.js";
 
 /** Where definitions come from: a file (`-f`) or a module (`-m`). */
@@ -24,7 +24,7 @@ export interface LoadedDefinitions {
 }
 
 /**
- * Loads `.env` from `cwd`, then imports the code location (TypeScript through tsx) and returns its
+ * Loads `.env` from `cwd`, then imports the code location (compiled by esbuild) and returns its
  * default export, or its export named `defs`. Throws LoadError naming the file (keeping a
  * DefinitionError's message), or UsageError when no location is given.
  */
@@ -39,43 +39,9 @@ export async function loadDefinitions(given: CodeLocation, cwd: string = process
     }
     location = fromWorkspace;
   }
-  let source: string;
-  let specifier: string;
-  let parent: string;
-  if (location.file) {
-    source = path.resolve(cwd, location.file);
-    if (!existsSync(source)) throw new LoadError(`Definitions file ${location.file} does not exist (looked in ${cwd}).`, source);
-    specifier = pathToFileURL(source).href;
-    parent = import.meta.url;
-  } else {
-    source = location.module!;
-    specifier = source;
-    // Resolve the module as the project would: from its working directory.
-    parent = pathToFileURL(path.join(cwd, "noop.js")).href;
-  }
-  let mod: Record<string, unknown>;
-  try {
-    registerTypeScriptLoader();
-    const target = location.file ? specifier : resolveModule(specifier, cwd);
-    if (target === specifier && !location.file) {
-      mod = (await tsImport(specifier, parent)) as Record<string, unknown>;
-    } else {
-      try {
-        mod = (await import(target)) as Record<string, unknown>;
-      } catch (first) {
-        // The global loader reports some failures (a syntax error in a .ts file outside an ESM
-        // package) as a require() cycle; tsx's scoped import reports the file and line instead.
-        const code = (first as { code?: string } | null)?.code;
-        if (code !== "ERR_REQUIRE_CYCLE_MODULE" && !/Cannot require\(\) ES Module/.test(String((first as Error)?.message))) throw first;
-        mod = (await tsImport(target, parent)) as Record<string, unknown>;
-      }
-    }
-  } catch (err) {
-    const where = location.file ?? source;
-    const detail = isSluiceError(err) ? err.message : (err as Error)?.message ?? String(err);
-    const at = userFrame(err, cwd);
-    throw new LoadError(`Could not load definitions from ${where}: ${detail}${at ? `\n    at ${at}` : ""}`, source, { cause: err });
-  }
+  const source = location.file ? path.resolve(cwd, location.file) : location.module!;
+  if (location.file && !existsSync(source)) throw new LoadError(`Definitions file ${location.file} does not exist (looked in ${cwd}).`, source);
+  const mod = await importCodeLocation(location, cwd);
   const candidate = pickExport(mod);
   if (!isDefinitions(candidate)) {
     throw new LoadError(
@@ -121,30 +87,61 @@ export function readWorkspace(cwd: string): CodeLocation | undefined {
 }
 
 /**
- * A module name as the project would resolve it, from its working directory: a path, or a package
- * found from there. ESM-only packages that CommonJS resolution cannot find are left to tsx.
+ * Imports a code location and returns the module. A file of the project (given with -f, or a module
+ * path outside node_modules) is compiled first (see compileDefinitions) and imported without loader
+ * hooks; a package from node_modules is imported as it is. `fresh` (a reload's generation) makes
+ * the project's modules evaluate again while packages, Sluice among them, stay shared. Throws
+ * LoadError naming the file, and the line when the error has one.
  */
-function resolveModule(specifier: string, cwd: string): string {
-  if (specifier.startsWith(".") || path.isAbsolute(specifier)) return pathToFileURL(path.resolve(cwd, specifier)).href;
+export async function importCodeLocation(location: CodeLocation, cwd: string, fresh?: number): Promise<Record<string, unknown>> {
+  const where = location.file ?? location.module!;
+  const source = location.file ? path.resolve(cwd, location.file) : location.module!;
   try {
-    return pathToFileURL(createRequire(path.join(cwd, "noop.js")).resolve(specifier)).href;
-  } catch {
-    return specifier;
+    const file = location.file ? source : await resolveModuleFile(location.module!, cwd);
+    let url: string;
+    if (file.split(path.sep).includes("node_modules") && !/\.(?:[cm]?ts|tsx)$/.test(file)) {
+      url = pathToFileURL(file).href;
+    } else {
+      enableSourceMaps();
+      url = (await compileDefinitions(file)).url;
+    }
+    return (await import(fresh === undefined ? url : `${url}?${RELOAD_PARAM}=${fresh}`)) as Record<string, unknown>;
+  } catch (err) {
+    const detail = isSluiceError(err) ? err.message : ((err as Error)?.message ?? String(err));
+    // A syntax error names its file and line already; otherwise point at the user's line that threw.
+    const at = /:\d+:\d+: ERROR/.test(detail) ? undefined : userFrame(err, cwd);
+    throw new LoadError(`Could not load definitions from ${where}: ${detail}${at ? `\n    at ${at}` : ""}`, source, { cause: err });
   }
 }
 
-let loaderRegistered = false;
+const RELOAD_PARAM = "sluice-reload";
 
 /**
- * Lets Node import TypeScript for the rest of this process (tsx's loader hooks). Registered once
- * and globally rather than through tsImport's scoped namespace: a scoped import loads Sluice and
- * every dependency a second time through the hooks, which tripled the start-up of a CLI command;
- * this way user definitions share the modules the CLI has already loaded.
+ * The file a module name (`-m`) stands for, resolved as the project would resolve it from its
+ * working directory: a path, or a package (CommonJS resolution first; ESM-only packages through
+ * esbuild's resolver, which applies the "import" condition).
  */
-function registerTypeScriptLoader(): void {
-  if (loaderRegistered) return;
-  register();
-  loaderRegistered = true;
+async function resolveModuleFile(specifier: string, cwd: string): Promise<string> {
+  if (specifier.startsWith(".") || path.isAbsolute(specifier)) return path.resolve(cwd, specifier);
+  try {
+    return createRequire(path.join(cwd, "noop.js")).resolve(specifier);
+  } catch {
+    const resolved = await resolveImport(specifier, cwd);
+    if (resolved) return resolved;
+    throw new LoadError(`Cannot find module "${specifier}" from ${cwd}. Install it, or pass -f with the definitions file.`, specifier);
+  }
+}
+
+let sourceMapsEnabled = false;
+
+/**
+ * Stack traces of compiled definitions name the user's files and lines (the compiled module
+ * carries an inline source map).
+ */
+function enableSourceMaps(): void {
+  if (sourceMapsEnabled) return;
+  sourceMapsEnabled = true;
+  process.setSourceMapsEnabled(true);
 }
 
 /**
@@ -154,14 +151,15 @@ function registerTypeScriptLoader(): void {
 export function userFrame(err: unknown, cwd: string = process.cwd()): string | undefined {
   const stack = (err as Error | undefined)?.stack;
   if (typeof stack !== "string") return undefined;
-  const ownDist = path.join(packageRoot(), "dist");
+  // Sluice's own frames: its bundle, and (with source maps on) the sources the bundle maps to.
+  const own = [path.join(packageRoot(), "dist") + path.sep, path.join(packageRoot(), "src") + path.sep];
   for (const line of stack.split("\n").slice(1)) {
     // Only absolute paths or file URLs that start a location ("(/x" or "at /x"): Node's own frames
     // ("node:internal/...") contain a slash too. A reload's "?sluice-reload=N" query is dropped.
     const match = /(?:^at |\()((?:file:\/\/)?\/[^():?]+)(?:\?[^:]*)?:(\d+):(\d+)\)?$/.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
-    if (!existsSync(file) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(ownDist)) continue;
+    if (!existsSync(file) || file.includes(`${path.sep}node_modules${path.sep}`) || own.some((dir) => file.startsWith(dir))) continue;
     return `${path.relative(cwd, file) || file}:${match[2]}:${match[3]}`;
   }
   return undefined;
@@ -171,7 +169,7 @@ export function userFrame(err: unknown, cwd: string = process.cwd()): string | u
 export function pickExport(mod: Record<string, unknown>): unknown {
   if (isDefinitions(mod.default)) return mod.default;
   if (isDefinitions(mod.defs)) return mod.defs;
-  // tsx may wrap a CommonJS-compiled module's exports one level deeper.
+  // A CommonJS package imported from ESM has its module.exports as the default export.
   const inner = mod.default as Record<string, unknown> | undefined;
   if (inner && typeof inner === "object") return isDefinitions(inner.default) ? inner.default : inner.defs;
   return undefined;
