@@ -3,7 +3,7 @@ import { useNavigate } from "react-router";
 import { api, ApiError } from "../api";
 import { ErrorBox } from "../components/common";
 import type { RunJson } from "../types";
-import { checkAgainstSchema, initialRunConfig, type JsonSchema } from "./config-schema";
+import { checkAgainstSchema, initialRunConfig, launchSchema, type JsonSchema } from "./config-schema";
 import type { JobJson } from "./job-types";
 import { parseJsonText, type JsonSyntaxError } from "./json-text";
 import "./jobs.css";
@@ -35,12 +35,25 @@ function parseTags(text: string): { tags: Record<string, string> } | { error: st
   return { tags };
 }
 
-/** Config fields of each step and resource, with type and default, for the reference beside the editor. */
-function fieldsOf(job: JobJson): { path: string; type: string; required: boolean; defaultValue: unknown; description: string | undefined }[] {
-  const out: { path: string; type: string; required: boolean; defaultValue: unknown; description: string | undefined }[] = [];
-  const walk = (schema: JsonSchema, path: string, required: boolean) => {
+/** A config field for the reference beside the editor. */
+interface FieldDoc {
+  path: string;
+  type: string;
+  required: boolean;
+  defaultValue: unknown;
+  description: string | undefined;
+}
+
+/**
+ * Config fields of each step (`ops`) and resource (`resources`), with type and default, for the
+ * reference beside the editor. Resource fields are never required: run config only overrides the
+ * values the definitions bind.
+ */
+function fieldsOf(job: JobJson): { ops: FieldDoc[]; resources: FieldDoc[] } {
+  const out: { ops: FieldDoc[]; resources: FieldDoc[] } = { ops: [], resources: [] };
+  const walk = (list: FieldDoc[], schema: JsonSchema, path: string, required: boolean) => {
     if (schema.properties && Object.keys(schema.properties).length > 0) {
-      for (const [name, child] of Object.entries(schema.properties)) walk(child, `${path}.${name}`, (schema.required ?? []).includes(name));
+      for (const [name, child] of Object.entries(schema.properties)) walk(list, child, `${path}.${name}`, required && (schema.required ?? []).includes(name));
       return;
     }
     const type = schema.type
@@ -48,15 +61,39 @@ function fieldsOf(job: JobJson): { path: string; type: string; required: boolean
       : schema.enum
         ? schema.enum.map((v) => JSON.stringify(v)).join(" | ")
         : (schema.anyOf ?? schema.oneOf)?.map((s) => [s.type ?? "any"].flat().join(" | ")).join(" | ") ?? "any";
-    out.push({ path, type, required, defaultValue: schema.default, description: schema.description });
+    list.push({ path, type, required, defaultValue: schema.default, description: schema.description });
   };
-  for (const section of ["ops", "resources"]) {
+  for (const section of ["ops", "resources"] as const) {
     for (const [name, entry] of Object.entries(job.runConfigSchema.properties?.[section]?.properties ?? {})) {
       const config = entry.properties?.config;
-      if (config) walk(config, `${section}.${name}.config`, false);
+      if (config) walk(out[section], config, `${section}.${name}.config`, section === "ops");
     }
   }
   return out;
+}
+
+/** One section of the config reference. */
+function FieldList({ fields }: { fields: FieldDoc[] }) {
+  return (
+    <ul className="schema-fields">
+      {fields.map((f) => (
+        <li key={f.path}>
+          <span className="mono">{f.path}</span>
+          <span className="muted small">
+            {" "}
+            {f.type}
+            {f.required ? ", required" : ""}
+          </span>
+          {f.defaultValue !== undefined && (
+            <div className="muted small schema-default" title={JSON.stringify(f.defaultValue)}>
+              default {JSON.stringify(f.defaultValue)}
+            </div>
+          )}
+          {f.description && <div className="small">{f.description}</div>}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /**
@@ -77,7 +114,7 @@ export function Launchpad({ job }: { job: JobJson }) {
   const parsed = useMemo(() => parseJsonText(text), [text]);
   const syntaxError: JsonSyntaxError | null = parsed.ok ? null : parsed.error;
   const notObject = parsed.ok && (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value));
-  const problems = useMemo(() => (parsed.ok && !notObject ? checkAgainstSchema(parsed.value, job.runConfigSchema) : []), [parsed, notObject, job]);
+  const problems = useMemo(() => (parsed.ok && !notObject ? checkAgainstSchema(parsed.value, launchSchema(job.runConfigSchema)) : []), [parsed, notObject, job]);
   const tags = parseTags(tagsText);
   const fields = useMemo(() => fieldsOf(job), [job]);
   const lineCount = text.split("\n").length;
@@ -202,27 +239,13 @@ export function Launchpad({ job }: { job: JobJson }) {
       </div>
       <aside className="launchpad-schema">
         <strong>Config fields</strong>
-        {fields.length === 0 ? (
-          <p className="muted small">Nothing in this job takes config.</p>
-        ) : (
-          <ul className="schema-fields">
-            {fields.map((f) => (
-              <li key={f.path}>
-                <span className="mono">{f.path}</span>
-                <span className="muted small">
-                  {" "}
-                  {f.type}
-                  {f.required ? ", required" : ""}
-                </span>
-                {f.defaultValue !== undefined && (
-                  <div className="muted small schema-default" title={JSON.stringify(f.defaultValue)}>
-                    default {JSON.stringify(f.defaultValue)}
-                  </div>
-                )}
-                {f.description && <div className="small">{f.description}</div>}
-              </li>
-            ))}
-          </ul>
+        {fields.ops.length === 0 && fields.resources.length === 0 && <p className="muted small">Nothing in this job takes config.</p>}
+        {fields.ops.length > 0 && <FieldList fields={fields.ops} />}
+        {fields.resources.length > 0 && (
+          <>
+            <div className="schema-section muted small">Resources: set in the definitions; a run may override any field.</div>
+            <FieldList fields={fields.resources} />
+          </>
         )}
         {job.steps.some((s) => s.config.error) && (
           <p className="small field-error">Some config schemas cannot be shown as JSON Schema; the server still checks them.</p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkAgainstSchema, deepMerge, defaultsOf, initialRunConfig, type JsonSchema } from "./config-schema";
+import { checkAgainstSchema, deepMerge, defaultsOf, initialRunConfig, launchSchema, type JsonSchema } from "./config-schema";
 
 /** A run config schema as the server's snapshot writes it (two steps with config, one resource). */
 const runConfigSchema: JsonSchema = {
@@ -79,5 +79,23 @@ describe("checkAgainstSchema", () => {
   it("accepts what it does not understand (the server decides)", () => {
     expect(checkAgainstSchema({ x: 1 }, { type: "object", "x-unknown": true } as JsonSchema)).toEqual([]);
     expect(checkAgainstSchema("anything", {})).toEqual([]);
+  });
+});
+
+describe("launchSchema", () => {
+  it("lets run config override part of a resource's config (the server merges it over the bound values)", () => {
+    const withResource: JsonSchema = {
+      ...runConfigSchema,
+      properties: {
+        ...runConfigSchema.properties,
+        resources: { type: "object", properties: { api: { type: "object", properties: { config: { type: "object", properties: { baseUrl: { type: "string" }, apiKey: { type: "string" } }, required: ["baseUrl", "apiKey"] } } } }, additionalProperties: false },
+      },
+    };
+    const partial = { resources: { api: { config: { baseUrl: "https://x" } } } };
+    expect(checkAgainstSchema(partial, withResource).map((p) => p.path)).toEqual(["resources.api.config.apiKey"]);
+    expect(checkAgainstSchema(partial, launchSchema(withResource))).toEqual([]);
+    expect(checkAgainstSchema({ resources: { api: { config: { baseUrl: 1 } } } }, launchSchema(withResource))).toEqual([{ path: "resources.api.config.baseUrl", message: "expected string, got number" }]);
+    // Step config keeps its required fields.
+    expect(checkAgainstSchema({ ops: { greet: { config: {} } } }, launchSchema(withResource)).map((p) => p.path)).toEqual(["ops.greet.config.name"]);
   });
 });

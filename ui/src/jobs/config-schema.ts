@@ -172,3 +172,27 @@ export function checkAgainstSchema(value: unknown, schema: JsonSchema | undefine
   }
   return problems;
 }
+
+/** The schema with no `required` anywhere inside: for config that is merged over values bound elsewhere. */
+export function withoutRequired(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  delete out.required;
+  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, withoutRequired(v)]));
+  if (schema.items) out.items = withoutRequired(schema.items);
+  for (const key of ["anyOf", "oneOf", "allOf"] as const) {
+    if (schema[key]) out[key] = schema[key]!.map(withoutRequired);
+  }
+  if (typeof schema.additionalProperties === "object") out.additionalProperties = withoutRequired(schema.additionalProperties);
+  return out;
+}
+
+/**
+ * The schema the launchpad checks a run config against: the job's run config schema, except that
+ * resource config only overrides the values bound in the definitions (the server merges the two),
+ * so none of its fields is required there.
+ */
+export function launchSchema(runConfigSchema: JsonSchema): JsonSchema {
+  const resources = runConfigSchema.properties?.resources;
+  if (!resources) return runConfigSchema;
+  return { ...runConfigSchema, properties: { ...runConfigSchema.properties, resources: withoutRequired(resources) } };
+}
