@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, REPO_ROOT } from "../cli/helpers.js";
+import { assertBuilt, REPO_ROOT, removeTempDirs } from "../cli/helpers.js";
 import { api, ServerSandbox, waitFor, waitForRun, type ServerProcess } from "../server/helpers.js";
 import { launchBrowser, newPage, screenshot } from "./browser.js";
 import { copyQuickstart, markPage, runIdOf, stillSamePage, textsOf } from "./ui-helpers.js";
@@ -36,6 +36,7 @@ describe("launchpad, run page and runs list on the quickstart", () => {
     await browser?.close();
     await sandbox?.dispose();
     if (project) rmSync(project, { recursive: true, force: true });
+    removeTempDirs();
   });
 
   /** Replaces the launchpad editor's text. */
