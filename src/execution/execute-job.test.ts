@@ -91,6 +91,14 @@ describe("executeJob", () => {
     await expect(reexecutionOf(target.storage, second.runId, { fromFailure: true })).rejects.toMatchObject({ code: "USAGE_ERROR" });
   });
 
+  it("keeps the parent's selection expression for a full re-execution only", async () => {
+    await target.storage.createRun({ runId: "parent", status: "FAILURE", jobName: "__asset_job", selection: ["a", "b"], selectionExpression: "*" });
+    expect((await reexecutionOf(target.storage, "parent", { fromFailure: false })).selectionExpression).toBe("*");
+    const subset = await reexecutionOf(target.storage, "parent", { fromFailure: true });
+    expect(subset.selection).toEqual(["a", "b"]);
+    expect(subset.selectionExpression, "the steps left are not what `*` selects").toBeNull();
+  });
+
   it("runs an asset job over its selection", async () => {
     const a = asset({ key: "a", group: "g", run: () => 1 });
     const b = asset({ key: "b", ins: { a }, run: ({ a: v }) => v + 1 });

@@ -32,7 +32,8 @@ export async function reexecutionOf(storage: Storage, parentRunId: string, optio
     runId: randomUUID(),
     jobName: parent.jobName,
     selection,
-    selectionExpression: parent.selectionExpression,
+    // A subset of the parent's steps is no longer what the parent's expression selects.
+    selectionExpression: options.fromFailure ? null : parent.selectionExpression,
     partition: parent.partition,
     config: parent.config,
     tags: { ...parent.tags, ...(options.tags ?? {}), [REEXECUTION_TAG]: options.fromFailure ? "from_failure" : "all" },

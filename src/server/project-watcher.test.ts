@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -55,6 +55,21 @@ describe("watchProject", () => {
     writeFileSync(path.join(dir, "lib", "more.ts"), "x");
     await sleep(300);
     expect(batches.flat()).toContain(path.join(dir, "lib", "more.ts"));
+  });
+
+  it("takes a new output folder for no change, but a folder of sources moved in for one", async () => {
+    watcher = watchProject(dir, (files) => batches.push(files), { debounceMs: 50 });
+    mkdirSync(path.join(dir, "out"));
+    writeFileSync(path.join(dir, "out", "report.csv"), "a,b");
+    await sleep(300);
+    expect(batches).toEqual([]);
+
+    const outside = mkdtempSync(path.join(os.tmpdir(), "sluice-watch-src-"));
+    mkdirSync(path.join(outside, "nested"));
+    writeFileSync(path.join(outside, "nested", "more.ts"), "x");
+    renameSync(outside, path.join(dir, "moved"));
+    await sleep(300);
+    expect(batches).toEqual([[path.join(dir, "moved", "nested", "more.ts")]]);
   });
 
   it("stops reporting once closed", async () => {

@@ -84,11 +84,13 @@ export function watchProject(root: string, onChange: (files: string[]) => void, 
     const full = path.join(dir, name);
     if (ignored.has(full)) return;
     if (isDirectory(full)) {
-      // A new directory (or one moved in): watch it and everything in it.
-      if (!watchers.has(full) && !isIgnoredDir(full)) {
-        add(full);
-        changed.add(full);
-      } else return;
+      // A new directory (or one moved in): watch it and everything in it. It is a change only when
+      // it brings sources (moved in): an output folder the pipeline creates reloads nothing.
+      if (watchers.has(full) || isIgnoredDir(full)) return;
+      add(full);
+      const source = firstSourceIn(full);
+      if (source === undefined) return;
+      changed.add(source);
     } else if (WATCHED_FILE.test(name)) {
       changed.add(full);
     } else if (watchers.has(full)) {
@@ -112,6 +114,31 @@ export function watchProject(root: string, onChange: (files: string[]) => void, 
       watchers.clear();
     },
   };
+}
+
+/** A source file under `dir` (outside ignored folders, looking at 2,000 entries at most), if any. */
+function firstSourceIn(dir: string): string | undefined {
+  const pending = [dir];
+  let seen = 0;
+  while (pending.length > 0 && seen < 2000) {
+    const current = pending.pop()!;
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      seen++;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!IGNORED_DIRS.has(entry.name)) pending.push(full);
+      } else if (WATCHED_FILE.test(entry.name)) {
+        return full;
+      }
+    }
+  }
+  return undefined;
 }
 
 function isDirectory(file: string): boolean {
