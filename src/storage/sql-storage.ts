@@ -185,6 +185,7 @@ export class SqlStorage implements Storage {
     if (events.length === 0) return Promise.resolve([]);
     return guard("store events", () =>
       this.#write(async (trx) => {
+        await this.#dialect.lockEventLog(trx);
         const stored: EventRecord[] = [];
         for (const event of events) stored.push(await this.#events.write(trx, event));
         return stored;

@@ -31,6 +31,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const LockSpace = {
   Migration: 0x534c0001,
   RunQueue: 0x534c0002,
+  EventLog: 0x534c0003,
 } as const;
 
 /** Postgres' SQLSTATE codes that the storage decides on. */
@@ -52,7 +53,7 @@ const INT8_OID = 20;
 /**
  * The Postgres backend's dialect (pg driver, kysely's PostgresDialect): a pool whose connections
  * use only `schema` (search_path), read int8 as numbers, and never crash the process when the
- * server drops them. Advisory locks make migrations and run claims safe across
+ * server drops them. Advisory locks make migrations, run claims and event appends safe across
  * processes and machines. The `pg` module is loaded on first use, so SQLite users never load it.
  *
  * @example
@@ -111,6 +112,13 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
 
     async lockRunQueue<DB>(trx: Kysely<DB>): Promise<void> {
       await lock(LockSpace.RunQueue).execute(trx);
+    },
+
+    async lockEventLog<DB>(trx: Kysely<DB>): Promise<void> {
+      // Sequence values are taken at insert time but become visible at commit: without this, a
+      // transaction that took id 7 could commit after one that took id 8, and a reader tailing
+      // "after 8" (live updates, sensors) would never see event 7.
+      await lock(LockSpace.EventLog).execute(trx);
     },
   };
 }
