@@ -69,6 +69,20 @@ export class SqlStorage implements Storage {
     return guard("close storage", () => this.#db.destroy());
   }
 
+  /** Counts as numbers on every backend (Postgres' count(*) is an int8). */
+  countRecords(): Promise<{ runs: number; events: number }> {
+    return guard("count runs and events", async () => {
+      const count = async (table: "runs" | "events") => {
+        const row = await this.#db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      };
+      return { runs: await count("runs"), events: await count("events") };
+    });
+  }
+
   /** Throws StorageError when a run with this id exists. */
   createRun(run: NewRun): Promise<RunRecord> {
     return guard(`create run "${run.runId}"`, () =>

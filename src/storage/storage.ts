@@ -52,6 +52,8 @@ export interface Storage {
   schemaVersion(): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
+  /** How many runs and events the storage holds (`sluice instance info`). */
+  countRecords(): Promise<{ runs: number; events: number }>;
 
   /** Creates a run (status QUEUED unless given) and returns it. Throws StorageError when the id exists. */
   createRun(run: NewRun): Promise<RunRecord>;

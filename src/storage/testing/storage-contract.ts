@@ -83,6 +83,14 @@ function describeMigrationContract(s: StorageFixture): void {
       expect((await s().getRun("kept"))?.runId).toBe("kept");
     });
 
+    it("counts its runs and events as numbers", async () => {
+      expect(await s().countRecords()).toEqual({ runs: 0, events: 0 });
+      await s().createRun(newRun("a"));
+      await s().createRun(newRun("b"));
+      await s().storeEvents([{ runId: "a", type: "LOG" }, { runId: "b", type: "LOG" }, { runId: "b", type: "RUN_START" }]);
+      expect(await s().countRecords()).toEqual({ runs: 2, events: 3 });
+    });
+
     it("describes its backend", () => {
       expect(["sqlite", "postgres"]).toContain(s().capabilities.dialect);
       expect(typeof s().capabilities.multiMachine).toBe("boolean");
