@@ -3,20 +3,49 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../definitions/errors.js";
 
+/** A value written literally, or `{env: NAME}`: read from that environment variable when the instance opens. */
+const stringOrEnvSchema = z.union([
+  z.string().min(1),
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name") }).strict(),
+]);
+
+/** `storage:` — SQLite (the default) or Postgres, exactly one of them. */
+const storageSettingsSchema = z
+  .object({
+    sqlite: z
+      .object({
+        /** Database file, relative to the home directory. */
+        path: z.string().min(1).default("sluice.db"),
+      })
+      .strict()
+      .optional(),
+    postgres: z
+      .object({
+        /** `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, or `{env: DATABASE_URL}`. */
+        url: stringOrEnvSchema.refine((url) => typeof url !== "string" || /^postgres(ql)?:\/\//i.test(url), {
+          message: "must be a postgres:// or postgresql:// URL",
+        }),
+        /** Schema holding Sluice's tables (created when missing); default `public`. */
+        schema: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a plain identifier: letters, digits and _, at most 63")
+          .optional(),
+        /** Connections each Sluice process keeps at most (default 5). */
+        pool_size: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((storage) => !(storage.sqlite && storage.postgres), {
+    message: "give either storage.sqlite or storage.postgres, not both",
+  })
+  .default({});
+
 /** Schema of `SLUICE_HOME/sluice.yaml`. Unknown keys are errors, so a typo never passes silently. */
 export const instanceSettingsSchema = z
   .object({
-    storage: z
-      .object({
-        sqlite: z
-          .object({
-            /** Database file, relative to the home directory. */
-            path: z.string().min(1).default("sluice.db"),
-          })
-          .strict(),
-      })
-      .strict()
-      .default({ sqlite: { path: "sluice.db" } }),
+    storage: storageSettingsSchema,
     execution: z
       .object({
         max_concurrent: z.number().int().min(1).optional(),

@@ -5,7 +5,10 @@ import { describeConnectionFailure, postgresDialect, type PostgresDialectOptions
 import { redactPostgresUrl } from "./postgres-url.js";
 
 /** Options of {@link openPostgresStorage}. */
-export type PostgresStorageOptions = PostgresDialectOptions;
+export interface PostgresStorageOptions extends PostgresDialectOptions {
+  /** Bring the schema up to date on open (default true); false only checks that it can connect. */
+  migrate?: boolean;
+}
 
 /**
  * Opens the storage in a Postgres database (in `options.schema`, default `public`, created when
@@ -28,7 +31,9 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
   }
   const storage = new SqlStorage(postgresDialect(url, options));
   try {
-    await storage.migrate();
+    // Either way a first query runs now, so an unreachable server is reported here, by its URL.
+    if (options.migrate === false) await storage.schemaVersion();
+    else await storage.migrate();
   } catch (err) {
     await storage.close().catch(() => undefined);
     throw describeConnectionFailure(err, url) ?? err;
