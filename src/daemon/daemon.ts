@@ -52,14 +52,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       return { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() };
     })(),
     { name: "sensor", intervalMs: 500, tick: (() => { const s = new SensorDaemon({ storage, defs, log }); return () => s.tick(); })() },
-    {
+    ...(settings.run_queue.executed_by === "workers" ? [] : [{
       name: "run_coordinator",
       intervalMs: 250,
       tick: (() => {
         const c = new RunCoordinator({ storage, launcher, limits: runQueueLimits(settings), workerId: `daemon:${daemonId}`, crashAt, log });
         return () => c.tick();
       })(),
-    },
+    }]),
     {
       name: "run_monitor",
       intervalMs: settings.run_monitoring.poll_interval_seconds * 1000,
@@ -76,7 +76,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     },
     { name: "run_retries", intervalMs: 2000, tick: (() => { const r = new RunRetries({ storage, maxRetries: settings.run_retries.max_retries, log }); return () => r.tick(); })() },
   ];
-  log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, home ${instance.home}`);
+  const queue = settings.run_queue.executed_by === "workers" ? "run queue left to sluice worker processes" : "run queue coordinated here";
+  log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, ${queue}, home ${instance.home}`);
   await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log })));
   launcher.stopWatching();
   log("daemon stopped (runs in flight go on in their workers)");

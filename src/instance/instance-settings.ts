@@ -56,6 +56,11 @@ export const instanceSettingsSchema = z
       .object({
         /** Runs in progress at once, across the instance. */
         max_concurrent_runs: z.number().int().min(1).default(10),
+        /**
+         * Who claims queued runs: the daemon (its coordinator launches each in a child process on
+         * its machine), or only `sluice worker` processes (on any machines).
+         */
+        executed_by: z.enum(["daemon", "workers"]).default("daemon"),
         tag_concurrency_limits: z
           .array(
             z
@@ -69,7 +74,7 @@ export const instanceSettingsSchema = z
           .default([]),
       })
       .strict()
-      .default({ max_concurrent_runs: 10, tag_concurrency_limits: [] }),
+      .default({ max_concurrent_runs: 10, executed_by: "daemon", tag_concurrency_limits: [] }),
     run_retries: z
       .object({
         /** Failed runs are re-executed from failure up to this many times (0: off). */

@@ -85,6 +85,7 @@ export class Sandbox {
   readonly backend: StorageBackend;
   /** The Postgres schema of this sandbox (undefined on SQLite). */
   readonly schema: string | undefined;
+  /** Every `sluice daemon` and `sluice worker` started in this sandbox. */
   readonly daemons: DaemonProcess[] = [];
   #instance: Instance | undefined;
 
@@ -131,10 +132,27 @@ export class Sandbox {
   /** Starts `sluice daemon -f DAEMON_DEFS` and waits until it has loaded the definitions. */
   async startDaemon(env: Record<string, string | undefined> = {}, options: { waitReady?: boolean } = {}): Promise<DaemonProcess> {
     const running = startCli(["daemon", "-f", DAEMON_DEFS], this.cliOptions({ env, timeoutMs: 170_000 }));
+    const daemon = this.#track(running);
+    if (options.waitReady !== false) await running.waitForStderr("started:");
+    return daemon;
+  }
+
+  /**
+   * Starts `sluice worker -f DAEMON_DEFS ...args` and waits until it has started. Its runs' processes
+   * are in its log as a daemon's are (`workerPid`), and {@link dispose} kills them too.
+   */
+  async startWorker(args: readonly string[] = [], env: Record<string, string | undefined> = {}): Promise<DaemonProcess> {
+    const running = startCli(["worker", "-f", DAEMON_DEFS, "--poll-interval", "0.2", ...args], this.cliOptions({ env, timeoutMs: 280_000 }));
+    const worker = this.#track(running);
+    await running.waitForStderr("started:");
+    return worker;
+  }
+
+  #track(running: RunningCli): DaemonProcess {
     let stderr = "";
     running.child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => running.child.on("exit", (_code, signal) => resolve(signal)));
-    const daemon: DaemonProcess = {
+    const tracked: DaemonProcess = {
       ...running,
       log: () => stderr,
       workerPid: (runId) => {
@@ -143,9 +161,8 @@ export class Sandbox {
       },
       exited,
     };
-    this.daemons.push(daemon);
-    if (options.waitReady !== false) await running.waitForStderr("started:");
-    return daemon;
+    this.daemons.push(tracked);
+    return tracked;
   }
 
   /** Stops a daemon as a user would (SIGTERM) and waits for it to exit. */
