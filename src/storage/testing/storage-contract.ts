@@ -11,6 +11,7 @@ import {
   type StorageFixture,
 } from "./contract-helpers.js";
 import { describeEventContract } from "./event-contract.js";
+import { describeLeaseContract } from "./lease-contract.js";
 import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
@@ -66,6 +67,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeAssetContract(current);
     describeScheduleContract(current);
     describeSensorContract(current);
+    describeLeaseContract(current);
   });
 }
 
