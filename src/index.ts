@@ -62,6 +62,8 @@ export type { EventRecord, MetadataValue, RunRecord, RunsFilter, SerializedError
 export { EventType, LogLevel, RunStatus } from "./storage/records.js";
 export type { Storage } from "./storage/storage.js";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
+export { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
+export type { PostgresStorageOptions } from "./storage/postgres/postgres-storage.js";
 
 export type { RunResult, StepFailure } from "./execution/execute-run.js";
 export { FsIOManager } from "./execution/fs-io-manager.js";

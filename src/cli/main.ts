@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   start: async () => (await import("./background-commands.js")).registerBackgroundCommands,
   stop: async () => (await import("./background-commands.js")).registerBackgroundCommands,
   status: async () => (await import("./background-commands.js")).registerBackgroundCommands,
+  worker: async () => (await import("./worker-command.js")).registerWorkerCommand,
+  instance: async () => (await import("./instance-commands.js")).registerInstanceCommands,
   "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
 };
 

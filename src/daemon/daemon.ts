@@ -1,10 +1,10 @@
-import { hostname } from "node:os";
 import type { Definitions } from "../definitions/definitions.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { Instance } from "../instance/instance.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import type { SerializedError } from "../storage/records.js";
+import { DaemonLeadership, type LeadershipTimings } from "./daemon-leadership.js";
 import { RunCoordinator } from "./run-coordinator.js";
 import { RunLauncher } from "./run-launcher.js";
 import { RunMonitor } from "./run-monitor.js";
@@ -21,6 +21,8 @@ export interface DaemonOptions {
   /** Aborting it stops the loops (runs in flight go on in their workers). */
   signal: AbortSignal;
   log?: (line: string) => void;
+  /** Lease timings (tests shorten them). */
+  leaseTimings?: Partial<LeadershipTimings>;
 }
 
 interface Loop {
@@ -33,16 +35,41 @@ interface Loop {
 
 /**
  * The daemon: scheduler, sensors, run queue coordinator, run monitoring and run retries, each a
- * loop whose failures are logged and recorded in its heartbeat, never fatal. Resolves when the
- * signal aborts.
+ * loop whose failures are logged and recorded in its heartbeat, never fatal. Only one daemon of an
+ * instance is active (see {@link DaemonLeadership}): another one stands by until the active one's
+ * lease runs out, then takes over; an active daemon that loses its lease stands by again. Resolves
+ * when the signal aborts (giving the lease up, so a standby takes over at once).
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const { instance, defs, signal } = options;
+  const { instance, signal } = options;
   const log = options.log ?? (() => {});
+  const leadership = new DaemonLeadership({ storage: instance.storage, timings: options.leaseTimings, log });
+  while (!signal.aborted) {
+    if (!(await leadership.acquire(signal))) break;
+    const term = new AbortController();
+    const endTerm = (): void => term.abort();
+    signal.addEventListener("abort", endTerm, { once: true });
+    const holding = leadership.hold(term);
+    try {
+      await runActiveTerm(options, leadership, term.signal, log);
+    } finally {
+      signal.removeEventListener("abort", endTerm);
+      term.abort();
+      await holding;
+    }
+    if (!signal.aborted) log("daemon standing by: another daemon holds the lease now");
+  }
+  await leadership.release();
+  log("daemon stopped (runs in flight go on in their workers)");
+}
+
+/** The loops of an active daemon, until `signal` aborts (stopped, or the lease lost). */
+async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadership, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const { instance, defs } = options;
   const storage = instance.storage;
   const settings = instance.settings;
   const crashAt = process.env.SLUICE_DAEMON_CRASH_AT;
-  const daemonId = `${hostname()}:${process.pid}`;
+  const daemonId = leadership.holder;
   const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: settings.run_launcher.worker_nice, log });
   const startedAt = new Date();
   const loops: Loop[] = [
@@ -52,14 +79,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       return { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() };
     })(),
     { name: "sensor", intervalMs: 500, tick: (() => { const s = new SensorDaemon({ storage, defs, log }); return () => s.tick(); })() },
-    {
+    ...(settings.run_queue.executed_by === "workers" ? [] : [{
       name: "run_coordinator",
       intervalMs: 250,
       tick: (() => {
         const c = new RunCoordinator({ storage, launcher, limits: runQueueLimits(settings), workerId: `daemon:${daemonId}`, crashAt, log });
         return () => c.tick();
       })(),
-    },
+    }]),
     {
       name: "run_monitor",
       intervalMs: settings.run_monitoring.poll_interval_seconds * 1000,
@@ -76,19 +103,25 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     },
     { name: "run_retries", intervalMs: 2000, tick: (() => { const r = new RunRetries({ storage, maxRetries: settings.run_retries.max_retries, log }); return () => r.tick(); })() },
   ];
-  log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, home ${instance.home}`);
-  await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log })));
+  const queue = settings.run_queue.executed_by === "workers" ? "run queue left to sluice worker processes" : "run queue coordinated here";
+  log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, ${queue}, home ${instance.home}`);
+  await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log, isLeader: () => leadership.isLeader() })));
   launcher.stopWatching();
-  log("daemon stopped (runs in flight go on in their workers)");
 }
 
 async function runLoop(
   loop: Loop,
-  ctx: { storage: Instance["storage"]; daemonId: string; signal: AbortSignal; log: (line: string) => void },
+  ctx: { storage: Instance["storage"]; daemonId: string; signal: AbortSignal; log: (line: string) => void; isLeader: () => boolean },
 ): Promise<void> {
   let lastBeat = 0;
   while (!ctx.signal.aborted) {
     const started = Date.now();
+    if (!ctx.isLeader()) {
+      // The lease ran out by this daemon's clock (it was paused, or storage unreachable): act no
+      // more until a renewal succeeds, or the term ends because another daemon took over.
+      await abortableSleep(250, ctx.signal);
+      continue;
+    }
     const errors: SerializedError[] = [];
     try {
       await loop.tick();

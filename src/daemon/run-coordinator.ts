@@ -8,6 +8,11 @@ export interface RunCoordinatorOptions {
   launcher: RunLauncher;
   limits: RunQueueLimits;
   workerId: string;
+  /**
+   * Runs this process may still take on (a `sluice worker`'s free slots); default: no limit of its
+   * own, only the instance's.
+   */
+  capacity?: () => number;
   /** Set by tests of the crash-point harness: "run_launched" kills the daemon after a launch. */
   crashAt?: string | undefined;
   log?: (line: string) => void;
@@ -24,7 +29,9 @@ export class RunCoordinator {
   /** One pass over the queue; returns how many runs were launched. */
   async tick(): Promise<number> {
     const { storage, launcher, limits, workerId } = this.options;
-    const claimed = await storage.claimQueuedRuns(workerId, limits.maxConcurrentRuns, limits);
+    const max = Math.min(limits.maxConcurrentRuns < 0 ? Infinity : limits.maxConcurrentRuns, this.options.capacity?.() ?? Infinity);
+    if (!(max > 0)) return 0;
+    const claimed = await storage.claimQueuedRuns(workerId, Number.isFinite(max) ? max : 1000, limits);
     for (const run of claimed) {
       launcher.launch(run);
       if (this.options.crashAt === "run_launched") process.kill(process.pid, "SIGKILL");

@@ -81,6 +81,16 @@ export class RunLauncher {
   }
 
   /**
+   * Asks a run's worker process to stop (SIGTERM: it aborts its steps and records the run
+   * CANCELED); false when this launcher has no live worker for the run.
+   */
+  terminate(runId: string): boolean {
+    const child = this.children.get(runId);
+    if (!child?.pid) return false;
+    return child.kill("SIGTERM");
+  }
+
+  /**
    * Stops watching workers (the daemon is stopping and its storage closes): they run on, and a
    * worker that dies unwatched is caught by the next daemon's monitoring through its heartbeat.
    */

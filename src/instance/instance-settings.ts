@@ -3,20 +3,49 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../definitions/errors.js";
 
+/** A value written literally, or `{env: NAME}`: read from that environment variable when the instance opens. */
+const stringOrEnvSchema = z.union([
+  z.string().min(1),
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name") }).strict(),
+]);
+
+/** `storage:` — SQLite (the default) or Postgres, exactly one of them. */
+const storageSettingsSchema = z
+  .object({
+    sqlite: z
+      .object({
+        /** Database file, relative to the home directory. */
+        path: z.string().min(1).default("sluice.db"),
+      })
+      .strict()
+      .optional(),
+    postgres: z
+      .object({
+        /** `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, or `{env: DATABASE_URL}`. */
+        url: stringOrEnvSchema.refine((url) => typeof url !== "string" || /^postgres(ql)?:\/\//i.test(url), {
+          message: "must be a postgres:// or postgresql:// URL",
+        }),
+        /** Schema holding Sluice's tables (created when missing); default `public`. */
+        schema: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a plain identifier: letters, digits and _, at most 63")
+          .optional(),
+        /** Connections each Sluice process keeps at most (default 5). */
+        pool_size: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((storage) => !(storage.sqlite && storage.postgres), {
+    message: "give either storage.sqlite or storage.postgres, not both",
+  })
+  .default({});
+
 /** Schema of `SLUICE_HOME/sluice.yaml`. Unknown keys are errors, so a typo never passes silently. */
 export const instanceSettingsSchema = z
   .object({
-    storage: z
-      .object({
-        sqlite: z
-          .object({
-            /** Database file, relative to the home directory. */
-            path: z.string().min(1).default("sluice.db"),
-          })
-          .strict(),
-      })
-      .strict()
-      .default({ sqlite: { path: "sluice.db" } }),
+    storage: storageSettingsSchema,
     execution: z
       .object({
         max_concurrent: z.number().int().min(1).optional(),
@@ -27,6 +56,11 @@ export const instanceSettingsSchema = z
       .object({
         /** Runs in progress at once, across the instance. */
         max_concurrent_runs: z.number().int().min(1).default(10),
+        /**
+         * Who claims queued runs: the daemon (its coordinator launches each in a child process on
+         * its machine), or only `sluice worker` processes (on any machines).
+         */
+        executed_by: z.enum(["daemon", "workers"]).default("daemon"),
         tag_concurrency_limits: z
           .array(
             z
@@ -40,7 +74,7 @@ export const instanceSettingsSchema = z
           .default([]),
       })
       .strict()
-      .default({ max_concurrent_runs: 10, tag_concurrency_limits: [] }),
+      .default({ max_concurrent_runs: 10, executed_by: "daemon", tag_concurrency_limits: [] }),
     run_retries: z
       .object({
         /** Failed runs are re-executed from failure up to this many times (0: off). */

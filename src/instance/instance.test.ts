@@ -32,7 +32,8 @@ describe("instance", () => {
     writeFileSync(path.join(home, "sluice.yaml"), "storage:\n  sqlite:\n    path: other.db\nexecution:\n  max_concurrent: 2\n");
     const second = await Instance.open({ home });
     expect(second.settings.execution.max_concurrent).toBe(2);
-    expect(second.settings.storage.sqlite.path).toBe("other.db");
+    expect(second.settings.storage.sqlite?.path).toBe("other.db");
+    expect(second.storageLocation).toEqual({ backend: "sqlite", path: path.join(home, "other.db") });
     await second.close();
   });
 

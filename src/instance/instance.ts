@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { readInstanceSettings, type InstanceSettings } from "./instance-settings.js";
+import { describeStorageTarget, openStorageTarget, resolveStorageTarget, type StorageLocation } from "./storage-target.js";
 
 /** Where an instance lives: `--home`, else SLUICE_HOME, else `./.sluice` of the working directory. */
 export function resolveHome(options: { home?: string | undefined; cwd?: string } = {}): string {
@@ -11,9 +11,20 @@ export function resolveHome(options: { home?: string | undefined; cwd?: string }
   return path.resolve(cwd, chosen);
 }
 
+/** Options of {@link Instance.open}. */
+export interface InstanceOpenOptions {
+  /** The home directory (`--home`); default SLUICE_HOME, else `./.sluice`. */
+  home?: string | undefined;
+  /** Working directory that relative paths and `.env` are read from; default the process's. */
+  cwd?: string;
+  /** Bring the storage schema up to date (default true); false leaves it for `sluice instance migrate`. */
+  migrate?: boolean;
+}
+
 /**
- * A Sluice instance: its home directory, settings (`sluice.yaml`), storage, and the directory
- * where the default IO manager keeps asset values.
+ * A Sluice instance: its home directory, settings (`sluice.yaml`), storage (SQLite in the home,
+ * or the Postgres database sluice.yaml names), and the directory where the default IO manager
+ * keeps asset values.
  */
 export class Instance {
   private constructor(
@@ -21,15 +32,22 @@ export class Instance {
     readonly home: string,
     readonly settings: InstanceSettings,
     readonly storage: Storage,
+    /** Where the storage lives, as it may be shown (a Postgres URL without its password). */
+    readonly storageLocation: StorageLocation,
   ) {}
 
-  /** Opens (creating on first use) the instance at the resolved home, migrating its storage. */
-  static async open(options: { home?: string | undefined; cwd?: string } = {}): Promise<Instance> {
+  /**
+   * Opens (creating on first use) the instance at the resolved home, migrating its storage unless
+   * told not to. Throws ConfigError for an invalid sluice.yaml, MissingEnvVarError for a storage URL
+   * read from an unset variable, StorageError when the database cannot be reached.
+   */
+  static async open(options: InstanceOpenOptions = {}): Promise<Instance> {
     const home = resolveHome(options);
     mkdirSync(home, { recursive: true });
     const settings = readInstanceSettings(path.join(home, "sluice.yaml"));
-    const storage = await openSqliteStorage(path.resolve(home, settings.storage.sqlite.path));
-    return new Instance(home, settings, storage);
+    const target = resolveStorageTarget(settings, home, options.cwd);
+    const storage = await openStorageTarget(target, { migrate: options.migrate ?? true });
+    return new Instance(home, settings, storage, describeStorageTarget(target));
   }
 
   /** Directory of the default IO manager: `HOME/storage`. */

@@ -78,4 +78,12 @@ export interface StorageDialect {
    * from being exceeded). Postgres: a transaction-scoped advisory lock (`pg_advisory_xact_lock`).
    */
   lockRunQueue<DB>(trx: Kysely<DB>): Promise<void>;
+
+  /**
+   * Called first in every write transaction that appends events: makes appenders take turns until
+   * their transactions end, so events become visible in id order and a reader tailing by id never
+   * skips one that commits late. SQLite: nothing (one writer at a time already). Postgres: a
+   * transaction-scoped advisory lock.
+   */
+  lockEventLog<DB>(trx: Kysely<DB>): Promise<void>;
 }

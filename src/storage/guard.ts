@@ -9,7 +9,19 @@ export async function guard<T>(doing: string, fn: () => Promise<T>): Promise<T> 
     return await fn();
   } catch (err) {
     if (isSluiceError(err)) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new StorageError(`Storage failed to ${doing}: ${message}`, { cause: err });
+    throw new StorageError(`Storage failed to ${doing}: ${describeDriverError(err)}`, { cause: err });
   }
+}
+
+/**
+ * A driver error's message; for an error without one (Node's AggregateError of a refused
+ * connection to a host with several addresses) the messages or codes of what it aggregates.
+ */
+export function describeDriverError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.message !== "") return err.message;
+  const inner = (err as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner.length > 0) return [...new Set(inner.map(describeDriverError))].join("; ");
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : err.name;
 }

@@ -152,6 +152,21 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 3,
+    name: "daemon_leases",
+    async up(db) {
+      // One row per lease (the daemon's leadership): who holds it and until when. Taking it over is
+      // a conditional upsert on this row, so two daemons can never both hold it.
+      await db.schema
+        .createTable("daemon_leases")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("holder", "text", (c) => c.notNull())
+        .addColumn("acquired_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

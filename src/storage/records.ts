@@ -269,6 +269,18 @@ export interface RunQueueLimits {
   tagLimits: TagConcurrencyLimit[];
 }
 
+/** A lease in storage: held by one holder at a time, until it expires or is released. */
+export interface LeaseRecord {
+  /** What the lease is for (`daemon`: the one active daemon of the instance). */
+  name: string;
+  /** Who holds it (a daemon's id). */
+  holder: string;
+  /** When the holder took it (kept across renewals). */
+  acquiredAt: number;
+  /** Until when it holds, unless renewed (epoch ms, the holder's clock). */
+  expiresAt: number;
+}
+
 /** A daemon's last sign of life. */
 export interface DaemonHeartbeat {
   /** `scheduler`, `sensor`, `run_coordinator`, `run_monitor`... */

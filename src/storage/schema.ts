@@ -122,6 +122,14 @@ export interface DaemonHeartbeatsTable {
   errors: string;
 }
 
+/** Leases (migration 3): the daemon's leadership, held by one daemon at a time until it expires. */
+export interface DaemonLeasesTable {
+  name: string;
+  holder: string;
+  acquired_at: Int8Column;
+  expires_at: Int8Column;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -139,5 +147,6 @@ export interface Database {
   ticks: TicksTable;
   run_keys: RunKeysTable;
   daemon_heartbeats: DaemonHeartbeatsTable;
+  daemon_leases: DaemonLeasesTable;
   schema_migrations: SchemaMigrationsTable;
 }

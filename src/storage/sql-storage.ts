@@ -3,6 +3,7 @@ import { RunNotFoundError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { EventWriter } from "./event-writer.js";
 import { guard } from "./guard.js";
+import { LeaseStorage } from "./lease-storage.js";
 import { insertRun } from "./insert-run.js";
 import { migrateToLatest, readSchemaVersion } from "./migrations.js";
 import {
@@ -14,6 +15,7 @@ import {
   type InstigatorState,
   type InstigatorStatus,
   type InstigatorType,
+  type LeaseRecord,
   type NewEvent,
   type NewRun,
   type RunQueueLimits,
@@ -44,6 +46,7 @@ export class SqlStorage implements Storage {
   readonly #events: EventWriter;
   readonly #queue: RunQueue;
   readonly #ticks: TickStorage;
+  readonly #leases: LeaseStorage;
 
   constructor(dialect: StorageDialect) {
     this.#dialect = dialect;
@@ -52,6 +55,7 @@ export class SqlStorage implements Storage {
     this.#events = new EventWriter(dialect, this.#db);
     this.#queue = new RunQueue(dialect, this.#db);
     this.#ticks = new TickStorage(dialect, this.#db);
+    this.#leases = new LeaseStorage(dialect, this.#db);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -67,6 +71,20 @@ export class SqlStorage implements Storage {
   /** Closing twice is harmless. */
   close(): Promise<void> {
     return guard("close storage", () => this.#db.destroy());
+  }
+
+  /** Counts as numbers on every backend (Postgres' count(*) is an int8). */
+  countRecords(): Promise<{ runs: number; events: number }> {
+    return guard("count runs and events", async () => {
+      const count = async (table: "runs" | "events") => {
+        const row = await this.#db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      };
+      return { runs: await count("runs"), events: await count("events") };
+    });
   }
 
   /** Throws StorageError when a run with this id exists. */
@@ -185,6 +203,7 @@ export class SqlStorage implements Storage {
     if (events.length === 0) return Promise.resolve([]);
     return guard("store events", () =>
       this.#write(async (trx) => {
+        await this.#dialect.lockEventLog(trx);
         const stored: EventRecord[] = [];
         for (const event of events) stored.push(await this.#events.write(trx, event));
         return stored;
@@ -364,6 +383,21 @@ export class SqlStorage implements Storage {
         .execute();
       return rows.map(fromDaemonHeartbeatRow);
     });
+  }
+
+  /** See {@link LeaseStorage}. */
+  acquireLease(name: string, holder: string, ttlMs: number, options?: { takeOverFrom?: string }): Promise<{ acquired: boolean; lease: LeaseRecord }> {
+    return this.#leases.acquireLease(name, holder, ttlMs, options);
+  }
+
+  /** Only the holder's release counts. */
+  releaseLease(name: string, holder: string): Promise<boolean> {
+    return this.#leases.releaseLease(name, holder);
+  }
+
+  /** Expired leases are returned as stored. */
+  getLease(name: string): Promise<LeaseRecord | undefined> {
+    return this.#leases.getLease(name);
   }
 
   #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {

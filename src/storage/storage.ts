@@ -4,6 +4,7 @@ import type {
   InstigatorState,
   InstigatorStatus,
   InstigatorType,
+  LeaseRecord,
   RunQueueLimits,
   SensorRunRequest,
   SensorTickResult,
@@ -52,6 +53,8 @@ export interface Storage {
   schemaVersion(): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
+  /** How many runs and events the storage holds (`sluice instance info`). */
+  countRecords(): Promise<{ runs: number; events: number }>;
 
   /** Creates a run (status QUEUED unless given) and returns it. Throws StorageError when the id exists. */
   createRun(run: NewRun): Promise<RunRecord>;
@@ -155,4 +158,16 @@ export interface Storage {
   recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void>;
   /** Latest heartbeat of each daemon. */
   getDaemonHeartbeats(): Promise<DaemonHeartbeat[]>;
+
+  /**
+   * Takes or renews the lease `name` for `holder` until now + ttlMs, when it is free, expired,
+   * already `holder`'s, or held by `options.takeOverFrom` (a holder known to be dead). Atomic:
+   * of holders racing for it, exactly one gets it. Returns whether `holder` holds it now, and the
+   * lease as stored (its current holder when not acquired).
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, options?: { takeOverFrom?: string }): Promise<{ acquired: boolean; lease: LeaseRecord }>;
+  /** Gives the lease up if `holder` holds it; returns whether it did. */
+  releaseLease(name: string, holder: string): Promise<boolean>;
+  /** The lease as stored, expired or not; undefined when nobody ever took it (or it was released). */
+  getLease(name: string): Promise<LeaseRecord | undefined>;
 }

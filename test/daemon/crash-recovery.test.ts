@@ -7,11 +7,13 @@
  * test kills the daemon with SIGKILL at an arbitrary moment after its ticks, and checks that run
  * keys stay deduplicated across the restart; the one-transaction guarantee itself is the storage
  * contract's test of recordSensorTick.
+ *
+ * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TickStatus, type TickRecord } from "../../src/storage/records.js";
 import { assertBuilt, listRuns, removeTempDirs } from "../cli/helpers.js";
-import { Sandbox, sleep, waitFor } from "./helpers.js";
+import { Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 const SCHEDULE = "every_minute";
 const SCHEDULE_NAME_TAG = "sluice/schedule_name";
@@ -42,14 +44,14 @@ const AT_CRASH: Record<string, (tick: TickRecord) => void> = {
   },
 };
 
-describe.concurrent("daemon killed by SIGKILL in the middle of a schedule tick, then restarted", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL in the middle of a schedule tick, then restarted (%s storage)", (backend) => {
   for (const point of Object.keys(AT_CRASH)) {
     it(`crash at ${point}: exactly one tick and one run for the scheduled time, its ops run once`, { timeout: 150_000 }, async ({ onTestFinished }) => {
-      const box = new Sandbox();
+      const box = new Sandbox({ backend });
       onTestFinished(() => box.dispose());
       await box.cliOk(["schedule", "start", SCHEDULE]);
       // Started 3 minutes ago: ticks are due now (only the latest missed one runs).
-      box.backdateInstigator(SCHEDULE, 3 * 60_000);
+      await box.backdateInstigator(SCHEDULE, 3 * 60_000);
 
       const crashing = await box.startDaemon({ SLUICE_DAEMON_CRASH_AT: point });
       const signal = await crashing.exited;
@@ -98,9 +100,9 @@ describe.concurrent("daemon killed by SIGKILL in the middle of a schedule tick, 
   }
 });
 
-describe.concurrent("daemon killed by SIGKILL while a sensor with run keys ticks, then restarted", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL while a sensor with run keys ticks, then restarted (%s storage)", (backend) => {
   it("each run key launches exactly one run, across the restart", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox();
+    const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     box.setFlag("pending", "k1\nk2\n");
     await box.cliOk(["sensor", "start", SENSOR]);

@@ -10,6 +10,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Instance } from "../../src/instance/instance.js";
 import { RunStatus, type RunRecord } from "../../src/storage/records.js";
 import type { Storage } from "../../src/storage/storage.js";
+import { dropTestSchemas, newTestSchemaName, queryTestSchema, TEST_POSTGRES_URL } from "../../src/storage/testing/postgres-test-schemas.js";
 import { REPO_ROOT, runCli, startCli, tempDir, describeResult, type CliOptions, type CliResult, type RunningCli } from "../cli/helpers.js";
 
 /** The daemon fixture (an `etl` job: extract → transform → load, and schedule `every_minute`). */
@@ -17,6 +18,11 @@ export const DAEMON_DEFS = path.join(REPO_ROOT, "test", "fixtures", "daemon", "d
 
 /** Run statuses of a run in progress (counted against queue limits). */
 export const IN_PROGRESS: readonly string[] = [RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
+
+/** The storage backends every daemon test runs on (`describe.concurrent.each(STORAGE_BACKENDS)`). */
+export const STORAGE_BACKENDS = ["sqlite", "postgres"] as const;
+/** One of {@link STORAGE_BACKENDS}. */
+export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
 
 /** A daemon process and what it printed so far. */
 export interface DaemonProcess extends RunningCli {
@@ -68,22 +74,35 @@ export interface OpCall {
 }
 
 /**
- * One test's world: a fresh instance home with its sluice.yaml, the fixture's directory (flags and
- * call log), and every process started in it, all killed by {@link Sandbox.dispose}.
+ * One test's world: a fresh instance home with its sluice.yaml, its storage (a SQLite file in the
+ * home, or a fresh schema of the Postgres test database, dropped by {@link Sandbox.dispose}), the
+ * fixture's directory (flags and call log), and every process started in it, all killed by
+ * {@link Sandbox.dispose}.
  */
 export class Sandbox {
   readonly home: string;
   readonly fixtureDir: string;
+  readonly backend: StorageBackend;
+  /** The Postgres schema of this sandbox (undefined on SQLite). */
+  readonly schema: string | undefined;
+  /** Every `sluice daemon` and `sluice worker` started in this sandbox. */
   readonly daemons: DaemonProcess[] = [];
   #instance: Instance | undefined;
 
-  constructor(options: { settings?: string } = {}) {
+  /** `settings`: the rest of sluice.yaml (its `storage:` is written here, from `backend`). */
+  constructor(options: { settings?: string; backend?: StorageBackend } = {}) {
     const root = tempDir("sluice-daemon-");
     this.home = path.join(root, "home");
     this.fixtureDir = path.join(root, "fixture");
+    this.backend = options.backend ?? "sqlite";
     mkdirSync(this.home, { recursive: true });
     mkdirSync(this.fixtureDir, { recursive: true });
-    if (options.settings) writeFileSync(path.join(this.home, "sluice.yaml"), options.settings);
+    let yaml = options.settings ?? "";
+    if (this.backend === "postgres") {
+      this.schema = newTestSchemaName("d");
+      yaml = `storage:\n  postgres:\n    url: ${JSON.stringify(TEST_POSTGRES_URL)}\n    schema: ${this.schema}\n${yaml}`;
+    }
+    if (yaml) writeFileSync(path.join(this.home, "sluice.yaml"), yaml);
   }
 
   /** CLI options for this sandbox: its home, and the fixture's directory. */
@@ -113,10 +132,27 @@ export class Sandbox {
   /** Starts `sluice daemon -f DAEMON_DEFS` and waits until it has loaded the definitions. */
   async startDaemon(env: Record<string, string | undefined> = {}, options: { waitReady?: boolean } = {}): Promise<DaemonProcess> {
     const running = startCli(["daemon", "-f", DAEMON_DEFS], this.cliOptions({ env, timeoutMs: 170_000 }));
+    const daemon = this.#track(running);
+    if (options.waitReady !== false) await running.waitForStderr("started:");
+    return daemon;
+  }
+
+  /**
+   * Starts `sluice worker -f DAEMON_DEFS ...args` and waits until it has started. Its runs' processes
+   * are in its log as a daemon's are (`workerPid`), and {@link dispose} kills them too.
+   */
+  async startWorker(args: readonly string[] = [], env: Record<string, string | undefined> = {}): Promise<DaemonProcess> {
+    const running = startCli(["worker", "-f", DAEMON_DEFS, "--poll-interval", "0.2", ...args], this.cliOptions({ env, timeoutMs: 280_000 }));
+    const worker = this.#track(running);
+    await running.waitForStderr("started:");
+    return worker;
+  }
+
+  #track(running: RunningCli): DaemonProcess {
     let stderr = "";
     running.child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => running.child.on("exit", (_code, signal) => resolve(signal)));
-    const daemon: DaemonProcess = {
+    const tracked: DaemonProcess = {
       ...running,
       log: () => stderr,
       workerPid: (runId) => {
@@ -125,9 +161,8 @@ export class Sandbox {
       },
       exited,
     };
-    this.daemons.push(daemon);
-    if (options.waitReady !== false) await running.waitForStderr("started:");
-    return daemon;
+    this.daemons.push(tracked);
+    return tracked;
   }
 
   /** Stops a daemon as a user would (SIGTERM) and waits for it to exit. */
@@ -193,18 +228,24 @@ export class Sandbox {
 
   /**
    * Moves a started schedule's stored state `ms` back in time, so the scheduler finds ticks due at
-   * once instead of at the next minute boundary. SQLite only: the one place these tests reach
-   * under the storage API (a Postgres run of these tests would do the same UPDATE on its schema).
+   * once instead of at the next minute boundary: the one place these tests reach under the storage
+   * API (one UPDATE, on the SQLite file or in the sandbox's Postgres schema).
    */
-  backdateInstigator(name: string, ms: number): void {
-    const db = new BetterSqlite3(path.join(this.home, "sluice.db"));
-    try {
-      db.pragma("busy_timeout = 5000");
-      const changed = db.prepare("UPDATE instigators SET updated_at = updated_at - ? WHERE name = ?").run(ms, name).changes;
-      if (changed !== 1) throw new Error(`no stored state for instigator "${name}" to backdate`);
-    } finally {
-      db.close();
+  async backdateInstigator(name: string, ms: number): Promise<void> {
+    const update = "UPDATE instigators SET updated_at = updated_at - $1 WHERE name = $2";
+    let changed: number;
+    if (this.schema !== undefined) {
+      changed = (await queryTestSchema(this.schema, `${update} RETURNING name`, [ms, name])).length;
+    } else {
+      const db = new BetterSqlite3(path.join(this.home, "sluice.db"));
+      try {
+        db.pragma("busy_timeout = 5000");
+        changed = db.prepare(update.replace(/\$\d/g, "?")).run(ms, name).changes;
+      } finally {
+        db.close();
+      }
     }
+    if (changed !== 1) throw new Error(`no stored state for instigator "${name}" to backdate`);
   }
 
   /** Kills every process started in this sandbox (daemons, and their detached workers' process groups). */
@@ -228,6 +269,7 @@ export class Sandbox {
     await Promise.all(this.daemons.map((d) => d.done));
     await this.#instance?.close();
     this.#instance = undefined;
+    if (this.schema !== undefined) await dropTestSchemas([this.schema]);
   }
 }
 

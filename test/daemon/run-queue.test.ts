@@ -1,11 +1,13 @@
 /**
  * The run queue under `sluice daemon`: sluice.yaml `run_queue` limits how many runs are in
  * progress at once, globally and per tag; queued runs wait their turn, oldest first, and all run.
+ *
+ * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/storage/records.js";
 import { assertBuilt, listRuns, removeTempDirs, type RunJson } from "../cli/helpers.js";
-import { IN_PROGRESS, Sandbox, waitFor } from "./helpers.js";
+import { IN_PROGRESS, Sandbox, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -44,9 +46,9 @@ function expectSerialized(runs: RunJson[]): void {
   }
 }
 
-describe.concurrent("run_queue limits in sluice.yaml", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("run_queue limits in sluice.yaml (%s storage)", (backend) => {
   it("max_concurrent_runs: 1 — three queued runs run one at a time, oldest first, and all succeed", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: "run_queue:\n  max_concurrent_runs: 1\n" });
+    const box = new Sandbox({ backend, settings: "run_queue:\n  max_concurrent_runs: 1\n" });
     onTestFinished(() => box.dispose());
     box.setFlag("sleep", STEP_MS);
     // All three are queued before the daemon starts: without the limit, one coordinator pass would start them all.
@@ -64,7 +66,7 @@ describe.concurrent("run_queue limits in sluice.yaml", () => {
   });
 
   it("tag_concurrency_limits [{key: team, limit: 1}] — two runs tagged team=a are serialized; an untagged run is not held back", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: "run_queue:\n  tag_concurrency_limits:\n    - key: team\n      limit: 1\n" });
+    const box = new Sandbox({ backend, settings: "run_queue:\n  tag_concurrency_limits:\n    - key: team\n      limit: 1\n" });
     onTestFinished(() => box.dispose());
     box.setFlag("sleep", STEP_MS);
     const [a1, a2, free] = await Promise.all([box.launch({ team: "a" }), box.launch({ team: "a" }), box.launch()]);

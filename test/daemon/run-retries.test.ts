@@ -2,10 +2,12 @@
  * Run retries under `sluice daemon`: with sluice.yaml `run_retries: {max_retries: 1}`, a failed
  * run is re-executed from failure once, as a child run tagged with its attempt number; the retry
  * runs only the steps that did not succeed, and a failed retry is not retried again.
+ *
+ * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, listRuns, removeTempDirs, showRun } from "../cli/helpers.js";
-import { Sandbox, sleep, waitFor } from "./helpers.js";
+import { Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -24,9 +26,9 @@ async function retryOf(box: Sandbox, runId: string): Promise<string> {
   );
 }
 
-describe.concurrent("run_retries: {max_retries: 1}", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("run_retries: {max_retries: 1} (%s storage)", (backend) => {
   it("a run that keeps failing is retried once from failure (parentRunId, sluice/retry_number=2), and not again", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: SETTINGS });
+    const box = new Sandbox({ backend, settings: SETTINGS });
     onTestFinished(() => box.dispose());
     box.setFlag("fail", "warehouse unreachable");
     const first = await box.launch();
@@ -51,7 +53,7 @@ describe.concurrent("run_retries: {max_retries: 1}", () => {
   });
 
   it("a run whose cause is fixed before its retry starts: the retry succeeds, re-running only transform and load", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: SETTINGS });
+    const box = new Sandbox({ backend, settings: SETTINGS });
     onTestFinished(() => box.dispose());
     box.setFlag("fail", "warehouse unreachable");
     const first = await box.launch();

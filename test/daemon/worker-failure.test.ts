@@ -3,11 +3,13 @@
  * a status and a reason a user can read, within the bounds the issue sets (FAILURE within 30 s),
  * and a killed run is completed by `sluice run reexecute --from-failure` without repeating the
  * steps that had succeeded.
+ *
+ * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, describeResult, lastLine, removeTempDirs, runEvents, showRun } from "../cli/helpers.js";
-import { readFileSync } from "node:fs";
-import { DAEMON_DEFS, firstEvent, isAlive, Sandbox, waitFor } from "./helpers.js";
+import { DAEMON_DEFS, firstEvent, isAlive, Sandbox, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 /** A process's nice value (field 19 of /proc/PID/stat, counted after the command name). */
 function niceOf(pid: number): number {
@@ -32,9 +34,9 @@ async function slowRunInFlight(box: Sandbox): Promise<{ runId: string; pid: numb
   return { runId, pid };
 }
 
-describe.concurrent("a run's worker process dies or hangs", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("a run's worker process dies or hangs (%s storage)", (backend) => {
   it("worker killed by SIGKILL mid-run: FAILURE within 30 s naming the worker's death; reexecute --from-failure completes it without re-running extract", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox();
+    const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     await box.startDaemon();
     const { runId, pid } = await slowRunInFlight(box);
@@ -72,7 +74,7 @@ describe.concurrent("a run's worker process dies or hangs", () => {
 
   it("hung worker (SIGSTOP, as an event loop blocked by an endless loop): monitoring marks FAILURE within 30 s and kills it", { timeout: 150_000 }, async ({ onTestFinished }) => {
     // Default run_monitoring settings (heartbeat timeout 15 s, poll every 2 s).
-    const box = new Sandbox();
+    const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     await box.startDaemon();
     const { runId, pid } = await slowRunInFlight(box);
@@ -94,9 +96,9 @@ describe.concurrent("a run's worker process dies or hangs", () => {
   });
 });
 
-describe.concurrent("sluice run cancel", () => {
+describe.concurrent.each(STORAGE_BACKENDS)("sluice run cancel (%s storage)", (backend) => {
   it("a running run: CANCELING, its steps' AbortSignal fires, the run ends CANCELED long before the step's 120 s", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox();
+    const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     await box.startDaemon();
     const { runId, pid } = await slowRunInFlight(box);
@@ -121,7 +123,7 @@ describe.concurrent("sluice run cancel", () => {
   });
 
   it("a worker that ignores the cancel is killed after cancel_timeout_seconds and the run ends CANCELED", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox({ settings: "run_monitoring:\n  cancel_timeout_seconds: 3\n  poll_interval_seconds: 0.5\nrun_launcher:\n  worker_nice: 0\n" });
+    const box = new Sandbox({ backend, settings: "run_monitoring:\n  cancel_timeout_seconds: 3\n  poll_interval_seconds: 0.5\nrun_launcher:\n  worker_nice: 0\n" });
     onTestFinished(() => box.dispose());
     box.setFlag("stubborn");
     await box.startDaemon();
@@ -141,7 +143,7 @@ describe.concurrent("sluice run cancel", () => {
   });
 
   it("a QUEUED run (no daemon running): CANCELED at once, and a daemon started later never runs it", { timeout: 150_000 }, async ({ onTestFinished }) => {
-    const box = new Sandbox();
+    const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     const canceled = await box.launch();
     const cancel = await box.cli(["run", "cancel", canceled]);

@@ -111,6 +111,10 @@ export function sqliteDialect(filePath: string): StorageDialect {
       // Nothing to do: a write transaction (BEGIN IMMEDIATE) already excludes every other writer of
       // the file, in this process and in others, until it ends.
     },
+
+    async lockEventLog() {
+      // Nothing to do, for the same reason: appenders already commit one at a time, in id order.
+    },
   };
 }
 

@@ -234,6 +234,37 @@ export function describeEventContract(s: StorageFixture): void {
         expect(entry.eventId).toBe(newest?.id);
       }
     });
+
+    it("lets a reader tailing by id (afterId = last seen) see every event written concurrently by two storages", async () => {
+      // Ids must become visible in order: if id 8 were readable before id 7 committed, a tailer
+      // that read 8 would ask for events after 8 and never see 7 (live updates, sensors).
+      const other = await s.openAnother();
+      await s().createRun(newRun("a"));
+      await s().createRun(newRun("b"));
+      const writers = [s(), other, s(), other].map(async (storage, w) => {
+        const ids: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const batch = Array.from({ length: 1 + (i % 3) }, () => newEvent(w % 2 === 0 ? "a" : "b", "LOG"));
+          ids.push(...(await storage.storeEvents(batch)).map((e) => e.id));
+        }
+        return ids;
+      });
+      let writing = true;
+      const written = Promise.all(writers).finally(() => (writing = false));
+      const seen: number[] = [];
+      let afterId = 0;
+      for (;;) {
+        // Read after the writers finished: one more read to an empty page catches up on the rest.
+        const finished = !writing;
+        const page = await other.getEventsAcrossRuns({ afterId, limit: 50 });
+        seen.push(...page.map((e) => e.id));
+        afterId = page.at(-1)?.id ?? afterId;
+        if (finished && page.length === 0) break;
+      }
+      const all = (await written).flat().sort((a, b) => a - b);
+      expect(all.length).toBe(4 * 79);
+      expect(seen).toEqual(all);
+    });
   });
 
   describe("step stats", () => {

@@ -11,6 +11,7 @@ import {
   type StorageFixture,
 } from "./contract-helpers.js";
 import { describeEventContract } from "./event-contract.js";
+import { describeLeaseContract } from "./lease-contract.js";
 import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
@@ -66,6 +67,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeAssetContract(current);
     describeScheduleContract(current);
     describeSensorContract(current);
+    describeLeaseContract(current);
   });
 }
 
@@ -81,6 +83,14 @@ function describeMigrationContract(s: StorageFixture): void {
       await Promise.all([s().migrate(), s().migrate(), s().migrate()]);
       expect(await s().schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       expect((await s().getRun("kept"))?.runId).toBe("kept");
+    });
+
+    it("counts its runs and events as numbers", async () => {
+      expect(await s().countRecords()).toEqual({ runs: 0, events: 0 });
+      await s().createRun(newRun("a"));
+      await s().createRun(newRun("b"));
+      await s().storeEvents([{ runId: "a", type: "LOG" }, { runId: "b", type: "LOG" }, { runId: "b", type: "RUN_START" }]);
+      expect(await s().countRecords()).toEqual({ runs: 2, events: 3 });
     });
 
     it("describes its backend", () => {

@@ -6,7 +6,10 @@ import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../src/storage/migrations.js";
+import { openPostgresStorage } from "../src/storage/postgres/postgres-storage.js";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.js";
+import type { Storage } from "../src/storage/storage.js";
+import { dropTestSchemas, newTestSchemaName, queryTestSchema, TEST_POSTGRES_URL } from "../src/storage/testing/postgres-test-schemas.js";
 import type {
   ClaimerSummary,
   TickerSummary,
@@ -26,9 +29,60 @@ interface Finished {
 }
 
 const tempDirs: string[] = [];
-afterAll(() => {
+const schemas: string[] = [];
+afterAll(async () => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  await dropTestSchemas(schemas);
 });
+
+/**
+ * A backend the processes share: a target string the fixture understands (a SQLite file, or
+ * `postgres:SCHEMA`), and the same database opened here through the API and with raw SQL.
+ */
+interface Backend {
+  name: "sqlite" | "postgres";
+  /** A new, empty database (the file or schema does not exist yet); returns its target. */
+  newTarget(): string;
+  open(target: string): Promise<Storage>;
+  /** Rows of a raw query, int8 values as numbers. */
+  rows(target: string, sqlText: string): Promise<Record<string, unknown>[]>;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: "sqlite",
+    newTarget: () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-multiprocess-"));
+      tempDirs.push(dir);
+      return path.join(dir, "nested", "storage.db");
+    },
+    open: (file) => openSqliteStorage(file),
+    rows: async (file, sqlText) => {
+      const raw = new BetterSqlite3(file, { readonly: true });
+      try {
+        return raw.prepare(sqlText).all() as Record<string, unknown>[];
+      } finally {
+        raw.close();
+      }
+    },
+  },
+  {
+    name: "postgres",
+    newTarget: () => {
+      const schema = newTestSchemaName("mp");
+      schemas.push(schema);
+      return `postgres:${schema}`;
+    },
+    open: (target) => openPostgresStorage(TEST_POSTGRES_URL, { schema: target.slice("postgres:".length) }),
+    rows: async (target, sqlText) => {
+      const rows = await queryTestSchema(target.slice("postgres:".length), sqlText);
+      // pg returns int8 (counts, bigint columns) as strings.
+      return rows.map((row) =>
+        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v])),
+      );
+    },
+  },
+];
 
 /** Starts a fixture process; resolves `ready` once it has loaded, `done` when it exits. */
 function startWriter(
@@ -75,12 +129,10 @@ async function race<T>(file: string, processes: number, n: number, mode: "claim"
   return results.map((r) => JSON.parse(r.stdout.split("\n")[1]!) as T);
 }
 
-/** A fresh storage file in a temp folder, with `queued` queued runs (oldest first: q000, q001...). */
-async function storageWithQueue(queued: number): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-multiprocess-"));
-  tempDirs.push(dir);
-  const file = path.join(dir, "storage.db");
-  const storage = await openSqliteStorage(file);
+/** A fresh database of the backend, with `queued` queued runs (oldest first: q000, q001...). */
+async function storageWithQueue(backend: Backend, queued: number): Promise<string> {
+  const file = backend.newTarget();
+  const storage = await backend.open(file);
   for (let i = 0; i < queued; i++) {
     await storage.createRun({ runId: `q${String(i).padStart(3, "0")}`, jobName: "job", selection: [] });
   }
@@ -90,13 +142,11 @@ async function storageWithQueue(queued: number): Promise<string> {
 
 const RACERS = 8;
 
-describe("SQLite storage shared by several processes", () => {
+describe.each(BACKENDS)("$name storage shared by several processes", (backend) => {
   it(
     `keeps every run, event and index entry when ${WRITERS} processes migrate and write one new file at once`,
     async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-multiprocess-"));
-      tempDirs.push(dir);
-      const file = path.join(dir, "nested", "storage.db");
+      const file = backend.newTarget();
 
       const writers = Array.from({ length: WRITERS }, (_, i) => startWriter(file, i));
       await Promise.all(writers.map((w) => w.ready));
@@ -105,7 +155,7 @@ describe("SQLite storage shared by several processes", () => {
       const results = await Promise.all(writers.map((w) => w.done));
 
       for (const [i, result] of results.entries()) {
-        expect(result.stderr, `writer ${i} stderr`).not.toMatch(/database is locked|SQLITE_BUSY/i);
+        expect(result.stderr, `writer ${i} stderr`).not.toMatch(/database is locked|SQLITE_BUSY|deadlock|already exists/i);
         const outcome = { writer: i, code: result.code, stderr: result.stderr };
         expect(outcome).toEqual({ writer: i, code: 0, stderr: "" });
       }
@@ -114,18 +164,13 @@ describe("SQLite storage shared by several processes", () => {
       expect(written.length).toBe(WRITERS * RUNS_PER_WRITER * EVENTS_PER_RUN);
       expect(new Set(written.map((e) => e.id)).size).toBe(written.length);
 
-      const raw = new BetterSqlite3(file, { readonly: true });
-      try {
-        // Each migration applied once, however many processes raced to apply it.
-        expect(raw.prepare("select version from schema_migrations order by version").all()).toEqual(
-          MIGRATIONS.map((m) => ({ version: m.version })),
-        );
-        expect(raw.prepare("select count(*) as n from events").get()).toEqual({ n: written.length });
-      } finally {
-        raw.close();
-      }
+      // Each migration applied once, however many processes raced to apply it.
+      expect(await backend.rows(file, "select version from schema_migrations order by version")).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version })),
+      );
+      expect(await backend.rows(file, "select count(*) as n from events")).toEqual([{ n: written.length }]);
 
-      const storage = await openSqliteStorage(file);
+      const storage = await backend.open(file);
       try {
         expect(await storage.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
         const runs = await storage.listRuns();
@@ -167,12 +212,12 @@ describe("SQLite storage shared by several processes", () => {
   );
 
   it(`claims each of 100 queued runs exactly once when ${RACERS} processes race for them`, async () => {
-    const file = await storageWithQueue(100);
+    const file = await storageWithQueue(backend, 100);
     const summaries = await race<ClaimerSummary>(file, RACERS, -1, "claim");
     const claimed = summaries.flatMap((s) => s.claimed);
     expect(claimed.length).toBe(100);
     expect(new Set(claimed).size).toBe(100);
-    const storage = await openSqliteStorage(file);
+    const storage = await backend.open(file);
     try {
       const runs = await storage.listRuns();
       expect(runs.every((run) => run.status === "STARTING")).toBe(true);
@@ -185,12 +230,12 @@ describe("SQLite storage shared by several processes", () => {
   }, 120_000);
 
   it(`keeps maxConcurrentRuns when ${RACERS} processes claim at once`, async () => {
-    const file = await storageWithQueue(100);
+    const file = await storageWithQueue(backend, 100);
     const summaries = await race<ClaimerSummary>(file, RACERS, 10, "claim");
     const claimed = summaries.flatMap((s) => s.claimed).sort();
     // Oldest first, across processes: exactly the ten oldest runs, each once.
     expect(claimed).toEqual(Array.from({ length: 10 }, (_, i) => `q${String(i).padStart(3, "0")}`));
-    const storage = await openSqliteStorage(file);
+    const storage = await backend.open(file);
     try {
       expect((await storage.listRuns({ statuses: ["STARTING"] })).length).toBe(10);
       expect((await storage.listRuns({ statuses: ["QUEUED"] })).length).toBe(90);
@@ -201,7 +246,7 @@ describe("SQLite storage shared by several processes", () => {
 
   it(`creates one tick and run per tick time, and one run per run key, when ${RACERS} processes tick`, async () => {
     const TICKS = 20;
-    const file = await storageWithQueue(0);
+    const file = await storageWithQueue(backend, 0);
     const summaries = await race<TickerSummary>(file, RACERS, TICKS, "ticks");
     for (let t = 0; t < TICKS; t++) {
       // Every process got the same tick and the same run for each tick time.
@@ -215,23 +260,16 @@ describe("SQLite storage shared by several processes", () => {
     expect(new Set(sensorCreated.map((runId) => runId.replace(/^w\d+-/, ""))).size).toBe(TICKS);
     expect(summaries.flatMap((s) => s.sensorSkipped).length).toBe(TICKS * (RACERS - 1));
 
-    const raw = new BetterSqlite3(file, { readonly: true });
-    try {
-      const scheduleTicks = raw
-        .prepare("select tick_time, run_ids from ticks where instigator_name = 'every_minute' order by tick_time")
-        .all() as { tick_time: number; run_ids: string }[];
-      expect(scheduleTicks.map((t) => t.tick_time)).toEqual(Array.from({ length: TICKS }, (_, t) => t * 60_000));
-      expect(scheduleTicks.map((t) => JSON.parse(t.run_ids) as string[])).toEqual(
-        summaries[0]!.schedule.map((s) => [s.runId]),
-      );
-      expect(raw.prepare("select count(*) as n from runs where job_name = 'minutely'").get()).toEqual({ n: TICKS });
-      expect(raw.prepare("select count(*) as n from runs where job_name = 'ingest'").get()).toEqual({ n: TICKS });
-      expect(raw.prepare("select count(*) as n from run_keys").get()).toEqual({ n: TICKS });
-      expect(raw.prepare("select count(*) as n from ticks where instigator_name = 'new_files'").get()).toEqual({
-        n: TICKS * RACERS,
-      });
-    } finally {
-      raw.close();
-    }
+    const scheduleTicks = (await backend.rows(
+      file,
+      "select tick_time, run_ids from ticks where instigator_name = 'every_minute' order by tick_time",
+    )) as { tick_time: number; run_ids: string }[];
+    expect(scheduleTicks.map((t) => t.tick_time)).toEqual(Array.from({ length: TICKS }, (_, t) => t * 60_000));
+    expect(scheduleTicks.map((t) => JSON.parse(t.run_ids) as string[])).toEqual(summaries[0]!.schedule.map((s) => [s.runId]));
+    const count = async (sqlText: string) => (await backend.rows(file, sqlText))[0];
+    expect(await count("select count(*) as n from runs where job_name = 'minutely'")).toEqual({ n: TICKS });
+    expect(await count("select count(*) as n from runs where job_name = 'ingest'")).toEqual({ n: TICKS });
+    expect(await count("select count(*) as n from run_keys")).toEqual({ n: TICKS });
+    expect(await count("select count(*) as n from ticks where instigator_name = 'new_files'")).toEqual({ n: TICKS * RACERS });
   }, 120_000);
 });

@@ -1,0 +1,219 @@
+import { CompiledQuery, Kysely, PostgresDialect, sql, type SelectQueryBuilder } from "kysely";
+import type { Pool, PoolConfig } from "pg";
+import { StorageError } from "../../definitions/errors.js";
+import type { DialectDdl, StorageDialect } from "../dialect.js";
+import type { Database } from "../schema.js";
+import type { StorageCapabilities } from "../storage.js";
+import { redactPostgresUrl } from "./postgres-url.js";
+
+/** Options of the Postgres backend beside its URL. */
+export interface PostgresDialectOptions {
+  /**
+   * The schema that holds Sluice's tables (created when missing). Several instances may share one
+   * database with a schema each. Default: `public`.
+   */
+  schema?: string;
+  /** Connections this process keeps at most (default 5: writes of one process take turns anyway). */
+  poolSize?: number;
+}
+
+/** The default schema: where a database's tables live unless told otherwise. */
+export const DEFAULT_POSTGRES_SCHEMA = "public";
+
+/** A schema name Sluice accepts: a plain SQL identifier, so it never needs escaping rules. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * First keys of the advisory locks Sluice takes (the second key is the schema's hash, so
+ * instances in other schemas of the same database never wait for each other). Arbitrary
+ * constants, spelled "SL" + a number so they are recognisable in `pg_locks`.
+ */
+const LockSpace = {
+  Migration: 0x534c0001,
+  RunQueue: 0x534c0002,
+  EventLog: 0x534c0003,
+} as const;
+
+/** Postgres' SQLSTATE codes that the storage decides on. */
+const SqlState = {
+  ForeignKeyViolation: "23503",
+  UndefinedTable: "42P01",
+} as const;
+
+const capabilities: StorageCapabilities = { dialect: "postgres", multiMachine: true };
+
+const ddl: DialectDdl = {
+  // A sequence never hands out a value twice, even when the newest row is deleted.
+  idColumn: { type: "bigserial", build: (column) => column.primaryKey() },
+};
+
+/** pg's OID of int8 (bigint, bigserial, and what count(*) returns). */
+const INT8_OID = 20;
+
+/**
+ * The Postgres backend's dialect (pg driver, kysely's PostgresDialect): a pool whose connections
+ * use only `schema` (search_path), read int8 as numbers, and never crash the process when the
+ * server drops them. Advisory locks make migrations, run claims and event appends safe across
+ * processes and machines. The `pg` module is loaded on first use, so SQLite users never load it.
+ *
+ * @example
+ * const dialect = postgresDialect("postgres://postgres@127.0.0.1:5432/sluice", { schema: "prod" });
+ * const db = dialect.createKysely();
+ */
+export function postgresDialect(url: string, options: PostgresDialectOptions = {}): StorageDialect {
+  const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+  assertValidSchema(schema);
+  const setSearchPath = CompiledQuery.raw(`set search_path to "${schema}"`);
+  const lock = (space: number) => sql`select pg_advisory_xact_lock(${sql.lit(space)}, hashtext(${schema}))`;
+
+  return {
+    capabilities,
+    ddl,
+
+    createKysely(): Kysely<Database> {
+      const dialect = new PostgresDialect({
+        pool: () => createPool(url, options.poolSize ?? 5),
+        // Every query is unqualified: the search path alone decides which instance's tables it sees.
+        onCreateConnection: async (connection) => {
+          await connection.executeQuery(setSearchPath);
+        },
+      });
+      return new Kysely<Database>({ dialect });
+    },
+
+    writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+      // READ COMMITTED: every conditional write re-checks its WHERE against the committed row after
+      // waiting for it, which is what the storage's compare-and-set updates rely on.
+      return db.transaction().execute(fn);
+    },
+
+    withMigrationLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
+      // DDL is transactional on Postgres: the whole migration commits or none of it does, and the
+      // transaction-scoped lock is released by that commit (or by the server if this process dies).
+      return db.transaction().execute(async (trx) => {
+        await lock(LockSpace.Migration).execute(trx);
+        await createSchemaIfMissing(trx, schema);
+        return fn(trx);
+      });
+    },
+
+    isForeignKeyViolation(err: unknown): boolean {
+      return sqlState(err) === SqlState.ForeignKeyViolation;
+    },
+
+    isUndefinedTable(err: unknown): boolean {
+      // Also what a search path naming a schema not created yet gives: nothing was ever migrated.
+      return sqlState(err) === SqlState.UndefinedTable;
+    },
+
+    forUpdateSkipLocked<QB extends SelectQueryBuilder<any, any, any>>(query: QB): QB {
+      return query.forUpdate().skipLocked() as QB;
+    },
+
+    async lockRunQueue<DB>(trx: Kysely<DB>): Promise<void> {
+      await lock(LockSpace.RunQueue).execute(trx);
+    },
+
+    async lockEventLog<DB>(trx: Kysely<DB>): Promise<void> {
+      // Sequence values are taken at insert time but become visible at commit: without this, a
+      // transaction that took id 7 could commit after one that took id 8, and a reader tailing
+      // "after 8" (live updates, sensors) would never see event 7.
+      await lock(LockSpace.EventLog).execute(trx);
+    },
+  };
+}
+
+/** Throws StorageError unless `schema` is a plain identifier. */
+function assertValidSchema(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new StorageError(
+      `Postgres schema name ${JSON.stringify(schema)} is not allowed: use letters, digits and _ ` +
+        `(not starting with a digit, at most 63 characters), like "sluice" or "sluice_prod".`,
+    );
+  }
+}
+
+async function createPool(url: string, max: number): Promise<Pool> {
+  const { default: pg } = await import("pg");
+  const config: PoolConfig = {
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: 15_000,
+    application_name: "sluice",
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID && format !== "binary"
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  };
+  const pool = new pg.Pool(config);
+  // A connection the server closes (restart, idle timeout, admin kill) emits "error" on its client,
+  // while idle on the pool and also while checked out; unhandled, that event would kill the whole
+  // process. The query in flight, if any, still rejects, and the pool discards the client.
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+  return pool;
+}
+
+async function createSchemaIfMissing(trx: Kysely<any>, schema: string): Promise<void> {
+  // Checked first: CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the database,
+  // which a production role owning only its schema may lack.
+  const found = await sql<{ one: number }>`select 1 as one from pg_namespace where nspname = ${schema}`.execute(trx);
+  if (found.rows.length === 0) await sql`create schema ${sql.id(schema)}`.execute(trx);
+}
+
+/** The SQLSTATE of a pg error, if it is one. */
+function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Node and Postgres error codes that mean "could not reach or log in to the server". */
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "28000", // invalid_authorization_specification (no pg_hba.conf entry, unknown role)
+  "28P01", // invalid_password
+  "3D000", // invalid_catalog_name (the database does not exist)
+  "57P03", // cannot_connect_now (starting up or shutting down)
+  "53300", // too_many_connections
+]);
+
+/**
+ * When `err` (or its cause) means the Postgres server could not be reached or refused the login,
+ * a StorageError naming the server by its URL without the password, the reason, and what to check;
+ * otherwise undefined.
+ */
+export function describeConnectionFailure(err: unknown, url: string): StorageError | undefined {
+  const reason = connectionReason(err);
+  if (reason === undefined) return undefined;
+  return new StorageError(
+    `Cannot connect to Postgres at ${redactPostgresUrl(url)}: ${reason}. Check that the server is ` +
+      `running and accepts connections from this machine, and that the URL (sluice.yaml ` +
+      `storage.postgres.url) names the right host, port, database and user.`,
+    { cause: err },
+  );
+}
+
+function connectionReason(err: unknown, depth = 0): string | undefined {
+  if (err === null || typeof err !== "object" || depth > 4) return undefined;
+  const { code, message, errors, cause } = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
+    return typeof message === "string" && message !== "" ? message : code;
+  }
+  // Node reports a refused connection to a name with several addresses (localhost: ::1 and
+  // 127.0.0.1) as an AggregateError with an empty message.
+  if (Array.isArray(errors)) {
+    const reasons = errors.map((e) => connectionReason(e, depth + 1)).filter((r) => r !== undefined);
+    if (reasons.length > 0) return [...new Set(reasons)].join("; ");
+  }
+  if (typeof message === "string" && /timeout expired|Connection terminated/i.test(message)) return message;
+  return connectionReason(cause, depth + 1);
+}
