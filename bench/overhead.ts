@@ -1,7 +1,9 @@
 /**
  * Orchestration overhead per step: 1,000 trivial assets through `materialize()` (every event
- * durably recorded in SQLite, every value stored by the default IO manager) against the same
- * functions called by a plain script in the same process, in the same run.
+ * durably recorded in SQLite, or in Postgres, every value stored by the default IO manager)
+ * against the same functions called by a plain script in the same process, in the same run.
+ * Postgres is the local server (SLUICE_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test),
+ * a fresh schema per run; pass --no-postgres to skip it.
  *
  *   npm run bench:overhead            (or: node --import tsx bench/overhead.ts [--steps 1000] [--reps 5])
  *
@@ -16,8 +18,13 @@ import { existsSync } from "node:fs";
 import { asset, defineDefinitions, resource, type AssetDefinition, type Definitions } from "../src/index.js";
 import { materializeAssets } from "../src/execution/materialize-assets.js";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.js";
+import { openPostgresStorage } from "../src/storage/postgres/postgres-storage.js";
+import { dropTestSchemas, newTestSchemaName, TEST_POSTGRES_URL } from "../src/storage/testing/postgres-test-schemas.js";
+import type { Storage } from "../src/storage/storage.js";
 
-const { values } = parseArgs({ options: { steps: { type: "string", default: "1000" }, reps: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: { steps: { type: "string", default: "1000" }, reps: { type: "string", default: "5" }, "no-postgres": { type: "boolean", default: false } },
+});
 const STEPS = Number(values.steps);
 const REPS = Number(values.reps);
 
@@ -79,11 +86,29 @@ interface Setup {
   name: string;
   baseDir: string;
   inMemoryValues: boolean;
+  backend: "sqlite" | "postgres";
 }
 
-async function sluiceRun(defs: Definitions, baseDir: string): Promise<{ ms: number; events: number }> {
-  const dir = mkdtempSync(path.join(baseDir, "sluice-bench-"));
-  const storage = await openSqliteStorage(path.join(dir, "sluice.db"));
+/** Opens the run's storage; `dispose` closes it and removes what it created. */
+async function openStorage(setup: Setup, dir: string): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+  if (setup.backend === "sqlite") {
+    const storage = await openSqliteStorage(path.join(dir, "sluice.db"));
+    return { storage, dispose: () => storage.close() };
+  }
+  const schema = newTestSchemaName("bench");
+  const storage = await openPostgresStorage(TEST_POSTGRES_URL, { schema });
+  return {
+    storage,
+    dispose: async () => {
+      await storage.close();
+      await dropTestSchemas([schema]);
+    },
+  };
+}
+
+async function sluiceRun(defs: Definitions, setup: Setup): Promise<{ ms: number; events: number }> {
+  const dir = mkdtempSync(path.join(setup.baseDir, "sluice-bench-"));
+  const { storage, dispose } = await openStorage(setup, dir);
   try {
     const start = performance.now();
     const result = await materializeAssets({ storage, storageDir: path.join(dir, "storage") }, defs);
@@ -92,35 +117,70 @@ async function sluiceRun(defs: Definitions, baseDir: string): Promise<{ ms: numb
     const events = (await storage.getEvents(result.runId)).length;
     return { ms, events };
   } finally {
-    await storage.close();
+    await dispose();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The baseline for Postgres: one durable single-row INSERT transaction by a plain pg client (BEGIN,
+ * INSERT, COMMIT), the floor of recording one event per transaction on this server.
+ */
+async function rawPostgresCommitMs(): Promise<number> {
+  const { default: pg } = await import("pg");
+  const schema = newTestSchemaName("benchraw");
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`create schema "${schema}"`);
+    await client.query(`create table "${schema}".t (id bigserial primary key, v text)`);
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      await client.query("begin");
+      await client.query(`insert into "${schema}".t (v) values ($1)`, ["event"]);
+      await client.query("commit");
+    }
+    return (performance.now() - start) / 1000;
+  } finally {
+    await client.end();
+    await dropTestSchemas([schema]);
   }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const setups: Setup[] = [
-  { name: "events in SQLite, values in JSON files (default), home on disk", baseDir: os.tmpdir(), inMemoryValues: false },
+  { name: "events in SQLite, values in JSON files (default), home on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "sqlite" },
   ...(existsSync("/dev/shm")
-    ? [{ name: "events in SQLite, values in JSON files (default), home on tmpfs", baseDir: "/dev/shm", inMemoryValues: false }]
+    ? [{ name: "events in SQLite, values in JSON files (default), home on tmpfs", baseDir: "/dev/shm", inMemoryValues: false, backend: "sqlite" as const }]
     : []),
-  { name: "events in SQLite on disk, values kept in memory (custom IO manager)", baseDir: os.tmpdir(), inMemoryValues: true },
+  { name: "events in SQLite on disk, values kept in memory (custom IO manager)", baseDir: os.tmpdir(), inMemoryValues: true, backend: "sqlite" },
+  ...(values["no-postgres"]
+    ? []
+    : [
+        { name: "events in Postgres (local server), values in JSON files (default) on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "postgres" as const },
+        { name: "events in Postgres (local server), values kept in memory (custom IO manager)", baseDir: os.tmpdir(), inMemoryValues: true, backend: "postgres" as const },
+      ]),
 ];
 
 console.log(`Sluice orchestration overhead: ${STEPS} trivial steps, median of ${REPS} runs (node ${process.version}, ${os.cpus().length} cores)`);
 for (const setup of setups) {
   console.log(`\n${setup.name}`);
+  if (setup.backend === "postgres") {
+    const raw = await rawPostgresCommitMs();
+    console.log(`  baseline: one durable INSERT transaction by a plain pg client takes ${raw.toFixed(3)} ms here (3 events per step: ${(3 * raw).toFixed(2)} ms/step)`);
+  }
   console.log("  shape            plain script   sluice materialize()   overhead/step   ratio   events");
   for (const shape of [chain(STEPS), fan(STEPS)]) {
     const defs = definitionsOf(shape, setup.inMemoryValues);
-    await sluiceRun(defs, setup.baseDir); // warm-up: JIT, first SQLite open
+    await sluiceRun(defs, setup); // warm-up: JIT, first SQLite open
     plainScript(shape);
     const plain: number[] = [];
     const sluice: number[] = [];
     let events = 0;
     for (let r = 0; r < REPS; r++) {
       plain.push(plainScript(shape));
-      const run = await sluiceRun(defs, setup.baseDir);
+      const run = await sluiceRun(defs, setup);
       sluice.push(run.ms);
       events = run.events;
     }
