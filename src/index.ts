@@ -27,6 +27,7 @@ export {
   isSluiceError,
   LoadError,
   MissingEnvVarError,
+  PartitionError,
   RunNotFoundError,
   SelectionError,
   SerializationError,
@@ -40,6 +41,32 @@ export type { MetadataInput, MetadataInputValue } from "./definitions/metadata.j
 export { assetJob, job, isJobDefinition } from "./definitions/job.js";
 export type { AssetJobDefinition, AssetJobSpec, JobDefinition, JobSpec, OpJobDefinition } from "./definitions/job.js";
 export { op } from "./definitions/op.js";
+export {
+  dailyPartitions,
+  hourlyPartitions,
+  isPartitionsDefinition,
+  monthlyPartitions,
+  MultiPartitionsDefinition,
+  multiPartitions,
+  StaticPartitionsDefinition,
+  staticPartitions,
+  TimeWindowPartitionsDefinition,
+  timeWindowPartitions,
+  weeklyPartitions,
+} from "./definitions/partitions.js";
+export type {
+  Cadence,
+  DailyPartitionsSpec,
+  HourlyPartitionsSpec,
+  MonthlyPartitionsSpec,
+  PartitionDimension,
+  PartitionsDefinition,
+  PartitionsSnapshot,
+  TimePartitionsSpec,
+  TimeWindow,
+  TimeWindowPartitionsSpec,
+  WeeklyPartitionsSpec,
+} from "./definitions/partitions.js";
 export type { OpContext, OpDefinition, OpInputs, OpSpec } from "./definitions/op.js";
 export { skip } from "./definitions/run-request.js";
 export type { RunRequest, SkipReason } from "./definitions/run-request.js";
@@ -67,6 +94,7 @@ export type { RunResult, StepFailure } from "./execution/execute-run.js";
 export { FsIOManager } from "./execution/fs-io-manager.js";
 export type { InputContext, IOManager, OutputContext } from "./execution/io-manager.js";
 export { ASSET_JOB_NAME, materializeAssets } from "./execution/materialize-assets.js";
+export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_TAG } from "./execution/run-partition.js";
 export { executeJob } from "./execution/execute-job.js";
 export type { ExecuteJobOptions } from "./execution/execute-job.js";
 export type { MaterializeOptions } from "./execution/materialize-assets.js";

@@ -1,6 +1,7 @@
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
+import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
 import type { ResourceDefinition, ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
@@ -18,8 +19,15 @@ export interface AssetContext<TConfig = unknown, TResources = Record<string, unk
   readonly assetKey: string;
   /** 1 for the first attempt, 2 for the first retry... */
   readonly attempt: number;
-  /** The partition being materialized, or null for an unpartitioned run. */
+  /** The partition being materialized, or null for an unpartitioned asset. */
   readonly partitionKey: string | null;
+  /**
+   * The time window of the partition (`start` included, `end` excluded) when the asset has time
+   * partitions, or multi partitions with one time dimension; else null.
+   */
+  readonly partitionTimeWindow: TimeWindow | null;
+  /** For multi-dimensional partitions, the key of each dimension (`{ date: "2025-01-01", device: "dev-1" }`); else null. */
+  readonly partitionKeys: Readonly<Record<string, string>> | null;
   /** The asset's config, parsed by its schema (defaults applied, env vars resolved). */
   readonly config: TConfig;
   readonly resources: TResources;
@@ -72,6 +80,8 @@ export interface AssetDefinition<TOut = unknown> {
   readonly retry: RetryPolicy | undefined;
   /** Name of the resource that stores and loads this asset's value. */
   readonly ioManager: string;
+  /** How the asset is partitioned, or undefined when it is one value. */
+  readonly partitions: PartitionsDefinition | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
 }
 
@@ -99,6 +109,12 @@ export interface AssetSpec<TIns extends AssetInputs, TSchema extends ConfigSchem
   retry?: RetryPolicy;
   /** Resource that stores and loads this asset's value (default "io_manager"). */
   ioManager?: string;
+  /**
+   * Materialize the asset one partition at a time (`dailyPartitions(...)`, `staticPartitions([...])`,
+   * `multiPartitions({...})`). Its partitioned inputs must have the same partitions; an
+   * unpartitioned asset downstream receives every materialized partition as `{ [key]: value }`.
+   */
+  partitions?: PartitionsDefinition;
   /** Computes the asset. Return the value, or `output(value, { metadata })`. */
   run: (
     inputs: InputValues<TIns>,
@@ -147,6 +163,7 @@ export function asset<
     resources,
     retry: spec.retry,
     ioManager: spec.ioManager ?? DEFAULT_IO_MANAGER,
+    partitions: spec.partitions,
     run: spec.run as AssetDefinition["run"],
   };
 }
