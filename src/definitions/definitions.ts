@@ -80,7 +80,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   for (const def of assets.values()) checkAsset(def);
   checkAssetPartitions(assets);
   const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
-  const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], new Set(jobs.keys()), assetGraph);
+  const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);
   const resources = bindResources(assets, spec.resources ?? {}, opResourceNeeds(jobs.values()));
   const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {

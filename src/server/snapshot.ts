@@ -215,10 +215,11 @@ export function snapshotOf(defs: Definitions): DefinitionsSnapshot {
     };
   });
 
-  const schedules: ScheduleSnapshot[] = [...defs.schedules.values()].map(({ definition: s }) => ({
+  const schedules: ScheduleSnapshot[] = [...defs.schedules.values()].map(({ definition: s, cron }) => ({
     name: s.name,
-    cron: typeof s.cron === "string" ? s.cron : [...s.cron],
-    timezone: s.timezone,
+    // The resolved cron: a partitioned schedule's comes from its job's partitions.
+    cron: cron.expressions.length === 1 ? cron.expressions[0]! : [...cron.expressions],
+    timezone: cron.timezone,
     jobName: s.jobName ?? null,
     selection: s.selection ?? null,
     description: s.description ?? null,
