@@ -70,8 +70,16 @@ export type {
 export type { OpContext, OpDefinition, OpInputs, OpSpec } from "./definitions/op.js";
 export { skip } from "./definitions/run-request.js";
 export type { RunRequest, SkipReason } from "./definitions/run-request.js";
-export { schedule } from "./definitions/schedule.js";
-export type { DefaultStatus, ScheduleContext, ScheduleDefinition, ScheduleResult, ScheduleSpec } from "./definitions/schedule.js";
+export { partitionedSchedule, schedule } from "./definitions/schedule.js";
+export type {
+  DefaultStatus,
+  PartitionedScheduleOffsets,
+  PartitionedScheduleSpec,
+  ScheduleContext,
+  ScheduleDefinition,
+  ScheduleResult,
+  ScheduleSpec,
+} from "./definitions/schedule.js";
 export { assetSensor, runStatusSensor, sensor } from "./definitions/sensor.js";
 export type { FinishedRun, MaterializationEvent, SensorContext, SensorDefinition, SensorResult, SensorReturn } from "./definitions/sensor.js";
 export { CronSchedule } from "./definitions/cron/cron-schedule.js";
