@@ -142,6 +142,24 @@ describe("sluice job execute --partition", () => {
   });
 });
 
+describe("sluice job launch --partition and schedules of partitioned jobs", () => {
+  it("queues a run of the partition for the daemon", async () => {
+    const home = tempDir();
+    const launched = await runCli(["job", "launch", "-f", DEFS, "-j", "daily_job", "--partition", "2025-01-09"], { home });
+    expect(launched.code, describeResult(launched)).toBe(0);
+    const run = await showRun(home, lastLine(launched.stdout));
+    expect([run.status, run.partition, run.tags["sluice/partition"]]).toEqual(["QUEUED", "2025-01-09", "2025-01-09"]);
+    const bad = await runCli(["job", "launch", "-f", DEFS, "-j", "daily_job", "--partition", "tomorrow"], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Partition "tomorrow" is not a key of daily partitions from "2025-01-01" (UTC): keys are written YYYY-MM-DD');
+  });
+
+  it("lists a partitionedSchedule with the cron derived from the job's partitions", async () => {
+    const schedules = await cliJson<{ name: string; cron: string; timezone: string; job: string }[]>(["schedule", "list", "-f", DEFS, "--json"], { home: tempDir() });
+    expect(schedules).toEqual([expect.objectContaining({ name: "daily_job_schedule", cron: "15 2 * * *", timezone: "UTC", job: "daily_job" })]);
+  });
+});
+
 describe("partition errors (exit 2, nothing recorded)", () => {
   const home = tempDir();
 
