@@ -149,6 +149,28 @@ describe("hourlyPartitions", () => {
   });
 });
 
+describe("in time zones with odd daylight-saving rules", () => {
+  // Santiago and Beirut change clocks at midnight, Lord Howe by 30 minutes, Chatham at 02:45.
+  const now = at("2025-06-01T00:00:00Z");
+  for (const timezone of ["America/Santiago", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Chatham", "Europe/London"]) {
+    it(`${timezone}: windows tile time with no gap or overlap, every key is found, and counts match the lists`, () => {
+      for (const def of [dailyPartitions({ start: "2023-01-01", timezone }), hourlyPartitions({ start: "2024-06-01-00:00", timezone })]) {
+        const keys = def.keys(now);
+        expect(def.count(now)).toBe(keys.length);
+        expect(new Set(keys).size).toBe(keys.length);
+        let previousEnd: number | undefined;
+        for (const key of keys) {
+          const window = def.timeWindow(key);
+          if (previousEnd !== undefined) expect(window.start.getTime(), key).toBe(previousEnd);
+          previousEnd = window.end.getTime();
+          expect(def.keyAt(window.start), key).toBe(key);
+        }
+        expect(keys.every((k) => def.has(k, now))).toBe(true);
+      }
+    });
+  }
+});
+
 describe("weeklyPartitions and monthlyPartitions", () => {
   it("start weeks on Sunday (or dayOffset) and months on the 1st (or dayOffset), from the first boundary at or after start", () => {
     const now = at("2025-02-01T00:00:00Z");

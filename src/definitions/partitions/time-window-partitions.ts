@@ -93,9 +93,7 @@ export class TimeWindowPartitionsDefinition implements PartitionsBase {
   count(now: Date = new Date()): number {
     const last = this.lastEnd(now);
     if (last <= this.firstStart) return 0;
-    const span = last - this.firstStart;
-    // Hourly windows are an hour of real time each (a repeated hour has two keys, a skipped one none).
-    if (this.cadence === "hourly" && span % HOUR_MS === 0) return span / HOUR_MS;
+    if (this.cadence === "hourly") return this.countHourly(this.firstStart, last);
     // A daily cron ticks once on every local calendar day.
     if (this.cadence === "daily") return Math.round((dayOf(this.zone.wallAt(last)) - dayOf(this.zone.wallAt(this.firstStart))) / DAY_MS);
     let n = 0;
@@ -186,6 +184,26 @@ export class TimeWindowPartitionsDefinition implements PartitionsBase {
       firstKey: this.firstKey(now) ?? null,
       lastKey: this.lastKey(now) ?? null,
     };
+  }
+
+  /**
+   * Ticks of an hourly cron in [from, to) without visiting them: an every-hour cron ticks at each
+   * instant whose wall time has its minute, so between two offset changes the ticks are an hour
+   * apart, in phase with the offset (zones that shift by 30 minutes, like Lord Howe, included).
+   */
+  private countHourly(from: number, to: number): number {
+    const minute = Number(this.cron.split(/\s+/)[0]);
+    let n = 0;
+    for (let start = from; start < to; ) {
+      const change = this.zone.nextTransitionAfter(start);
+      // No change within a year or two: the offset holds at least that long (look again after it).
+      const horizon = Date.UTC(new Date(start).getUTCFullYear() + 2, 0, 1);
+      const end = Math.min(to, change ? change.at : horizon);
+      const phase = (((minute * 60_000 - this.zone.offsetAt(start)) % HOUR_MS) + HOUR_MS) % HOUR_MS;
+      n += Math.ceil((end - phase) / HOUR_MS) - Math.ceil((start - phase) / HOUR_MS);
+      start = end;
+    }
+    return n;
   }
 
   /** The key of the window starting at tick `t`. */
