@@ -18,7 +18,7 @@ export function registerAssetCommands(program: Command): void {
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--select <expr>", "selection expression (default: all assets)")
-    .option("--json", "print [{key, group, deps, tags, owners, kinds, description, partitions}]")
+    .option("--json", "print [{key, group, deps, tags, owners, kinds, description}]")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
       const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
@@ -34,7 +34,6 @@ export function registerAssetCommands(program: Command): void {
               owners: node.owners,
               kinds: node.kinds,
               description: node.description ?? null,
-              partitions: defs.assets.get(key)!.partitions?.toSnapshot() ?? null,
             };
           }),
         );

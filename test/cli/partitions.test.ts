@@ -91,12 +91,16 @@ describe("sluice materialize --partition", () => {
     expect(stored(home, "report.json")).toEqual({ days: ["2025-01-02", "2025-01-03"], grandTotal: 22 + 33 });
   });
 
-  it("lists partitions in asset list --json, small: settings and counts, no key lists", async () => {
-    const assets = await cliJson<{ key: string; partitions: Record<string, unknown> | null }[]>(["asset", "list", "-f", DEFS, "--json"]);
-    const readings = assets.find((a) => a.key === "raw/readings")!;
-    expect(readings.partitions).toMatchObject({ type: "time_window", cadence: "daily", timezone: "UTC", firstKey: "2025-01-01" });
-    expect(assets.find((a) => a.key === "report")!.partitions).toBeNull();
-    expect(assets.find((a) => a.key === "regions")!.partitions).toEqual({ type: "static", keys: ["eu", "us"], count: 2 });
+  it("describes static partitions small in asset partitions --json, and refuses an unpartitioned asset", async () => {
+    const listing = await cliJson<PartitionsJson & { partitions: Record<string, unknown> }>(["asset", "partitions", "regions", "-f", DEFS, "--json"], { home });
+    expect(listing.partitions).toEqual({ type: "static", keys: ["eu", "us"], count: 2 });
+    expect(listing.keys.map((k) => [k.key, k.materialized])).toEqual([
+      ["eu", false],
+      ["us", false],
+    ]);
+    const unpartitioned = await runCli(["asset", "partitions", "report", "-f", DEFS], { home });
+    expect(unpartitioned.code).toBe(2);
+    expect(unpartitioned.stderr).toContain('Asset "report" is not partitioned.');
   });
 });
 
