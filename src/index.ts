@@ -27,6 +27,7 @@ export {
   isSluiceError,
   LoadError,
   MissingEnvVarError,
+  PartitionError,
   RunNotFoundError,
   SelectionError,
   SerializationError,
@@ -40,11 +41,45 @@ export type { MetadataInput, MetadataInputValue } from "./definitions/metadata.j
 export { assetJob, job, isJobDefinition } from "./definitions/job.js";
 export type { AssetJobDefinition, AssetJobSpec, JobDefinition, JobSpec, OpJobDefinition } from "./definitions/job.js";
 export { op } from "./definitions/op.js";
+export {
+  dailyPartitions,
+  hourlyPartitions,
+  isPartitionsDefinition,
+  monthlyPartitions,
+  MultiPartitionsDefinition,
+  multiPartitions,
+  StaticPartitionsDefinition,
+  staticPartitions,
+  TimeWindowPartitionsDefinition,
+  timeWindowPartitions,
+  weeklyPartitions,
+} from "./definitions/partitions.js";
+export type {
+  Cadence,
+  DailyPartitionsSpec,
+  HourlyPartitionsSpec,
+  MonthlyPartitionsSpec,
+  PartitionDimension,
+  PartitionsDefinition,
+  PartitionsSnapshot,
+  TimePartitionsSpec,
+  TimeWindow,
+  TimeWindowPartitionsSpec,
+  WeeklyPartitionsSpec,
+} from "./definitions/partitions.js";
 export type { OpContext, OpDefinition, OpInputs, OpSpec } from "./definitions/op.js";
 export { skip } from "./definitions/run-request.js";
 export type { RunRequest, SkipReason } from "./definitions/run-request.js";
-export { schedule } from "./definitions/schedule.js";
-export type { DefaultStatus, ScheduleContext, ScheduleDefinition, ScheduleResult, ScheduleSpec } from "./definitions/schedule.js";
+export { partitionedSchedule, schedule } from "./definitions/schedule.js";
+export type {
+  DefaultStatus,
+  PartitionedScheduleOffsets,
+  PartitionedScheduleSpec,
+  ScheduleContext,
+  ScheduleDefinition,
+  ScheduleResult,
+  ScheduleSpec,
+} from "./definitions/schedule.js";
 export { assetSensor, runStatusSensor, sensor } from "./definitions/sensor.js";
 export type { FinishedRun, MaterializationEvent, SensorContext, SensorDefinition, SensorResult, SensorReturn } from "./definitions/sensor.js";
 export { CronSchedule } from "./definitions/cron/cron-schedule.js";
@@ -69,6 +104,7 @@ export type { RunResult, StepFailure } from "./execution/execute-run.js";
 export { FsIOManager } from "./execution/fs-io-manager.js";
 export type { InputContext, IOManager, OutputContext } from "./execution/io-manager.js";
 export { ASSET_JOB_NAME, materializeAssets } from "./execution/materialize-assets.js";
+export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_TAG } from "./execution/run-partition.js";
 export { executeJob } from "./execution/execute-job.js";
 export type { ExecuteJobOptions } from "./execution/execute-job.js";
 export type { MaterializeOptions } from "./execution/materialize-assets.js";

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { SelectionError, UsageError } from "../definitions/errors.js";
 import { resolveSelection } from "../execution/materialize-assets.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
+import { table } from "./format.js";
 
 interface AssetListFlags extends LocationOptions {
   select?: string;
@@ -38,6 +40,35 @@ export function registerAssetCommands(program: Command): void {
         return;
       }
       if (keys.length > 0) process.stdout.write(`${keys.join("\n")}\n`);
+    });
+  asset
+    .command("partitions")
+    .description("the partitions of a partitioned asset, each with its latest materialization")
+    .argument("<key>", "asset key")
+    .option("-f, --file <file>", "definitions file")
+    .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory")
+    .option("--json", "print {assetKey, partitions, materialized, keys: [{key, materialized, runId, timestamp}]}")
+    .action(async (key: string, flags: LocationOptions & { json?: boolean }) => {
+      const { defs } = await loadFromOptions(flags);
+      const def = defs.assets.get(key);
+      if (!def) throw new SelectionError(`Asset "${key}" is not in these definitions. List them with: sluice asset list`, key);
+      if (!def.partitions) throw new UsageError(`Asset "${key}" is not partitioned.`);
+      const partitions = def.partitions;
+      const now = new Date();
+      await withInstance(flags, async (instance) => {
+        const latest = new Map((await instance.storage.getAssetIndex([key])).map((row) => [row.partition, row]));
+        const keys = partitions.keys(now).map((k) => {
+          const row = latest.get(k);
+          return { key: k, materialized: row !== undefined, runId: row?.runId ?? null, timestamp: row ? new Date(row.timestamp).toISOString() : null };
+        });
+        const materialized = keys.filter((k) => k.materialized).length;
+        if (flags.json) return printJson({ assetKey: key, partitions: partitions.toSnapshot(now), materialized, keys });
+        process.stderr.write(`${partitions.describe()}: ${materialized} of ${keys.length} materialized.\n`);
+        if (keys.length > 0) {
+          process.stdout.write(`${table([["PARTITION", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.materialized ? "yes" : "no", k.runId ?? "", k.timestamp ?? ""])])}\n`);
+        }
+      });
     });
   asset
     .command("wipe")

@@ -34,8 +34,8 @@ export function registerInstigatorCommands(program: Command): void {
         const now = new Date();
         const rows = [...defs.schedules.values()].map(({ definition: s, cron }) => ({
           name: s.name,
-          cron: s.cron,
-          timezone: s.timezone,
+          cron: cron.expressions.length === 1 ? cron.expressions[0]! : [...cron.expressions],
+          timezone: cron.timezone,
           job: s.jobName ?? null,
           selection: s.selection ?? null,
           status: statusOf(states.get(s.name), s.defaultStatus),
@@ -114,7 +114,7 @@ export function registerInstigatorCommands(program: Command): void {
     const { defs } = await loadFromOptions(flags);
     const found = defs.schedules.get(name);
     if (!found) throw new UsageError(`Schedule "${name}" is not defined. Known schedules: ${[...defs.schedules.keys()].join(", ") || "(none)"}.`);
-    return { cron: typeof found.definition.cron === "string" ? found.definition.cron : [...found.definition.cron], timezone: found.definition.timezone };
+    return { cron: [...found.cron.expressions], timezone: found.cron.timezone };
   });
 
   sensorCmd

@@ -8,7 +8,9 @@ import { mergeConfigs } from "../execution/run-config.js";
 import { UsageError } from "../definitions/errors.js";
 import { collect, loadFromOptions, openInstance, printJson, readConfigArg, readTagsArg, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
-import { runInTerminal } from "./run-output.js";
+import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
+import { runSeriesInTerminal } from "./run-output.js";
+import { partitionTags } from "../execution/run-partition.js";
 
 /** `sluice job list|execute`. */
 export function registerJobCommands(program: Command): void {
@@ -39,17 +41,27 @@ export function registerJobCommands(program: Command): void {
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
     .option("-j, --job <name>", "the job to execute")
+    .option("--partition <key>", "the partition to materialize (asset jobs of partitioned assets)")
+    .option("--partition-range <start...end>", "execute the job for each partition from START to END (both included), one run each")
     .option("-c, --config <json|file>", "run config as JSON or a .json/.yaml file; repeatable, merged in order", collect)
     .option("--tags <json>", "run tags as a JSON object of strings")
-    .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string }) => {
+    .action(async (flags: LocationOptions & PartitionFlags & { job?: string; config?: string[]; tags?: string }) => {
       if (!flags.job) throw new UsageError("job execute needs -j NAME. List jobs with: sluice job list");
       const { defs } = await loadFromOptions(flags);
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
       const job = defs.jobs.get(flags.job);
       if (!job) throw unknownJobError(defs, flags.job);
+      const partitionKeys = partitionKeysFromFlags(flags, job.partitions, `job "${flags.job}"`);
       const instance = await openInstance(flags);
-      await runInTerminal(instance, job.stepKeys.length, (terminal) => executeJob(instance, defs, flags.job!, { config, tags, ...terminal }));
+      await runSeriesInTerminal(
+        instance,
+        job.stepKeys.length,
+        partitionKeys.map((partitionKey) => ({
+          label: partitionKey,
+          run: (terminal) => executeJob(instance, defs, flags.job!, { config, tags, partitionKey, ...terminal }),
+        })),
+      );
     });
   jobCmd
     .command("launch")
@@ -58,23 +70,26 @@ export function registerJobCommands(program: Command): void {
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
     .option("-j, --job <name>", "the job to launch")
+    .option("--partition <key>", "the partition to materialize (asset jobs of partitioned assets)")
     .option("-c, --config <json|file>", "run config as JSON or a .json/.yaml file; repeatable, merged in order", collect)
     .option("--tags <json>", "run tags as a JSON object of strings")
-    .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string }) => {
+    .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string; partition?: string }) => {
       if (!flags.job) throw new UsageError("job launch needs -j NAME. List jobs with: sluice job list");
       const { defs } = await loadFromOptions(flags);
       const job = defs.jobs.get(flags.job);
       if (!job) throw unknownJobError(defs, flags.job);
       const given = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const spec = { kind: "job", jobName: flags.job } as const;
-      prepareRun(defs, spec, given);
+      const partitionKey = flags.partition ?? null;
+      const { partitions } = prepareRun(defs, spec, given, { key: partitionKey, newRun: true });
       await withInstance(flags, async (instance) => {
         const run = await instance.storage.createRun({
           runId: randomUUID(),
           jobName: flags.job!,
           selection: job.stepKeys,
+          partition: partitionKey,
           config: effectiveRunConfig(defs, spec, given),
-          tags: { ...job.definition.tags, ...readTagsArg(flags.tags) },
+          tags: { ...job.definition.tags, ...readTagsArg(flags.tags), ...partitionTags(partitions, partitionKey) },
           status: RunStatus.Queued,
         });
         process.stderr.write(`Queued run of ${flags.job}; the daemon will start it.\n`);

@@ -36,6 +36,7 @@ const USER_INPUT_ERRORS: readonly string[] = [
   ErrorCode.MissingEnvVar,
   ErrorCode.Selection,
   ErrorCode.RunNotFound,
+  ErrorCode.Partition,
 ];
 
 /** Exit codes of CLI.md. */

@@ -1,17 +1,22 @@
 import type { Command } from "commander";
+import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
 import { resolveSelection } from "../execution/materialize-assets.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
-import { runInTerminal } from "./run-output.js";
+import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
+import { runSeriesInTerminal } from "./run-output.js";
 
-interface MaterializeFlags extends LocationOptions {
+interface MaterializeFlags extends LocationOptions, PartitionFlags {
   select?: string;
   config?: string[];
   tags?: string;
 }
 
-/** `sluice materialize`: runs a selection now and waits; stdout's last line is the run id. */
+/**
+ * `sluice materialize`: runs a selection now and waits; stdout's last line is the run id. With
+ * `--partition-range`, one run per partition, one after another, one run id per line.
+ */
 export function registerMaterialize(program: Command): void {
   program
     .command("materialize")
@@ -20,6 +25,8 @@ export function registerMaterialize(program: Command): void {
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory (default: $SLUICE_HOME or ./.sluice)")
     .option("--select <expr>", "selection expression (default: all assets)")
+    .option("--partition <key>", "the partition to materialize (required when the selection has partitioned assets)")
+    .option("--partition-range <start...end>", "materialize each partition from START to END (both included), one run each")
     .option("-c, --config <json|file>", "run config as JSON or a .json/.yaml file; repeatable, merged in order", collect)
     .option("--tags <json>", "run tags as a JSON object of strings")
     .action(async (flags: MaterializeFlags) => {
@@ -27,9 +34,15 @@ export function registerMaterialize(program: Command): void {
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
       const keys = resolveSelection(defs, flags.select);
+      const partitionKeys = partitionKeysFromFlags(flags, partitionsOf(defs.assets, keys), "the selection");
       const instance = await openInstance(flags);
-      await runInTerminal(instance, keys.length, (terminal) =>
-        materialize(defs, { instance, selection: flags.select ?? keys, config, tags, ...terminal }),
+      await runSeriesInTerminal(
+        instance,
+        keys.length,
+        partitionKeys.map((partitionKey) => ({
+          label: partitionKey,
+          run: (terminal) => materialize(defs, { instance, selection: flags.select ?? keys, config, tags, partitionKey, ...terminal }),
+        })),
       );
     });
 }

@@ -63,6 +63,7 @@ export function registerRunCommands(program: Command): void {
           `Status:    ${record.status}`,
           `Job:       ${record.jobName}`,
           ...(record.selectionExpression ? [`Selection: ${record.selectionExpression}`] : []),
+          ...(record.partition !== null ? [`Partition: ${record.partition}`] : []),
           `Created:   ${iso(record.createdAt)}`,
           `Started:   ${iso(record.startedAt) ?? "-"}`,
           `Ended:     ${iso(record.endedAt) ?? "-"}`,

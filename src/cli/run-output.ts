@@ -11,8 +11,9 @@ export async function reportRun(storage: Storage, result: RunResult): Promise<vo
   const run = await storage.getRun(result.runId);
   const took = run ? duration(run.startedAt, run.endedAt) : "";
   const color = result.success ? pc.green : pc.red;
+  const partition = run?.partition != null ? ` (partition ${run.partition})` : "";
   process.stderr.write(
-    `${color(`Run ${result.status}`)} in ${took}: ${result.succeeded.length} succeeded, ` +
+    `${color(`Run ${result.status}`)}${partition} in ${took}: ${result.succeeded.length} succeeded, ` +
       `${result.failures.length} failed, ${result.skipped.length} skipped.\n`,
   );
   for (const failure of result.failures) {
@@ -43,6 +44,12 @@ export interface TerminalRunOptions {
   maxConcurrent?: number;
 }
 
+/** One run of a series: what to run, and its label (a partition key) when there are several. */
+export interface TerminalRun {
+  label: string | null;
+  run: (options: TerminalRunOptions) => Promise<RunResult>;
+}
+
 /**
  * Runs one foreground run in the terminal: live progress on stderr, Ctrl-C to cancel, the
  * instance's `execution.max_concurrent`, then the summary and exit code. Closes the instance.
@@ -52,15 +59,36 @@ export async function runInTerminal(
   totalSteps: number,
   run: (options: TerminalRunOptions) => Promise<RunResult>,
 ): Promise<void> {
-  const progress = new RunProgress(totalSteps);
+  await runSeriesInTerminal(instance, totalSteps, [{ label: null, run }]);
+}
+
+/**
+ * Runs several foreground runs one after another (a partition range), each shown and reported as
+ * {@link runInTerminal} does: every run id goes to stdout, one per line, and the exit code is 1 if
+ * any run did not succeed. A failed run does not stop the next; Ctrl-C cancels the current run and
+ * starts no more. Closes the instance.
+ */
+export async function runSeriesInTerminal(instance: Instance, totalSteps: number, runs: readonly TerminalRun[]): Promise<void> {
   const sigint = cancelOnSigint();
   try {
     const maxConcurrent = instance.settings.execution.max_concurrent;
-    const result = await run({ signal: sigint.signal, onEvent: progress.onEvent, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
-    progress.finish();
-    await reportRun(instance.storage, result);
+    for (const [i, item] of runs.entries()) {
+      if (sigint.signal.aborted) {
+        process.stderr.write(`Canceled: ${runs.length - i} of ${runs.length} runs were not started.\n`);
+        process.exitCode = 1;
+        break;
+      }
+      if (item.label !== null && runs.length > 1) process.stderr.write(`${pc.bold(`Partition ${item.label}`)} (${i + 1}/${runs.length})\n`);
+      const progress = new RunProgress(totalSteps);
+      try {
+        const result = await item.run({ signal: sigint.signal, onEvent: progress.onEvent, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
+        progress.finish();
+        await reportRun(instance.storage, result);
+      } finally {
+        progress.finish();
+      }
+    }
   } finally {
-    progress.finish();
     sigint.dispose();
     await instance.close();
   }

@@ -5,6 +5,7 @@ import type { RunRequest } from "../definitions/run-request.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { ASSET_JOB_NAME, resolveSelection } from "../execution/materialize-assets.js";
 import { effectiveRunConfig, prepareRun, type RunTargetSpec } from "../execution/prepare-run.js";
+import { partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun } from "../storage/records.js";
 
 /** Tag on runs a schedule launched: the schedule's name. */
@@ -33,7 +34,8 @@ export type RunOrigin =
 /**
  * The QUEUED run a schedule tick or sensor request launches. Its config (the job's default config
  * under the request's) is checked with prepareRun first, so nothing is created for a run that
- * could not start. Throws ConfigError, MissingEnvVarError, SelectionError, or UsageError when the
+ * could not start. Throws ConfigError, MissingEnvVarError, SelectionError, PartitionError (a
+ * partitioned target without a key, or a key it does not have), or UsageError when the
  * instigator has no target or its job is not defined.
  */
 export function buildInstigatedRun(defs: Definitions, target: InstigatorTarget, request: RunRequest, origin: RunOrigin): NewRun {
@@ -55,13 +57,15 @@ export function buildInstigatedRun(defs: Definitions, target: InstigatorTarget, 
   } else {
     throw new UsageError(`${what} asked for a run but has no job or selection to launch. Give it a job or a selection, or return no run requests.`);
   }
-  prepareRun(defs, spec, runConfig);
+  const partitionKey = request.partitionKey ?? null;
+  const { partitions } = prepareRun(defs, spec, runConfig, { key: partitionKey, newRun: true });
   // The instigator's own tags come last: a request cannot disguise where its run came from.
   const tags: Record<string, string> =
     origin.kind === "schedule"
       ? { ...jobTags, ...origin.tags, ...request.tags, [SCHEDULE_NAME_TAG]: origin.name, [SCHEDULED_TIME_TAG]: origin.scheduledTime.toISOString() }
       : { ...jobTags, ...request.tags, [SENSOR_NAME_TAG]: origin.name, ...(origin.runKey !== null ? { [RUN_KEY_TAG]: origin.runKey } : {}) };
-  return { ...base, runId: randomUUID(), config: effectiveRunConfig(defs, spec, runConfig), tags, status: RunStatus.Queued };
+  Object.assign(tags, partitionTags(partitions, partitionKey));
+  return { ...base, runId: randomUUID(), partition: partitionKey, config: effectiveRunConfig(defs, spec, runConfig), tags, status: RunStatus.Queued };
 }
 
 /** True for a plain object (run config, a run request), not an array, date or class instance. */
@@ -74,7 +78,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Checks that user code returned a well-formed RunRequest; throws UsageError naming the offender. */
 export function checkRunRequest(value: unknown, what: string): RunRequest {
   if (!isPlainObject(value)) {
-    throw new UsageError(`${what} returned ${describe(value)} where a run request was expected. Return { runKey?, runConfig?, tags? }.`);
+    throw new UsageError(`${what} returned ${describe(value)} where a run request was expected. Return { runKey?, runConfig?, tags?, partitionKey? }.`);
   }
   const request = value as RunRequest;
   if (request.runKey !== undefined && typeof request.runKey !== "string") {
@@ -82,6 +86,9 @@ export function checkRunRequest(value: unknown, what: string): RunRequest {
   }
   if (request.runConfig !== undefined && !isPlainObject(request.runConfig)) {
     throw new UsageError(`${what} returned a run request whose runConfig is ${describe(request.runConfig)}; give an object.`);
+  }
+  if (request.partitionKey !== undefined && typeof request.partitionKey !== "string") {
+    throw new UsageError(`${what} returned a run request whose partitionKey is ${describe(request.partitionKey)}; a partition key must be a string.`);
   }
   if (request.tags !== undefined) {
     if (!isPlainObject(request.tags)) throw new UsageError(`${what} returned a run request whose tags are ${describe(request.tags)}; give an object of strings.`);

@@ -50,7 +50,7 @@ interface ScheduleCursor {
 
 type TickPlan = { kind: "run"; request: RunRequest } | { kind: "skip"; reason: string };
 
-const RUN_REQUEST_KEYS = new Set(["runKey", "runConfig", "tags"]);
+const RUN_REQUEST_KEYS = new Set(["runKey", "runConfig", "tags", "partitionKey"]);
 let crashed = false;
 
 /**
@@ -184,10 +184,15 @@ export class Scheduler {
     let run: NewRun | undefined;
     try {
       const execute = definition.execute;
+      const lastPartition = lastCompletePartition(schedule, scheduledTime);
       const result = execute
-        ? await callInstigatorCode(label, () => execute({ scheduledTime, log: instigatorLogger(label, this.#log) }), this.#timeoutMs)
+        ? await callInstigatorCode(
+            label,
+            () => execute({ scheduledTime, partitionKey: lastPartition ?? null, log: instigatorLogger(label, this.#log) }),
+            this.#timeoutMs,
+          )
         : undefined;
-      plan = planOf(result, label);
+      plan = withDefaultPartition(planOf(result, label), schedule, lastPartition, scheduledTime, label);
       if (plan.kind === "run") {
         run = buildInstigatedRun(this.#defs, definition, plan.request, {
           kind: "schedule",
@@ -264,6 +269,27 @@ function planOf(result: unknown, label: string): TickPlan {
     return { kind: "run", request: { runConfig: result } };
   }
   throw new UsageError(`${label} returned ${describe(result)}; return run config, a run request, skip(reason), or nothing.`);
+}
+
+/** For a target with time-window partitions: the last partition complete at the tick (Dagster's build_schedule_from_partitioned_job). */
+function lastCompletePartition(schedule: ResolvedSchedule, scheduledTime: Date): string | undefined {
+  return schedule.partitions?.type === "time_window" ? schedule.partitions.lastKey(scheduledTime) : undefined;
+}
+
+/**
+ * A run of a partitioned target that names no partition runs the last complete one of time-window
+ * partitions, or skips the tick when none has ended yet; other partitions need an explicit key.
+ */
+function withDefaultPartition(plan: TickPlan, schedule: ResolvedSchedule, lastPartition: string | undefined, scheduledTime: Date, label: string): TickPlan {
+  const partitions = schedule.partitions;
+  if (plan.kind !== "run" || !partitions || plan.request.partitionKey !== undefined) return plan;
+  if (partitions.type !== "time_window") {
+    throw new UsageError(`${label} targets assets with ${partitions.describe()}: return a run request with the partitionKey to run.`);
+  }
+  if (lastPartition === undefined) {
+    return { kind: "skip", reason: `no partition of ${partitions.describe()} has ended by ${scheduledTime.toISOString()}` };
+  }
+  return { kind: "run", request: { ...plan.request, partitionKey: lastPartition } };
 }
 
 function stateKeyOf(state: InstigatorState | undefined): string {

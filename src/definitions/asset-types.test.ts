@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { asset, type AssetDefinition } from "./asset.js";
 import { output } from "./output.js";
+import { dailyPartitions } from "./partitions.js";
 import { resource } from "./resource.js";
 
 // These tests are checked by the compiler (the test script type-checks tests before running them):
@@ -58,6 +59,38 @@ describe("asset() typing", () => {
       config: z.object({ n: z.number() }),
       // @ts-expect-error config.n is a number
       run: (_i, { config }) => config.n.toUpperCase(),
+    });
+  });
+
+  it("types partitions: a string key for partitioned assets, and every partition for an unpartitioned downstream", () => {
+    const days = dailyPartitions({ start: "2025-01-01" });
+    const events = asset({
+      key: "events",
+      partitions: days,
+      run: (_inputs, { partitionKey }) => {
+        expectTypeOf(partitionKey).toEqualTypeOf<string>();
+        return [{ at: partitionKey }];
+      },
+    });
+    expectTypeOf(events).toEqualTypeOf<AssetDefinition<{ at: string }[], true>>();
+    asset({
+      key: "daily_count",
+      partitions: days,
+      ins: { events },
+      run: ({ events: rows }) => {
+        expectTypeOf(rows).toEqualTypeOf<{ at: string }[]>();
+        return rows.length;
+      },
+    });
+    asset({
+      key: "all_events",
+      ins: { events },
+      deps: [events],
+      run: ({ events: byDay }, { partitionKey }) => {
+        expectTypeOf(byDay).toEqualTypeOf<Record<string, { at: string }[]>>();
+        expectTypeOf(partitionKey).toEqualTypeOf<null>();
+        return Object.keys(byDay);
+      },
     });
   });
 });

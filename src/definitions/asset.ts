@@ -1,6 +1,7 @@
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
+import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
 import type { ResourceDefinition, ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
@@ -8,18 +9,30 @@ import type { StepLogger } from "./step-logger.js";
 const ASSET_BRAND = Symbol.for("sluice.asset");
 /** Phantom property carrying an asset's output type; never set at run time. */
 declare const OUTPUT_TYPE: unique symbol;
+/** Phantom member saying whether an asset is partitioned; never set at run time. */
+declare const PARTITIONED: unique symbol;
 
 /** The group of assets that name none. */
 export const DEFAULT_GROUP = "default";
 
-/** What an asset's function receives besides its inputs. */
-export interface AssetContext<TConfig = unknown, TResources = Record<string, unknown>> {
+/**
+ * What an asset's function receives besides its inputs. `TKey` is `string` for a partitioned
+ * asset, `null` for an unpartitioned one.
+ */
+export interface AssetContext<TConfig = unknown, TResources = Record<string, unknown>, TKey extends string | null = string | null> {
   readonly runId: string;
   readonly assetKey: string;
   /** 1 for the first attempt, 2 for the first retry... */
   readonly attempt: number;
-  /** The partition being materialized, or null for an unpartitioned run. */
-  readonly partitionKey: string | null;
+  /** The partition being materialized, or null for an unpartitioned asset. */
+  readonly partitionKey: TKey;
+  /**
+   * The time window of the partition (`start` included, `end` excluded) when the asset has time
+   * partitions, or multi partitions with one time dimension; else null.
+   */
+  readonly partitionTimeWindow: TimeWindow | null;
+  /** For multi-dimensional partitions, the key of each dimension (`{ date: "2025-01-01", device: "dev-1" }`); else null. */
+  readonly partitionKeys: Readonly<Record<string, string>> | null;
   /** The asset's config, parsed by its schema (defaults applied, env vars resolved). */
   readonly config: TConfig;
   readonly resources: TResources;
@@ -36,9 +49,18 @@ export type AssetRef = AssetDefinition<unknown> | string;
 /** Inputs of an asset: input name → upstream asset (its definition, or its key). */
 export type AssetInputs = Record<string, AssetDefinition<any> | string>;
 
-/** The values an asset's function receives for its inputs. */
-export type InputValues<TIns> = {
-  [K in keyof TIns]: TIns[K] extends AssetDefinition<infer O> ? O : unknown;
+/**
+ * The values an asset's function receives for its inputs. An unpartitioned asset receives a
+ * partitioned upstream asset as every materialized partition, `{ [partition key]: value }`.
+ */
+export type InputValues<TIns, TSelfPartitioned extends boolean = boolean> = {
+  [K in keyof TIns]: TIns[K] extends AssetDefinition<infer O, infer P>
+    ? [TSelfPartitioned] extends [true]
+      ? O
+      : [P] extends [true]
+        ? Record<string, O>
+        : O
+    : unknown;
 };
 
 /** Resources an asset needs: name → resource definition (typed) or name only (untyped). */
@@ -49,10 +71,14 @@ export type ResourceValues<TRes> = {
   [K in keyof TRes]: TRes[K] extends ResourceDefinition<any, any> ? ResourceValue<TRes[K]> : unknown;
 };
 
-/** An asset: a named, persisted value and the function that computes it from other assets. */
-export interface AssetDefinition<TOut = unknown> {
+/**
+ * An asset: a named, persisted value and the function that computes it from other assets.
+ * `TPartitioned` is true for an asset declared with `partitions` (it types downstream inputs).
+ */
+export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = boolean> {
   readonly [ASSET_BRAND]: true;
   readonly [OUTPUT_TYPE]?: TOut;
+  readonly [PARTITIONED]?: TPartitioned;
   readonly kind: "asset";
   /** Path-like key, e.g. `raw/orders`. */
   readonly key: string;
@@ -72,11 +98,27 @@ export interface AssetDefinition<TOut = unknown> {
   readonly retry: RetryPolicy | undefined;
   /** Name of the resource that stores and loads this asset's value. */
   readonly ioManager: string;
+  /** How the asset is partitioned, or undefined when it is one value. */
+  readonly partitions: PartitionsDefinition | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
 }
 
+/**
+ * Whether a partitions option makes an asset partitioned, as a type: `true`, else `boolean` (not
+ * `false`, so that unpartitioned definitions keep the plain `AssetDefinition<T>` type).
+ */
+export type IsPartitioned<TParts> = TParts extends PartitionsDefinition ? true : boolean;
+/** The type of `context.partitionKey` for a partitions option: a string when partitioned. */
+export type PartitionKeyOf<TParts> = TParts extends PartitionsDefinition ? string : null;
+
 /** What `asset()` takes. */
-export interface AssetSpec<TIns extends AssetInputs, TSchema extends ConfigSchema | undefined, TRes extends ResourceRequirements, TReturn> {
+export interface AssetSpec<
+  TIns extends AssetInputs,
+  TSchema extends ConfigSchema | undefined,
+  TRes extends ResourceRequirements,
+  TReturn,
+  TParts extends PartitionsDefinition | undefined = undefined,
+> {
   /** Path-like key: components of letters, digits, `_`, `-`, `.`, separated by `/`. */
   key: string;
   /** Upstream assets whose values the function receives, by input name. */
@@ -99,10 +141,16 @@ export interface AssetSpec<TIns extends AssetInputs, TSchema extends ConfigSchem
   retry?: RetryPolicy;
   /** Resource that stores and loads this asset's value (default "io_manager"). */
   ioManager?: string;
+  /**
+   * Materialize the asset one partition at a time (`dailyPartitions(...)`, `staticPartitions([...])`,
+   * `multiPartitions({...})`). Its partitioned inputs must have the same partitions; an
+   * unpartitioned asset downstream receives every materialized partition as `{ [key]: value }`.
+   */
+  partitions?: TParts;
   /** Computes the asset. Return the value, or `output(value, { metadata })`. */
   run: (
-    inputs: InputValues<TIns>,
-    context: AssetContext<ConfigValue<TSchema>, ResourceValues<TRes>>,
+    inputs: InputValues<TIns, IsPartitioned<TParts>>,
+    context: AssetContext<ConfigValue<TSchema>, ResourceValues<TRes>, PartitionKeyOf<TParts>>,
   ) => TReturn;
 }
 
@@ -124,7 +172,8 @@ export function asset<
   TSchema extends ConfigSchema | undefined = undefined,
   const TRes extends ResourceRequirements = {},
   TReturn = unknown,
->(spec: AssetSpec<TIns, TSchema, TRes, TReturn>): AssetDefinition<UnwrapOutput<Awaited<TReturn>>> {
+  TParts extends PartitionsDefinition | undefined = undefined,
+>(spec: AssetSpec<TIns, TSchema, TRes, TReturn, TParts>): AssetDefinition<UnwrapOutput<Awaited<TReturn>>, IsPartitioned<TParts>> {
   const ins: Record<string, string> = {};
   for (const [name, ref] of Object.entries(spec.ins ?? {})) ins[name] = refKey(ref);
   const resources: Record<string, ResourceDefinition<any, any> | undefined> = {};
@@ -147,6 +196,7 @@ export function asset<
     resources,
     retry: spec.retry,
     ioManager: spec.ioManager ?? DEFAULT_IO_MANAGER,
+    partitions: spec.partitions,
     run: spec.run as AssetDefinition["run"],
   };
 }

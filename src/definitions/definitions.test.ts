@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { asset } from "./asset.js";
+import { asset, type AssetDefinition } from "./asset.js";
 import { defineDefinitions } from "./definitions.js";
 import { EnvVar } from "./env-var.js";
 import { configured, resource } from "./resource.js";
 
-const leaf = (key: string, extra: Partial<Parameters<typeof asset>[0]> = {}) => asset({ key, run: () => key, ...extra });
+const leaf = (key: string, extra: Partial<Parameters<typeof asset>[0]> = {}): AssetDefinition => asset({ key, run: () => key, ...extra });
 
 /** Runs fn, expecting a DefinitionError; returns its message. */
 function definitionError(fn: () => unknown): string {

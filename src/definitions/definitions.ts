@@ -6,6 +6,7 @@ import { DefinitionError } from "./errors.js";
 import { resolveInstigators, type ResolvedSchedule } from "./instigator-validation.js";
 import type { JobDefinition } from "./job.js";
 import { opResourceNeeds, resolveJobs, type ResolvedJob } from "./job-validation.js";
+import { checkAssetPartitions } from "./partitions/partition-checks.js";
 import { isResourceDefinition, type ResourceDefinition } from "./resource.js";
 import { retryPolicyProblem } from "./retry-policy.js";
 import type { ScheduleDefinition } from "./schedule.js";
@@ -65,7 +66,8 @@ export interface Definitions {
 /**
  * Collects and validates a project's definitions. Throws DefinitionError, naming the asset or
  * resource and how to fix it, for: invalid or duplicate keys, missing dependencies, cycles, unknown
- * resources, config defaults that fail their schema, bad retry policies.
+ * resources, config defaults that fail their schema, bad retry policies, partitioned assets whose
+ * partitioned upstream assets have other partitions, asset jobs mixing partitions.
  * @example
  * export default defineDefinitions({
  *   assets: [rawOrders, dailyTotals],
@@ -76,8 +78,9 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   const assets = collectAssets(spec.assets ?? []);
   const assetGraph = AssetGraph.fromDefinitions([...assets.values()]);
   for (const def of assets.values()) checkAsset(def);
-  const jobs = resolveJobs(spec.jobs ?? [], assetGraph);
-  const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], new Set(jobs.keys()), assetGraph);
+  checkAssetPartitions(assets);
+  const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
+  const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);
   const resources = bindResources(assets, spec.resources ?? {}, opResourceNeeds(jobs.values()));
   const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {

@@ -17,6 +17,7 @@ export const ErrorCode = {
   Load: "LOAD_ERROR",
   Storage: "STORAGE_ERROR",
   Usage: "USAGE_ERROR",
+  Partition: "PARTITION_ERROR",
 } as const;
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -89,20 +90,43 @@ export class UserCodeError extends SluiceError {
   }
 }
 
-/** An input whose upstream asset has never been materialized (nothing to load). */
+/** An input whose upstream asset (or the needed partition of it) has never been materialized (nothing to load). */
 export class InputNotMaterializedError extends SluiceError {
   readonly assetKey: string;
   readonly inputName: string;
   readonly upstreamKey: string;
-  constructor(assetKey: string, inputName: string, upstreamKey: string) {
+  /** The upstream partition that was needed, when the upstream is partitioned. */
+  readonly partitionKey: string | null;
+  constructor(assetKey: string, inputName: string, upstreamKey: string, partitionKey: string | null = null) {
     super(
       ErrorCode.InputNotMaterialized,
-      `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", which has never ` +
-        `been materialized. Materialize it first, or include it in the selection (e.g. --select '+key:"${assetKey}"').`,
+      partitionKey === null
+        ? `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", which has never ` +
+            `been materialized. Materialize it first, or include it in the selection (e.g. --select '+key:"${assetKey}"').`
+        : `Asset "${assetKey}" needs input "${inputName}" from partition "${partitionKey}" of asset "${upstreamKey}", ` +
+            `which has never been materialized. Materialize it first (sluice materialize --select 'key:"${upstreamKey}"' ` +
+            `--partition ${partitionKey}), or include it in the selection.`,
     );
     this.assetKey = assetKey;
     this.inputName = inputName;
     this.upstreamKey = upstreamKey;
+    this.partitionKey = partitionKey;
+  }
+}
+
+/**
+ * A partition key that the partitions of the run's assets do not have, a partitioned asset run
+ * without a partition key, or a partition key given for assets that are not partitioned.
+ */
+export class PartitionError extends SluiceError {
+  /** The partition key as given (null when none was given but one is needed). */
+  readonly partitionKey: string | null;
+  /** The assets (or the job) the problem is about. */
+  readonly subjects: readonly string[];
+  constructor(message: string, partitionKey: string | null, subjects: readonly string[] = []) {
+    super(ErrorCode.Partition, message);
+    this.partitionKey = partitionKey;
+    this.subjects = subjects;
   }
 }
 

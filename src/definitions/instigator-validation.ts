@@ -1,6 +1,11 @@
+import type { AssetDefinition } from "./asset.js";
 import { CronSchedule } from "./cron/cron-schedule.js";
 import { DefinitionError } from "./errors.js";
 import { NAME_PATTERN } from "./job.js";
+import type { ResolvedJob } from "./job-validation.js";
+import { partitionsOf } from "./partitions/partition-checks.js";
+import type { PartitionsDefinition } from "./partitions/partitions-definition.js";
+import { partitionedScheduleCron } from "./partitions/partitioned-schedule-cron.js";
 import { isScheduleDefinition, type ScheduleDefinition } from "./schedule.js";
 import { isSensorDefinition, type SensorDefinition } from "./sensor.js";
 import { selectAssets } from "./selection/select-assets.js";
@@ -9,26 +14,33 @@ import type { AssetGraph } from "./asset-graph.js";
 /** A schedule with its cron parsed once (the daemon asks it for ticks every second). */
 export interface ResolvedSchedule {
   definition: ScheduleDefinition;
+  /** The cron (for `partitionedSchedule()`, derived from its job's partitions) in its time zone. */
   cron: CronSchedule;
+  /** The partitions of the schedule's target, if it has partitioned assets. */
+  partitions: PartitionsDefinition | undefined;
 }
 
 /**
  * Checks schedules and sensors: names (unique across both, since `sluice schedule|sensor start`
- * take a name), cron strings and time zones, targets, intervals. Throws DefinitionError naming it.
+ * take a name), cron strings and time zones, targets, intervals, and partitioned targets (a
+ * schedule without `execute` can launch the last partition of time windows only; a partitioned
+ * schedule needs a job with time-window partitions). Throws DefinitionError naming it.
  */
 export function resolveInstigators(
   schedules: readonly ScheduleDefinition[],
   sensors: readonly SensorDefinition[],
-  jobNames: ReadonlySet<string>,
+  jobs: ReadonlyMap<string, ResolvedJob>,
   assetGraph: AssetGraph,
+  assets: ReadonlyMap<string, AssetDefinition> = new Map(),
 ): { schedules: Map<string, ResolvedSchedule>; sensors: Map<string, SensorDefinition> } {
+  const jobNames = new Set(jobs.keys());
   const names = new Set<string>();
   const claim = (name: string, what: string): void => {
     if (!NAME_PATTERN.test(name)) throw new DefinitionError(`${what} name "${name}" is not valid: use letters, digits and "_".`, name);
     if (names.has(name)) throw new DefinitionError(`${what} "${name}": the name is used twice among schedules and sensors. Rename one.`, name);
     names.add(name);
   };
-  const checkTarget = (what: string, name: string, jobName: string | undefined, selection: string | undefined, required: boolean): void => {
+  const checkTarget = (what: string, name: string, jobName: string | undefined, selection: string | undefined, required: boolean): PartitionsDefinition | undefined => {
     if (jobName !== undefined && selection !== undefined) {
       throw new DefinitionError(`${what} "${name}" names both a job and a selection; give one.`, name);
     }
@@ -43,27 +55,50 @@ export function resolveInstigators(
         throw new DefinitionError(`${what} "${name}": its selection is invalid: ${(err as Error).message}`, name);
       }
       if (keys.length === 0) throw new DefinitionError(`${what} "${name}": selection "${selection}" matches no assets.`, name);
+      try {
+        return partitionsOf(assets, keys);
+      } catch (err) {
+        throw new DefinitionError(`${what} "${name}": ${(err as Error).message}`, name);
+      }
     }
     if (required && jobName === undefined && selection === undefined) {
       throw new DefinitionError(`${what} "${name}" has no target: give it a job or a selection.`, name);
     }
+    return jobName !== undefined ? jobs.get(jobName)?.partitions : undefined;
   };
 
   const resolvedSchedules = new Map<string, ResolvedSchedule>();
   schedules.forEach((s, index) => {
     if (!isScheduleDefinition(s)) throw new DefinitionError(`schedules[${index}] is not a schedule. Create schedules with schedule({...}).`);
     claim(s.name, "Schedule");
-    checkTarget("Schedule", s.name, s.jobName, s.selection, true);
+    const partitions = checkTarget("Schedule", s.name, s.jobName, s.selection, true);
     if (!Number.isInteger(s.catchUpTicks) || s.catchUpTicks < 1) {
       throw new DefinitionError(`Schedule "${s.name}": catchUpTicks must be a whole number >= 1, got ${String(s.catchUpTicks)}.`, s.name);
     }
     let cron: CronSchedule;
     try {
-      cron = CronSchedule.parse(typeof s.cron === "string" ? s.cron : [...s.cron], s.timezone);
+      if (s.partitionOffsets) {
+        const derived = partitionedScheduleCron(s.name, partitions, s.partitionOffsets);
+        cron = CronSchedule.parse(derived.cron, derived.timezone);
+      } else if (s.cron === undefined) {
+        throw new DefinitionError(`Schedule "${s.name}" has no cron. Give it cron: "0 * * * *", or build it with partitionedSchedule().`, s.name);
+      } else {
+        cron = CronSchedule.parse(typeof s.cron === "string" ? s.cron : [...s.cron], s.timezone);
+      }
     } catch (err) {
+      if (err instanceof DefinitionError && err.subject === s.name) throw err;
       throw new DefinitionError(`Schedule "${s.name}": ${(err as Error).message}`, s.name);
     }
-    resolvedSchedules.set(s.name, { definition: s, cron });
+    if (partitions && partitions.type !== "time_window" && !s.execute) {
+      // One tick launches one run; which static (or multi) partition to run is the user's call.
+      throw new DefinitionError(
+        `Schedule "${s.name}" targets assets with ${partitions.describe()}, and a tick launches one run: give the ` +
+          `schedule an execute function that returns { partitionKey } (or target time-window partitions, whose last ` +
+          `complete partition a tick runs by default).`,
+        s.name,
+      );
+    }
+    resolvedSchedules.set(s.name, { definition: s, cron, partitions });
   });
 
   const resolvedSensors = new Map<string, SensorDefinition>();

@@ -1,10 +1,12 @@
-import { DEFAULT_IO_MANAGER } from "./asset.js";
+import { DEFAULT_IO_MANAGER, type AssetDefinition } from "./asset.js";
 import type { AssetGraph } from "./asset-graph.js";
 import { topologicalSort } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
 import { DefinitionError } from "./errors.js";
 import { isJobDefinition, NAME_PATTERN, type JobDefinition } from "./job.js";
 import { isOpDefinition, type OpDefinition } from "./op.js";
+import { partitionsOf } from "./partitions/partition-checks.js";
+import type { PartitionsDefinition } from "./partitions/partitions-definition.js";
 import { retryPolicyProblem } from "./retry-policy.js";
 import { selectAssets } from "./selection/select-assets.js";
 
@@ -15,14 +17,17 @@ export interface ResolvedJob {
   stepKeys: string[];
   /** For op jobs: op name → op, in execution order. */
   ops: ReadonlyMap<string, OpDefinition>;
+  /** For asset jobs: the partitions its partitioned assets share (undefined: none is partitioned). */
+  partitions: PartitionsDefinition | undefined;
 }
 
 /**
  * Checks jobs and resolves their steps. Throws DefinitionError naming the job (and op) for: bad or
  * duplicate names, ops whose inputs or deps are not ops of the job, op cycles, bad op config
- * defaults or retry policies, asset jobs whose selection matches nothing.
+ * defaults or retry policies, asset jobs whose selection matches nothing or mixes assets with
+ * different partitions.
  */
-export function resolveJobs(jobs: readonly JobDefinition[], assetGraph: AssetGraph): Map<string, ResolvedJob> {
+export function resolveJobs(jobs: readonly JobDefinition[], assetGraph: AssetGraph, assets: ReadonlyMap<string, AssetDefinition> = new Map()): Map<string, ResolvedJob> {
   const resolved = new Map<string, ResolvedJob>();
   jobs.forEach((job, index) => {
     if (!isJobDefinition(job)) throw new DefinitionError(`jobs[${index}] is not a job. Create jobs with job({...}) or assetJob({...}).`);
@@ -30,12 +35,12 @@ export function resolveJobs(jobs: readonly JobDefinition[], assetGraph: AssetGra
       throw new DefinitionError(`Job name "${job.name}" is not valid: use letters, digits and "_".`, job.name);
     }
     if (resolved.has(job.name)) throw new DefinitionError(`Job "${job.name}" is defined twice. Rename one of them.`, job.name);
-    resolved.set(job.name, job.jobType === "op" ? resolveOpJob(job) : resolveAssetJob(job, assetGraph));
+    resolved.set(job.name, job.jobType === "op" ? resolveOpJob(job) : resolveAssetJob(job, assetGraph, assets));
   });
   return resolved;
 }
 
-function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, graph: AssetGraph): ResolvedJob {
+function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, graph: AssetGraph, assets: ReadonlyMap<string, AssetDefinition>): ResolvedJob {
   let keys: string[];
   if (typeof job.selection === "string") {
     try {
@@ -53,7 +58,13 @@ function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, grap
   if (keys.length === 0) {
     throw new DefinitionError(`Job "${job.name}": selection ${JSON.stringify(job.selection)} matches no assets.`, job.name);
   }
-  return { definition: job, stepKeys: keys, ops: new Map() };
+  let partitions: PartitionsDefinition | undefined;
+  try {
+    partitions = partitionsOf(assets, keys);
+  } catch (err) {
+    throw new DefinitionError(`Job "${job.name}": ${(err as Error).message}`, job.name);
+  }
+  return { definition: job, stepKeys: keys, ops: new Map(), partitions };
 }
 
 function resolveOpJob(job: Extract<JobDefinition, { jobType: "op" }>): ResolvedJob {
@@ -98,7 +109,7 @@ function resolveOpJob(job: Extract<JobDefinition, { jobType: "op" }>): ResolvedJ
     nodes.set(o.name, { key: o.name, deps: [...new Set([...Object.values(o.ins), ...o.deps])] });
   }
   const order = topologicalSort(nodes, `Ops of job "${job.name}"`).map((n) => n.key);
-  return { definition: job, stepKeys: order, ops: new Map(order.map((k) => [k, ops.get(k)!])) };
+  return { definition: job, stepKeys: order, ops: new Map(order.map((k) => [k, ops.get(k)!])), partitions: undefined };
 }
 
 /** Resource names (and IO managers) the ops of the jobs need, with the op that needs each. */

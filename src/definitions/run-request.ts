@@ -5,6 +5,11 @@ export interface RunRequest {
   /** Run config of the run (merged over the job's default config). */
   runConfig?: Record<string, unknown>;
   tags?: Record<string, string>;
+  /**
+   * The partition the run materializes, when its target has partitioned assets. A schedule whose
+   * target has time-window partitions defaults to the last partition complete at the tick.
+   */
+  partitionKey?: string;
 }
 
 const SKIP_BRAND = Symbol.for("sluice.skip-reason");

@@ -11,7 +11,24 @@ export type DefaultStatus = "RUNNING" | "STOPPED";
 export interface ScheduleContext {
   /** The tick's scheduled time (not the time the daemon got to it). */
   readonly scheduledTime: Date;
+  /**
+   * For a target with time-window partitions: the last partition complete at the tick, which the
+   * run materializes unless the function returns another `partitionKey`; else null.
+   */
+  readonly partitionKey: string | null;
   readonly log: StepLogger;
+}
+
+/** Which ticks a schedule built from partitions has, beside the partitions' own cadence (as Dagster's). */
+export interface PartitionedScheduleOffsets {
+  /** Minute of the hour the schedule ticks at (default: the partitions' own). */
+  minuteOfHour?: number;
+  /** Hour of the day (daily, weekly, monthly partitions). */
+  hourOfDay?: number;
+  /** Day of the week, 0 = Sunday (weekly partitions). */
+  dayOfWeek?: number;
+  /** Day of the month (monthly partitions). */
+  dayOfMonth?: number;
 }
 
 /** What a schedule's function may return: run config, a full request, several, or a skip. */
@@ -22,9 +39,12 @@ export interface ScheduleDefinition {
   readonly [SCHEDULE_BRAND]: true;
   readonly kind: "schedule";
   readonly name: string;
-  readonly cron: string | readonly string[];
-  /** IANA time zone the cron is read in. */
+  /** Cron string(s); undefined for `partitionedSchedule()`, whose cron comes from its job's partitions when definitions load. */
+  readonly cron: string | readonly string[] | undefined;
+  /** IANA time zone the cron is read in (for `partitionedSchedule()`, the partitions' time zone). */
   readonly timezone: string;
+  /** For `partitionedSchedule()`: how its ticks are placed within each partition window. */
+  readonly partitionOffsets: PartitionedScheduleOffsets | undefined;
   /** The job it launches (by name), or undefined when it targets a selection. */
   readonly jobName: string | undefined;
   readonly selection: string | undefined;
@@ -72,6 +92,7 @@ export function schedule(spec: ScheduleSpec): ScheduleDefinition {
     name: spec.name,
     cron: typeof spec.cron === "string" ? spec.cron : [...spec.cron],
     timezone: spec.timezone ?? "UTC",
+    partitionOffsets: undefined,
     jobName: typeof spec.job === "string" ? spec.job : spec.job?.name,
     selection: spec.selection,
     description: spec.description,
@@ -79,6 +100,52 @@ export function schedule(spec: ScheduleSpec): ScheduleDefinition {
     defaultStatus: spec.defaultStatus ?? "STOPPED",
     catchUpTicks: spec.catchUpTicks ?? 1,
     execute: spec.execute,
+  };
+}
+
+/** What `partitionedSchedule()` takes. */
+export interface PartitionedScheduleSpec extends PartitionedScheduleOffsets {
+  /** An asset job (or its name) whose assets have time-window partitions. */
+  job: JobDefinition | string;
+  /** Default: `<job name>_schedule`. */
+  name?: string;
+  description?: string;
+  tags?: Record<string, string>;
+  defaultStatus?: DefaultStatus;
+  catchUpTicks?: number;
+}
+
+/**
+ * A schedule that materializes the last complete partition of a job at the end of each partition
+ * window (Dagster's build_schedule_from_partitioned_job): a job of daily partitions ticks at
+ * midnight in the partitions' time zone and runs yesterday's partition; the offsets move the tick
+ * later within the day (an hourly job with `minuteOfHour: 5` runs the hour that ended 5 minutes ago).
+ * The cron is derived when the definitions load; the job's assets must have time-window partitions.
+ * @example
+ * const nightly = assetJob({ name: "daily_events_job", selection: [dailyEvents] });
+ * partitionedSchedule({ job: nightly, hourOfDay: 1, minuteOfHour: 30 }); // 01:30 each day, for yesterday
+ */
+export function partitionedSchedule(spec: PartitionedScheduleSpec): ScheduleDefinition {
+  const jobName = typeof spec.job === "string" ? spec.job : spec.job?.name;
+  return {
+    [SCHEDULE_BRAND]: true,
+    kind: "schedule",
+    name: spec.name ?? `${jobName}_schedule`,
+    cron: undefined,
+    timezone: "UTC",
+    partitionOffsets: {
+      minuteOfHour: spec.minuteOfHour,
+      hourOfDay: spec.hourOfDay,
+      dayOfWeek: spec.dayOfWeek,
+      dayOfMonth: spec.dayOfMonth,
+    },
+    jobName,
+    selection: undefined,
+    description: spec.description,
+    tags: { ...(spec.tags ?? {}) },
+    defaultStatus: spec.defaultStatus ?? "STOPPED",
+    catchUpTicks: spec.catchUpTicks ?? 1,
+    execute: undefined,
   };
 }
 

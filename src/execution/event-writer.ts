@@ -20,14 +20,20 @@ export class EventWriter {
   private draining: Promise<void> | undefined;
   private failure: unknown;
 
+  /**
+   * @param partition the run's partition: stamped on events that do not set `partition`
+   *   themselves (steps of unpartitioned assets set null).
+   */
   constructor(
     private readonly storage: Storage,
     private readonly listeners: readonly EventListener[] = [],
+    private readonly partition: string | null = null,
   ) {}
 
   /** Queues an event; the promise resolves with the stored record. */
   write(event: NewEvent): Promise<EventRecord> {
     if (event.timestamp === undefined) event.timestamp = Date.now();
+    if (event.partition === undefined && this.partition !== null) event.partition = this.partition;
     return new Promise<EventRecord>((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
       this.draining ??= this.drain();

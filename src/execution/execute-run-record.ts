@@ -36,7 +36,7 @@ export async function executeRunRecord(target: RunTarget, defs: Definitions, run
   const spec = targetOfRun(run);
   let prepared;
   try {
-    prepared = prepareRun(defs, spec, run.config);
+    prepared = prepareRun(defs, spec, run.config, { key: run.partition });
   } catch (err) {
     await storage.storeEvent({ runId: run.runId, type: EventType.RunStart, message: "Started run." });
     const record = await storage.storeEvent({

@@ -19,6 +19,7 @@ export interface ExecuteRunOptions {
   storageDir: string;
   /** Steps at the same time, at most (default: the Definitions' executor setting). */
   maxConcurrent?: number;
+  /** The run's partition (default: the prepared run's). */
   partitionKey?: string | null;
   /** Aborting it stops starting steps, signals running ones, and ends the run CANCELED. */
   signal?: AbortSignal;
@@ -58,8 +59,8 @@ type StepState = "pending" | "running" | "success" | "failure" | "skipped";
 export async function executeRun(options: ExecuteRunOptions): Promise<RunResult> {
   const { defs, storage, runId, prepared } = options;
   const signal = options.signal ?? new AbortController().signal;
-  const writer = new EventWriter(storage, options.listeners ?? []);
-  const partitionKey = options.partitionKey ?? null;
+  const partitionKey = options.partitionKey ?? prepared.partitionKey;
+  const writer = new EventWriter(storage, options.listeners ?? [], partitionKey);
   const steps = prepared.plan.steps;
   await writer.write({
     runId,
@@ -83,6 +84,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
         type: EventType.StepSkipped,
         stepKey: step.key,
         assetKey: step.node.kind === "asset" ? step.key : null,
+        partition: step.node.partitions ? partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
       });
@@ -216,6 +218,7 @@ async function skipDownstream(
         type: EventType.StepSkipped,
         stepKey: key,
         assetKey: byKey.get(key)!.node.kind === "asset" ? key : null,
+        partition: byKey.get(key)!.node.partitions ? ctx.partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,
         data: { skippedBecause: [failed.key] },

@@ -82,7 +82,7 @@ export class FsIOManager implements IOManager {
       text = await readFile(file, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new InputNotMaterializedError(context.downstreamKey, context.inputName, context.upstreamStepKey);
+        throw new InputNotMaterializedError(context.downstreamKey, context.inputName, context.upstreamStepKey, context.partitionKey);
       }
       throw err;
     }

@@ -8,6 +8,7 @@ export interface OutputContext {
   /** Asset key or op name. */
   readonly stepKey: string;
   readonly runId: string;
+  /** The partition this value is (null: the asset is not partitioned). */
   readonly partitionKey: string | null;
   readonly log: StepLogger;
 }
@@ -24,6 +25,11 @@ export interface InputContext {
   readonly downstreamKey: string;
   readonly inputName: string;
   readonly runId: string;
+  /**
+   * The partition of the upstream asset to load (null: it is not partitioned). An unpartitioned
+   * asset downstream of a partitioned one gets every materialized partition: loadInput is called
+   * once per partition.
+   */
   readonly partitionKey: string | null;
   readonly log: StepLogger;
 }

@@ -9,6 +9,7 @@ import type { RunResult } from "./execute-run.js";
 import { runInForeground } from "./foreground-run.js";
 import { prepareRun } from "./prepare-run.js";
 import { normalizeRunConfig } from "./run-config.js";
+import { partitionTags } from "./run-partition.js";
 
 /** Job name of runs that materialize an ad-hoc selection of assets (as Dagster's `__ASSET_JOB`). */
 export const ASSET_JOB_NAME = "__asset_job";
@@ -20,6 +21,11 @@ export interface MaterializeOptions {
   /** Run config, or several merged in order: `{ ops: { KEY: { config } }, resources: { NAME: { config } } }`. */
   config?: unknown;
   tags?: Record<string, string>;
+  /**
+   * The partition to materialize; required when the selection has partitioned assets (they must
+   * share one partitions definition), refused otherwise.
+   */
+  partitionKey?: string | null;
   /** Steps at the same time, at most (default: the Definitions' executor setting, 4). */
   maxConcurrent?: number;
   signal?: AbortSignal;
@@ -59,14 +65,16 @@ export function resolveSelection(defs: Definitions, selection: MaterializeOption
 
 /**
  * Materializes a selection of assets in this process and records the run (QUEUED, then claimed
- * by this process, so a daemon never launches it twice). Config is checked and env vars resolved
- * before the run is recorded: a ConfigError, MissingEnvVarError or SelectionError is thrown and
- * no run is created. A failing step does not throw: the result says what failed.
+ * by this process, so a daemon never launches it twice). Config and the partition are checked and
+ * env vars resolved before the run is recorded: a ConfigError, MissingEnvVarError, SelectionError
+ * or PartitionError is thrown and no run is created. A failing step does not throw: the result
+ * says what failed.
  */
 export async function materializeAssets(target: RunTarget, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
   const keys = resolveSelection(defs, options.selection);
   const config = normalizeRunConfig(options.config);
-  prepareRun(defs, { kind: "assets", keys }, config);
+  const partitionKey = options.partitionKey ?? null;
+  const { partitions } = prepareRun(defs, { kind: "assets", keys }, config, { key: partitionKey, newRun: true });
   return runInForeground(
     target,
     defs,
@@ -75,8 +83,9 @@ export async function materializeAssets(target: RunTarget, defs: Definitions, op
       jobName: ASSET_JOB_NAME,
       selection: keys,
       selectionExpression: typeof options.selection === "string" ? options.selection : null,
+      partition: partitionKey,
       config,
-      tags: options.tags ?? {},
+      tags: { ...(options.tags ?? {}), ...partitionTags(partitions, partitionKey) },
     },
     { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent },
   );

@@ -3,6 +3,7 @@ import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import type { OpDefinition } from "../definitions/op.js";
+import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import type { ResourceDefinition } from "../definitions/resource.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 
@@ -17,6 +18,8 @@ export interface StepNode {
   resources: Readonly<Record<string, ResourceDefinition<any, any> | undefined>>;
   retry: RetryPolicy | undefined;
   ioManager: string;
+  /** How an asset is partitioned (undefined: unpartitioned, and always for ops). */
+  partitions: PartitionsDefinition | undefined;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
 }
 
@@ -54,11 +57,11 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, run: def.run };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, run: def.run };
 }
 
 function opNode(def: OpDefinition): StepNode {
-  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, run: def.run };
+  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, run: def.run };
 }
 
 /** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */

@@ -1,4 +1,7 @@
 import type { Definitions } from "../definitions/definitions.js";
+import { PartitionError } from "../definitions/errors.js";
+import { checkPartitionKey, partitionsOf } from "../definitions/partitions/partition-checks.js";
+import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import { buildJobPlan, buildPlan, type ExecutionPlan } from "./plan.js";
 import { checkRunConfigNames, mergeConfigs, parseRunConfig, resolveResourceConfig, resolveStepConfig } from "./run-config.js";
 import { SecretRedactor } from "./secret-redactor.js";
@@ -14,6 +17,24 @@ export interface PreparedRun {
   resourceConfigs: Map<string, unknown>;
   /** Hides the resolved env var values from everything the run records. */
   redactor: SecretRedactor;
+  /** The partitions of the run's partitioned assets (undefined: none is partitioned). */
+  partitions: PartitionsDefinition | undefined;
+  /** The partition the run materializes, or null. */
+  partitionKey: string | null;
+}
+
+/** How a run's partition is checked. */
+export interface PartitionRequest {
+  /** The partition key the run materializes (null or undefined: none). */
+  key?: string | null;
+  /**
+   * A new run asked for by a user, a schedule or a sensor: a key for a run that has no
+   * partitioned asset is then an error. (A re-execution may keep its parent's key for steps that
+   * are not partitioned.)
+   */
+  newRun?: boolean;
+  /** The time partitions are checked at (default: now). */
+  now?: Date;
 }
 
 /** What a run executes: assets by key, or a job (all its steps, or some for a re-execution). */
@@ -33,10 +54,12 @@ export function effectiveRunConfig(defs: Definitions, target: RunTargetSpec, run
 /**
  * Builds the plan and resolves all config for a run, before anything is recorded or executed.
  * Throws ConfigError (naming the config path), MissingEnvVarError (naming the variable, never a
- * value), SelectionError or UsageError (unknown job).
+ * value), SelectionError, UsageError (unknown job), or PartitionError (partitioned assets without
+ * a key, a key their partitions do not have, assets with different partitions in one run).
  */
-export function prepareRun(defs: Definitions, target: RunTargetSpec, runConfig: unknown): PreparedRun {
+export function prepareRun(defs: Definitions, target: RunTargetSpec, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
   const plan = planFor(defs, target);
+  const { partitions, partitionKey } = checkRunPartition(defs, target, plan.steps.filter((s) => s.node.kind === "asset").map((s) => s.key), partition);
   const config = parseRunConfig(effectiveRunConfig(defs, target, runConfig));
   checkRunConfigNames(config, defs, plan.configNames);
   const redactor = new SecretRedactor();
@@ -55,5 +78,26 @@ export function prepareRun(defs: Definitions, target: RunTargetSpec, runConfig: 
   for (const name of names) {
     resourceConfigs.set(name, resolveResourceConfig(defs.resources.get(name)!, config, redactor));
   }
-  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor };
+  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey };
+}
+
+function checkRunPartition(
+  defs: Definitions,
+  target: RunTargetSpec,
+  assetKeys: string[],
+  request: PartitionRequest,
+): { partitions: PartitionsDefinition | undefined; partitionKey: string | null } {
+  const key = request.key ?? null;
+  const job = target.kind === "job" ? defs.jobs.get(target.jobName) : undefined;
+  if (job?.definition.jobType === "op") {
+    if (key !== null) {
+      throw new PartitionError(`Partition "${key}" was given, but job "${target.kind === "job" ? target.jobName : ""}" is an op job: partitions apply to assets (and asset jobs).`, key, [job.definition.name]);
+    }
+    return { partitions: undefined, partitionKey: null };
+  }
+  const partitions = job ? job.partitions : partitionsOf(defs.assets, assetKeys);
+  // A re-execution of only unpartitioned steps keeps its parent's key; nothing uses it.
+  if (!partitions && !request.newRun) return { partitions: undefined, partitionKey: key };
+  checkPartitionKey(defs.assets, assetKeys, partitions, key, request.now, job ? `job "${job.definition.name}"` : undefined);
+  return { partitions, partitionKey: key };
 }

@@ -14,6 +14,7 @@ import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import { errorSummary, serializeError } from "./serialize-error.js";
 import { abortableSleep } from "./abortable-sleep.js";
+import { stepPartition } from "./run-partition.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -26,6 +27,7 @@ const NOT_RETRIABLE: readonly string[] = [
 /** What every step of a run shares. */
 export interface StepRunContext {
   runId: string;
+  /** The run's partition (a step of an unpartitioned asset materializes none even then). */
   partitionKey: string | null;
   storage: Storage;
   writer: EventWriter;
@@ -44,14 +46,18 @@ export interface StepRunContext {
 /** How a step ended. */
 export type StepOutcome = { ok: true } | { ok: false; error: SerializedError; summary: string };
 
-/** A logger whose lines become LOG events of the step (redacted), in emission order. */
-export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redactor">, stepKey: string | null): StepLogger {
+/**
+ * A logger whose lines become LOG events of the step (redacted), in emission order. `partition`
+ * (when given) is the step's partition; otherwise the lines carry the run's.
+ */
+export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redactor">, stepKey: string | null, partition?: string | null): StepLogger {
   const emit = (level: LogLevel) => (message: string) => {
     void ctx.writer
       .write({
         runId: ctx.runId,
         type: EventType.Log,
         stepKey,
+        ...(partition !== undefined ? { partition } : {}),
         level,
         message: ctx.redactor.redact(String(message)),
       })
@@ -66,8 +72,9 @@ export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redac
 export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<StepOutcome> {
   const key = step.key;
   const isAsset = step.node.kind === "asset";
-  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: ctx.partitionKey };
-  const log = stepLogger(ctx, key);
+  const partition = stepPartition(step.node.partitions, ctx.partitionKey);
+  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: partition.partitionKey };
+  const log = stepLogger(ctx, key, partition.partitionKey);
   const policy = step.node.retry;
   for (let attempt = 1; ; attempt++) {
     // Awaited: user code runs only once its STEP_START is committed, and with it (the writer keeps
@@ -79,7 +86,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       data: { attempt },
     });
     try {
-      const inputs = await loadInputs(step, ctx, log);
+      const inputs = await loadInputs(step, ctx, log, partition.partitionKey);
       const added: MetadataInput = {};
       const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = {
         runId: ctx.runId,
@@ -87,7 +94,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         opName: key,
         stepKey: key,
         attempt,
-        partitionKey: ctx.partitionKey,
+        ...partition,
         config: ctx.assetConfigs.get(key),
         resources: resourceView(step, ctx),
         log,
@@ -111,7 +118,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       if (value !== undefined) {
         const io = ioManager(ctx, step.node.ioManager);
         const stored = await io.handleOutput(
-          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: ctx.partitionKey, log },
+          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: partition.partitionKey, log },
           value,
         );
         if (stored) Object.assign(metadata, stored);
@@ -159,32 +166,67 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   }
 }
 
-async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger): Promise<Record<string, unknown>> {
+async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, partitionKey: string | null): Promise<Record<string, unknown>> {
   const inputs: Record<string, unknown> = {};
   for (const input of step.inputs) {
+    const upstream = ctx.nodes.get(input.upstreamKey)!;
+    if (upstream.kind === "asset" && upstream.partitions && !step.node.partitions) {
+      // Dagster's default for an unpartitioned asset downstream of a partitioned one: all of it.
+      inputs[input.name] = await loadAllPartitions(step, input.name, upstream, ctx, log);
+      continue;
+    }
     if (input.fromStep) {
       inputs[input.name] = ctx.outputs.get(input.upstreamKey);
       continue;
     }
-    const upstream = ctx.nodes.get(input.upstreamKey)!;
+    // Same partitions on both sides (checked at load): the upstream's slice of this partition.
+    const upstreamPartition = upstream.partitions ? partitionKey : null;
     if (upstream.kind === "asset") {
       // Ask the index first, so that every IO manager gets the same clear error for a missing input.
-      const [indexed] = await ctx.storage.getAssetIndex([input.upstreamKey]);
-      if (!indexed) throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey);
+      const indexed = await ctx.storage.getAssetIndex([input.upstreamKey]);
+      if (!indexed.some((row) => row.partition === upstreamPartition)) {
+        throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey, upstreamPartition);
+      }
     }
-    const io = ioManager(ctx, upstream.ioManager);
-    inputs[input.name] = await io.loadInput({
-      assetKey: upstream.kind === "asset" ? input.upstreamKey : null,
-      upstreamStepKey: input.upstreamKey,
-      upstreamRunId: upstream.kind === "op" ? (ctx.inputSources.get(input.upstreamKey) ?? null) : null,
-      downstreamKey: step.key,
-      inputName: input.name,
-      runId: ctx.runId,
-      partitionKey: ctx.partitionKey,
-      log,
-    });
+    inputs[input.name] = await loadOne(step, input.name, upstream, ctx, log, upstreamPartition);
   }
   return inputs;
+}
+
+/** Every materialized partition of a partitioned upstream asset, `{ [partition key]: value }` in the partitions' order. */
+async function loadAllPartitions(step: PlanStep, inputName: string, upstream: StepNode, ctx: StepRunContext, log: StepLogger): Promise<Record<string, unknown>> {
+  const partitions = upstream.partitions!;
+  const rows = await ctx.storage.getAssetIndex([upstream.key]);
+  // A key the definition no longer has (a removed static key, say) is left out.
+  const keys = partitions.sortKeys(rows.flatMap((row) => (row.partition !== null && partitions.has(row.partition) ? [row.partition] : [])));
+  if (keys.length === 0) throw new InputNotMaterializedError(step.key, inputName, upstream.key);
+  const values: unknown[] = new Array(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const i = next++;
+      values[i] = await loadOne(step, inputName, upstream, ctx, log, keys[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARTITION_LOAD_CONCURRENCY, keys.length) }, worker));
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+}
+
+/** Partitions of one upstream asset loaded at the same time, at most. */
+const PARTITION_LOAD_CONCURRENCY = 8;
+
+function loadOne(step: PlanStep, inputName: string, upstream: StepNode, ctx: StepRunContext, log: StepLogger, partitionKey: string | null): unknown {
+  const io = ioManager(ctx, upstream.ioManager);
+  return io.loadInput({
+    assetKey: upstream.kind === "asset" ? upstream.key : null,
+    upstreamStepKey: upstream.key,
+    upstreamRunId: upstream.kind === "op" ? (ctx.inputSources.get(upstream.key) ?? null) : null,
+    downstreamKey: step.key,
+    inputName,
+    runId: ctx.runId,
+    partitionKey,
+    log,
+  });
 }
 
 function ioManager(ctx: StepRunContext, name: string): IOManager {

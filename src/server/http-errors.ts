@@ -43,6 +43,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   [ErrorCode.MissingEnvVar]: 400,
   [ErrorCode.Selection]: 400,
   [ErrorCode.Definition]: 400,
+  [ErrorCode.Partition]: 400,
   [ErrorCode.RunNotFound]: 404,
   [ErrorCode.Load]: 503,
   [ErrorCode.InputNotMaterialized]: 409,

@@ -3,6 +3,7 @@ import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { normalizeMetadata } from "../definitions/metadata.js";
 import type { MetadataMap } from "../definitions/metadata-value.js";
+import type { PartitionsSnapshot } from "../definitions/partitions/partitions-definition.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 import { toJsonValue } from "./json-value.js";
 
@@ -37,6 +38,11 @@ export interface AssetSnapshot {
   retry: RetryPolicy | null;
   /** Jobs whose steps include it. */
   jobs: string[];
+  /**
+   * How it is partitioned (type, start, time zone, cron, static keys, dimensions), with the number
+   * of partitions and the first and last key as of when the definitions loaded; null if it is not.
+   */
+  partitions: PartitionsSnapshot | null;
 }
 
 /** A group of assets. */
@@ -69,6 +75,8 @@ export interface JobSnapshot {
   defaultConfig: Record<string, unknown>;
   /** JSON Schema of the whole run config of the job (`{ops: {...}, resources: {...}}`). */
   runConfigSchema: Record<string, unknown>;
+  /** The partitions an asset job's partitioned assets share (a run of it needs a key), or null. */
+  partitions: PartitionsSnapshot | null;
 }
 
 /** A schedule. */
@@ -137,8 +145,11 @@ export function configSchemaSnapshot(schema: ConfigSchema | undefined): ConfigSc
   }
 }
 
-/** Builds the snapshot of Definitions. Never calls a user function (only zod schemas are read). */
-export function snapshotOf(defs: Definitions): DefinitionsSnapshot {
+/**
+ * Builds the snapshot of Definitions. Never calls a user function (only zod schemas are read).
+ * Partition counts are those at `now`.
+ */
+export function snapshotOf(defs: Definitions, now: Date = new Date()): DefinitionsSnapshot {
   const jobsOfAsset = new Map<string, string[]>();
   for (const job of defs.jobs.values()) {
     if (job.definition.jobType !== "asset") continue;
@@ -169,6 +180,7 @@ export function snapshotOf(defs: Definitions): DefinitionsSnapshot {
       ioManager: def.ioManager,
       retry: def.retry ? ({ ...def.retry } as RetryPolicy) : null,
       jobs: jobsOfAsset.get(node.key) ?? [],
+      partitions: def.partitions?.toSnapshot(now) ?? null,
     };
   });
 
@@ -212,13 +224,15 @@ export function snapshotOf(defs: Definitions): DefinitionsSnapshot {
       selection: d.jobType === "asset" ? (typeof d.selection === "string" ? d.selection : [...d.selection]) : null,
       defaultConfig: toJsonValue(d.config ?? {}) as Record<string, unknown>,
       runConfigSchema: runConfigSchemaOf(steps, defs),
+      partitions: job.partitions?.toSnapshot(now) ?? null,
     };
   });
 
-  const schedules: ScheduleSnapshot[] = [...defs.schedules.values()].map(({ definition: s }) => ({
+  const schedules: ScheduleSnapshot[] = [...defs.schedules.values()].map(({ definition: s, cron }) => ({
     name: s.name,
-    cron: typeof s.cron === "string" ? s.cron : [...s.cron],
-    timezone: s.timezone,
+    // The resolved cron: a partitioned schedule's comes from its job's partitions.
+    cron: cron.expressions.length === 1 ? cron.expressions[0]! : [...cron.expressions],
+    timezone: cron.timezone,
     jobName: s.jobName ?? null,
     selection: s.selection ?? null,
     description: s.description ?? null,

@@ -26,6 +26,8 @@ export function assetRoutes(ctx: ServerContext): Hono {
         kinds: a.kinds,
         tags: a.tags,
         owners: a.owners,
+        // With materializedPartitions (below), enough for "12 of 365 partitions".
+        partitions: a.partitions,
         ...states.get(a.key)!,
       })),
     });

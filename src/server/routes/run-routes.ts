@@ -6,6 +6,7 @@ import { CancelOutcome, requestCancel } from "../../execution/cancel-run.js";
 import { ASSET_JOB_NAME, resolveSelection } from "../../execution/materialize-assets.js";
 import { effectiveRunConfig, prepareRun, type RunTargetSpec } from "../../execution/prepare-run.js";
 import { reexecutionOf } from "../../execution/reexecution.js";
+import { partitionTags } from "../../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunsFilter } from "../../storage/records.js";
 import { eventJson, runJson } from "../api-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
@@ -42,6 +43,8 @@ const launchBody = z
     job: z.string().min(1).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     tags: tagsSchema.optional(),
+    /** The partition to materialize, for targets with partitioned assets. */
+    partition: z.string().min(1).optional(),
   })
   .strict();
 
@@ -111,6 +114,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     }
     const { defs } = requireLoaded(ctx);
     const given = body.config ?? {};
+    const partition = { key: body.partition ?? null, newRun: true };
     let newRun: NewRun;
     if (body.job !== undefined) {
       const job = defs.jobs.get(body.job);
@@ -118,13 +122,14 @@ export function runRoutes(ctx: ServerContext): Hono {
         throw new HttpError(400, HttpErrorCode.InvalidInput, unknownJobError(defs, body.job).message, "body.job");
       }
       const target: RunTargetSpec = { kind: "job", jobName: body.job };
-      prepareRun(defs, target, given);
+      const { partitions } = withPartitionPath(() => prepareRun(defs, target, given, partition));
       newRun = {
         runId: randomUUID(),
         jobName: body.job,
         selection: job.stepKeys,
+        partition: partition.key,
         config: effectiveRunConfig(defs, target, given),
-        tags: { ...job.definition.tags, ...(body.tags ?? {}) },
+        tags: { ...job.definition.tags, ...(body.tags ?? {}), ...partitionTags(partitions, partition.key) },
         status: RunStatus.Queued,
       };
     } else {
@@ -136,14 +141,15 @@ export function runRoutes(ctx: ServerContext): Hono {
         throw err;
       }
       // Checks config and env vars now: a bad launch is a 400, not a failed run.
-      prepareRun(defs, { kind: "assets", keys }, given);
+      const { partitions } = withPartitionPath(() => prepareRun(defs, { kind: "assets", keys }, given, partition));
       newRun = {
         runId: randomUUID(),
         jobName: ASSET_JOB_NAME,
         selection: keys,
         selectionExpression: typeof body.selection === "string" ? body.selection : null,
+        partition: partition.key,
         config: given,
-        tags: body.tags ?? {},
+        tags: { ...(body.tags ?? {}), ...partitionTags(partitions, partition.key) },
         status: RunStatus.Queued,
       };
     }
@@ -190,4 +196,14 @@ function decodeCursor(text: string): RunsCursor {
     // Falls through to the error below.
   }
   throw new HttpError(400, HttpErrorCode.InvalidInput, "cursor is not one this server returned; pass the nextCursor of the previous page.", "query.cursor");
+}
+
+/** Runs fn; a PartitionError becomes a 400 pointing at `body.partition`. */
+function withPartitionPath<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isSluiceError(err) && err.code === ErrorCode.Partition) throw new HttpError(400, ErrorCode.Partition, err.message, "body.partition");
+    throw err;
+  }
 }
