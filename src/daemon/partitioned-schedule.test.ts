@@ -132,25 +132,60 @@ describe("schedules of partitioned jobs", () => {
     expect(await runsOf("bad_key")).toEqual([]);
   });
 
-  it("refuses at load what a tick cannot do: static partitions without execute, partitionedSchedule without time windows, offsets a cadence has no use for", () => {
+  it("refuses at load what a tick cannot do: partitionedSchedule without time windows, offsets a cadence has no use for", () => {
     const regions = asset({ key: "regions", partitions: staticPartitions(["eu", "us"]), run: () => 1 });
     const regionJob = assetJob({ name: "region_job", selection: [regions] });
-    expect(definitionError(() => defineDefinitions({ assets: [regions], jobs: [regionJob], schedules: [schedule({ name: "s", cron: "0 0 * * *", job: regionJob })] }))).toContain(
-      'Schedule "s" targets assets with static partitions ["eu", "us"], and a tick launches one run: give the schedule an execute function that returns { partitionKey }',
-    );
     expect(definitionError(() => defineDefinitions({ assets: [regions], jobs: [regionJob], schedules: [partitionedSchedule({ job: regionJob })] }))).toContain(
       'Schedule "region_job_schedule" is a partitioned schedule, but its job has static partitions ["eu", "us"]',
     );
     expect(definitionError(() => defineDefinitions({ assets: [readings], jobs: [hourlyJob], schedules: [partitionedSchedule({ job: hourlyJob, hourOfDay: 3 })] }))).toContain(
       'Schedule "hourly_job_schedule": hourOfDay does not apply to hourly partitions',
     );
-    // With an execute function, static partitions are fine.
-    const ok = defineDefinitions({
+  });
+
+  it("launches one run per static partition at each tick, or only the partitions execute asks for", async () => {
+    const regions = asset({ key: "regions", partitions: staticPartitions(["eu", "us", "apac"]), run: () => 1 });
+    const regionJob = assetJob({ name: "region_job", selection: [regions] });
+    const defs = defineDefinitions({
       assets: [regions],
       jobs: [regionJob],
-      schedules: [schedule({ name: "eu_nightly", cron: "0 0 * * *", job: regionJob, execute: () => ({ partitionKey: "eu" }) })],
+      schedules: [
+        schedule({ name: "all_regions", cron: "0 0 * * *", job: regionJob, defaultStatus: "RUNNING" }),
+        schedule({
+          name: "two_regions",
+          cron: "0 0 * * *",
+          job: regionJob,
+          defaultStatus: "RUNNING",
+          execute: () => [{ partitionKey: "eu", runKey: "eu" }, { partitionKey: "us", runKey: "us" }, { partitionKey: "eu", runKey: "eu" }],
+        }),
+      ],
     });
-    expect(ok.schedules.get("eu_nightly")!.partitions?.type).toBe("static");
+    const c = clock("2025-01-01T12:00:00Z");
+    const scheduler = new Scheduler({ storage: target.storage, defs, now: c.now, startedAt: c.now() });
+    c.set("2025-01-02T00:00:05Z");
+    await scheduler.tick();
+    const [allTick] = await target.storage.listTicks("all_regions");
+    expect(allTick!.status).toBe(TickStatus.Success);
+    expect(allTick!.runIds).toHaveLength(3);
+    expect((await runsOf("all_regions")).map((r) => r.partition).sort()).toEqual(["apac", "eu", "us"]);
+    // Requests with the same run key are one run.
+    expect((await runsOf("two_regions")).map((r) => r.partition).sort()).toEqual(["eu", "us"]);
+  });
+
+  it("runs the last complete day for every device of a day-by-device partitioned job", async () => {
+    const byDayAndDevice = multiPartitions({ date: dailyPartitions({ start: "2025-01-01" }), device: staticPartitions(["dev-1", "dev-2"]) });
+    const files = asset({ key: "device_files", partitions: byDayAndDevice, run: () => 1 });
+    const filesJob = assetJob({ name: "files_job", selection: [files] });
+    const defs = defineDefinitions({
+      assets: [files],
+      jobs: [filesJob],
+      schedules: [schedule({ name: "nightly_files", cron: "0 1 * * *", job: filesJob, defaultStatus: "RUNNING" })],
+    });
+    const c = clock("2025-01-03T00:30:00Z");
+    const scheduler = new Scheduler({ storage: target.storage, defs, now: c.now, startedAt: c.now() });
+    c.set("2025-01-03T01:00:10Z");
+    await scheduler.tick();
+    expect((await runsOf("nightly_files")).map((r) => r.partition).sort()).toEqual(["2025-01-02|dev-1", "2025-01-02|dev-2"]);
   });
 });
 

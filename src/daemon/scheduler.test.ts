@@ -248,8 +248,8 @@ describe("Scheduler", () => {
 
     // Died after creating the run, before finishing the tick.
     const tick = await target.storage.claimScheduleTick("every5", t5);
-    const manual = await target.storage.createRunForTick(tick.id, { runId: "run-before-crash", jobName: "say_job", selection: ["say"], tags: { [SCHEDULE_NAME_TAG]: "every5" } });
-    expect(manual.runId).toBe("run-before-crash");
+    const [manual] = await target.storage.createRunsForTick(tick.id, [{ runId: "run-before-crash", jobName: "say_job", selection: ["say"], tags: { [SCHEDULE_NAME_TAG]: "every5" } }]);
+    expect(manual!.runId).toBe("run-before-crash");
     c.set("2024-01-01T00:05:10Z");
     await new Scheduler({ storage: target.storage, defs, now: c.now, startedAt: c.now() }).tick();
     expect((await runsOf("every5")).map((r) => r.runId)).toEqual(["run-before-crash"]);

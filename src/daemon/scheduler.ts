@@ -48,7 +48,10 @@ interface ScheduleCursor {
   resume: number | null;
 }
 
-type TickPlan = { kind: "run"; request: RunRequest } | { kind: "skip"; reason: string };
+type TickPlan = { kind: "runs"; requests: RunRequest[] } | { kind: "skip"; reason: string };
+
+/** Runs one tick may launch, at most (a static partition set larger than this is an error, not a flood). */
+const MAX_RUNS_PER_TICK = 1000;
 
 const RUN_REQUEST_KEYS = new Set(["runKey", "runConfig", "tags", "partitionKey"]);
 let crashed = false;
@@ -181,7 +184,7 @@ export class Scheduler {
     }
 
     let plan: TickPlan;
-    let run: NewRun | undefined;
+    let runs: NewRun[] = [];
     try {
       const execute = definition.execute;
       const lastPartition = lastCompletePartition(schedule, scheduledTime);
@@ -192,14 +195,11 @@ export class Scheduler {
             this.#timeoutMs,
           )
         : undefined;
-      plan = withDefaultPartition(planOf(result, label), schedule, lastPartition, scheduledTime, label);
-      if (plan.kind === "run") {
-        run = buildInstigatedRun(this.#defs, definition, plan.request, {
-          kind: "schedule",
-          name: definition.name,
-          scheduledTime,
-          tags: definition.tags,
-        });
+      plan = withDefaultPartitions(planOf(result, label), schedule, scheduledTime, label);
+      if (plan.kind === "runs") {
+        runs = plan.requests.map((request) =>
+          buildInstigatedRun(this.#defs, definition, request, { kind: "schedule", name: definition.name, scheduledTime, tags: definition.tags }),
+        );
       }
     } catch (err) {
       const error = serializeError(err);
@@ -212,9 +212,9 @@ export class Scheduler {
       await this.#finish(tick, TickStatus.Skipped, { skipReason: plan.reason });
       return;
     }
-    const created = await this.#storage.createRunForTick(tick.id, run!);
+    const created = await this.#storage.createRunsForTick(tick.id, runs);
     this.#crash("run_created");
-    this.#log(`${label} queued run ${created.runId}`);
+    this.#log(`${label} queued ${created.length === 1 ? "run" : `${created.length} runs:`} ${created.map((r) => r.runId).join(", ")}`);
     await this.#finish(tick, TickStatus.Success);
   }
 
@@ -251,24 +251,29 @@ export function dueTicks(cron: CronSchedule, after: number, now: number, max: nu
   return window;
 }
 
-/** What a schedule's execute result asks for: one run (with this request) or a skip. */
+/**
+ * What a schedule's execute result asks for: runs (one per run request; run config alone, or
+ * nothing, is one run) or a skip. Requests with the same run key are one run.
+ */
 function planOf(result: unknown, label: string): TickPlan {
-  if (result === undefined || result === null) return { kind: "run", request: {} };
+  if (result === undefined || result === null) return { kind: "runs", requests: [{}] };
   if (isSkipReason(result)) return { kind: "skip", reason: result.reason };
   if (Array.isArray(result)) {
     if (result.length === 0) return { kind: "skip", reason: "execute returned no run requests" };
-    if (result.length > 1) {
-      throw new UsageError(`${label} returned ${result.length} run requests; a schedule tick launches one run. Return one run request, or run config.`);
-    }
-    return { kind: "run", request: checkRunRequest(result[0], label) };
+    const requests = result.map((r) => checkRunRequest(r, label));
+    const seen = new Set<string>();
+    return {
+      kind: "runs",
+      requests: requests.filter((r) => r.runKey === undefined || r.runKey === null || (!seen.has(r.runKey) && seen.add(r.runKey) !== undefined)),
+    };
   }
   if (isPlainObject(result)) {
     const keys = Object.keys(result);
     // A run request has only these keys; anything else is run config (`ops`, `resources`).
-    if (keys.length > 0 && keys.every((k) => RUN_REQUEST_KEYS.has(k))) return { kind: "run", request: checkRunRequest(result, label) };
-    return { kind: "run", request: { runConfig: result } };
+    if (keys.length > 0 && keys.every((k) => RUN_REQUEST_KEYS.has(k))) return { kind: "runs", requests: [checkRunRequest(result, label)] };
+    return { kind: "runs", requests: [{ runConfig: result }] };
   }
-  throw new UsageError(`${label} returned ${describe(result)}; return run config, a run request, skip(reason), or nothing.`);
+  throw new UsageError(`${label} returned ${describe(result)}; return run config, a run request, a list of run requests, skip(reason), or nothing.`);
 }
 
 /** For a target with time-window partitions: the last partition complete at the tick (Dagster's build_schedule_from_partitioned_job). */
@@ -277,19 +282,48 @@ function lastCompletePartition(schedule: ResolvedSchedule, scheduledTime: Date):
 }
 
 /**
- * A run of a partitioned target that names no partition runs the last complete one of time-window
- * partitions, or skips the tick when none has ended yet; other partitions need an explicit key.
+ * The partitions a tick runs when its requests name none (Dagster's build_schedule_from_partitioned_job):
+ * time windows, the last one complete at the tick; static partitions, every key; two dimensions, the
+ * last complete window with every key of the other dimension (or every key when neither is time).
+ * A tick before any window has ended is skipped. Requests that name a partition keep it.
  */
-function withDefaultPartition(plan: TickPlan, schedule: ResolvedSchedule, lastPartition: string | undefined, scheduledTime: Date, label: string): TickPlan {
+function withDefaultPartitions(plan: TickPlan, schedule: ResolvedSchedule, scheduledTime: Date, label: string): TickPlan {
   const partitions = schedule.partitions;
-  if (plan.kind !== "run" || !partitions || plan.request.partitionKey !== undefined) return plan;
-  if (partitions.type !== "time_window") {
-    throw new UsageError(`${label} targets assets with ${partitions.describe()}: return a run request with the partitionKey to run.`);
+  if (plan.kind !== "runs" || !partitions) return plan;
+  const requests: RunRequest[] = [];
+  for (const request of plan.requests) {
+    if (request.partitionKey !== undefined && request.partitionKey !== null) {
+      requests.push(request);
+      continue;
+    }
+    const keys = defaultPartitionKeys(partitions, scheduledTime);
+    if (keys.length > MAX_RUNS_PER_TICK) {
+      throw new UsageError(`${label} would launch ${keys.length} runs, one per partition of ${partitions.describe()}; a tick launches at most ${MAX_RUNS_PER_TICK}. Return run requests with the partitionKey to run.`);
+    }
+    for (const key of keys) requests.push({ ...request, partitionKey: key, ...(request.runKey ? { runKey: `${request.runKey}:${key}` } : {}) });
   }
-  if (lastPartition === undefined) {
-    return { kind: "skip", reason: `no partition of ${partitions.describe()} has ended by ${scheduledTime.toISOString()}` };
+  if (requests.length === 0) return { kind: "skip", reason: `no partition of ${partitions.describe()} has ended by ${scheduledTime.toISOString()}` };
+  return { kind: "runs", requests };
+}
+
+/** The partition keys a tick at `at` runs by default (see withDefaultPartitions). */
+function defaultPartitionKeys(partitions: NonNullable<ResolvedSchedule["partitions"]>, at: Date): string[] {
+  if (partitions.type === "time_window") {
+    const last = partitions.lastKey(at);
+    return last === undefined ? [] : [last];
   }
-  return { kind: "run", request: { ...plan.request, partitionKey: lastPartition } };
+  if (partitions.type === "static") return partitions.keys();
+  const time = partitions.dimensions.find((d) => d.partitions.type === "time_window");
+  if (!time) return partitions.keys(at);
+  const window = time.partitions.lastKey(at);
+  if (window === undefined) return [];
+  const others = partitions.dimensions.filter((d) => d !== time);
+  let combos: Record<string, string>[] = [{ [time.name]: window }];
+  for (const dim of others) {
+    const keys = dim.partitions.type === "static" ? dim.partitions.keys() : dim.partitions.keys(at);
+    combos = combos.flatMap((c) => keys.map((k) => ({ ...c, [dim.name]: k })));
+  }
+  return combos.map((c) => partitions.keyOf(c));
 }
 
 function stateKeyOf(state: InstigatorState | undefined): string {

@@ -23,8 +23,7 @@ export interface ResolvedSchedule {
 /**
  * Checks schedules and sensors: names (unique across both, since `sluice schedule|sensor start`
  * take a name), cron strings and time zones, targets, intervals, and partitioned targets (a
- * schedule without `execute` can launch the last partition of time windows only; a partitioned
- * schedule needs a job with time-window partitions). Throws DefinitionError naming it.
+ * partitioned schedule needs a job with time-window partitions). Throws DefinitionError naming it.
  */
 export function resolveInstigators(
   schedules: readonly ScheduleDefinition[],
@@ -88,15 +87,6 @@ export function resolveInstigators(
     } catch (err) {
       if (err instanceof DefinitionError && err.subject === s.name) throw err;
       throw new DefinitionError(`Schedule "${s.name}": ${(err as Error).message}`, s.name);
-    }
-    if (partitions && partitions.type !== "time_window" && !s.execute) {
-      // One tick launches one run; which static (or multi) partition to run is the user's call.
-      throw new DefinitionError(
-        `Schedule "${s.name}" targets assets with ${partitions.describe()}, and a tick launches one run: give the ` +
-          `schedule an execute function that returns { partitionKey } (or target time-window partitions, whose last ` +
-          `complete partition a tick runs by default).`,
-        s.name,
-      );
     }
     resolvedSchedules.set(s.name, { definition: s, cron, partitions });
   });

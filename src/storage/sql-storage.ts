@@ -327,8 +327,8 @@ export class SqlStorage implements Storage {
   }
 
   /** Throws StorageError for an unknown tick or an existing run id. */
-  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord> {
-    return this.#ticks.createRunForTick(tickId, run);
+  createRunsForTick(tickId: number, runs: readonly NewRun[]): Promise<RunRecord[]> {
+    return this.#ticks.createRunsForTick(tickId, runs);
   }
 
   /** Throws StorageError for an unknown tick. */

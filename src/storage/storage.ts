@@ -125,11 +125,11 @@ export interface Storage {
    */
   claimScheduleTick(name: string, tickTime: number): Promise<TickRecord>;
   /**
-   * Creates the run of a schedule tick, once: in one transaction, returns the tick's existing run
-   * if it has one, else creates `run` and adds it to the tick. Throws StorageError for an unknown tick,
-   * or when `run.runId` already exists (and then changes nothing).
+   * Creates the runs of a schedule tick (one or more), once: in one transaction, returns the tick's
+   * existing runs if it has some, else creates `runs` and adds them to the tick. Throws StorageError
+   * for an unknown tick, an empty list, or when a run id already exists (and then changes nothing).
    */
-  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord>;
+  createRunsForTick(tickId: number, runs: readonly NewRun[]): Promise<RunRecord[]>;
   /** Ends a tick with its status (and skip reason or error). Throws StorageError for an unknown tick. */
   finishTick(tickId: number, outcome: { status: TickStatus; skipReason?: string | null; error?: SerializedError | null }): Promise<TickRecord>;
   /**

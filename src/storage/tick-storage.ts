@@ -118,20 +118,30 @@ export class TickStorage {
     );
   }
 
-  /** Throws StorageError for an unknown tick, or when `run.runId` exists (then nothing changes). */
-  createRunForTick(tickId: number, run: NewRun): Promise<RunRecord> {
-    return guard(`create the run of tick ${tickId}`, () =>
+  /**
+   * Creates the runs of a tick, all or none, once: of several callers (a restarted daemon and a
+   * live one) the first sets the tick's run ids and inserts its runs; the others get those runs
+   * back, in the tick's order, and create nothing. Throws StorageError for an unknown tick, or when
+   * a run id exists (then nothing changes).
+   */
+  createRunsForTick(tickId: number, runs: readonly NewRun[]): Promise<RunRecord[]> {
+    return guard(`create the runs of tick ${tickId}`, () =>
       this.#batched(async (trx) => {
+        if (runs.length === 0) throw new StorageError(`Tick ${tickId}: a tick's runs cannot be an empty list; finish the tick as SKIPPED instead.`);
         const now = Date.now();
         // Compare-and-set on the tick row: of two racing callers exactly one moves run_ids off
         // "[]" (on Postgres the second waits for the row, then finds it changed and matches none).
         const taken = await trx
           .updateTable("ticks")
-          .set({ run_ids: JSON.stringify([run.runId]), updated_at: now })
+          .set({ run_ids: JSON.stringify(runs.map((run) => run.runId)), updated_at: now })
           .where("id", "=", tickId)
           .where("run_ids", "=", "[]")
           .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) === 1) return insertRun(trx, run, now);
+        if (Number(taken.numUpdatedRows) === 1) {
+          const created: RunRecord[] = [];
+          for (const run of runs) created.push(await insertRun(trx, run, now));
+          return created;
+        }
 
         const tick = await trx
           .selectFrom("ticks")
@@ -139,17 +149,14 @@ export class TickStorage {
           .where("id", "=", tickId)
           .executeTakeFirst();
         if (tick === undefined) throw unknownTick(tickId);
-        const existingId = (JSON.parse(tick.run_ids) as string[])[0];
-        const existing =
-          existingId === undefined
-            ? undefined
-            : await trx.selectFrom("runs").selectAll().where("run_id", "=", existingId).executeTakeFirst();
-        if (existing === undefined) {
-          throw new StorageError(
-            `Tick ${tickId} lists run "${existingId}", which no longer exists in storage.`,
-          );
-        }
-        return fromRunRow(existing);
+        const existingIds = JSON.parse(tick.run_ids) as string[];
+        const rows = existingIds.length === 0 ? [] : await trx.selectFrom("runs").selectAll().where("run_id", "in", existingIds).execute();
+        const byId = new Map(rows.map((row) => [row.run_id, fromRunRow(row)]));
+        return existingIds.map((id) => {
+          const run = byId.get(id);
+          if (run === undefined) throw new StorageError(`Tick ${tickId} lists run "${id}", which no longer exists in storage.`);
+          return run;
+        });
       }),
     );
   }

@@ -67,38 +67,50 @@ export function describeScheduleContract(s: StorageFixture): void {
     it("creates a tick's run once: a second call returns the first run", async () => {
       const tick = await s().claimScheduleTick("nightly", 1_000);
       freezeTime(7_000);
-      const run = await s().createRunForTick(tick.id, { ...newRun("first"), tags: { "sluice/schedule": "nightly" } });
+      const [run] = await s().createRunsForTick(tick.id, [{ ...newRun("first"), tags: { "sluice/schedule": "nightly" } }]);
       expect(run).toMatchObject({
         runId: "first",
         status: "QUEUED",
         createdAt: 7_000,
         tags: { "sluice/schedule": "nightly" },
       });
-      expect(await s().createRunForTick(tick.id, newRun("second"))).toEqual(run);
+      expect(await s().createRunsForTick(tick.id, [newRun("second")])).toEqual([run]);
       expect(await s().getRun("second")).toBeUndefined();
       expect((await s().listTicks("nightly"))[0]).toMatchObject({ runIds: ["first"], status: "STARTED", updatedAt: 7_000 });
+    });
+
+    it("creates several runs for one tick, once, and gives them back in the tick's order", async () => {
+      const tick = await s().claimScheduleTick("nightly", 1_000);
+      const made = await s().createRunsForTick(tick.id, [newRun("r-b"), newRun("r-a"), newRun("r-c")]);
+      expect(made.map((r) => r.runId)).toEqual(["r-b", "r-a", "r-c"]);
+      const again = await s().createRunsForTick(tick.id, [newRun("r-x")]);
+      expect(again).toEqual(made);
+      expect(await s().getRun("r-x")).toBeUndefined();
+      expect((await s().listTicks("nightly"))[0]?.runIds).toEqual(["r-b", "r-a", "r-c"]);
+      expectSluiceError(await caught(s().createRunsForTick(tick.id, [])), "STORAGE_ERROR", /empty list/);
     });
 
     it("creates one run when a restarted and a live daemon race for a tick", async () => {
       const other = await s.openAnother();
       const tick = await s().claimScheduleTick("nightly", 1_000);
       const [a, b] = await Promise.all([
-        s().createRunForTick(tick.id, newRun("from-a")),
-        other.createRunForTick(tick.id, newRun("from-b")),
+        s().createRunsForTick(tick.id, [newRun("from-a")]),
+        other.createRunsForTick(tick.id, [newRun("from-b")]),
       ]);
       expect(a).toEqual(b);
-      expect((await s().listRuns()).map((r) => r.runId)).toEqual([a.runId]);
-      expect((await s().listTicks("nightly"))[0]?.runIds).toEqual([a.runId]);
+      expect((await s().listRuns()).map((r) => r.runId)).toEqual([a![0]!.runId]);
+      expect((await s().listTicks("nightly"))[0]?.runIds).toEqual([a![0]!.runId]);
     });
 
     it("changes nothing when a tick's run cannot be created, and refuses unknown ticks", async () => {
       await s().createRun(newRun("taken"));
       const tick = await s().claimScheduleTick("nightly", 1_000);
-      const err = await caught(s().createRunForTick(tick.id, newRun("taken")));
+      const err = await caught(s().createRunsForTick(tick.id, [newRun("new-one"), newRun("taken")]));
       expectSluiceError(err, "STORAGE_ERROR", /Run "taken" already exists/);
       expect((await s().listTicks("nightly"))[0]?.runIds).toEqual([]);
-      expect((await s().createRunForTick(tick.id, newRun("fresh"))).runId).toBe("fresh");
-      const unknown = await caught(s().createRunForTick(tick.id + 1_000, newRun("other")));
+      expect(await s().getRun("new-one"), "all of a tick's runs or none").toBeUndefined();
+      expect((await s().createRunsForTick(tick.id, [newRun("fresh")]))[0]!.runId).toBe("fresh");
+      const unknown = await caught(s().createRunsForTick(tick.id + 1_000, [newRun("other")]));
       expectSluiceError(unknown, "STORAGE_ERROR", /Tick \d+ does not exist/);
       expect(await s().getRun("other")).toBeUndefined();
     });
