@@ -1,0 +1,135 @@
+/**
+ * What the lineage graph draws: an asset (key, kinds, status badge and time of its latest
+ * materialization), a collapsed group (one node standing for its assets, with their statuses
+ * counted) and an expanded group's box. Sizes come from LINEAGE_SIZES, which the layout uses.
+ */
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { memo } from "react";
+import { Link } from "react-router";
+import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
+import { StatusBadge, Time } from "../components/common";
+
+/** An asset node's data. */
+export interface AssetNodeData extends Record<string, unknown> {
+  asset: AssetSummaryJson;
+}
+
+/** Counts of a group's assets per status. */
+export type StatusCounts = Partial<Record<AssetStatus, number>>;
+
+/** A group's data, collapsed or as a box. */
+export interface GroupNodeData extends Record<string, unknown> {
+  name: string;
+  assetCount: number;
+  counts: StatusCounts;
+  onToggle: (group: string) => void;
+}
+
+/** The xyflow node of an asset. */
+export type AssetFlowNode = Node<AssetNodeData, "asset">;
+/** The xyflow node of a collapsed group. */
+export type GroupFlowNode = Node<GroupNodeData, "group">;
+/** The xyflow node of an expanded group's box. */
+export type GroupBoxFlowNode = Node<GroupNodeData, "groupBox">;
+
+const STATUS_ORDER: AssetStatus[] = ["FAILED", "IN_PROGRESS", "QUEUED", "MATERIALIZED", "NEVER_MATERIALIZED"];
+const STATUS_LABEL: Record<AssetStatus, string> = {
+  FAILED: "failed",
+  IN_PROGRESS: "in progress",
+  QUEUED: "queued",
+  MATERIALIZED: "materialized",
+  NEVER_MATERIALIZED: "never materialized",
+};
+
+/** "raw/" muted, "orders" bold: the last component of a key is what people scan for. */
+function KeyText({ assetKey }: { assetKey: string }) {
+  const cut = assetKey.lastIndexOf("/") + 1;
+  return (
+    <>
+      {cut > 0 && <span className="lineage-key-prefix">{assetKey.slice(0, cut)}</span>}
+      <span className="lineage-key-name">{assetKey.slice(cut)}</span>
+    </>
+  );
+}
+
+/** An asset: its name links to its page; a click elsewhere on it selects it. */
+export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNode>) {
+  const { asset } = data;
+  return (
+    <div className={`lineage-asset status-${asset.status}`} data-testid="lineage-asset" data-key={asset.key} data-status={asset.status}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <Link to={assetPath(asset.key)} className="lineage-asset-key nodrag nopan" title={`${asset.key}: open its page`}>
+        <KeyText assetKey={asset.key} />
+      </Link>
+      <div className="lineage-asset-kinds">
+        {asset.kinds.map((kind) => (
+          <span key={kind} className="lineage-kind">
+            {kind}
+          </span>
+        ))}
+      </div>
+      <div className="lineage-asset-status">
+        <StatusBadge status={asset.status} />
+        <span className="small muted">
+          <Time iso={asset.latestMaterialization?.timestamp} />
+        </span>
+      </div>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+function countsTitle(counts: StatusCounts): string {
+  return STATUS_ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${STATUS_LABEL[s]}`).join(", ");
+}
+
+function CountsLine({ counts }: { counts: StatusCounts }) {
+  return (
+    <div className="lineage-group-counts small">
+      {STATUS_ORDER.filter((s) => counts[s]).map((s) => (
+        <span key={s} className={`lineage-count status-${s}`} data-status={s}>
+          {counts[s]} {STATUS_LABEL[s]}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** A collapsed group: one node for its assets; selecting it selects them all. */
+export const GroupNode = memo(function GroupNode({ data }: NodeProps<GroupFlowNode>) {
+  return (
+    <div className="lineage-group-node" data-testid="lineage-group" data-group={data.name}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="lineage-group-title">
+        <span className="lineage-group-name">{data.name}</span>
+        <span className="small muted">{data.assetCount.toLocaleString()} assets</span>
+      </div>
+      <CountsLine counts={data.counts} />
+      <button type="button" className="nodrag nopan small" onClick={() => data.onToggle(data.name)}>
+        Expand
+      </button>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+/** An expanded group's box, drawn behind its assets; only its header takes clicks. */
+export const GroupBox = memo(function GroupBox({ data }: NodeProps<GroupBoxFlowNode>) {
+  return (
+    <div className="lineage-group-box" data-testid="lineage-group-box" data-group={data.name}>
+      <div className="lineage-group-box-header">
+        <span className="lineage-group-name">{data.name}</span>
+        <span className="small muted" title={countsTitle(data.counts)}>
+          {data.assetCount.toLocaleString()} asset{data.assetCount === 1 ? "" : "s"}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="nodrag nopan small" onClick={() => data.onToggle(data.name)}>
+          Collapse
+        </button>
+      </div>
+    </div>
+  );
+});
+
+/** The node types of the lineage graph, for xyflow's `nodeTypes` (a constant, as xyflow wants). */
+export const LINEAGE_NODE_TYPES = { asset: AssetNode, group: GroupNode, groupBox: GroupBox };
