@@ -109,6 +109,23 @@ describe("lineage layout", () => {
     expect(layout.edges.map((e) => e.id)).toEqual(["asset:raw/orders->asset:clean/orders"]);
   });
 
+  it("places groups that feed each other (a cycle between groups) side by side, in the order data flows", () => {
+    // a and b exchange data both ways (a1 → b2, b1 → a2); c reads both; d reads c.
+    const assets: GraphAsset[] = [
+      { key: "a1", group: "a", deps: [] },
+      { key: "b1", group: "b", deps: [] },
+      { key: "a2", group: "a", deps: ["a1", "b1"] },
+      { key: "b2", group: "b", deps: ["b1", "a1"] },
+      { key: "c1", group: "c", deps: ["a2", "b2"] },
+      { key: "d1", group: "d", deps: ["c1"] },
+    ];
+    const layout = new LineageGraph(assets).layout({ visible: null, expanded: [] });
+    expect(group(layout, "a").x).toBe(group(layout, "b").x);
+    expect(group(layout, "a").x).toBeLessThan(group(layout, "c").x);
+    expect(group(layout, "c").x).toBeLessThan(group(layout, "d").x);
+    expect(overlaps(group(layout, "a"), group(layout, "b"))).toBe(false);
+  });
+
   it("lays out 10,000 assets in groups too big for dagre with the same guarantees", () => {
     const assets = layeredDag(10_000, 20, 10);
     const groups = new Set(assets.map((a) => a.group));

@@ -53,8 +53,12 @@ export interface PlacedLayout {
 const ORDER_SWEEPS = 4;
 const POSITION_SWEEPS = 4;
 
-/** Places `boxes` in ranks from left to right so that edges point right (except those closing a cycle). */
-export function layeredLayout(boxes: readonly LayoutBox[], edges: readonly LayoutEdge[], spacing: LayoutSpacing): PlacedLayout {
+/**
+ * Places `boxes` in ranks from left to right so that edges point right (except those closing a
+ * cycle). `fixedRanks` (box id → any number, compared only) imposes the columns instead: for a
+ * graph whose cycles would otherwise stretch it into a long chain.
+ */
+export function layeredLayout(boxes: readonly LayoutBox[], edges: readonly LayoutEdge[], spacing: LayoutSpacing, fixedRanks?: ReadonlyMap<string, number>): PlacedLayout {
   const n = boxes.length;
   if (n === 0) return { positions: new Map(), width: 0, height: 0 };
   const indexOf = new Map<string, number>();
@@ -80,14 +84,14 @@ export function layeredLayout(boxes: readonly LayoutBox[], edges: readonly Layou
   const forwardParents = parents.map((ps, v) => ps.filter((p) => topoPosition[p]! < topoPosition[v]!));
   const forwardChildren = children.map((cs, v) => cs.filter((c) => topoPosition[c]! > topoPosition[v]!));
 
-  const rank = new Int32Array(n);
-  for (const v of order) {
+  const rank = fixedRanks ? compressRanks(boxes, fixedRanks) : new Int32Array(n);
+  for (const v of fixedRanks ? [] : order) {
     let r = 0;
     for (const p of forwardParents[v]!) r = Math.max(r, rank[p]! + 1);
     rank[v] = r;
   }
   // A root (say a raw table read only by the last report) sits just left of its nearest reader.
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = fixedRanks ? -1 : n - 1; i >= 0; i--) {
     const v = order[i]!;
     if (forwardParents[v]!.length > 0 || forwardChildren[v]!.length === 0) continue;
     let r = Number.POSITIVE_INFINITY;
@@ -127,6 +131,13 @@ export function layeredLayout(boxes: readonly LayoutBox[], edges: readonly Layou
     width = Math.max(width, left + box.width);
   }
   return { positions, width, height: maxY - minY };
+}
+
+/** Given ranks as consecutive integers from 0, in the same order (boxes without one go first). */
+function compressRanks(boxes: readonly LayoutBox[], fixed: ReadonlyMap<string, number>): Int32Array {
+  const values = [...new Set(boxes.map((b) => fixed.get(b.id) ?? Number.NEGATIVE_INFINITY))].sort((a, b) => a - b);
+  const index = new Map(values.map((v, i) => [v, i]));
+  return Int32Array.from(boxes, (b) => index.get(fixed.get(b.id) ?? Number.NEGATIVE_INFINITY)!);
 }
 
 /** Kahn's order; when only cycles remain, the earliest remaining node goes next. */

@@ -138,6 +138,25 @@ export function placeBoxes(boxes: readonly LayoutBox[], edges: readonly LayoutEd
   return { positions, width: boxes.length ? maxX - minX : 0, height: boxes.length ? maxY - minY : 0, routes };
 }
 
+function isAcyclic(boxes: readonly LayoutBox[], edges: readonly LayoutEdge[]): boolean {
+  const waiting = new Map(boxes.map((b) => [b.id, 0]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    if (e.from === e.to || !waiting.has(e.from) || !waiting.has(e.to)) continue;
+    waiting.set(e.to, waiting.get(e.to)! + 1);
+    out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  }
+  const queue = boxes.filter((b) => waiting.get(b.id) === 0).map((b) => b.id);
+  for (let i = 0; i < queue.length; i++) {
+    for (const next of out.get(queue[i]!) ?? []) {
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) queue.push(next);
+    }
+  }
+  return queue.length === boxes.length;
+}
+
 /** An asset graph indexed once, laid out on request; each group's inner layout is cached. */
 export class LineageGraph {
   private readonly groupOf = new Map<string, string>();
@@ -147,6 +166,8 @@ export class LineageGraph {
   /** Every asset edge whose both ends exist: [upstream, downstream]. */
   private readonly edges: [string, string][] = [];
   private readonly innerCache = new Map<string, PlacedLayout>();
+  /** Longest path from a root, per asset: where the asset stands in the flow of data. */
+  private readonly assetRank = new Map<string, number>();
 
   constructor(assets: readonly GraphAsset[]) {
     for (const asset of assets) {
@@ -162,6 +183,46 @@ export class LineageGraph {
     for (const asset of assets) {
       for (const dep of asset.deps) if (dep !== asset.key && this.groupOf.has(dep)) this.edges.push([dep, asset.key]);
     }
+    this.rankAssets(assets);
+  }
+
+  // Definitions are acyclic (they are validated when loaded); an asset on a cycle would keep rank 0.
+  private rankAssets(assets: readonly GraphAsset[]): void {
+    const waiting = new Map<string, number>();
+    const children = new Map<string, string[]>();
+    for (const a of assets) waiting.set(a.key, 0);
+    for (const [from, to] of this.edges) {
+      waiting.set(to, waiting.get(to)! + 1);
+      let list = children.get(from);
+      if (!list) children.set(from, (list = []));
+      list.push(to);
+    }
+    const queue = assets.filter((a) => waiting.get(a.key) === 0).map((a) => a.key);
+    for (const key of queue) this.assetRank.set(key, 0);
+    for (let i = 0; i < queue.length; i++) {
+      const key = queue[i]!;
+      for (const child of children.get(key) ?? []) {
+        this.assetRank.set(child, Math.max(this.assetRank.get(child) ?? 0, this.assetRank.get(key)! + 1));
+        const left = waiting.get(child)! - 1;
+        waiting.set(child, left);
+        if (left === 0) queue.push(child);
+      }
+    }
+  }
+
+  /**
+   * Groups' columns: by the group graph's own ranks (dagre, which also routes edges around boxes)
+   * when it is small, sparse and acyclic; else by where each group's data starts (the lowest
+   * rank of its shown assets), since the longest-path ranks of a cyclic group graph stretch it
+   * into one long chain (measured on the bench's 40 groups: 38 columns in one row).
+   */
+  private placeGroups(boxes: LayoutBox[], edges: LayoutEdge[], shownMembers: ReadonlyMap<string, string[]>): PlacedLayout {
+    if (boxes.length <= DAGRE_MAX_BOXES && edges.length <= boxes.length * DAGRE_MAX_EDGES_PER_BOX && isAcyclic(boxes, edges)) {
+      return placeBoxes(boxes, edges, GROUP_SPACING);
+    }
+    const start = new Map<string, number>();
+    for (const box of boxes) start.set(box.id, Math.min(...shownMembers.get(box.id)!.map((k) => this.assetRank.get(k) ?? 0)));
+    return layeredLayout(boxes, edges, GROUP_SPACING, start);
   }
 
   /** The layout of the part of the graph that `request` shows. */
@@ -224,7 +285,7 @@ export class LineageGraph {
         height: placed.height + groupHeader + 2 * groupPadding,
       });
     }
-    const outer = placeBoxes(groupBoxes, [...groupEdges.values()], GROUP_SPACING);
+    const outer = this.placeGroups(groupBoxes, [...groupEdges.values()], shownMembers);
 
     const groups: PlacedGroup[] = [];
     const assets: PlacedAsset[] = [];
