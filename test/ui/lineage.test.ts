@@ -146,6 +146,34 @@ describe("lineage view", () => {
     await page.close();
   });
 
+  it("collapses a group into one node that stands for its assets, and expands it again", async () => {
+    const { page, errors } = await newPage(world.browser);
+    await page.goto(`${world.server.url}/assets`);
+    await waitForShown(page, ALL_KEYS);
+    await page.locator('[data-testid=lineage-group-box][data-group="report"]').getByRole("button", { name: "Collapse" }).click();
+    await waitForShown(page, ["raw/orders", "raw/customers", "clean/orders"]);
+    const group = page.locator('[data-testid=lineage-group][data-group="report"]');
+    expect(await group.textContent()).toContain("3 assets");
+    expect(await group.textContent()).toContain("3 never materialized");
+    // raw/orders → clean/orders, and into the group: from raw/customers, and from clean/orders,
+    // which feeds two report assets (one edge labelled 2).
+    expect(await page.locator(".react-flow__edge").count()).toBe(3);
+    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(["2"]);
+    expect(await page.getByTestId("overview-note").textContent()).toContain("3 groups: 1 collapsed");
+
+    // Selecting the collapsed group selects what it stands for.
+    await clickNodeBody(group);
+    expect(await page.getByTestId("materialize-selected").textContent()).toBe("Materialize selected (3)");
+    await screenshot(page, "lineage-collapsed-group");
+
+    await group.getByRole("button", { name: "Expand" }).click();
+    await waitForShown(page, ALL_KEYS);
+    expect(await page.getByTestId("lineage-group").count()).toBe(0);
+    expect(await page.getByTestId("materialize-selected").isDisabled()).toBe(true);
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
   it("materializes the selected assets and turns their badges MATERIALIZED live, then opens one", async () => {
     const { page, errors } = await newPage(world.browser);
     await page.goto(`${world.server.url}/assets`);

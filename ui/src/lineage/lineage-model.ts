@@ -7,6 +7,8 @@ import { Position, type NodeHandle } from "@xyflow/react";
 import type { AssetSummaryJson } from "../assets/asset-json";
 import type { LineageFlowEdge } from "./lineage-edges";
 import { LINEAGE_SIZES, assetNodeId, groupNodeId, type LineageLayout } from "./lineage-layout";
+
+const isAssetNodeId = (id: string) => id.startsWith("asset:");
 import type { AssetFlowNode, GroupBoxFlowNode, GroupFlowNode, StatusCounts } from "./lineage-nodes";
 
 /** Any node of the lineage graph. */
@@ -61,8 +63,8 @@ export function statusCounts(members: ReadonlyMap<string, readonly AssetSummaryJ
   return out;
 }
 
-// Handles given with the node let xyflow draw edges before (or without) measuring the DOM, which
-// matters when only the visible part of a big graph is rendered.
+// Handles given with the node let xyflow place edges of nodes it has not drawn (and so not
+// measured) yet: only the visible part of a big graph is drawn.
 function handles(width: number, height: number): NodeHandle[] {
   return [
     { type: "target", position: Position.Left, x: 0, y: height / 2, width: 1, height: 1 },
@@ -76,56 +78,114 @@ export interface NodeInputs {
   assetsByKey: ReadonlyMap<string, AssetSummaryJson>;
   counts: ReadonlyMap<string, StatusCounts>;
   selected: ReadonlySet<string>;
+  /** Must keep its identity: it is not part of what makes a node new. */
   onToggle: (group: string) => void;
+  /** Draw group boxes but not the assets in them (zoomed far out on a big graph). */
+  hideAssets: boolean;
 }
 
-/** The xyflow nodes of a layout: group boxes first (so they are drawn behind), then groups and assets. */
-export function flowNodes({ layout, assetsByKey, counts, selected, onToggle }: NodeInputs): LineageFlowNode[] {
-  const nodes: LineageFlowNode[] = [];
-  const { assetWidth, assetHeight } = LINEAGE_SIZES;
-  for (const g of layout.groups) {
-    const id = groupNodeId(g.name);
-    const data = { name: g.name, assetCount: g.assetCount, counts: counts.get(g.name) ?? {}, onToggle };
-    const size = { width: g.width, height: g.height, measured: { width: g.width, height: g.height } };
-    if (g.expanded) {
-      nodes.unshift({ id, type: "groupBox", position: { x: g.x, y: g.y }, ...size, data, selectable: false, focusable: false, className: "lineage-box-node" });
-    } else {
-      nodes.push({ id, type: "group", position: { x: g.x, y: g.y }, ...size, data, selected: selected.has(id), handles: handles(g.width, g.height) });
+/**
+ * Builds xyflow's nodes and edges, reusing the objects of those that did not change since the
+ * previous build of the same layout: xyflow then re-renders only the nodes whose status or
+ * selection changed, which keeps a click or a status refresh cheap on thousands of nodes.
+ */
+export class FlowElements {
+  private layout: LineageLayout | null = null;
+  private nodes = new Map<string, { signature: string; node: LineageFlowNode }>();
+  private edges = new Map<string, { signature: string; edge: LineageFlowEdge }>();
+
+  /** Nodes of a layout: group boxes first (so they are drawn behind), then groups and assets. */
+  buildNodes({ layout, assetsByKey, counts, selected, onToggle, hideAssets }: NodeInputs): LineageFlowNode[] {
+    this.reset(layout);
+    const previous = this.nodes;
+    const next = new Map<string, { signature: string; node: LineageFlowNode }>();
+    const reuse = (id: string, signature: string, make: () => LineageFlowNode): LineageFlowNode => {
+      const old = previous.get(id);
+      const node = old && old.signature === signature ? old.node : make();
+      next.set(id, { signature, node });
+      return node;
+    };
+    const boxes: LineageFlowNode[] = [];
+    const nodes: LineageFlowNode[] = [];
+    for (const g of layout.groups) {
+      const id = groupNodeId(g.name);
+      const groupCounts = counts.get(g.name) ?? {};
+      const isSelected = selected.has(id);
+      const signature = `${JSON.stringify(groupCounts)}|${isSelected}|${hideAssets}`;
+      const size = { width: g.width, height: g.height, measured: { width: g.width, height: g.height } };
+      const data = { name: g.name, assetCount: g.assetCount, counts: groupCounts, onToggle, assetsHidden: hideAssets };
+      if (g.expanded) {
+        boxes.push(reuse(id, signature, () => ({ id, type: "lineageGroupBox", position: { x: g.x, y: g.y }, ...size, data, selectable: false, focusable: false, className: "lineage-box-node" })));
+      } else {
+        nodes.push(reuse(id, signature, () => ({ id, type: "lineageGroup", position: { x: g.x, y: g.y }, ...size, data, selected: isSelected, handles: handles(g.width, g.height) })));
+      }
     }
+    const { assetWidth, assetHeight } = LINEAGE_SIZES;
+    const assetHandles = handles(assetWidth, assetHeight);
+    for (const a of layout.assets) {
+      const asset = assetsByKey.get(a.key);
+      if (!asset) continue;
+      const id = assetNodeId(a.key);
+      const isSelected = selected.has(id);
+      const signature = `${asset.status}|${asset.latestMaterialization?.timestamp ?? ""}|${isSelected}|${hideAssets}`;
+      nodes.push(
+        reuse(id, signature, () => ({
+          id,
+          type: "lineageAsset",
+          position: { x: a.x, y: a.y },
+          width: assetWidth,
+          height: assetHeight,
+          measured: { width: assetWidth, height: assetHeight },
+          data: { asset },
+          selected: isSelected,
+          handles: assetHandles,
+          hidden: hideAssets,
+        })),
+      );
+    }
+    this.nodes = next;
+    return boxes.concat(nodes);
   }
-  const assetHandles = handles(assetWidth, assetHeight);
-  for (const a of layout.assets) {
-    const asset = assetsByKey.get(a.key);
-    if (!asset) continue;
-    const id = assetNodeId(a.key);
-    nodes.push({
-      id,
-      type: "asset",
-      position: { x: a.x, y: a.y },
-      width: assetWidth,
-      height: assetHeight,
-      measured: { width: assetWidth, height: assetHeight },
-      data: { asset },
-      selected: selected.has(id),
-      handles: assetHandles,
-    });
-  }
-  return nodes;
-}
 
-/** The xyflow edges of a layout; merged edges (into or out of a collapsed group) say how many they stand for. */
-export function flowEdges(layout: LineageLayout, selected: ReadonlySet<string>): LineageFlowEdge[] {
-  return layout.edges.map((e) => ({
-    id: e.id,
-    type: "lineage",
-    source: e.source,
-    target: e.target,
-    data: e.via ? { via: e.via } : {},
-    selectable: false,
-    focusable: false,
-    className: selected.has(e.source) || selected.has(e.target) ? "lineage-edge active" : "lineage-edge",
-    ...(e.count > 1 ? { label: String(e.count), labelBgPadding: [4, 2] as [number, number] } : {}),
-  }));
+  /** Edges of a layout; merged edges (into or out of a collapsed group) say how many they stand for. */
+  buildEdges(layout: LineageLayout, selected: ReadonlySet<string>, hideAssets: boolean): LineageFlowEdge[] {
+    this.reset(layout);
+    const next = new Map<string, { signature: string; edge: LineageFlowEdge }>();
+    const edges = layout.edges.map((e) => {
+      const active = selected.has(e.source) || selected.has(e.target);
+      const hidden = hideAssets && (isAssetNodeId(e.source) || isAssetNodeId(e.target));
+      const signature = `${active}|${hidden}`;
+      const old = this.edges.get(e.id);
+      const edge: LineageFlowEdge =
+        old && old.signature === signature
+          ? old.edge
+          : {
+              id: e.id,
+              type: "lineage",
+              source: e.source,
+              target: e.target,
+              data: e.via ? { via: e.via } : {},
+              selectable: false,
+              focusable: false,
+              // Nothing to click on an edge: no invisible wider path for the pointer.
+              interactionWidth: 0,
+              className: active ? "lineage-edge active" : "lineage-edge",
+              hidden,
+              ...(e.count > 1 ? { label: String(e.count), labelBgPadding: [4, 2] as [number, number] } : {}),
+            };
+      next.set(e.id, { signature, edge });
+      return edge;
+    });
+    this.edges = next;
+    return edges;
+  }
+
+  private reset(layout: LineageLayout): void {
+    if (layout === this.layout) return;
+    this.layout = layout;
+    this.nodes.clear();
+    this.edges.clear();
+  }
 }
 
 /** The asset keys that selected nodes stand for: an asset its own key, a collapsed group its shown assets. */

@@ -1,16 +1,16 @@
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type NodeChange } from "@xyflow/react";
+import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type NodeChange, type ReactFlowState } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
-import { Link, useSearchParams } from "react-router";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import type { AssetsJson, AssetSummaryJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
 import { ErrorBox, Loading } from "../components/common";
 import "../lineage/lineage.css";
 import { groupNodeId, type GraphAsset, type LineageLayoutRequest } from "../lineage/lineage-layout";
-import { definitionsFingerprint, flowEdges, flowNodes, membersByGroup, selectedAssetKeys, statusCounts, type LineageFlowNode } from "../lineage/lineage-model";
+import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, type LineageFlowNode } from "../lineage/lineage-model";
 import { LINEAGE_EDGE_TYPES, type LineageFlowEdge } from "../lineage/lineage-edges";
-import { LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
+import { COMPACT_ZOOM, FAR_ZOOM, LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
 import { applySelection, type SelectionOutcome } from "../lineage/selection-filter";
 import { useLineageLayout } from "../lineage/use-lineage-layout";
 import { useLive } from "../live";
@@ -18,14 +18,22 @@ import type { RunJson } from "../types";
 
 /** Above this many shown assets, groups start collapsed (one node each) until expanded or filtered. */
 const FULL_GRAPH_LIMIT = 2000;
+/** A graph that fits the view only below this zoom opens at its top-left corner at this zoom instead. */
+const MIN_FIT_ZOOM = COMPACT_ZOOM;
+/** Zoomed out below FAR_ZOOM, a layout with more assets than this draws only its group boxes. */
+const SEMANTIC_ZOOM_MIN_ASSETS = 300;
+const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
 /** Above this many nodes the minimap (which draws every node) is left out. */
-const MINIMAP_LIMIT = 1500;
+const MINIMAP_LIMIT = 300;
 /** Events after which asset statuses may have changed. */
 const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 const SEARCH_DEBOUNCE_MS = 250;
 
-/** Where the view should move once the next layout is drawn: everything, or one group. */
-type PendingFit = { kind: "all" } | { kind: "node"; id: string } | null;
+/**
+ * Where the view should move once the next layout is drawn: the graph (or its start, when big),
+ * the whole graph however small, or one group.
+ */
+type PendingFit = { kind: "all" } | { kind: "whole" } | { kind: "node"; id: string } | null;
 
 /** The asset lineage (route /assets): layered graph in group boxes, live statuses, selection search, materialize. */
 export function LineagePage() {
@@ -108,20 +116,32 @@ function LineageView() {
         for (const g of groups) map.set(g, value);
         return { expression: applied.expression, groups: map };
       });
-      pendingFit.current = groups.length === 1 ? { kind: "node", id: groupNodeId(groups[0]!) } : { kind: "all" };
+      // Show an expanded group whole; after a collapse, everything.
+      pendingFit.current = groups.length === 1 && value ? { kind: "node", id: groupNodeId(groups[0]!) } : { kind: "all" };
     },
     [applied.expression],
   );
-  const onToggle = useCallback((group: string) => setExpanded([group], !expanded.includes(group)), [setExpanded, expanded.join("\u0000")]);
+  // One function for the life of the page (it is in every group node's data); it reads the latest state.
+  const toggleLatest = useRef((_group: string) => {});
+  toggleLatest.current = (group: string) => setExpanded([group], !expanded.includes(group));
+  const onToggle = useCallback((group: string) => toggleLatest.current(group), []);
 
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const assetsByKey = useMemo(() => new Map((list ?? []).map((a) => [a.key, a])), [list]);
   const counts = useMemo(() => statusCounts(members), [members]);
+  // Semantic zoom: far out on a big graph, thousands of unreadable nodes would take seconds to
+  // draw (measured: 14 s for 6,850 nodes and 13,578 edges); group boxes alone make the map.
+  const far = useStore(isFar);
+  // Set just before fitting the whole of a big graph, so that the far-out view is drawn without
+  // its assets from the first frame (else one frame would draw thousands of them).
+  const [prehide, setPrehide] = useState(false);
+  const hideAssets = (far || prehide) && (layout?.assets.length ?? 0) > SEMANTIC_ZOOM_MIN_ASSETS;
+  const elements = useRef(new FlowElements());
   const nodes = useMemo(
-    () => (layout ? flowNodes({ layout, assetsByKey, counts, selected, onToggle }) : []),
-    [layout, assetsByKey, counts, selected, onToggle],
+    () => (layout ? elements.current.buildNodes({ layout, assetsByKey, counts, selected, onToggle, hideAssets }) : []),
+    [layout, assetsByKey, counts, selected, onToggle, hideAssets],
   );
-  const edges = useMemo(() => (layout ? flowEdges(layout, selected) : []), [layout, selected]);
+  const edges = useMemo(() => (layout ? elements.current.buildEdges(layout, selected, hideAssets) : []), [layout, selected, hideAssets]);
   // Selected nodes that a new layout no longer shows are no longer selected.
   useEffect(() => {
     if (!layout) return;
@@ -145,16 +165,44 @@ function LineageView() {
   }, []);
   const selectedKeys = useMemo(() => selectedAssetKeys(selected, layout, members), [selected, layout, members]);
 
-  const { fitView } = useReactFlow();
+  const { fitView, setViewport } = useReactFlow();
+  const canvas = useRef<HTMLDivElement>(null);
+  const fitWhole = () => {
+    const el = canvas.current;
+    if (!layout || !el) return;
+    const zoom = Math.min(el.clientWidth / (layout.width * 1.16), el.clientHeight / (layout.height * 1.16), 1);
+    if (zoom < FAR_ZOOM && layout.assets.length > SEMANTIC_ZOOM_MIN_ASSETS) setPrehide(true);
+    pendingFit.current = { kind: "whole" };
+    setFitRequests((n) => n + 1);
+  };
+  const [fitRequests, setFitRequests] = useState(0);
   useEffect(() => {
     const fit = pendingFit.current;
-    if (!layout || !fit) return;
+    const el = canvas.current;
+    if (!layout || !fit || !el) return;
     pendingFit.current = null;
     const frame = requestAnimationFrame(() => {
-      void fitView(fit.kind === "all" ? { padding: 0.08, maxZoom: 1 } : { nodes: [{ id: fit.id }], padding: 0.15, maxZoom: 1, duration: 200 });
+      if (fit.kind === "whole") {
+        void fitView({ padding: 0.08, maxZoom: 1 }).then(() => setPrehide(false));
+        return;
+      }
+      const target = fit.kind === "all" ? { x: 0, y: 0, width: layout.width, height: layout.height } : layout.groups.find((g) => groupNodeId(g.name) === fit.id);
+      if (!target) return;
+      const zoom = Math.min(el.clientWidth / (target.width * 1.16), el.clientHeight / (target.height * 1.16), 1);
+      // Collapsed groups are few and cheap to draw at any zoom.
+      if (zoom >= MIN_FIT_ZOOM || layout.assets.length <= SEMANTIC_ZOOM_MIN_ASSETS) {
+        void fitView(fit.kind === "all" ? { padding: 0.08, maxZoom: 1 } : { nodes: [{ id: fit.id }], padding: 0.08, maxZoom: 1, duration: 200 });
+        return;
+      }
+      // Fitting a big graph would draw every node, too small to read: show the top of its leftmost
+      // column of groups (where the lineage starts; or the top of the group) at the smallest
+      // readable zoom instead. The fit-view control still shows the whole.
+      const left = Math.min(...layout.groups.map((g) => g.x));
+      const origin = fit.kind === "all" ? layout.groups.filter((g) => g.x === left).sort((a, b) => a.y - b.y)[0]! : target;
+      void setViewport({ x: 24 - origin.x * MIN_FIT_ZOOM, y: 24 - origin.y * MIN_FIT_ZOOM, zoom: MIN_FIT_ZOOM }, fit.kind === "all" ? undefined : { duration: 200 });
     });
     return () => cancelAnimationFrame(frame);
-  }, [layout, fitView]);
+  }, [layout, fitRequests, prehide, fitView, setViewport]);
 
   const [launching, setLaunching] = useState(false);
   const [launched, setLaunched] = useState<{ run: RunJson; count: number | "all" } | null>(null);
@@ -172,6 +220,15 @@ function LineageView() {
     } finally {
       setLaunching(false);
     }
+  };
+
+  // Asset names in nodes are plain links (cheaper than router Links by the thousand): route them here.
+  const navigate = useNavigate();
+  const onCanvasClick = (event: MouseEvent) => {
+    const link = (event.target as HTMLElement).closest("a[data-asset-link]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    void navigate(link.getAttribute("href")!);
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -250,7 +307,7 @@ function LineageView() {
       {layoutError && <ErrorBox error={layoutError} />}
       {collapsedCount > 0 && layout && (
         <div className="banner lineage-note" data-testid="overview-note">
-          {shownCount.toLocaleString()} assets in {layout.groups.length.toLocaleString()} groups: {collapsedCount === layout.groups.length ? "one node per group." : `${collapsedCount} groups collapsed.`}{" "}
+          {shownCount.toLocaleString()} assets in {layout.groups.length.toLocaleString()} groups: {collapsedCount === layout.groups.length ? "one node per group." : `${collapsedCount} collapsed.`}{" "}
           Expand a group, or filter with a selection (e.g. <span className="mono">group:{layout.groups[0]?.name}</span>).{" "}
           <button type="button" className="small" onClick={() => setExpanded(layout.groups.map((g) => g.name), true)}>
             Expand all{shownCount > FULL_GRAPH_LIMIT ? " (slow)" : ""}
@@ -258,7 +315,7 @@ function LineageView() {
         </div>
       )}
       <Loading error={assets.data ? undefined : assets.error}>
-        <div className="lineage-canvas" data-testid="lineage-canvas" data-layout-ms={ms === null ? undefined : Math.round(ms)} aria-busy={pending}>
+        <div ref={canvas} className="lineage-canvas" data-testid="lineage-canvas" onClick={onCanvasClick} data-layout-ms={ms === null ? undefined : Math.round(ms)} aria-busy={pending}>
           <ReactFlow<LineageFlowNode, LineageFlowEdge>
             nodes={nodes}
             edges={edges}
@@ -271,11 +328,15 @@ function LineageView() {
             edgesFocusable={false}
             selectionKeyCode="Shift"
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-            minZoom={0.05}
+            minZoom={0.01}
             maxZoom={2}
           >
             <Background gap={24} />
-            <Controls showInteractive={false} />
+            <Controls showInteractive={false} showFitView={false}>
+              <ControlButton onClick={fitWhole} title="Fit the whole graph" aria-label="fit view" className="react-flow__controls-fitview">
+                <FitIcon />
+              </ControlButton>
+            </Controls>
             {nodes.length <= MINIMAP_LIMIT && <MiniMap pannable zoomable nodeClassName={(n) => `minimap-${n.type}`} />}
           </ReactFlow>
           {(!layout || !list) && !assets.error && <div className="lineage-overlay muted">{list ? "Laying out…" : "Loading assets…"}</div>}
@@ -283,5 +344,14 @@ function LineageView() {
         </div>
       </Loading>
     </div>
+  );
+}
+
+/** Four corners: "fit the view". */
+function FitIcon() {
+  return (
+    <svg viewBox="0 0 16 16" aria-hidden="true" style={{ fill: "none" }}>
+      <path d="M1.5 5.5v-4h4M10.5 1.5h4v4M14.5 10.5v4h-4M5.5 14.5h-4v-4" stroke="currentColor" strokeWidth="2" />
+    </svg>
   );
 }
