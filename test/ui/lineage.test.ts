@@ -158,7 +158,7 @@ describe("lineage view", () => {
     // raw/orders → clean/orders, and into the group: from raw/customers, and from clean/orders,
     // which feeds two report assets (one edge labelled 2).
     expect(await page.locator(".react-flow__edge").count()).toBe(3);
-    expect(await page.locator(".react-flow__edge-text").allTextContents()).toEqual(["2"]);
+    expect(await page.locator(".lineage-edge-label").allTextContents()).toEqual(["2"]);
     expect(await page.getByTestId("overview-note").textContent()).toContain("3 groups: 1 collapsed");
 
     // Selecting the collapsed group selects what it stands for.

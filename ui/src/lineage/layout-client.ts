@@ -20,6 +20,14 @@ export interface TimedLayout {
   ms: number;
 }
 
+function startWorker(): Worker {
+  return new Worker(new URL("./layout-worker.ts", import.meta.url), { type: "module", name: "lineage-layout" });
+}
+
+// Opening the lineage page directly (a reload, a link): the worker starts while the app boots,
+// so that fetching and compiling its script overlaps the app's own start.
+let spare: Worker | null = window.location.pathname === "/assets" ? startWorker() : null;
+
 /** One layout worker; `dispose()` ends it. */
 export class LayoutClient {
   private readonly worker: Worker;
@@ -27,7 +35,8 @@ export class LayoutClient {
   private readonly pending = new Map<number, { resolve: (value: TimedLayout) => void; reject: (error: Error) => void }>();
 
   constructor() {
-    this.worker = new Worker(new URL("./layout-worker.ts", import.meta.url), { type: "module", name: "lineage-layout" });
+    this.worker = spare ?? startWorker();
+    spare = null;
     this.worker.onmessage = (event: MessageEvent<LayoutWorkerResponse>) => {
       const message = event.data;
       const waiter = this.pending.get(message.id);

@@ -171,7 +171,7 @@ export class FlowElements {
               interactionWidth: 0,
               className: active ? "lineage-edge active" : "lineage-edge",
               hidden,
-              ...(e.count > 1 ? { label: String(e.count), labelBgPadding: [4, 2] as [number, number] } : {}),
+              ...(e.count > 1 ? { label: String(e.count) } : {}),
             };
       next.set(e.id, { signature, edge });
       return edge;
@@ -197,4 +197,31 @@ export function selectedAssetKeys(selected: ReadonlySet<string>, layout: Lineage
   }
   for (const a of layout.assets) if (selected.has(assetNodeId(a.key))) keys.push(a.key);
   return keys;
+}
+
+/** A rectangle of the graph's coordinates. */
+export interface GraphRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The viewport that centers `rect` in a canvas of the given size, as large as fits with `padding`
+ * (a fraction of the rectangle on each side) within the zoom limits: xyflow's fitView, computed
+ * from the layout alone so that it can be set before any node is drawn.
+ */
+export function viewportFor(
+  rect: GraphRect,
+  canvas: { clientWidth: number; clientHeight: number },
+  limits: { minZoom: number; maxZoom: number; padding: number },
+): { x: number; y: number; zoom: number } {
+  const fit = Math.min(canvas.clientWidth / (rect.width * (1 + 2 * limits.padding)), canvas.clientHeight / (rect.height * (1 + 2 * limits.padding)));
+  const zoom = Math.min(limits.maxZoom, Math.max(limits.minZoom, Number.isFinite(fit) ? fit : limits.maxZoom));
+  return {
+    x: canvas.clientWidth / 2 - (rect.x + rect.width / 2) * zoom,
+    y: canvas.clientHeight / 2 - (rect.y + rect.height / 2) * zoom,
+    zoom,
+  };
 }

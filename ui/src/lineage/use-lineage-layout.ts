@@ -42,6 +42,7 @@ export function useLineageLayout(
     const c = client.current;
     if (!c || !graph || !graphVersion || !request) return;
     if (sentVersion.current !== graphVersion) {
+      performance.mark("sluice:lineage-graph-sent", { detail: { assets: graph.length } });
       c.setGraph(graph);
       sentVersion.current = graphVersion;
     }

@@ -1,17 +1,18 @@
 import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type NodeChange, type ReactFlowState } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, ApiError, useApi } from "../api";
-import type { AssetsJson, AssetSummaryJson } from "../assets/asset-json";
+import { api, ApiError } from "../api";
+import type { AssetSummaryJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
 import { ErrorBox, Loading } from "../components/common";
 import "../lineage/lineage.css";
 import { groupNodeId, type GraphAsset, type LineageLayoutRequest } from "../lineage/lineage-layout";
-import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, type LineageFlowNode } from "../lineage/lineage-model";
+import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, viewportFor, type LineageFlowNode } from "../lineage/lineage-model";
 import { LINEAGE_EDGE_TYPES, type LineageFlowEdge } from "../lineage/lineage-edges";
 import { COMPACT_ZOOM, FAR_ZOOM, LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
 import { applySelection, type SelectionOutcome } from "../lineage/selection-filter";
+import { useAssets } from "../lineage/use-assets";
 import { useLineageLayout } from "../lineage/use-lineage-layout";
 import { useLive } from "../live";
 import type { RunJson } from "../types";
@@ -20,6 +21,8 @@ import type { RunJson } from "../types";
 const FULL_GRAPH_LIMIT = 2000;
 /** A graph that fits the view only below this zoom opens at its top-left corner at this zoom instead. */
 const MIN_FIT_ZOOM = COMPACT_ZOOM;
+/** The zooms the view allows, and the fits use. */
+const ZOOM_LIMITS = { minZoom: 0.01, maxZoom: 1, padding: 0.08 };
 /** Zoomed out below FAR_ZOOM, a layout with more assets than this draws only its group boxes. */
 const SEMANTIC_ZOOM_MIN_ASSETS = 300;
 const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
@@ -45,7 +48,7 @@ export function LineagePage() {
 }
 
 function LineageView() {
-  const assets = useApi<AssetsJson>("/assets");
+  const assets = useAssets();
   const list = assets.data?.assets;
   const big = (list?.length ?? 0) > FULL_GRAPH_LIMIT;
 
@@ -165,44 +168,46 @@ function LineageView() {
   }, []);
   const selectedKeys = useMemo(() => selectedAssetKeys(selected, layout, members), [selected, layout, members]);
 
-  const { fitView, setViewport } = useReactFlow();
+  const { setViewport } = useReactFlow();
   const canvas = useRef<HTMLDivElement>(null);
+  const [fitRequests, setFitRequests] = useState(0);
   const fitWhole = () => {
     const el = canvas.current;
     if (!layout || !el) return;
-    const zoom = Math.min(el.clientWidth / (layout.width * 1.16), el.clientHeight / (layout.height * 1.16), 1);
+    const { zoom } = viewportFor({ x: 0, y: 0, width: layout.width, height: layout.height }, el, ZOOM_LIMITS);
     if (zoom < FAR_ZOOM && layout.assets.length > SEMANTIC_ZOOM_MIN_ASSETS) setPrehide(true);
     pendingFit.current = { kind: "whole" };
     setFitRequests((n) => n + 1);
   };
-  const [fitRequests, setFitRequests] = useState(0);
-  useEffect(() => {
+  // The viewport is set from the layout's geometry before its nodes are drawn (a layout effect
+  // runs before xyflow's store gets the nodes), so that they are drawn once, at the right zoom.
+  useLayoutEffect(() => {
     const fit = pendingFit.current;
     const el = canvas.current;
     if (!layout || !fit || !el) return;
     pendingFit.current = null;
-    const frame = requestAnimationFrame(() => {
-      if (fit.kind === "whole") {
-        void fitView({ padding: 0.08, maxZoom: 1 }).then(() => setPrehide(false));
-        return;
-      }
-      const target = fit.kind === "all" ? { x: 0, y: 0, width: layout.width, height: layout.height } : layout.groups.find((g) => groupNodeId(g.name) === fit.id);
-      if (!target) return;
-      const zoom = Math.min(el.clientWidth / (target.width * 1.16), el.clientHeight / (target.height * 1.16), 1);
-      // Collapsed groups are few and cheap to draw at any zoom.
-      if (zoom >= MIN_FIT_ZOOM || layout.assets.length <= SEMANTIC_ZOOM_MIN_ASSETS) {
-        void fitView(fit.kind === "all" ? { padding: 0.08, maxZoom: 1 } : { nodes: [{ id: fit.id }], padding: 0.08, maxZoom: 1, duration: 200 });
-        return;
-      }
-      // Fitting a big graph would draw every node, too small to read: show the top of its leftmost
-      // column of groups (where the lineage starts; or the top of the group) at the smallest
-      // readable zoom instead. The fit-view control still shows the whole.
-      const left = Math.min(...layout.groups.map((g) => g.x));
-      const origin = fit.kind === "all" ? layout.groups.filter((g) => g.x === left).sort((a, b) => a.y - b.y)[0]! : target;
-      void setViewport({ x: 24 - origin.x * MIN_FIT_ZOOM, y: 24 - origin.y * MIN_FIT_ZOOM, zoom: MIN_FIT_ZOOM }, fit.kind === "all" ? undefined : { duration: 200 });
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [layout, fitRequests, prehide, fitView, setViewport]);
+    const whole = { x: 0, y: 0, width: layout.width, height: layout.height };
+    if (fit.kind === "whole") {
+      // After the nodes hidden for it are in xyflow's store: the next frame.
+      const frame = requestAnimationFrame(() => void setViewport(viewportFor(whole, el, ZOOM_LIMITS)).then(() => setPrehide(false)));
+      return () => cancelAnimationFrame(frame);
+    }
+    const target = fit.kind === "all" ? whole : layout.groups.find((g) => groupNodeId(g.name) === fit.id);
+    if (!target) return;
+    const animation = fit.kind === "node" ? { duration: 200 } : undefined;
+    const centered = viewportFor(target, el, ZOOM_LIMITS);
+    // Collapsed groups are few and cheap to draw at any zoom.
+    if (centered.zoom >= MIN_FIT_ZOOM || layout.assets.length <= SEMANTIC_ZOOM_MIN_ASSETS) {
+      void setViewport(centered, animation);
+      return;
+    }
+    // Fitting a big graph would draw every node, too small to read: show the top of its leftmost
+    // column of groups (where the lineage starts; or the top of the group) at the smallest
+    // readable zoom instead. The fit-view control still shows the whole.
+    const left = Math.min(...layout.groups.map((g) => g.x));
+    const origin = fit.kind === "all" ? layout.groups.filter((g) => g.x === left).sort((a, b) => a.y - b.y)[0]! : target;
+    void setViewport({ x: 24 - origin.x * MIN_FIT_ZOOM, y: 24 - origin.y * MIN_FIT_ZOOM, zoom: MIN_FIT_ZOOM }, animation);
+  }, [layout, fitRequests, prehide, setViewport]);
 
   const [launching, setLaunching] = useState(false);
   const [launched, setLaunched] = useState<{ run: RunJson; count: number | "all" } | null>(null);
@@ -328,7 +333,7 @@ function LineageView() {
             edgesFocusable={false}
             selectionKeyCode="Shift"
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-            minZoom={0.01}
+            minZoom={ZOOM_LIMITS.minZoom}
             maxZoom={2}
           >
             <Background gap={24} />
