@@ -5,6 +5,7 @@
  */
 import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import { memo } from "react";
+import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
 import { StatusBadge, Time } from "../components/common";
 
@@ -80,6 +81,8 @@ const isCompact = (s: ReactFlowState) => s.transform[2] < COMPACT_ZOOM;
 export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNode>) {
   const { asset } = data;
   const compact = useStore(isCompact);
+  // Re-renders every 30 s, so that "3 min ago" ages.
+  useClock();
   const attributes = { "data-testid": "lineage-asset", "data-key": asset.key, "data-group": asset.group, "data-status": asset.status };
   if (compact) {
     return (

@@ -5,6 +5,7 @@ import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../asse
 import "../assets/asset-page.css";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
+import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
 import { useLive } from "../live";
@@ -48,6 +49,8 @@ export function AssetPage() {
     }
   };
 
+  // Re-renders every 30 s, so that relative times age between refetches.
+  useClock();
   const data = detail.data;
   const def = data?.asset ?? null;
   return (

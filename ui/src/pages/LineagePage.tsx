@@ -1,42 +1,29 @@
-import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type NodeChange, type ReactFlowState } from "@xyflow/react";
+import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, type NodeChange } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, ApiError } from "../api";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
+import { Link, useNavigate } from "react-router";
 import type { AssetSummaryJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
 import { ErrorBox, Loading } from "../components/common";
 import "../lineage/lineage.css";
 import { groupNodeId, type GraphAsset, type LineageLayoutRequest } from "../lineage/lineage-layout";
-import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, viewportFor, type LineageFlowNode } from "../lineage/lineage-model";
+import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, type LineageFlowNode } from "../lineage/lineage-model";
 import { LINEAGE_EDGE_TYPES, type LineageFlowEdge } from "../lineage/lineage-edges";
-import { COMPACT_ZOOM, FAR_ZOOM, LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
+import { LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
 import { applySelection, type SelectionOutcome } from "../lineage/selection-filter";
 import { useAssets } from "../lineage/use-assets";
 import { useLineageLayout } from "../lineage/use-lineage-layout";
+import { useLineageViewport, ZOOM_LIMITS } from "../lineage/use-lineage-viewport";
+import { useMaterialize } from "../lineage/use-materialize";
+import { useSelectionSearch } from "../lineage/use-selection-search";
 import { useLive } from "../live";
-import type { RunJson } from "../types";
 
 /** Above this many shown assets, groups start collapsed (one node each) until expanded or filtered. */
 const FULL_GRAPH_LIMIT = 2000;
-/** A graph that fits the view only below this zoom opens at its top-left corner at this zoom instead. */
-const MIN_FIT_ZOOM = COMPACT_ZOOM;
-/** The zooms the view allows, and the fits use. */
-const ZOOM_LIMITS = { minZoom: 0.01, maxZoom: 1, padding: 0.08 };
-/** Zoomed out below FAR_ZOOM, a layout with more assets than this draws only its group boxes. */
-const SEMANTIC_ZOOM_MIN_ASSETS = 300;
-const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
 /** Above this many nodes the minimap (which draws every node) is left out. */
 const MINIMAP_LIMIT = 300;
 /** Events after which asset statuses may have changed. */
 const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
-const SEARCH_DEBOUNCE_MS = 250;
-
-/**
- * Where the view should move once the next layout is drawn: the graph (or its start, when big),
- * the whole graph however small, or one group.
- */
-type PendingFit = { kind: "all" } | { kind: "whole" } | { kind: "node"; id: string } | null;
 
 /** The asset lineage (route /assets): layered graph in group boxes, live statuses, selection search, materialize. */
 export function LineagePage() {
@@ -57,30 +44,7 @@ function LineageView() {
     if (m.kind === "run" || m.kind === "definitions" || m.kind === "reset" || (m.kind === "event" && STATUS_EVENTS.has(m.event.type))) refresh();
   });
 
-  // The search lives in the URL (?select=), so that a filtered view can be linked and reloaded.
-  const [params, setParams] = useSearchParams();
-  const expression = params.get("select") ?? "";
-  const [draft, setDraft] = useState(expression);
-  useEffect(() => setDraft(expression), [expression]);
-  const commit = useCallback(
-    (value: string) => {
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
-          if (value.trim()) next.set("select", value);
-          else next.delete("select");
-          return next;
-        },
-        { replace: true },
-      );
-    },
-    [setParams],
-  );
-  useEffect(() => {
-    if (draft === expression) return;
-    const timer = setTimeout(() => commit(draft), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [draft, expression, commit]);
+  const { draft, setDraft, expression, commit } = useSelectionSearch();
 
   const fingerprint = useMemo(() => (list ? definitionsFingerprint(list) : null), [list]);
   // Recomputed only when the definitions change, not on every status refresh.
@@ -104,12 +68,13 @@ function LineageView() {
   const requestKey = `${fingerprint}\u0001${applied.expression}\u0001${expanded.join("\u0000")}`;
   const { layout, ms, pending, error: layoutError } = useLineageLayout(graph, fingerprint, request, requestKey);
 
-  const pendingFit = useRef<PendingFit>({ kind: "all" });
+  const canvas = useRef<HTMLDivElement>(null);
+  const viewport = useLineageViewport(layout, canvas);
   const lastScope = useRef<string | null>(null);
   const scope = `${fingerprint}\u0001${applied.expression}`;
   // New definitions or a new filter: show all of it once laid out.
   if (fingerprint && lastScope.current !== scope) {
-    pendingFit.current = { kind: "all" };
+    viewport.requestFit({ kind: "all" });
     lastScope.current = scope;
   }
   const setExpanded = useCallback(
@@ -120,9 +85,9 @@ function LineageView() {
         return { expression: applied.expression, groups: map };
       });
       // Show an expanded group whole; after a collapse, everything.
-      pendingFit.current = groups.length === 1 && value ? { kind: "node", id: groupNodeId(groups[0]!) } : { kind: "all" };
+      viewport.requestFit(groups.length === 1 && value ? { kind: "node", id: groupNodeId(groups[0]!) } : { kind: "all" });
     },
-    [applied.expression],
+    [applied.expression, viewport.requestFit],
   );
   // One function for the life of the page (it is in every group node's data); it reads the latest state.
   const toggleLatest = useRef((_group: string) => {});
@@ -132,13 +97,7 @@ function LineageView() {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const assetsByKey = useMemo(() => new Map((list ?? []).map((a) => [a.key, a])), [list]);
   const counts = useMemo(() => statusCounts(members), [members]);
-  // Semantic zoom: far out on a big graph, thousands of unreadable nodes would take seconds to
-  // draw (measured: 14 s for 6,850 nodes and 13,578 edges); group boxes alone make the map.
-  const far = useStore(isFar);
-  // Set just before fitting the whole of a big graph, so that the far-out view is drawn without
-  // its assets from the first frame (else one frame would draw thousands of them).
-  const [prehide, setPrehide] = useState(false);
-  const hideAssets = (far || prehide) && (layout?.assets.length ?? 0) > SEMANTIC_ZOOM_MIN_ASSETS;
+  const { hideAssets } = viewport;
   const elements = useRef(new FlowElements());
   const nodes = useMemo(
     () => (layout ? elements.current.buildNodes({ layout, assetsByKey, counts, selected, onToggle, hideAssets }) : []),
@@ -168,64 +127,7 @@ function LineageView() {
   }, []);
   const selectedKeys = useMemo(() => selectedAssetKeys(selected, layout, members), [selected, layout, members]);
 
-  const { setViewport } = useReactFlow();
-  const canvas = useRef<HTMLDivElement>(null);
-  const [fitRequests, setFitRequests] = useState(0);
-  const fitWhole = () => {
-    const el = canvas.current;
-    if (!layout || !el) return;
-    const { zoom } = viewportFor({ x: 0, y: 0, width: layout.width, height: layout.height }, el, ZOOM_LIMITS);
-    if (zoom < FAR_ZOOM && layout.assets.length > SEMANTIC_ZOOM_MIN_ASSETS) setPrehide(true);
-    pendingFit.current = { kind: "whole" };
-    setFitRequests((n) => n + 1);
-  };
-  // The viewport is set from the layout's geometry before its nodes are drawn (a layout effect
-  // runs before xyflow's store gets the nodes), so that they are drawn once, at the right zoom.
-  useLayoutEffect(() => {
-    const fit = pendingFit.current;
-    const el = canvas.current;
-    if (!layout || !fit || !el) return;
-    pendingFit.current = null;
-    const whole = { x: 0, y: 0, width: layout.width, height: layout.height };
-    if (fit.kind === "whole") {
-      // After the nodes hidden for it are in xyflow's store: the next frame.
-      const frame = requestAnimationFrame(() => void setViewport(viewportFor(whole, el, ZOOM_LIMITS)).then(() => setPrehide(false)));
-      return () => cancelAnimationFrame(frame);
-    }
-    const target = fit.kind === "all" ? whole : layout.groups.find((g) => groupNodeId(g.name) === fit.id);
-    if (!target) return;
-    const animation = fit.kind === "node" ? { duration: 200 } : undefined;
-    const centered = viewportFor(target, el, ZOOM_LIMITS);
-    // Collapsed groups are few and cheap to draw at any zoom.
-    if (centered.zoom >= MIN_FIT_ZOOM || layout.assets.length <= SEMANTIC_ZOOM_MIN_ASSETS) {
-      void setViewport(centered, animation);
-      return;
-    }
-    // Fitting a big graph would draw every node, too small to read: show the top of its leftmost
-    // column of groups (where the lineage starts; or the top of the group) at the smallest
-    // readable zoom instead. The fit-view control still shows the whole.
-    const left = Math.min(...layout.groups.map((g) => g.x));
-    const origin = fit.kind === "all" ? layout.groups.filter((g) => g.x === left).sort((a, b) => a.y - b.y)[0]! : target;
-    void setViewport({ x: 24 - origin.x * MIN_FIT_ZOOM, y: 24 - origin.y * MIN_FIT_ZOOM, zoom: MIN_FIT_ZOOM }, animation);
-  }, [layout, fitRequests, prehide, setViewport]);
-
-  const [launching, setLaunching] = useState(false);
-  const [launched, setLaunched] = useState<{ run: RunJson; count: number | "all" } | null>(null);
-  const [launchError, setLaunchError] = useState<ApiError | null>(null);
-  const materialize = async (selection: string[] | "*") => {
-    setLaunching(true);
-    setLaunchError(null);
-    try {
-      const { run } = await api<{ run: RunJson }>("/runs", { body: { selection } });
-      setLaunched({ run, count: selection === "*" ? "all" : selection.length });
-      refresh();
-    } catch (err) {
-      setLaunched(null);
-      setLaunchError(err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err)));
-    } finally {
-      setLaunching(false);
-    }
-  };
+  const { launching, launched, error: launchError, materialize, dismiss } = useMaterialize(refresh);
 
   // Asset names in nodes are plain links (cheaper than router Links by the thousand): route them here.
   const navigate = useNavigate();
@@ -303,7 +205,7 @@ function LineageView() {
           </Link>{" "}
           queued for {launched.count === "all" ? "every asset" : `${launched.count} asset${launched.count === 1 ? "" : "s"}`}.{" "}
           <Link to={`/runs/${launched.run.runId}`}>Watch it →</Link>
-          <button type="button" aria-label="Dismiss" title="Dismiss" onClick={() => setLaunched(null)}>
+          <button type="button" aria-label="Dismiss" title="Dismiss" onClick={dismiss}>
             ×
           </button>
         </div>
@@ -338,7 +240,7 @@ function LineageView() {
           >
             <Background gap={24} />
             <Controls showInteractive={false} showFitView={false}>
-              <ControlButton onClick={fitWhole} title="Fit the whole graph" aria-label="fit view" className="react-flow__controls-fitview">
+              <ControlButton onClick={viewport.fitWhole} title="Fit the whole graph" aria-label="fit view" className="react-flow__controls-fitview">
                 <FitIcon />
               </ControlButton>
             </Controls>
