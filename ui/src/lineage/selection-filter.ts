@@ -1,0 +1,28 @@
+/**
+ * The lineage search box's engine: the very parser and evaluator the CLI and the server use
+ * (src/definitions/selection, pure TypeScript with no Node import), bundled into the UI so that a
+ * selection applies as the user types, without a request.
+ */
+import { selectAssets, type SelectableAsset } from "../../../src/definitions/selection/select-assets.js";
+
+/** What a selection expression selects, or why it does not parse. */
+export type SelectionOutcome =
+  | { ok: true; keys: string[] }
+  | { ok: false; message: string; position: number | null };
+
+/**
+ * Evaluates `expression` (Dagster's selection syntax) on `assets`, which must be in topological
+ * order, as `GET /api/assets` returns them. A parse error comes back with its zero-based position.
+ */
+export function applySelection(expression: string, assets: readonly SelectableAsset[]): SelectionOutcome {
+  try {
+    return { ok: true, keys: selectAssets(expression, { assets }) };
+  } catch (err) {
+    const error = err as { code?: unknown; message?: unknown; position?: unknown };
+    // Matched by code, as everywhere in Sluice, not by class.
+    if (error?.code === "SELECTION_ERROR") {
+      return { ok: false, message: String(error.message), position: typeof error.position === "number" ? error.position : null };
+    }
+    throw err;
+  }
+}
