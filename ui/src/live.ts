@@ -12,7 +12,9 @@ export type LiveMessage =
   | { kind: "event"; event: EventJson }
   | { kind: "run"; run: RunJson }
   | { kind: "definitions"; data: { ok: boolean; generation: number; loadError: unknown } }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** The stream (re)connected: messages sent while it was down that are not events (definitions reloads) are lost. */
+  | { kind: "ready" };
 
 type Listener = (message: LiveMessage) => void;
 
@@ -29,6 +31,7 @@ function ensureSource(): void {
   source.addEventListener("run", (e) => emit({ kind: "run", run: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener("definitions", (e) => emit({ kind: "definitions", data: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener("reset", () => emit({ kind: "reset" }));
+  source.addEventListener("ready", () => emit({ kind: "ready" }));
 }
 
 /** Calls `onMessage` for every live message while the component is mounted. */

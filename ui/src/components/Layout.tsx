@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { api, useApi } from "../api";
 import { useLive } from "../live";
@@ -20,8 +20,13 @@ export function Layout() {
   const health = useApi<HealthJson>("/health");
   const [reloading, setReloading] = useState(false);
   useLive((m) => {
-    if (m.kind === "definitions") health.reload();
+    if (m.kind === "definitions" || m.kind === "ready") health.reload();
   });
+  // A reload announced while the live stream was reconnecting is not replayed: look now and then.
+  useEffect(() => {
+    const timer = setInterval(health.reload, 10_000);
+    return () => clearInterval(timer);
+  }, [health.reload]);
   const reload = async () => {
     setReloading(true);
     try {
