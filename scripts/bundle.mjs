@@ -14,6 +14,7 @@ await build({
     "cli/main": "src/cli/main.ts",
     "integrations/duckdb": "src/integrations/duckdb.ts",
     "integrations/postgres": "src/integrations/postgres.ts",
+    "integrations/http": "src/integrations/http.ts",
   },
   outdir: "dist",
   bundle: true,
