@@ -31,6 +31,22 @@ export function tableNameOf(assetKey: string, defaultSchema = "main"): TableName
   return { schema: parts.length > 0 ? parts.join("__") : defaultSchema, table };
 }
 
+/** Metadata key under which an asset declares column types: `{ revenue: "DOUBLE" }`. */
+export const COLUMN_TYPES_KEY = "duckdb/column_types";
+
+function declaredColumnTypes(context: OutputContext, assetKey: string): Record<string, string> {
+  const declared = context.definitionMetadata?.[COLUMN_TYPES_KEY];
+  if (declared === undefined) return {};
+  if (typeof declared !== "object" || declared === null || Array.isArray(declared) || !Object.values(declared).every((t) => typeof t === "string")) {
+    throw new SerializationError(
+      `Asset "${assetKey}": metadata "${COLUMN_TYPES_KEY}" must map column names to SQL types, like { revenue: "DOUBLE" }.`,
+      assetKey,
+      `metadata.${COLUMN_TYPES_KEY}`,
+    );
+  }
+  return declared as Record<string, string>;
+}
+
 /** An SQL identifier in double quotes. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -39,8 +55,11 @@ export function quoteIdentifier(name: string): string {
 /**
  * Stores each asset's value, an array of row objects, as a DuckDB table named after its key, and
  * loads it back as rows for downstream assets. Columns get one type each from the values (numbers:
- * BIGINT or DOUBLE, strings: VARCHAR, booleans, Date: TIMESTAMP, bytes: BLOB, objects and arrays:
- * JSON); a table is replaced whole, in one transaction, so readers never see half of it.
+ * BIGINT when all are whole, else DOUBLE; strings: VARCHAR; booleans; Date: TIMESTAMP; bytes:
+ * BLOB; objects and arrays: JSON), or the type the asset declares in its metadata under
+ * `duckdb/column_types` (declare DOUBLE for amounts that may all happen to be whole, so the type
+ * does not change from run to run). A table is replaced whole, in one transaction, so readers
+ * never see half of it.
  */
 export class DuckDBIOManager implements IOManager {
   constructor(
@@ -52,7 +71,7 @@ export class DuckDBIOManager implements IOManager {
     const assetKey = this.assetKeyOf(context.assetKey, context.stepKey);
     let columns;
     try {
-      columns = planColumns(value);
+      columns = planColumns(value, declaredColumnTypes(context, assetKey));
     } catch (err) {
       if (!(err instanceof RowShapeError)) throw err;
       throw new SerializationError(

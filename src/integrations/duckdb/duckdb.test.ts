@@ -124,6 +124,27 @@ describe("duckdbIOManager", () => {
     expect(await readTable(file, "select column_name from information_schema.columns where table_name = 'source'")).toEqual([{ column_name: "id" }]);
   });
 
+  it("uses the column types an asset declares, so whole amounts stay DOUBLE", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "w.duckdb");
+    const totals = asset({
+      key: "report/totals",
+      metadata: { "duckdb/column_types": { revenue: "DOUBLE", note: "VARCHAR" } },
+      run: () => [{ region: "east", revenue: 44 }, { region: "west", revenue: 20 }],
+    });
+    const wrong = asset({ key: "report/wrong", metadata: { "duckdb/column_types": { revenue: "DOUBLE" } }, run: () => [{ revenue: "44" }] });
+    const defs = defineDefinitions({ assets: [totals, wrong], resources: { io_manager: configured(duckdbIOManager, { path: file }) } });
+    const result = await materialize(defs, { home: path.join(dir, ".sluice") });
+    expect(result.failures.map((f) => f.stepKey)).toEqual(["report/wrong"]);
+    expect(result.failures[0]!.error.message).toContain('Asset "report/wrong"');
+    expect(result.failures[0]!.error.message).toContain('$[0].revenue is a string, which does not fit column "revenue" declared as DOUBLE');
+    expect(await readTable(file, "select column_name, data_type from information_schema.columns where table_name = 'totals' order by ordinal_position")).toEqual([
+      { column_name: "region", data_type: "VARCHAR" },
+      { column_name: "revenue", data_type: "DOUBLE" },
+      { column_name: "note", data_type: "VARCHAR" },
+    ]);
+  });
+
   it("fails the step naming the asset and the value when rows cannot be a table", async () => {
     const dir = tempDir();
     const mixed = asset({ key: "raw/mixed", run: () => [{ v: 1 }, { v: "one" }] });

@@ -52,15 +52,39 @@ function kindOf(value: unknown): ValueKind | null {
   }
 }
 
+/** The SQL types a column can be declared with (`duckdb/column_types`). */
+export const COLUMN_TYPES: readonly ColumnPlan["sqlType"][] = ["BIGINT", "DOUBLE", "HUGEINT", "BOOLEAN", "VARCHAR", "TIMESTAMP", "JSON", "BLOB"];
+
+/** Which kinds of values each declared type takes. */
+const ACCEPTS: Record<ColumnPlan["sqlType"], readonly ValueKind[]> = {
+  BIGINT: ["int"],
+  DOUBLE: ["int", "float"],
+  HUGEINT: ["int", "bigint"],
+  BOOLEAN: ["boolean"],
+  VARCHAR: ["string"],
+  TIMESTAMP: ["date"],
+  JSON: ["int", "float", "boolean", "string", "json"],
+  BLOB: ["bytes"],
+};
+
 /**
- * The columns of a table that holds `rows`: every key found in any row, in first-seen order, each
- * with the one type its values share (integers and fractions make DOUBLE; only nulls make
- * VARCHAR). Throws RowShapeError when `rows` is not an array of plain objects or a column mixes
- * types, naming the first value of each type.
+ * The columns of a table that holds `rows`: every key found in any row, in first-seen order, then
+ * declared columns that no row has. A declared column has its declared type; another has the one
+ * type its values share (integers and fractions make DOUBLE; only nulls make VARCHAR). Since a
+ * column of whole numbers would become BIGINT, declare the ones meant as DOUBLE. Throws
+ * RowShapeError when `rows` is not an array of plain objects, a column mixes types, or a value does
+ * not fit its declared type, naming the value.
  */
-export function planColumns(rows: unknown): ColumnPlan[] {
+export function planColumns(rows: unknown, declared: Readonly<Record<string, string>> = {}): ColumnPlan[] {
+  for (const [name, type] of Object.entries(declared)) {
+    if (!(COLUMN_TYPES as readonly string[]).includes(type)) {
+      throw new RowShapeError(`column "${name}" is declared as ${JSON.stringify(type)}; use one of ${COLUMN_TYPES.join(", ")}`, `columns.${name}`);
+    }
+  }
   if (!Array.isArray(rows)) throw new RowShapeError(`the value is ${describe(rows)}, not an array of row objects`, "$");
   const kinds = new Map<string, { kind: ValueKind | null; firstAt: string }>();
+  // Columns in the order rows first show them; declared ones that no row has come last.
+  const order = new Set<string>();
   rows.forEach((row, index) => {
     if (typeof row !== "object" || row === null || Array.isArray(row) || row instanceof Date) {
       throw new RowShapeError(`row ${index} is ${describe(row)}, not an object`, `$[${index}]`);
@@ -71,6 +95,14 @@ export function planColumns(rows: unknown): ColumnPlan[] {
         throw new RowShapeError(`$[${index}].${name} is a ${typeof value}, which a table cannot hold`, `$[${index}].${name}`);
       }
       const at = `$[${index}].${name}`;
+      order.add(name);
+      const declaredType = declared[name] as ColumnPlan["sqlType"] | undefined;
+      if (declaredType) {
+        if (kind !== null && !ACCEPTS[declaredType].includes(kind)) {
+          throw new RowShapeError(`${at} is ${article(kind)}, which does not fit column "${name}" declared as ${declaredType}`, at);
+        }
+        continue;
+      }
       const seen = kinds.get(name);
       if (!seen) {
         kinds.set(name, { kind, firstAt: at });
@@ -89,7 +121,11 @@ export function planColumns(rows: unknown): ColumnPlan[] {
       }
     }
   });
-  return [...kinds].map(([name, { kind }]) => ({ name, sqlType: kind === null ? "VARCHAR" : SQL_TYPE_OF[kind] }));
+  for (const name of Object.keys(declared)) order.add(name);
+  return [...order].map((name) => {
+    const kind = kinds.get(name)?.kind ?? null;
+    return { name, sqlType: (declared[name] as ColumnPlan["sqlType"] | undefined) ?? (kind === null ? "VARCHAR" : SQL_TYPE_OF[kind]) };
+  });
 }
 
 function mergeNumbers(a: ValueKind, b: ValueKind): ValueKind | null {
@@ -140,7 +176,7 @@ export function appendRows(
           appender.appendDouble(value as number);
           break;
         case "HUGEINT":
-          appender.appendHugeInt(value as bigint);
+          appender.appendHugeInt(BigInt(value as number | bigint));
           break;
         case "BOOLEAN":
           appender.appendBoolean(value as boolean);
