@@ -113,6 +113,7 @@ describe("scrape-enrich: sluice materialize", () => {
     const events = await runEvents(home, runId);
     const warnings = events.filter((e) => e.level === "WARN").map((e) => `${e.stepKey}: ${e.message}`);
     expect(warnings).toEqual([
+      `resource:site: GET ${site.url}items/2.html: 429 Too Many Requests; retrying in 1.0 s (attempt 2 of 4)`,
       `enrich/image_labels: skipped the image of ${site.url}items/4.html: GET ${site.url}images/4.png failed: 404 Not Found: Not found: /images/4.png`,
     ]);
     const counts = Object.fromEntries(

@@ -3,6 +3,6 @@
  * resource that configures one per run. Nothing to install: it uses Node's fetch.
  */
 export { HttpClient, parseRetryAfter } from "./http/http-client.js";
-export type { HttpClientOptions, HttpResponse, RequestOptions } from "./http/http-client.js";
+export type { HttpClientOptions, HttpResponse, RequestOptions, RetryInfo } from "./http/http-client.js";
 export { httpResource } from "./http/http-resource.js";
 export { HttpRequestError } from "./http/http-request-error.js";

@@ -22,6 +22,21 @@ export interface HttpClientOptions {
   maxDelayMs?: number;
   /** Aborts every request (the run's signal: a canceled run stops waiting). */
   signal?: AbortSignal;
+  /** Told before each retry (the resource logs it as a WARN line of the run). */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+/** What {@link HttpClientOptions.onRetry} is told. */
+export interface RetryInfo {
+  method: string;
+  url: string;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** Attempts at most (maxRetries + 1). */
+  maxAttempts: number;
+  /** Why it is retried: a status, a timeout, a network error. */
+  reason: string;
+  delayMs: number;
 }
 
 /** Per-request options. */
@@ -56,8 +71,8 @@ const RETRY_STATUS = (status: number): boolean => status === 429 || (status >= 5
  * const devices = await api.getJson<Device[]>("devices", { query: { page: 1 } });
  */
 export class HttpClient {
-  private readonly options: Required<Omit<HttpClientOptions, "token" | "signal" | "authScheme">> &
-    Pick<HttpClientOptions, "token" | "signal" | "authScheme">;
+  private readonly options: Required<Omit<HttpClientOptions, "token" | "signal" | "authScheme" | "onRetry">> &
+    Pick<HttpClientOptions, "token" | "signal" | "authScheme" | "onRetry">;
 
   constructor(options: HttpClientOptions) {
     let base: URL;
@@ -78,6 +93,7 @@ export class HttpClient {
       initialDelayMs: options.initialDelayMs ?? 500,
       maxDelayMs: options.maxDelayMs ?? 30_000,
       signal: options.signal,
+      onRetry: options.onRetry,
     };
   }
 
@@ -177,7 +193,9 @@ export class HttpClient {
         }
         lastStatus = response.status;
         lastBody = await response.text().catch(() => null);
-        const reason = `${response.status} ${response.statusText}`.trim();
+        // Node names statuses it does not know (529) "unknown": say only the number then.
+        const statusText = response.statusText.toLowerCase() === "unknown" ? "" : response.statusText;
+        const reason = `${response.status} ${statusText}`.trim();
         if (!RETRY_STATUS(response.status)) fail({ status: response.status, reason, responseBody: lastBody, attempts: attempt });
         retryReason = reason;
         retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
@@ -198,7 +216,9 @@ export class HttpClient {
           attempts: attempt,
         });
       }
-      await sleep(retryAfterMs ?? this.backoff(attempt), outer);
+      const delayMs = retryAfterMs ?? this.backoff(attempt);
+      this.options.onRetry?.({ method, url, attempt, maxAttempts: this.options.maxRetries + 1, reason: retryReason, delayMs });
+      await sleep(delayMs, outer);
       if (outer.some((s) => s.aborted)) fail({ status: lastStatus, reason: "aborted (the run was canceled)", attempts: attempt });
     }
   }

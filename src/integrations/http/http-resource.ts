@@ -26,5 +26,11 @@ export const httpResource = resource({
     initialDelayMs: z.number().int().nonnegative().default(500),
     maxDelayMs: z.number().int().positive().default(30_000),
   }),
-  setup: (config, { signal }) => new HttpClient({ ...config, signal }),
+  setup: (config, { signal, log }) =>
+    new HttpClient({
+      ...config,
+      signal,
+      onRetry: (r) =>
+        log.warn(`${r.method} ${r.url}: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1} of ${r.maxAttempts})`),
+    }),
 });

@@ -72,8 +72,10 @@ describe("HttpClient", () => {
 
   it("retries a 429 after the Retry-After the server asks for", async () => {
     routes.set("/api/limited", sequence([429, { "retry-after": "1" }, "slow down"], [200, {}, '{"ok":true}']));
-    const answer = await new HttpClient({ baseUrl: base, ...fast }).getJson("limited");
+    const retries: unknown[] = [];
+    const answer = await new HttpClient({ baseUrl: base, ...fast, onRetry: (r) => retries.push(r) }).getJson("limited");
     expect(answer).toEqual({ ok: true });
+    expect(retries).toEqual([{ method: "GET", url: `${base}limited`, attempt: 1, maxAttempts: 4, reason: "429 Too Many Requests", delayMs: 1000 }]);
     expect(hits).toHaveLength(2);
     expect(hits[1]!.at - hits[0]!.at).toBeGreaterThanOrEqual(950);
   });
