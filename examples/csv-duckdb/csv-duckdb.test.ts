@@ -107,6 +107,20 @@ describe("csv-duckdb: sluice materialize", () => {
   });
 });
 
+describe("csv-duckdb: two runs at once on one DuckDB file", () => {
+  it("both succeed: each waits for the other's lock between steps", async () => {
+    const data = dataCopy(path.join(EXAMPLE, "data"));
+    const env = { CSV_DUCKDB_DATA_DIR: data };
+    const [a, b] = await Promise.all([
+      runCli(["materialize", "-f", "definitions.ts"], { home: tempDir(), cwd: EXAMPLE, env }),
+      runCli(["materialize", "-f", "definitions.ts"], { home: tempDir(), cwd: EXAMPLE, env }),
+    ]);
+    expect(a.code, describeResult(a)).toBe(0);
+    expect(b.code, describeResult(b)).toBe(0);
+    expect(readCsv(path.join(data, "final", "summary.csv"))).toEqual(EXPECTED_SUMMARY);
+  });
+});
+
 describe("csv-duckdb: classic mode (a plain script calling materialize())", () => {
   it("writes the same summary and records its run in the instance", async () => {
     const home = tempDir();

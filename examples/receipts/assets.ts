@@ -28,6 +28,7 @@ const messageFile = z.object({
 
 const MEDIA_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp" };
 
+/** The inbox folder's messages and image attachments, loaded into Postgres. */
 export const inboxMessages = asset({
   key: "inbox/messages",
   group: "ingest",
@@ -82,6 +83,7 @@ export type Extraction =
   | { messageId: string; fileName: string; receipt: Receipt }
   | { messageId: string; fileName: string; reason: string };
 
+/** Receipts read from the images by the LLM; failures kept with their reasons. */
 export const extractedReceipts = asset({
   key: "receipts/extracted",
   group: "extract",
@@ -126,6 +128,7 @@ export const extractedReceipts = asset({
   },
 });
 
+/** The receipts (and the failures) stored in Postgres. */
 export const storedReceipts = asset({
   key: "receipts/stored",
   group: "load",

@@ -10,6 +10,7 @@ import { postgresResource } from "sluice/postgres";
 import { detectObjects, type Detection } from "./scripts/detect-objects.js";
 import { scrapeSite } from "./scripts/scrape-site.js";
 
+/** The item pages of the site, scraped by the team's script (scripts/scrape-site.ts). */
 export const scrapedPages = asset({
   key: "scrape/pages",
   group: "scrape",
@@ -24,6 +25,7 @@ export const scrapedPages = asset({
   },
 });
 
+/** The scraped documents, loaded as they are into Postgres (raw.pages). */
 export const rawPages = asset({
   key: "raw/pages",
   group: "load",
@@ -59,6 +61,7 @@ export interface ImageLabels {
   detections: Detection[];
 }
 
+/** Each page's image run through the object detector (scripts/detect-objects.ts). */
 export const imageLabels = asset({
   key: "enrich/image_labels",
   group: "enrich",
@@ -86,6 +89,7 @@ export const imageLabels = asset({
   },
 });
 
+/** The labels, loaded into Postgres (enriched.page_labels). */
 export const pageLabels = asset({
   key: "enriched/page_labels",
   group: "load",

@@ -3,8 +3,9 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import { importOptional } from "../missing-package-error.js";
 import { DuckDBLockedError, isLockConflict } from "./duckdb-lock-error.js";
 
-/** The package `sluice/duckdb` is built on, and the range to install. */
+/** The package `sluice/duckdb` is built on. */
 export const DUCKDB_PACKAGE = "@duckdb/node-api";
+/** The version of `@duckdb/node-api` to install (tested with it; its releases are `-r.N` prereleases). */
 export const DUCKDB_VERSION_RANGE = "1.5.6-r.1";
 
 /** How to open a database file. */
