@@ -6,7 +6,7 @@
 export { duckdbResource } from "./duckdb/duckdb-resource.js";
 export { DuckDBDatabase } from "./duckdb/duckdb-database.js";
 export type { DuckDBDatabaseOptions } from "./duckdb/duckdb-database.js";
-export { COLUMN_TYPES_KEY, DuckDBIOManager, duckdbIOManager, quoteIdentifier, tableNameOf } from "./duckdb/duckdb-io-manager.js";
+export { COLUMN_TYPES_KEY, DuckDBIOManager, PARTITION_COLUMN_KEY, duckdbIOManager, quoteIdentifier, tableNameOf } from "./duckdb/duckdb-io-manager.js";
 export type { TableName } from "./duckdb/duckdb-io-manager.js";
 export { DuckDBLockedError } from "./duckdb/duckdb-lock-error.js";
 export { writeParquet } from "./duckdb/write-parquet.js";

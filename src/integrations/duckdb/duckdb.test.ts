@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { asset, configured, defineDefinitions, materialize, output, type EventRecord } from "../../index.js";
+import { asset, configured, defineDefinitions, materialize, output, staticPartitions, type EventRecord } from "../../index.js";
 import { DuckDBDatabase, duckdbIOManager, duckdbResource, DuckDBLockedError, tableNameOf, writeParquet } from "../duckdb.js";
 import { removeTempDirs, tempDir } from "../testing/temp-dirs.js";
 
@@ -143,6 +143,47 @@ describe("duckdbIOManager", () => {
       { column_name: "revenue", data_type: "DOUBLE" },
       { column_name: "note", data_type: "VARCHAR" },
     ]);
+  });
+
+  it("keeps a partitioned asset's partitions in one table and replaces one partition at a time", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "w.duckdb");
+    const regions = staticPartitions(["eu", "us"]);
+    let sales: Record<string, { sku: string; units: number }[]> = {
+      eu: [{ sku: "a", units: 1 }, { sku: "b", units: 2 }],
+      us: [{ sku: "a", units: 5 }],
+    };
+    const daily = asset({
+      key: "raw/sales",
+      partitions: regions,
+      metadata: { "duckdb/partition_column": "region" },
+      run: (_in, { partitionKey }) => sales[partitionKey!]!,
+    });
+    let loaded: unknown;
+    const perRegion = asset({
+      key: "region_total",
+      partitions: regions,
+      ins: { sales: daily },
+      run: ({ sales: rows }) => {
+        loaded = rows;
+        return [{ units: rows.reduce((n, r) => n + r.units, 0) }];
+      },
+    });
+    const defs = defineDefinitions({ assets: [daily, perRegion], resources: { io_manager: configured(duckdbIOManager, { path: file }) } });
+    const home = path.join(dir, ".sluice");
+    for (const key of ["eu", "us"]) {
+      const result = await materialize(defs, { home, selection: ["raw/sales"], partitionKey: key });
+      expect(result.success, JSON.stringify(result.failures)).toBe(true);
+    }
+    sales = { eu: [{ sku: "c", units: 9 }], us: [] };
+    expect((await materialize(defs, { home, selection: ["raw/sales"], partitionKey: "eu" })).success).toBe(true);
+    expect(await readTable(file, "select region, sku, units from raw.sales order by region, sku")).toEqual([
+      { region: "eu", sku: "c", units: "9" },
+      { region: "us", sku: "a", units: "5" },
+    ]);
+    // A later run loads only its partition's rows.
+    expect((await materialize(defs, { home, selection: ["region_total"], partitionKey: "us" })).success).toBe(true);
+    expect(loaded).toEqual([{ sku: "a", units: 5, region: "us" }]);
   });
 
   it("fails the step naming the asset and the value when rows cannot be a table", async () => {
