@@ -2,12 +2,20 @@
 // Bundles dist/index.js (the package's API) and dist/cli/main.js (the CLI) with their dependencies
 // into a few ESM files with shared chunks. Node 20 has no compile cache, and loading kysely's
 // hundreds of small modules cost 200 ms of every command's start; a run worker pays that per run.
-// Kept external: native or compiler packages (better-sqlite3, esbuild) and zod, which user code
-// imports itself. Type declarations come from `tsc --emitDeclarationOnly`.
+// Kept external: native or compiler packages (better-sqlite3, esbuild), zod, which user code
+// imports itself, and the packages of the integrations (@duckdb/node-api, pg), which the project
+// installs only when it uses them. Each integration is an entry of its own (`sluice/duckdb`...),
+// sharing chunks with the main API, so both see the same classes. Type declarations come from `tsc --emitDeclarationOnly`.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { index: "src/index.ts", "cli/main": "src/cli/main.ts" },
+  entryPoints: {
+    index: "src/index.ts",
+    "cli/main": "src/cli/main.ts",
+    "integrations/duckdb": "src/integrations/duckdb.ts",
+    "integrations/postgres": "src/integrations/postgres.ts",
+    "integrations/http": "src/integrations/http.ts",
+  },
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -16,7 +24,7 @@ await build({
   target: "node20",
   sourcemap: true,
   chunkNames: "chunks/[name]-[hash]",
-  external: ["better-sqlite3", "esbuild", "zod", "zod/*"],
+  external: ["better-sqlite3", "esbuild", "zod", "zod/*", "@duckdb/node-api", "pg"],
   // Bundled CommonJS dependencies (commander) call require() for Node built-ins.
   banner: { js: 'import { createRequire as __sluiceRequire } from "node:module"; const require = __sluiceRequire(import.meta.url);' },
   logLevel: "warning",

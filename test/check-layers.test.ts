@@ -43,4 +43,19 @@ describe("layer check", () => {
     expect(problems).toContain("integrations may import only the public API");
     expect(problems).toContain('folder "misc" is not a layer');
   });
+
+  it("checks integrations in sub-folders too, and keeps the core from importing them", () => {
+    const src = tree({
+      "index.ts": "export {};\n",
+      "execution/plan.ts": "export const x = 1;\n",
+      "integrations/duckdb/ok.ts": 'import "../../index.js";\nimport "../missing-package-error.js";\n',
+      "integrations/missing-package-error.ts": 'import "../index.js";\n',
+      "integrations/duckdb/bad.ts": 'import { x } from "../../execution/plan.js";\n',
+      "cli/main.ts": 'import "../integrations/duckdb/ok.js";\n',
+    });
+    const problems = checkLayers(src) as string[];
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/cli\/main\.ts: layer "cli" must not import layer "integrations"/);
+    expect(problems[1]).toMatch(/integrations\/duckdb\/bad\.ts: integrations may import only the public API/);
+  });
 });

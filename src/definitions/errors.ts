@@ -18,6 +18,12 @@ export const ErrorCode = {
   Storage: "STORAGE_ERROR",
   Usage: "USAGE_ERROR",
   Partition: "PARTITION_ERROR",
+  /** An optional package an integration needs (`sluice/duckdb` → `@duckdb/node-api`) is not installed. */
+  MissingPackage: "MISSING_PACKAGE",
+  /** An HTTP request made by the `sluice/http` client failed (status, timeout, network). */
+  HttpRequest: "HTTP_REQUEST_ERROR",
+  /** A database file stayed locked by another process past the configured timeout. */
+  DatabaseLocked: "DATABASE_LOCKED",
 } as const;
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

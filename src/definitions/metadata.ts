@@ -37,14 +37,15 @@ export const meta = {
   md: (value: string) => tag({ type: "markdown", value }),
   timestamp: (value: Date | number) =>
     tag({ type: "timestamp", value: typeof value === "number" ? value : value.getTime() }),
-  table: (rows: Record<string, unknown>[], columns?: { name: string; type?: string }[]) =>
+  // Any objects, so rows typed with an interface (no index signature) fit.
+  table: (rows: readonly object[], columns?: { name: string; type?: string }[]) =>
     tag({
       type: "table",
-      value: { columns: columns ?? inferColumns(rows), rows },
+      value: { columns: columns ?? inferColumns(rows), rows: rows as Record<string, unknown>[] },
     }),
 } as const;
 
-function inferColumns(rows: Record<string, unknown>[]): { name: string; type?: string }[] {
+function inferColumns(rows: readonly object[]): { name: string; type?: string }[] {
   const names = new Map<string, string>();
   for (const row of rows) {
     for (const [name, value] of Object.entries(row)) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { FsIOManager } from "./fs-io-manager.js";
 
 const log = { debug() {}, info() {}, warn() {}, error() {} };
-const out = (assetKey: string) => ({ assetKey, stepKey: assetKey, runId: "r1", partitionKey: null, log });
+const out = (assetKey: string) => ({ assetKey, stepKey: assetKey, runId: "r1", partitionKey: null, definitionMetadata: {}, log });
 const input = (assetKey: string, downstreamKey: string) => ({
   assetKey,
   upstreamStepKey: assetKey,
@@ -51,7 +51,7 @@ describe("FsIOManager", () => {
   });
 
   it("stores an op's output per run, and loads it from the run that produced it", async () => {
-    await io.handleOutput({ assetKey: null, stepKey: "bill", runId: "run-a", partitionKey: null, log }, { billed: 3 });
+    await io.handleOutput({ assetKey: null, stepKey: "bill", runId: "run-a", partitionKey: null, definitionMetadata: {}, log }, { billed: 3 });
     expect(JSON.parse(readFileSync(path.join(dir, "runs", "run-a", "bill.json"), "utf8"))).toEqual({ billed: 3 });
     const ctx = { ...input("x", "notify"), assetKey: null, upstreamStepKey: "bill", upstreamRunId: "run-a", runId: "run-b" };
     expect(await io.loadInput(ctx)).toEqual({ billed: 3 });

@@ -10,6 +10,11 @@ export interface OutputContext {
   readonly runId: string;
   /** The partition this value is (null: the asset is not partitioned). */
   readonly partitionKey: string | null;
+  /**
+   * The asset's static `metadata` as declared (Dagster's `definition_metadata`): how an IO manager
+   * is told more about the value, e.g. `{"duckdb/column_types": {revenue: "DOUBLE"}}`. Empty for ops.
+   */
+  readonly definitionMetadata: MetadataInput;
   readonly log: StepLogger;
 }
 

@@ -1,3 +1,4 @@
+import type { MetadataInput } from "../definitions/metadata.js";
 import type { AssetDefinition } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
@@ -20,6 +21,8 @@ export interface StepNode {
   ioManager: string;
   /** How an asset is partitioned (undefined: unpartitioned, and always for ops). */
   partitions: PartitionsDefinition | undefined;
+  /** The asset's static metadata (empty for an op), handed to its IO manager. */
+  metadata: MetadataInput;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
 }
 
@@ -57,11 +60,11 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, run: def.run };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, metadata: def.metadata, run: def.run };
 }
 
 function opNode(def: OpDefinition): StepNode {
-  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, run: def.run };
+  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, metadata: {}, run: def.run };
 }
 
 /** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */

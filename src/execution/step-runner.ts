@@ -118,7 +118,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       if (value !== undefined) {
         const io = ioManager(ctx, step.node.ioManager);
         const stored = await io.handleOutput(
-          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: partition.partitionKey, log },
+          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: partition.partitionKey, definitionMetadata: step.node.metadata, log },
           value,
         );
         if (stored) Object.assign(metadata, stored);

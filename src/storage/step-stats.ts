@@ -23,14 +23,19 @@ export interface StepEvent {
   timestamp: number;
 }
 
+/** Step key prefix of a resource's events (its log lines, its teardown failure): not a step. */
+const RESOURCE_KEY_PREFIX = "resource:";
+
 /**
  * Folds a run's events that carry a step key (given in id order) into per-step stats, listed in
  * the order steps first started; a step that never started sits where its first event is.
+ * Resources' events (`resource:NAME`) are not steps and are left out.
  */
 export function computeStepStats(events: Iterable<StepEvent>): StepStats[] {
   type Acc = StepStats & { order: number; started: boolean };
   const steps = new Map<string, Acc>();
   for (const event of events) {
+    if (event.stepKey.startsWith(RESOURCE_KEY_PREFIX)) continue;
     let step = steps.get(event.stepKey);
     if (step === undefined) {
       step = {

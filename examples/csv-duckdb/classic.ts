@@ -1,0 +1,21 @@
+/**
+ * "Classic mode": the same assets run by a plain script, no CLI, no server. The run is still
+ * recorded in the project's instance (./.sluice, or SLUICE_HOME), so `sluice run list` and the UI
+ * show it beside the scheduled ones.
+ *
+ *   npx tsx classic.ts
+ */
+import path from "node:path";
+import { materialize } from "sluice";
+import defs from "./definitions.js";
+
+const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
+if (result.success) {
+  console.log(`run ${result.runId}: ${result.succeeded.length} assets materialized`);
+  console.table(result.valueOf("SUMMARY"));
+} else {
+  console.error(`run ${result.runId} failed:`);
+  for (const failure of result.failures) console.error(`  ${failure.stepKey}: ${failure.error.message}`);
+  if (result.runError) console.error(`  ${result.runError.message}`);
+  process.exitCode = 1;
+}
