@@ -21,6 +21,8 @@ export const QUICKSTART_GROUPS: Record<string, string[]> = {
 export interface QuickstartWorld {
   browser: Browser;
   server: ServerProcess;
+  /** The copy's definitions file, which the server reloads when it changes. */
+  defsFile: string;
   dispose(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startQuickstart(): Promise<QuickstartWorld> {
     return {
       browser,
       server,
+      defsFile: path.join(project, "defs.ts"),
       dispose: async () => {
         await browser.close();
         await sandbox.dispose();

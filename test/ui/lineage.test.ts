@@ -3,6 +3,7 @@
  * the graph with its group boxes, the selection search and its parse errors, selecting nodes
  * (click, shift-click, shift-drag), and materializing them while the statuses change live.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, waitFor, waitForRun } from "../server/helpers.js";
@@ -241,6 +242,36 @@ describe("lineage view", () => {
     expect(run.status).toBe("SUCCESS");
     expect([...run.selection].sort()).toEqual(ALL_KEYS);
     await screenshot(page, "lineage-materialized-all");
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it("redraws the graph when the definitions change on disk, without a reload", async () => {
+    const { page, errors } = await newPage(world.browser);
+    await page.goto(`${world.server.url}/assets`);
+    await waitForShown(page, ALL_KEYS);
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    const original = readFileSync(world.defsFile, "utf8");
+    // A new asset in a new group, downstream of clean/orders.
+    const added = original
+      .replace(
+        "export default defineDefinitions({",
+        'const audit = asset({ key: "audit/orders", group: "audit", ins: { orders: cleanOrders }, run: ({ orders }) => orders.length });\n\nexport default defineDefinitions({',
+      )
+      .replace("dailyRevenueCsv],", "dailyRevenueCsv, audit],");
+    expect(added).not.toBe(original);
+    writeFileSync(world.defsFile, added);
+    try {
+      await waitForShown(page, [...ALL_KEYS, "audit/orders"]);
+      expect(await page.getByTestId("selection-count").textContent()).toBe("7 assets");
+      expect(await page.locator('[data-testid=lineage-group-box][data-group="audit"]').count()).toBe(1);
+      expect(await page.locator(".react-flow__edge").count()).toBe(6);
+      expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      await screenshot(page, "lineage-definitions-changed");
+    } finally {
+      writeFileSync(world.defsFile, original);
+    }
+    await waitForShown(page, ALL_KEYS);
     expect(errors()).toEqual([]);
     await page.close();
   });

@@ -29,7 +29,14 @@ export function useLineageLayout(
   const [state, setState] = useState<LineageLayoutState>({ layout: null, ms: null, pending: false, error: null });
 
   useEffect(() => {
-    const c = new LayoutClient();
+    let c: LayoutClient;
+    try {
+      c = new LayoutClient();
+    } catch (err) {
+      // A browser that refuses module workers (or a policy that forbids them).
+      setState((s) => ({ ...s, error: new Error(`The layout worker could not start: ${(err as Error).message}`) }));
+      return;
+    }
     client.current = c;
     return () => {
       c.dispose();

@@ -211,6 +211,7 @@ function LineageView() {
         </div>
       )}
       {launchError && <ErrorBox error={launchError} />}
+      {assets.error && assets.data && <ErrorBox error={assets.error} />}
       {layoutError && <ErrorBox error={layoutError} />}
       {collapsedCount > 0 && layout && (
         <div className="banner lineage-note" data-testid="overview-note">
