@@ -1,5 +1,6 @@
 import { EventType, LogLevel, RunStatus } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { requeueOrphanedClaims } from "./orphaned-claims.js";
 import type { RunLauncher } from "./run-launcher.js";
 
 /** What monitoring needs. */
@@ -32,6 +33,8 @@ export class RunMonitor {
     const { storage, heartbeatTimeoutMs, cancelTimeoutMs } = this.options;
     const now = (this.options.now ?? Date.now)();
     const ended: string[] = [];
+    // A claim whose claimer died before it started the worker is queued again, not failed.
+    await requeueOrphanedClaims(storage, this.options.log);
     const runs = await storage.listRuns({ statuses: [...IN_PROGRESS], limit: 10_000 });
     const canceling = new Set<string>();
     for (const run of runs) {
