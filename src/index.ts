@@ -32,6 +32,7 @@ export {
   SerializationError,
   SluiceError,
   StorageError,
+  StorageUnavailableError,
   UsageError,
   UserCodeError,
 } from "./definitions/errors.js";
