@@ -96,8 +96,9 @@ export class Sandbox {
    * `settings`: the rest of sluice.yaml (its `storage:` is written here, from `backend`).
    * `postgresUrl`: the database of a Postgres sandbox (default: the shared test database); its
    * schema is dropped by {@link dispose} only on the shared one (a private cluster goes whole).
+   * `postgresSettings`: more settings of `storage.postgres` (`{ reconnect_timeout_seconds: 1 }`).
    */
-  constructor(options: { settings?: string; backend?: StorageBackend; postgresUrl?: string } = {}) {
+  constructor(options: { settings?: string; backend?: StorageBackend; postgresUrl?: string; postgresSettings?: Record<string, string | number> } = {}) {
     const root = tempDir("sluice-daemon-");
     this.home = path.join(root, "home");
     this.fixtureDir = path.join(root, "fixture");
@@ -108,7 +109,8 @@ export class Sandbox {
     if (this.backend === "postgres") {
       this.schema = newTestSchemaName("d");
       this.postgresUrl = options.postgresUrl ?? TEST_POSTGRES_URL;
-      yaml = `storage:\n  postgres:\n    url: ${JSON.stringify(this.postgresUrl)}\n    schema: ${this.schema}\n${yaml}`;
+      const more = Object.entries(options.postgresSettings ?? {}).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}\n`);
+      yaml = `storage:\n  postgres:\n    url: ${JSON.stringify(this.postgresUrl)}\n    schema: ${this.schema}\n${more.join("")}${yaml}`;
     }
     if (yaml) writeFileSync(path.join(this.home, "sluice.yaml"), yaml);
   }
