@@ -33,6 +33,7 @@ export {
   SerializationError,
   SluiceError,
   StorageError,
+  StorageUnavailableError,
   UsageError,
   UserCodeError,
 } from "./definitions/errors.js";

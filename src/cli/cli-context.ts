@@ -17,9 +17,12 @@ export function loadFromOptions(options: LocationOptions): Promise<LoadedDefinit
   return loadDefinitions({ file: options.file, module: options.module });
 }
 
-/** Opens the instance of `--home` / SLUICE_HOME / ./.sluice. */
-export function openInstance(options: { home?: string }): Promise<Instance> {
-  return Instance.open({ home: options.home });
+/**
+ * Opens the instance of `--home` / SLUICE_HOME / ./.sluice; with `open.waitForServer`, a Postgres
+ * server that is down or starting is waited for (its reconnect window) instead of reported at once.
+ */
+export function openInstance(options: { home?: string }, open: { waitForServer?: boolean } = {}): Promise<Instance> {
+  return Instance.open({ home: options.home, ...open });
 }
 
 /** Runs `fn` with an open instance and closes it afterwards. */

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { RunNotFoundError } from "../definitions/errors.js";
-import { executeRunRecord } from "../execution/execute-run-record.js";
+import { executeRunRecord, recordRunFailure } from "../execution/execute-run-record.js";
 import { serializeError } from "../execution/serialize-error.js";
 import { EventType, LogLevel, RunStatus } from "../storage/records.js";
 import { loadFromOptions, openInstance, type LocationOptions } from "./cli-context.js";
@@ -17,7 +17,8 @@ export function registerRunWorkerCommand(program: Command): void {
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
     .action(async (runId: string, flags: LocationOptions) => {
-      const instance = await openInstance(flags);
+      // Claimed moments ago from this database: if it is restarting, wait for it.
+      const instance = await openInstance(flags, { waitForServer: true });
       try {
         const run = await instance.storage.getRun(runId);
         if (!run) throw new RunNotFoundError(runId);
@@ -26,6 +27,10 @@ export function registerRunWorkerCommand(program: Command): void {
           process.exitCode = 1;
           return;
         }
+        // A first sign of life before loading the definitions, which may take seconds on a busy
+        // machine: monitoring counts a claimed run's silence from its claim, or from its storage
+        // coming back after an outage this process just waited out.
+        await instance.storage.heartbeatRun(runId);
         let defs;
         try {
           ({ defs } = await loadFromOptions(flags));
@@ -43,7 +48,18 @@ export function registerRunWorkerCommand(program: Command): void {
         }
         const stop = new AbortController();
         process.once("SIGTERM", () => stop.abort());
-        const result = await executeRunRecord(instance, defs, run, { signal: stop.signal });
+        let result;
+        try {
+          result = await executeRunRecord(instance, defs, run, { signal: stop.signal });
+        } catch (err) {
+          // Its events could not all be stored (the database was gone for longer than the reconnect
+          // window): the run must still end, with that reason, rather than wait for monitoring.
+          process.stderr.write(`Run ${runId} could not finish: ${(err as Error)?.stack ?? String(err)}\n`);
+          const log = (line: string): void => void process.stderr.write(`${line}\n`);
+          if (!(await recordRunFailure(instance.storage, runId, err, { log }))) log(`gave up recording the failure of run ${runId}`);
+          process.exitCode = 1;
+          return;
+        }
         process.stderr.write(`Run ${runId} ${result.status}\n`);
         process.exitCode = result.success ? 0 : 1;
       } finally {

@@ -95,6 +95,7 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
           storage,
           launcher,
           heartbeatTimeoutMs: settings.run_monitoring.heartbeat_timeout_seconds * 1000,
+          pollIntervalMs: settings.run_monitoring.poll_interval_seconds * 1000,
           cancelTimeoutMs: settings.run_monitoring.cancel_timeout_seconds * 1000,
           log,
         });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync, closeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import path from "node:path";
 import { serializeError } from "../execution/serialize-error.js";
@@ -109,24 +109,66 @@ export class RunLauncher {
   private async onExit(runId: string, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
     this.children.delete(runId);
     if (!this.watching) return;
-    try {
-      const run = await this.options.storage.getRun(runId);
-      if (!run || FINISHED_RUN_STATUSES.includes(run.status)) return;
-      const how = error ? `could not start (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const canceled = run.status === RunStatus.Canceling;
-      await this.options.storage.storeEvent({
-        runId,
-        type: canceled ? EventType.RunCanceled : EventType.RunFailure,
-        level: canceled ? LogLevel.Warn : LogLevel.Error,
-        message: canceled
-          ? `Run canceled: its worker process ${how}.`
-          : `Run failed: its worker process ${how} before the run finished. See ${path.join(this.options.home, "logs", "runs", `${runId}.log`)}.`,
-        data: error ? { error: serializeError(error), failedSteps: [] } : { failedSteps: [] },
-      });
-    } catch (err) {
-      this.options.log?.(`could not record the end of run ${runId}: ${(err as Error).message}`);
+    const logFile = path.join(this.options.home, "logs", "runs", `${runId}.log`);
+    const how = error ? `could not start (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    // What the process said last about why (an error it could not record itself, such as a
+    // database it could not reach), so the run's failure names it.
+    const said = error || signal ? undefined : lastErrorLine(logFile);
+    // Storage may be out of reach (a database restarting, which may be why the process gave up):
+    // the end of the run is recorded once it is back, rather than forgotten.
+    for (let attempt = 1; this.watching; attempt++) {
+      try {
+        const run = await this.options.storage.getRun(runId);
+        if (!run || FINISHED_RUN_STATUSES.includes(run.status)) return;
+        const canceled = run.status === RunStatus.Canceling;
+        await this.options.storage.storeEvent({
+          runId,
+          type: canceled ? EventType.RunCanceled : EventType.RunFailure,
+          level: canceled ? LogLevel.Warn : LogLevel.Error,
+          message: canceled
+            ? `Run canceled: its worker process ${how}.`
+            : `Run failed: its worker process ${how} before the run finished${said ? ` (${said})` : ""}. See ${logFile}.`,
+          data: error ? { error: serializeError(error), failedSteps: [] } : { failedSteps: [] },
+        });
+        return;
+      } catch (err) {
+        if (attempt === 1) this.options.log?.(`could not record the end of run ${runId} yet: ${(err as Error).message} (trying again every second)`);
+        if (attempt >= END_RECORD_ATTEMPTS) {
+          this.options.log?.(`gave up recording the end of run ${runId}: monitoring will fail it once its heartbeat is stale`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     }
   }
+}
+
+/** How many times the end of a run is tried (about a second apart, plus storage's own reconnect wait). */
+const END_RECORD_ATTEMPTS = 600;
+
+/**
+ * The last line of a run's log that reports an error (`Error: ...` as the CLI prints it, or an
+ * uncaught `SomethingError: ...`), shortened; undefined when there is none or no log.
+ */
+function lastErrorLine(file: string): string | undefined {
+  let tail: string;
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, "r");
+    try {
+      const length = Math.min(size, 16_384);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      tail = buffer.toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const lines = tail.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
+  const line = lines.reverse().find((l) => /^(?:Unexpected error|[A-Za-z]*Error)(?: \[[A-Z_]+\])?: /.test(l));
+  return line === undefined ? undefined : line.length > 500 ? `${line.slice(0, 500)}…` : line;
 }
 
 /**

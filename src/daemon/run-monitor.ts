@@ -10,6 +10,8 @@ export interface RunMonitorOptions {
   launcher?: RunLauncher;
   heartbeatTimeoutMs: number;
   cancelTimeoutMs: number;
+  /** How often `tick` is called (ms; default 2000): gaps much longer than it mean storage was out of sight. */
+  pollIntervalMs?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -25,20 +27,34 @@ const IN_PROGRESS = [RunStatus.Starting, RunStatus.Started, RunStatus.Canceling]
 export class RunMonitor {
   /** When monitoring first saw each run CANCELING. */
   private readonly cancelSeen = new Map<string, number>();
+  /** When the last successful read of runs in progress returned. */
+  private lastReadAt: number | undefined;
+  /** When monitoring could see storage again after it could not (runs' silence counts from then). */
+  private resumedAt = 0;
 
   constructor(private readonly options: RunMonitorOptions) {}
 
   /** One pass; returns the ids of runs it ended. */
   async tick(): Promise<string[]> {
     const { storage, heartbeatTimeoutMs, cancelTimeoutMs } = this.options;
-    const now = (this.options.now ?? Date.now)();
+    const clock = this.options.now ?? Date.now;
     const ended: string[] = [];
     // A claim whose claimer died before it started the worker is queued again, not failed.
     await requeueOrphanedClaims(storage, this.options.log);
     const runs = await storage.listRuns({ statuses: [...IN_PROGRESS], limit: 10_000 });
+    const now = clock();
+    // Storage was unreachable for a while (reads failed, or waited for a reconnect), or this process
+    // was paused: runs could not heartbeat either, or were not watched. Silence counts only from
+    // now, so a database restart longer than the heartbeat timeout does not fail every run in
+    // flight the moment it is back. Runs whose workers did die are still failed, one timeout later.
+    if (this.lastReadAt !== undefined && now - this.lastReadAt > this.blindAfterMs()) {
+      this.resumedAt = now;
+      this.options.log?.(`run monitoring saw no storage for ${Math.round((now - this.lastReadAt) / 1000)} s: runs' heartbeats are judged from now on`);
+    }
+    this.lastReadAt = now;
     const canceling = new Set<string>();
     for (const run of runs) {
-      const lastSign = run.heartbeatAt ?? run.updatedAt;
+      const lastSign = Math.max(run.heartbeatAt ?? run.updatedAt, this.resumedAt);
       const silentMs = now - lastSign;
       if (run.status === RunStatus.Canceling) {
         canceling.add(run.runId);
@@ -74,5 +90,10 @@ export class RunMonitor {
     }
     for (const id of this.cancelSeen.keys()) if (!canceling.has(id)) this.cancelSeen.delete(id);
     return ended;
+  }
+
+  /** A gap between two reads longer than this means monitoring was blind meanwhile. */
+  private blindAfterMs(): number {
+    return Math.max(3 * (this.options.pollIntervalMs ?? 2000), this.options.heartbeatTimeoutMs / 2);
   }
 }

@@ -173,6 +173,24 @@ export class StorageError extends SluiceError {
   }
 }
 
+/**
+ * A storage operation that lost its connection to the database (a Postgres server restarting,
+ * failing over, or out of reach) and could not complete: either the database stayed unreachable
+ * for the whole reconnect window, or the connection dropped while a write was committing, so
+ * whether that write was stored is unknown (it is then never repeated, so nothing is stored twice).
+ */
+export class StorageUnavailableError extends StorageError {
+  /** The database, as it may be shown (a Postgres URL without its password). */
+  readonly location: string;
+  /** True when the connection dropped during COMMIT: the write may or may not have been stored. */
+  readonly outcomeUnknown: boolean;
+  constructor(message: string, location: string, outcomeUnknown: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.location = location;
+    this.outcomeUnknown = outcomeUnknown;
+  }
+}
+
 /** Bad command-line or API usage. */
 export class UsageError extends SluiceError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 import type { Definitions } from "../definitions/definitions.js";
-import { EventType, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
+import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import type { EventListener } from "./event-writer.js";
 import { executeRun, type RunResult } from "./execute-run.js";
@@ -72,13 +72,19 @@ export async function executeRunRecord(target: RunTarget, defs: Definitions, run
 /** Heartbeats the run and turns a CANCELING status into an abort; returns a stop function. */
 function startHeartbeat(storage: Storage, runId: string, intervalMs: number, controller: AbortController): () => void {
   let stopped = false;
+  let beating = false;
   const beat = async (): Promise<void> => {
+    // While storage reconnects, a beat waits for it: the next one must not pile up behind it.
+    if (beating) return;
+    beating = true;
     try {
       await storage.heartbeatRun(runId);
       const current = await storage.getRun(runId);
       if (current?.status === RunStatus.Canceling && !controller.signal.aborted) controller.abort();
     } catch {
       // A missed heartbeat is retried next interval; monitoring tolerates several.
+    } finally {
+      beating = false;
     }
   };
   void beat();
@@ -90,6 +96,38 @@ function startHeartbeat(storage: Storage, runId: string, intervalMs: number, con
     stopped = true;
     clearInterval(timer);
   };
+}
+
+/**
+ * Records that a run failed with `err` (an error that escaped its execution: storage lost for
+ * longer than its reconnect window, most often), unless the run has ended already. A process whose
+ * database is down can only wait for it: tries again every second until storage takes the event or
+ * `giveUpMs` (10 min) passes. Returns whether the run is now ended.
+ */
+export async function recordRunFailure(storage: Storage, runId: string, err: unknown, options: { giveUpMs?: number; log?: (line: string) => void } = {}): Promise<boolean> {
+  const deadline = Date.now() + (options.giveUpMs ?? 600_000);
+  let reported = false;
+  for (;;) {
+    try {
+      const run = await storage.getRun(runId);
+      if (!run || FINISHED_RUN_STATUSES.includes(run.status)) return true;
+      await storage.storeEvent({
+        runId,
+        type: EventType.RunFailure,
+        level: LogLevel.Error,
+        message: `Run failed: ${errorSummary(err)}`,
+        data: { error: serializeError(err), failedSteps: [] },
+      });
+      return true;
+    } catch (retryErr) {
+      if (!reported) {
+        reported = true;
+        options.log?.(`could not record the failure of run ${runId} yet (${errorSummary(retryErr)}); trying again every second`);
+      }
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /**

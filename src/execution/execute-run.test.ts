@@ -315,4 +315,22 @@ describe("executeRun", () => {
     expect(result.succeeded).not.toContain("after");
     expect((await target.storage.getRun(result.runId))?.status).toBe("CANCELED");
   });
+
+  it("storage lost in the middle of a run: the run rejects with the storage error, without hanging or an unhandled rejection", { timeout: 10_000 }, async () => {
+    // Closing the storage is a real failure of every write that follows (as a database gone for
+    // longer than the reconnect window): the output, success and downstream start of `lost`.
+    const lost = asset({ key: "lost", run: async () => (await target.storage.close(), [1]) });
+    const downstream = asset({ key: "downstream", ins: { rows: lost }, run: ({ rows }) => rows.length });
+    // Skipped when `downstream` fails: the skip is one more write that fails.
+    const last = asset({ key: "last", ins: { n: downstream }, run: ({ n }) => n });
+    const other = asset({ key: "other", run: async () => (await sleep(50), 1) });
+    const after = asset({ key: "after", ins: { o: other }, run: ({ o }) => o });
+    const defs = defineDefinitions({ assets: [lost, downstream, last, other, after] });
+    const err = await materializeAssets(target, defs).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string } | undefined)?.code).toBe("STORAGE_ERROR");
+    expect((err as Error).message).toMatch(/^Storage failed to store events/);
+  });
 });

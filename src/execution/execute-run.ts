@@ -87,6 +87,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
         partition: step.node.partitions ? partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
+      }).catch(() => {
+        // The writer remembers the failure; the flush below reports it.
       });
     }
     await writer.write({
@@ -222,6 +224,9 @@ async function skipDownstream(
         level: LogLevel.Warn,
         message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,
         data: { skippedBecause: [failed.key] },
+      }).catch(() => {
+        // Storage lost: the writer remembers it and the run reports it when it flushes. Thrown
+        // here, it would stop the scheduler from ever pumping again and the run would hang.
       }),
     );
     queue.push(...byKey.get(key)!.downstream);

@@ -124,12 +124,17 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         if (stored) Object.assign(metadata, stored);
       }
       ctx.outputs.set(key, value);
-      void ctx.writer.write({
-        ...base,
-        type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
-        message: isAsset ? `Materialized asset "${key}".` : `Op "${key}" produced its output.`,
-        data: { metadata: normalizeMetadata(metadata) },
-      });
+      void ctx.writer
+        .write({
+          ...base,
+          type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
+          message: isAsset ? `Materialized asset "${key}".` : `Op "${key}" produced its output.`,
+          data: { metadata: normalizeMetadata(metadata) },
+        })
+        .catch(() => {
+          // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
+          // the run's process: the writer remembers it, and the run reports it when it flushes.
+        });
       // Not awaited: downstream steps are scheduled now and their STEP_START joins the same
       // transaction as this STEP_SUCCESS; they wait for that commit before running user code, so a
       // downstream step never runs before its upstream's success is durable.

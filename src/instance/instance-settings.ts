@@ -32,6 +32,11 @@ const storageSettingsSchema = z
           .optional(),
         /** Connections each Sluice process keeps at most (default 5). */
         pool_size: z.number().int().min(1).max(100).optional(),
+        /**
+         * How long an operation that lost its connection (a Postgres restart or failover) is tried
+         * again before it fails (default 60; 0: never).
+         */
+        reconnect_timeout_seconds: z.number().min(0).max(3600).optional(),
       })
       .strict()
       .optional(),

@@ -19,6 +19,11 @@ export interface InstanceOpenOptions {
   cwd?: string;
   /** Bring the storage schema up to date (default true); false leaves it for `sluice instance migrate`. */
   migrate?: boolean;
+  /**
+   * A Postgres server that is down or starting at open is waited for (up to its reconnect window)
+   * instead of reported at once: for a run's process, started for a run claimed moments ago.
+   */
+  waitForServer?: boolean;
 }
 
 /**
@@ -46,7 +51,7 @@ export class Instance {
     mkdirSync(home, { recursive: true });
     const settings = readInstanceSettings(path.join(home, "sluice.yaml"));
     const target = resolveStorageTarget(settings, home, options.cwd);
-    const storage = await openStorageTarget(target, { migrate: options.migrate ?? true });
+    const storage = await openStorageTarget(target, { migrate: options.migrate ?? true, waitForServer: options.waitForServer ?? false });
     return new Instance(home, settings, storage, describeStorageTarget(target));
   }
 

@@ -42,6 +42,14 @@ describe("storage settings in sluice.yaml", () => {
     expect(describeStorageTarget(target)).toEqual({ backend: "postgres", url: "postgresql://u:***@db:6432/prod", schema: "public" });
   });
 
+  it("reads the reconnect window in seconds (0: never reconnect); rejects a negative one", () => {
+    const settings = instanceSettingsSchema.parse({ storage: { postgres: { url: "postgres://db/prod", reconnect_timeout_seconds: 2.5 } } });
+    expect(resolveStorageTarget(settings, "/h")).toEqual({ backend: "postgres", url: "postgres://db/prod", schema: "public", reconnectTimeoutMs: 2500 });
+    const never = instanceSettingsSchema.parse({ storage: { postgres: { url: "postgres://db/prod", reconnect_timeout_seconds: 0 } } });
+    expect(resolveStorageTarget(never, "/h")).toMatchObject({ reconnectTimeoutMs: 0 });
+    expect(instanceSettingsSchema.safeParse({ storage: { postgres: { url: "postgres://db/prod", reconnect_timeout_seconds: -1 } } }).success).toBe(false);
+  });
+
   it("reads an unset URL variable from the .env of the working directory, else names the variable and the setting", () => {
     const settings = instanceSettingsSchema.parse({ storage: { postgres: { url: { env: ENV } } } });
     const cwd = tmp();

@@ -11,7 +11,7 @@ import type { InstanceSettings } from "./instance-settings.js";
 /** Where an instance's storage lives, with every `{env: NAME}` resolved. */
 export type StorageTarget =
   | { readonly backend: "sqlite"; readonly path: string }
-  | { readonly backend: "postgres"; readonly url: string; readonly schema: string; readonly poolSize?: number };
+  | { readonly backend: "postgres"; readonly url: string; readonly schema: string; readonly poolSize?: number; readonly reconnectTimeoutMs?: number };
 
 /**
  * What may be shown of a storage target (`sluice instance info`, logs): the SQLite file, or the
@@ -48,6 +48,7 @@ export function resolveStorageTarget(settings: InstanceSettings, home: string, c
     url,
     schema: postgres.schema ?? DEFAULT_POSTGRES_SCHEMA,
     ...(postgres.pool_size !== undefined ? { poolSize: postgres.pool_size } : {}),
+    ...(postgres.reconnect_timeout_seconds !== undefined ? { reconnectTimeoutMs: postgres.reconnect_timeout_seconds * 1000 } : {}),
   };
 }
 
@@ -62,8 +63,8 @@ export function describeStorageTarget(target: StorageTarget): StorageLocation {
  * Opens the target's storage; with `migrate` (the default) brings its schema up to date first.
  * Throws StorageError when the database cannot be reached (naming it, without password).
  */
-export function openStorageTarget(target: StorageTarget, options: { migrate?: boolean } = {}): Promise<Storage> {
+export function openStorageTarget(target: StorageTarget, options: { migrate?: boolean; waitForServer?: boolean } = {}): Promise<Storage> {
   return target.backend === "sqlite"
-    ? openSqliteStorage(target.path, options)
-    : openPostgresStorage(target.url, { schema: target.schema, poolSize: target.poolSize, ...options });
+    ? openSqliteStorage(target.path, { ...(options.migrate !== undefined ? { migrate: options.migrate } : {}) })
+    : openPostgresStorage(target.url, { schema: target.schema, poolSize: target.poolSize, reconnectTimeoutMs: target.reconnectTimeoutMs, ...options });
 }

@@ -25,6 +25,19 @@ export interface DialectDdl {
   };
 }
 
+/** What a lost connection looks like, as the dialect explains it (see `StorageDialect.connectionLoss`). */
+export interface ConnectionLoss {
+  /** The driver's reason, e.g. `connect ECONNREFUSED 127.0.0.1:5432`. */
+  readonly reason: string;
+  /** The database, as it may be shown (a Postgres URL without its password). */
+  readonly location: string;
+  /**
+   * The connection dropped while a write transaction was committing: the write may or may not
+   * have been stored, so it must not be tried again.
+   */
+  readonly duringCommit: boolean;
+}
+
 /**
  * Everything that differs between the SQL backends (the model is kysely's `DialectAdapter`).
  * `SqlStorage` and the migrator are written once against kysely and this interface; a backend is
@@ -51,6 +64,20 @@ export interface StorageDialect {
    * version and applies migrations; others wait, then find the work done.
    */
   withMigrationLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T>;
+
+  /**
+   * How long an operation that lost its connection keeps being tried again, in ms (0: never). Only
+   * once the database has been reached: the first contact reports an unreachable server at once.
+   */
+  readonly reconnectTimeoutMs: number;
+
+  /**
+   * When `err` means the connection to the database was lost or cannot be made right now (a server
+   * restarting, failing over, or out of reach), what happened; undefined for every other error, and
+   * always on SQLite (a file has no connection to lose). Such an operation may succeed when tried
+   * again, unless the loss came during a commit.
+   */
+  connectionLoss(err: unknown): ConnectionLoss | undefined;
 
   /**
    * True when `err` is the driver's foreign-key violation. Storing an event relies on it to detect

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { StorageDialect } from "./dialect.js";
-import { guard } from "./guard.js";
+import type { StorageGuard } from "./guard.js";
 import type { LeaseRecord } from "./records.js";
 import type { Database, DaemonLeasesTable } from "./schema.js";
 
@@ -12,15 +12,17 @@ import type { Database, DaemonLeasesTable } from "./schema.js";
 export class LeaseStorage {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
+  readonly #guard: StorageGuard;
 
-  constructor(dialect: StorageDialect, db: Kysely<Database>) {
+  constructor(dialect: StorageDialect, db: Kysely<Database>, guard: StorageGuard) {
+    this.#guard = guard;
     this.#dialect = dialect;
     this.#db = db;
   }
 
   /** See `Storage.acquireLease`. */
   acquireLease(name: string, holder: string, ttlMs: number, options: { takeOverFrom?: string } = {}): Promise<{ acquired: boolean; lease: LeaseRecord }> {
-    return guard(`acquire lease "${name}"`, () =>
+    return this.#guard.run(`acquire lease "${name}"`, () =>
       this.#dialect.writeTransaction(this.#db, async (trx) => {
         const now = Date.now();
         const takeOverFrom = options.takeOverFrom ?? null;
@@ -54,7 +56,7 @@ export class LeaseStorage {
 
   /** See `Storage.releaseLease`. */
   releaseLease(name: string, holder: string): Promise<boolean> {
-    return guard(`release lease "${name}"`, () =>
+    return this.#guard.run(`release lease "${name}"`, () =>
       this.#dialect.writeTransaction(this.#db, async (trx) => {
         const result = await trx.deleteFrom("daemon_leases").where("name", "=", name).where("holder", "=", holder).executeTakeFirst();
         return Number(result.numDeletedRows) === 1;
@@ -64,7 +66,7 @@ export class LeaseStorage {
 
   /** See `Storage.getLease`. */
   getLease(name: string): Promise<LeaseRecord | undefined> {
-    return guard(`read lease "${name}"`, async () => {
+    return this.#guard.run(`read lease "${name}"`, async () => {
       const row = await this.#db.selectFrom("daemon_leases").selectAll().where("name", "=", name).executeTakeFirst();
       return row === undefined ? undefined : fromLeaseRow(row);
     });

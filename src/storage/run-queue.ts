@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { RunNotFoundError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
-import { guard } from "./guard.js";
+import type { StorageGuard } from "./guard.js";
 import { RunStatus, type RunQueueLimits, type RunRecord, type TagConcurrencyLimit } from "./records.js";
 import type { Database, RunsTable } from "./schema.js";
 import { fromRunRow } from "./sql-rows.js";
@@ -23,8 +23,10 @@ const QUEUE_PAGE_SIZE = 100;
 export class RunQueue {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
+  readonly #guard: StorageGuard;
 
-  constructor(dialect: StorageDialect, db: Kysely<Database>) {
+  constructor(dialect: StorageDialect, db: Kysely<Database>, guard: StorageGuard) {
+    this.#guard = guard;
     this.#dialect = dialect;
     this.#db = db;
   }
@@ -32,7 +34,7 @@ export class RunQueue {
   /** See `Storage.claimQueuedRuns`. Returns the claimed runs, oldest first. */
   claimQueuedRuns(workerId: string, max: number, limits: RunQueueLimits): Promise<RunRecord[]> {
     if (!(max > 0)) return Promise.resolve([]);
-    return guard("claim queued runs", () =>
+    return this.#guard.run("claim queued runs", () =>
       this.#dialect.writeTransaction(this.#db, async (trx) => {
         await this.#dialect.lockRunQueue(trx);
         const budget = await ConcurrencyBudget.load(trx, limits);
@@ -57,7 +59,7 @@ export class RunQueue {
 
   /** See `Storage.claimRun`. Throws RunNotFoundError when the run does not exist. */
   claimRun(runId: string, workerId: string): Promise<boolean> {
-    return guard(`claim run "${runId}"`, () =>
+    return this.#guard.run(`claim run "${runId}"`, () =>
       this.#dialect.writeTransaction(this.#db, async (trx) => {
         const result = await trx
           .updateTable("runs")

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { RunNotFoundError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { EventWriter } from "./event-writer.js";
-import { guard } from "./guard.js";
+import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
 import { insertRun } from "./insert-run.js";
 import { migrateToLatest, readSchemaVersion } from "./migrations.js";
@@ -47,35 +47,37 @@ export class SqlStorage implements Storage {
   readonly #queue: RunQueue;
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
+  readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
     this.#dialect = dialect;
     this.capabilities = dialect.capabilities;
     this.#db = dialect.createKysely();
+    this.#guard = new StorageGuard(dialect);
     this.#events = new EventWriter(dialect, this.#db);
-    this.#queue = new RunQueue(dialect, this.#db);
-    this.#ticks = new TickStorage(dialect, this.#db);
-    this.#leases = new LeaseStorage(dialect, this.#db);
+    this.#queue = new RunQueue(dialect, this.#db, this.#guard);
+    this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
+    this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
   async migrate(): Promise<void> {
-    await guard("migrate the storage schema", () => migrateToLatest(this.#db, this.#dialect));
+    await this.#guard.run("migrate the storage schema", () => migrateToLatest(this.#db, this.#dialect));
   }
 
   /** 0 for a database never migrated. */
   schemaVersion(): Promise<number> {
-    return guard("read the schema version", () => readSchemaVersion(this.#db, this.#dialect));
+    return this.#guard.run("read the schema version", () => readSchemaVersion(this.#db, this.#dialect));
   }
 
   /** Closing twice is harmless. */
   close(): Promise<void> {
-    return guard("close storage", () => this.#db.destroy());
+    return this.#guard.run("close storage", () => this.#db.destroy());
   }
 
   /** Counts as numbers on every backend (Postgres' count(*) is an int8). */
   countRecords(): Promise<{ runs: number; events: number }> {
-    return guard("count runs and events", async () => {
+    return this.#guard.run("count runs and events", async () => {
       const count = async (table: "runs" | "events") => {
         const row = await this.#db
           .selectFrom(table)
@@ -89,14 +91,14 @@ export class SqlStorage implements Storage {
 
   /** Throws StorageError when a run with this id exists. */
   createRun(run: NewRun): Promise<RunRecord> {
-    return guard(`create run "${run.runId}"`, () =>
+    return this.#guard.run(`create run "${run.runId}"`, () =>
       this.#write((trx) => insertRun(trx, run, Date.now())),
     );
   }
 
   /** Never throws for an unknown id: returns undefined. */
   getRun(runId: string): Promise<RunRecord | undefined> {
-    return guard(`read run "${runId}"`, async () => {
+    return this.#guard.run(`read run "${runId}"`, async () => {
       const row = await this.#db
         .selectFrom("runs")
         .selectAll()
@@ -108,7 +110,7 @@ export class SqlStorage implements Storage {
 
   /** An empty list in a filter field matches nothing. */
   listRuns(filter: RunsFilter = {}): Promise<RunRecord[]> {
-    return guard("list runs", async () => {
+    return this.#guard.run("list runs", async () => {
       const { statuses, jobName, runIds, parentRunIds, tags, limit } = filter;
       if ([statuses, runIds, parentRunIds].some((list) => list?.length === 0) || limit === 0) {
         return [];
@@ -143,7 +145,7 @@ export class SqlStorage implements Storage {
     options: { onlyFrom?: RunStatus[] } = {},
   ): Promise<boolean> {
     const { onlyFrom } = options;
-    return guard(`set the status of run "${runId}"`, () =>
+    return this.#guard.run(`set the status of run "${runId}"`, () =>
       this.#write(async (trx) => {
         if (onlyFrom?.length === 0) {
           await assertRunExists(trx, runId);
@@ -179,7 +181,7 @@ export class SqlStorage implements Storage {
 
   /** Throws RunNotFoundError when the run does not exist. */
   heartbeatRun(runId: string): Promise<void> {
-    return guard(`record a heartbeat of run "${runId}"`, () =>
+    return this.#guard.run(`record a heartbeat of run "${runId}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
         const result = await trx
@@ -201,7 +203,7 @@ export class SqlStorage implements Storage {
   /** Throws RunNotFoundError when any event's run does not exist (and then stores none of them). */
   storeEvents(events: NewEvent[]): Promise<EventRecord[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return guard("store events", () =>
+    return this.#guard.run("store events", () =>
       this.#write(async (trx) => {
         await this.#dialect.lockEventLog(trx);
         const stored: EventRecord[] = [];
@@ -213,7 +215,7 @@ export class SqlStorage implements Storage {
 
   /** An unknown run has no events: returns []. */
   getEvents(runId: string, query: EventsQuery = {}): Promise<EventRecord[]> {
-    return guard(`read the events of run "${runId}"`, async () => {
+    return this.#guard.run(`read the events of run "${runId}"`, async () => {
       const { afterId, types, limit } = query;
       if (types?.length === 0 || limit === 0) return [];
       let select = this.#db.selectFrom("events").selectAll().where("run_id", "=", runId);
@@ -227,7 +229,7 @@ export class SqlStorage implements Storage {
 
   /** In id (write) order; an empty `types` or `assetKeys` list matches nothing. */
   getEventsAcrossRuns(query: EventsQuery & { assetKeys?: string[] }): Promise<EventRecord[]> {
-    return guard("read events across runs", async () => {
+    return this.#guard.run("read events across runs", async () => {
       const { afterId, types, assetKeys, limit } = query;
       if (types?.length === 0 || assetKeys?.length === 0 || limit === 0) return [];
       let select = this.#db.selectFrom("events").selectAll();
@@ -242,7 +244,7 @@ export class SqlStorage implements Storage {
 
   /** An unknown run has no steps: returns []. */
   getStepStats(runId: string): Promise<StepStats[]> {
-    return guard(`read the step stats of run "${runId}"`, async () => {
+    return this.#guard.run(`read the step stats of run "${runId}"`, async () => {
       const rows = await this.#db
         .selectFrom("events")
         .select(["id", "type", "step_key", "timestamp"])
@@ -263,7 +265,7 @@ export class SqlStorage implements Storage {
 
   /** Sorted by asset key, then partition (unpartitioned first). */
   getAssetIndex(assetKeys?: string[]): Promise<AssetIndexRecord[]> {
-    return guard("read the asset index", async () => {
+    return this.#guard.run("read the asset index", async () => {
       if (assetKeys?.length === 0) return [];
       let query = this.#db.selectFrom("asset_index").selectAll();
       if (assetKeys !== undefined) query = query.where("asset_key", "in", assetKeys);
@@ -274,7 +276,7 @@ export class SqlStorage implements Storage {
 
   /** An asset never materialized has none: returns []. */
   getMaterializations(assetKey: string, options: { limit?: number } = {}): Promise<EventRecord[]> {
-    return guard(`read the materializations of asset "${assetKey}"`, async () => {
+    return this.#guard.run(`read the materializations of asset "${assetKey}"`, async () => {
       if (options.limit === 0) return [];
       let query = this.#db
         .selectFrom("events")
@@ -290,7 +292,7 @@ export class SqlStorage implements Storage {
   /** Unknown keys are ignored; the index and the events change together or not at all. */
   wipeAssets(assetKeys: string[]): Promise<void> {
     if (assetKeys.length === 0) return Promise.resolve();
-    return guard("wipe assets", () =>
+    return this.#guard.run("wipe assets", () =>
       this.#write(async (trx) => {
         await trx.deleteFrom("asset_index").where("asset_key", "in", assetKeys).execute();
         await trx
@@ -351,7 +353,7 @@ export class SqlStorage implements Storage {
 
   /** Upsert per (daemonType, daemonId). */
   recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void> {
-    return guard(`record the heartbeat of daemon "${heartbeat.daemonType}"`, () =>
+    return this.#guard.run(`record the heartbeat of daemon "${heartbeat.daemonType}"`, () =>
       this.#write(async (trx) => {
         const row = {
           daemon_type: heartbeat.daemonType,
@@ -374,7 +376,7 @@ export class SqlStorage implements Storage {
 
   /** Sorted by daemon type, then id. */
   getDaemonHeartbeats(): Promise<DaemonHeartbeat[]> {
-    return guard("read daemon heartbeats", async () => {
+    return this.#guard.run("read daemon heartbeats", async () => {
       const rows = await this.#db
         .selectFrom("daemon_heartbeats")
         .selectAll()

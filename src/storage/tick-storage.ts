@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
-import { guard } from "./guard.js";
+import type { StorageGuard } from "./guard.js";
 import { insertRun } from "./insert-run.js";
 import {
   InstigatorStatus,
@@ -28,18 +28,20 @@ type TickOutcome = Parameters<Storage["finishTick"]>[1];
 export class TickStorage {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
+  readonly #guard: StorageGuard;
   /** Schedule-tick writes waiting for the next shared transaction (see #batched). */
   #pending: { fn: (trx: Kysely<Database>) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   #draining: Promise<void> | undefined;
 
-  constructor(dialect: StorageDialect, db: Kysely<Database>) {
+  constructor(dialect: StorageDialect, db: Kysely<Database>, guard: StorageGuard) {
+    this.#guard = guard;
     this.#dialect = dialect;
     this.#db = db;
   }
 
   /** Undefined when the schedule or sensor was never started, stopped or ticked. */
   getInstigatorState(name: string): Promise<InstigatorState | undefined> {
-    return guard(`read the state of "${name}"`, async () => {
+    return this.#guard.run(`read the state of "${name}"`, async () => {
       const row = await this.#db
         .selectFrom("instigators")
         .selectAll()
@@ -51,7 +53,7 @@ export class TickStorage {
 
   /** Sorted by name. */
   listInstigatorStates(type?: InstigatorType): Promise<InstigatorState[]> {
-    return guard("list schedule and sensor states", async () => {
+    return this.#guard.run("list schedule and sensor states", async () => {
       let query = this.#db.selectFrom("instigators").selectAll();
       if (type !== undefined) query = query.where("type", "=", type);
       return (await query.orderBy("name").execute()).map(fromInstigatorRow);
@@ -64,7 +66,7 @@ export class TickStorage {
     type: InstigatorType,
     status: InstigatorStatus,
   ): Promise<InstigatorState> {
-    return guard(`set the status of "${name}"`, () =>
+    return this.#guard.run(`set the status of "${name}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
         const row = await trx
@@ -80,7 +82,7 @@ export class TickStorage {
 
   /** Insert-or-get on the unique (schedule, tick time): racing callers all get the same tick. */
   claimScheduleTick(name: string, tickTime: number): Promise<TickRecord> {
-    return guard(`claim the tick of schedule "${name}" at ${tickTime}`, () =>
+    return this.#guard.run(`claim the tick of schedule "${name}" at ${tickTime}`, () =>
       this.#batched(async (trx) => {
         const now = Date.now();
         // No conflict target: the unique index is partial (schedules only), and DO NOTHING without
@@ -125,7 +127,7 @@ export class TickStorage {
    * a run id exists (then nothing changes).
    */
   createRunsForTick(tickId: number, runs: readonly NewRun[]): Promise<RunRecord[]> {
-    return guard(`create the runs of tick ${tickId}`, () =>
+    return this.#guard.run(`create the runs of tick ${tickId}`, () =>
       this.#batched(async (trx) => {
         if (runs.length === 0) throw new StorageError(`Tick ${tickId}: a tick's runs cannot be an empty list; finish the tick as SKIPPED instead.`);
         const now = Date.now();
@@ -163,7 +165,7 @@ export class TickStorage {
 
   /** Throws StorageError for an unknown tick. */
   finishTick(tickId: number, outcome: TickOutcome): Promise<TickRecord> {
-    return guard(`finish tick ${tickId}`, () =>
+    return this.#guard.run(`finish tick ${tickId}`, () =>
       this.#batched(async (trx) => {
         const row = await trx
           .updateTable("ticks")
@@ -187,7 +189,7 @@ export class TickStorage {
    * tick, runs, run keys or cursor). A sensor with no stored state is created RUNNING: it ticks.
    */
   recordSensorTick(name: string, tick: SensorTick): Promise<SensorTickResult> {
-    return guard(`record a tick of sensor "${name}"`, () =>
+    return this.#guard.run(`record a tick of sensor "${name}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
         const createdRuns: RunRecord[] = [];
@@ -250,7 +252,7 @@ export class TickStorage {
     name: string,
     options: { limit?: number; statuses?: TickStatus[] } = {},
   ): Promise<TickRecord[]> {
-    return guard(`list the ticks of "${name}"`, async () => {
+    return this.#guard.run(`list the ticks of "${name}"`, async () => {
       const { limit, statuses } = options;
       if (limit === 0 || statuses?.length === 0) return [];
       let query = this.#db.selectFrom("ticks").selectAll().where("instigator_name", "=", name);

@@ -89,8 +89,16 @@ export class Sandbox {
   readonly daemons: DaemonProcess[] = [];
   #instance: Instance | undefined;
 
-  /** `settings`: the rest of sluice.yaml (its `storage:` is written here, from `backend`). */
-  constructor(options: { settings?: string; backend?: StorageBackend } = {}) {
+  /** The Postgres database of this sandbox (undefined on SQLite). */
+  readonly postgresUrl: string | undefined;
+
+  /**
+   * `settings`: the rest of sluice.yaml (its `storage:` is written here, from `backend`).
+   * `postgresUrl`: the database of a Postgres sandbox (default: the shared test database); its
+   * schema is dropped by {@link dispose} only on the shared one (a private cluster goes whole).
+   * `postgresSettings`: more settings of `storage.postgres` (`{ reconnect_timeout_seconds: 1 }`).
+   */
+  constructor(options: { settings?: string; backend?: StorageBackend; postgresUrl?: string; postgresSettings?: Record<string, string | number> } = {}) {
     const root = tempDir("sluice-daemon-");
     this.home = path.join(root, "home");
     this.fixtureDir = path.join(root, "fixture");
@@ -100,7 +108,9 @@ export class Sandbox {
     let yaml = options.settings ?? "";
     if (this.backend === "postgres") {
       this.schema = newTestSchemaName("d");
-      yaml = `storage:\n  postgres:\n    url: ${JSON.stringify(TEST_POSTGRES_URL)}\n    schema: ${this.schema}\n${yaml}`;
+      this.postgresUrl = options.postgresUrl ?? TEST_POSTGRES_URL;
+      const more = Object.entries(options.postgresSettings ?? {}).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}\n`);
+      yaml = `storage:\n  postgres:\n    url: ${JSON.stringify(this.postgresUrl)}\n    schema: ${this.schema}\n${more.join("")}${yaml}`;
     }
     if (yaml) writeFileSync(path.join(this.home, "sluice.yaml"), yaml);
   }
@@ -235,7 +245,7 @@ export class Sandbox {
     const update = "UPDATE instigators SET updated_at = updated_at - $1 WHERE name = $2";
     let changed: number;
     if (this.schema !== undefined) {
-      changed = (await queryTestSchema(this.schema, `${update} RETURNING name`, [ms, name])).length;
+      changed = (await queryTestSchema(this.schema, `${update} RETURNING name`, [ms, name], this.postgresUrl)).length;
     } else {
       const db = new BetterSqlite3(path.join(this.home, "sluice.db"));
       try {
@@ -269,7 +279,7 @@ export class Sandbox {
     await Promise.all(this.daemons.map((d) => d.done));
     await this.#instance?.close();
     this.#instance = undefined;
-    if (this.schema !== undefined) await dropTestSchemas([this.schema]);
+    if (this.schema !== undefined && this.postgresUrl === TEST_POSTGRES_URL) await dropTestSchemas([this.schema]);
   }
 }
 

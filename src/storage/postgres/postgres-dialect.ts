@@ -1,9 +1,10 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql, type SelectQueryBuilder } from "kysely";
 import type { Pool, PoolConfig } from "pg";
 import { StorageError } from "../../definitions/errors.js";
-import type { DialectDdl, StorageDialect } from "../dialect.js";
+import type { ConnectionLoss, DialectDdl, StorageDialect } from "../dialect.js";
 import type { Database } from "../schema.js";
 import type { StorageCapabilities } from "../storage.js";
+import { connectionLostReason, markLostDuringCommit, wasLostDuringCommit } from "./postgres-connection-errors.js";
 import { redactPostgresUrl } from "./postgres-url.js";
 
 /** Options of the Postgres backend beside its URL. */
@@ -15,7 +16,15 @@ export interface PostgresDialectOptions {
   schema?: string;
   /** Connections this process keeps at most (default 5: writes of one process take turns anyway). */
   poolSize?: number;
+  /**
+   * How long an operation that lost its connection (a server restart or failover) keeps being
+   * tried again before it fails, in ms (default {@link DEFAULT_RECONNECT_TIMEOUT_MS}; 0: never).
+   */
+  reconnectTimeoutMs?: number;
 }
+
+/** Default reconnect window: longer than a restart, and than most managed-database failovers. */
+export const DEFAULT_RECONNECT_TIMEOUT_MS = 60_000;
 
 /** The default schema: where a database's tables live unless told otherwise. */
 export const DEFAULT_POSTGRES_SCHEMA = "public";
@@ -65,10 +74,17 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
   assertValidSchema(schema);
   const setSearchPath = CompiledQuery.raw(`set search_path to "${schema}"`);
   const lock = (space: number) => sql`select pg_advisory_xact_lock(${sql.lit(space)}, hashtext(${schema}))`;
+  const location = redactPostgresUrl(url);
 
   return {
     capabilities,
     ddl,
+    reconnectTimeoutMs: options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS,
+
+    connectionLoss(err: unknown): ConnectionLoss | undefined {
+      const reason = connectionLostReason(err);
+      return reason === undefined ? undefined : { reason, location: `Postgres at ${location}`, duringCommit: wasLostDuringCommit(err) };
+    },
 
     createKysely(): Kysely<Database> {
       const dialect = new PostgresDialect({
@@ -81,10 +97,22 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
       return new Kysely<Database>({ dialect });
     },
 
-    writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    async writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
       // READ COMMITTED: every conditional write re-checks its WHERE against the committed row after
       // waiting for it, which is what the storage's compare-and-set updates rely on.
-      return db.transaction().execute(fn);
+      let committing = false;
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const result = await fn(trx);
+          committing = true;
+          return result;
+        });
+      } catch (err) {
+        // Before COMMIT, a broken connection means the server rolled the transaction back; during
+        // it, the commit may have happened: the guard must not repeat that write.
+        if (committing) markLostDuringCommit(err);
+        throw err;
+      }
     },
 
     withMigrationLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
@@ -168,52 +196,4 @@ async function createSchemaIfMissing(trx: Kysely<any>, schema: string): Promise<
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
-}
-
-/** Node and Postgres error codes that mean "could not reach or log in to the server". */
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "28000", // invalid_authorization_specification (no pg_hba.conf entry, unknown role)
-  "28P01", // invalid_password
-  "3D000", // invalid_catalog_name (the database does not exist)
-  "57P03", // cannot_connect_now (starting up or shutting down)
-  "53300", // too_many_connections
-]);
-
-/**
- * When `err` (or its cause) means the Postgres server could not be reached or refused the login,
- * a StorageError naming the server by its URL without the password, the reason, and what to check;
- * otherwise undefined.
- */
-export function describeConnectionFailure(err: unknown, url: string): StorageError | undefined {
-  const reason = connectionReason(err);
-  if (reason === undefined) return undefined;
-  return new StorageError(
-    `Cannot connect to Postgres at ${redactPostgresUrl(url)}: ${reason}. Check that the server is ` +
-      `running and accepts connections from this machine, and that the URL (sluice.yaml ` +
-      `storage.postgres.url) names the right host, port, database and user.`,
-    { cause: err },
-  );
-}
-
-function connectionReason(err: unknown, depth = 0): string | undefined {
-  if (err === null || typeof err !== "object" || depth > 4) return undefined;
-  const { code, message, errors, cause } = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
-    return typeof message === "string" && message !== "" ? message : code;
-  }
-  // Node reports a refused connection to a name with several addresses (localhost: ::1 and
-  // 127.0.0.1) as an AggregateError with an empty message.
-  if (Array.isArray(errors)) {
-    const reasons = errors.map((e) => connectionReason(e, depth + 1)).filter((r) => r !== undefined);
-    if (reasons.length > 0) return [...new Set(reasons)].join("; ");
-  }
-  if (typeof message === "string" && /timeout expired|Connection terminated/i.test(message)) return message;
-  return connectionReason(cause, depth + 1);
 }

@@ -52,6 +52,9 @@ export function sqliteDialect(filePath: string): StorageDialect {
   return {
     capabilities,
     ddl,
+    // A file has no connection to lose; a busy file is waited for by the busy timeout instead.
+    reconnectTimeoutMs: 0,
+    connectionLoss: () => undefined,
 
     createKysely(): Kysely<Database> {
       const base = new SqliteDialect({ database: async () => openDatabase(filePath) });

@@ -20,9 +20,9 @@ export function newTestSchemaName(purpose = "t"): string {
   return `sluice_${purpose}_${process.pid}_${Date.now().toString(36)}_${created}`;
 }
 
-/** Runs `fn` with a client of the test database whose search path is `schema` only. */
-export async function withTestSchemaClient<T>(schema: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+/** Runs `fn` with a client of the test database (or `url`) whose search path is `schema` only. */
+export async function withTestSchemaClient<T>(schema: string, fn: (client: pg.Client) => Promise<T>, url = TEST_POSTGRES_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(`set search_path to "${schema}"`);
@@ -32,9 +32,12 @@ export async function withTestSchemaClient<T>(schema: string, fn: (client: pg.Cl
   }
 }
 
-/** Rows of one query in `schema` (int8 columns, counts included, come back as strings: use Number). */
-export async function queryTestSchema<R extends Record<string, unknown>>(schema: string, text: string, params: unknown[] = []): Promise<R[]> {
-  return withTestSchemaClient(schema, async (client) => (await client.query<R>(text, params)).rows);
+/**
+ * Rows of one query in `schema` of the test database (or `url`). int8 columns, counts included,
+ * come back as strings: use Number.
+ */
+export async function queryTestSchema<R extends Record<string, unknown>>(schema: string, text: string, params: unknown[] = [], url = TEST_POSTGRES_URL): Promise<R[]> {
+  return withTestSchemaClient(schema, async (client) => (await client.query<R>(text, params)).rows, url);
 }
 
 /** Drops these schemas and everything in them; missing ones are ignored. */
