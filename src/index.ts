@@ -18,7 +18,7 @@ export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/confi
 export { defineDefinitions, isDefinitions } from "./definitions/definitions.js";
 export type { Definitions, DefinitionsSpec, ExecutorSettings, ResourceBinding } from "./definitions/definitions.js";
 export { EnvVar } from "./definitions/env-var.js";
-export type { EnvVarRef } from "./definitions/env-var.js";
+export type { EnvVarOptions, EnvVarRef } from "./definitions/env-var.js";
 export {
   ConfigError,
   DefinitionError,

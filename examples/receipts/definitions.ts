@@ -14,7 +14,7 @@ export default defineDefinitions({
   resources: {
     postgres: configured(postgresResource, { url: EnvVar("RECEIPTS_DATABASE_URL") }),
     llm: configured(httpResource, {
-      baseUrl: process.env.RECEIPTS_LLM_BASE_URL ?? "https://api.anthropic.com/",
+      baseUrl: EnvVar("RECEIPTS_LLM_BASE_URL", { secret: false, default: "https://api.anthropic.com/" }),
       token: EnvVar("RECEIPTS_LLM_API_KEY"),
       authHeader: "x-api-key",
       headers: { "anthropic-version": ANTHROPIC_VERSION },

@@ -15,9 +15,14 @@ export default defineDefinitions({
   jobs: [dailyScrape],
   schedules: [dailyAt6],
   resources: {
-    // The site's URL is no secret: read as plain config (an EnvVar's value is masked in every log
-    // line, which would hide every URL the steps log). .env is loaded before this file.
-    site: configured(httpResource, { baseUrl: process.env.SCRAPE_BASE_URL ?? "http://127.0.0.1:8931/", timeoutMs: 10_000, maxRetries: 3, initialDelayMs: 250 }),
+    // The site's URL is no secret: `secret: false` keeps it readable in the URLs the steps log (a
+    // secret EnvVar's value is masked in every log line).
+    site: configured(httpResource, {
+      baseUrl: EnvVar("SCRAPE_BASE_URL", { secret: false, default: "http://127.0.0.1:8931/" }),
+      timeoutMs: 10_000,
+      maxRetries: 3,
+      initialDelayMs: 250,
+    }),
     postgres: configured(postgresResource, { url: EnvVar("SCRAPE_DATABASE_URL") }),
   },
 });

@@ -255,6 +255,60 @@ describe("executeRun", () => {
     }
   });
 
+  it("reads a non-secret EnvVar without masking it, and uses its default when the variable is unset", async () => {
+    const api = resource({
+      config: z.object({ baseUrl: z.string(), token: z.string() }),
+      setup: (config) => config,
+    });
+    const a = asset({
+      key: "a",
+      resources: { api },
+      run: (_i, { resources, log }) => {
+        log.info(`calling ${resources.api.baseUrl} with ${resources.api.token}`);
+        return resources.api.baseUrl;
+      },
+    });
+    const defs = defineDefinitions({
+      assets: [a],
+      resources: {
+        api: {
+          baseUrl: EnvVar("TEST_SLUICE_API_URL", { secret: false, default: "http://127.0.0.1:9/api" }),
+          token: EnvVar("TEST_SLUICE_API_TOKEN", { default: "dev-token-123" }),
+        },
+      },
+    });
+    delete process.env.TEST_SLUICE_API_URL;
+    delete process.env.TEST_SLUICE_API_TOKEN;
+    const first = await materializeAssets(target, defs);
+    expect(first.valueOf("a")).toBe("http://127.0.0.1:9/api");
+    const logged = (await target.storage.getEvents(first.runId)).map((e) => e.message ?? "");
+    // The URL stays readable; the token, a secret even when it comes from its default, is masked.
+    expect(logged).toContain("calling http://127.0.0.1:9/api with ********");
+
+    process.env.TEST_SLUICE_API_URL = "https://api.example.com/v2";
+    try {
+      const second = await materializeAssets(target, defs);
+      expect(second.valueOf("a")).toBe("https://api.example.com/v2");
+      const messages = (await target.storage.getEvents(second.runId)).map((e) => e.message ?? "");
+      expect(messages).toContain("calling https://api.example.com/v2 with ********");
+    } finally {
+      delete process.env.TEST_SLUICE_API_URL;
+    }
+  });
+
+  it("accepts the JSON form of a non-secret EnvVar in run config, and refuses bad EnvVar options", async () => {
+    const a = asset({ key: "a", config: z.object({ region: z.string() }), run: (_i, { config, log }) => (log.info(`in ${config.region}`), config.region) });
+    const defs = defineDefinitions({ assets: [a] });
+    const result = await materializeAssets(target, defs, {
+      config: { ops: { a: { config: { region: { env: "TEST_SLUICE_UNSET_REGION", secret: false, default: "eu-west-1" } } } } },
+    });
+    expect(result.valueOf("a")).toBe("eu-west-1");
+    expect((await target.storage.getEvents(result.runId)).map((e) => e.message)).toContain("in eu-west-1");
+    expect(JSON.stringify(EnvVar("X", { secret: false }))).toBe('{"env":"X","secret":false}');
+    expect(JSON.stringify(EnvVar("X"))).toBe('{"env":"X"}');
+    expect(() => EnvVar("X", { default: 3 as unknown as string })).toThrow('EnvVar("X"): default must be a string');
+  });
+
   it("loads inputs of a downstream-only run from the values an earlier run stored", async () => {
     let upstreamCalls = 0;
     const up = asset({ key: "up", run: () => (upstreamCalls++, { rows: [1, 2] }) });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions, ResourceBinding } from "../definitions/definitions.js";
 import type { StepNode } from "./plan.js";
-import { envVarName } from "../definitions/env-var.js";
+import { envVarName, envVarRef } from "../definitions/env-var.js";
 import { ConfigError, MissingEnvVarError } from "../definitions/errors.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 
@@ -64,7 +64,7 @@ export function checkRunConfigNames(config: RunConfig, defs: Definitions, names:
   for (const name of Object.keys(config.ops ?? {})) {
     if (!known.has(name) && !names.some((k) => opNameOf(k) === name)) {
       throw new ConfigError(
-        `Run config names "${name}" under "ops", but this run has no asset or op of that name. ` +
+        `Run config is invalid at ops.${name}: this run has no asset or op named "${name}". ` +
           `Known: ${names.slice(0, 20).join(", ")}${names.length > 20 ? ", ..." : ""}.`,
         `ops.${name}`,
       );
@@ -73,7 +73,7 @@ export function checkRunConfigNames(config: RunConfig, defs: Definitions, names:
   for (const name of Object.keys(config.resources ?? {})) {
     if (!defs.resources.has(name)) {
       throw new ConfigError(
-        `Run config names resource "${name}" under "resources", but no asset uses a resource of that name. ` +
+        `Run config is invalid at resources.${name}: no asset or op uses a resource named "${name}". ` +
           `Known resources: ${[...defs.resources.keys()].join(", ") || "(none)"}.`,
         `resources.${name}`,
       );
@@ -82,15 +82,16 @@ export function checkRunConfigNames(config: RunConfig, defs: Definitions, names:
 }
 
 /**
- * Replaces EnvVar references (and `{"env": "NAME"}` objects) with the variables' values, adding
- * each value to the redactor. Throws MissingEnvVarError naming the variable and where it was used.
+ * Replaces EnvVar references (and `{"env": "NAME"}` objects) with the variables' values (or their
+ * defaults when unset), adding each secret's value to the redactor. Throws MissingEnvVarError
+ * naming the variable and where it was used when it is unset and has no default.
  */
 export function resolveEnvVars(value: unknown, path: string, redactor: SecretRedactor): unknown {
-  const name = envVarName(value);
-  if (name !== undefined) {
-    const resolved = process.env[name];
-    if (resolved === undefined) throw new MissingEnvVarError(name, path);
-    redactor.add(resolved);
+  const ref = envVarRef(value);
+  if (ref !== undefined) {
+    const resolved = process.env[ref.name] ?? ref.default;
+    if (resolved === undefined) throw new MissingEnvVarError(ref.name, path);
+    if (ref.secret) redactor.add(resolved);
     return resolved;
   }
   if (Array.isArray(value)) return value.map((v, i) => resolveEnvVars(v, `${path}[${i}]`, redactor));

@@ -1,13 +1,13 @@
-import { envVarName } from "../definitions/env-var.js";
+import { envVarJson, envVarRef } from "../definitions/env-var.js";
 
 /**
- * A JSON-safe copy of a value for the API: EnvVar references become `{"env": NAME}` (their values
- * are never read), functions and symbols are dropped, Dates become ISO strings, bigints strings,
+ * A JSON-safe copy of a value for the API: EnvVar references become `{"env": NAME}` with their options (their
+ * values are never read), functions and symbols are dropped, Dates become ISO strings, bigints strings,
  * and cycles `"[circular]"`.
  */
 export function toJsonValue(value: unknown, seen: Set<object> = new Set()): unknown {
-  const env = envVarName(value);
-  if (env !== undefined) return { env };
+  const env = envVarRef(value);
+  if (env !== undefined) return envVarJson(env);
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
   if (typeof value === "bigint") return value.toString();
