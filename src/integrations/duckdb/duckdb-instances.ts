@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { importOptional } from "../missing-package-error.js";
@@ -94,6 +95,11 @@ export async function acquireInstance(file: string, options: OpenOptions): Promi
 
 async function openWithRetry(file: string, options: OpenOptions): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await loadDuckDB();
+  // A new database file is created on first use; so is its directory (`data/warehouse.duckdb` in a
+  // fresh checkout), unless the database is opened read-only, where a missing file is an error.
+  if (file !== ":memory:" && options.settings.access_mode?.toUpperCase() !== "READ_ONLY") {
+    await mkdir(path.dirname(file), { recursive: true });
+  }
   const started = Date.now();
   let delay = options.initialLockDelayMs;
   for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,7 @@
  * two processes contending for a file's lock, and Parquet partitions.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -203,6 +203,19 @@ describe("duckdbIOManager", () => {
 });
 
 describe("duckdbResource", () => {
+  it("creates a new file's directory, but not for a read-only database", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "data", "lake", "w.duckdb");
+    const db = database(file);
+    await db.execute("create table t as select 1 as x");
+    expect(await readTable(file, "select x from t")).toEqual([{ x: 1 }]);
+    db.close();
+    const missing = path.join(dir, "absent", "r.duckdb");
+    const readOnly = new DuckDBDatabase({ path: missing, lockTimeoutMs: 100, initialLockDelayMs: 20, maxLockDelayMs: 50, settings: { access_mode: "READ_ONLY" } });
+    await expect(readOnly.query("select 1")).rejects.toThrow(/absent/);
+    expect(existsSync(path.join(dir, "absent"))).toBe(false);
+  });
+
   it("gives each call its own connection and releases the file between them", async () => {
     const dir = tempDir();
     const file = path.join(dir, "r.duckdb");
@@ -275,7 +288,8 @@ describe("writeParquet", () => {
     await db.execute(
       "create table readings as select * from (values ('2026-01-01', 'a', 1.5), ('2026-01-01', 'b', 2.0), ('2026-01-02', 'a', 3.0)) v(date, device, value)",
     );
-    const out = path.join(dir, "staging");
+    // Its parent does not exist yet: created, as DuckDB creates only the partition directories.
+    const out = path.join(dir, "lake", "staging");
     const result = await db.withConnection((c) => writeParquet(c, { query: "select * from readings", to: out, partitionBy: ["date", "device"] }));
     expect(result.rowCount).toBe(3);
     expect(result.files.map((f) => path.relative(out, path.dirname(f))).sort()).toEqual([

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdentifier } from "./duckdb-io-manager.js";
@@ -40,6 +40,8 @@ export async function writeParquet(connection: DuckDBConnection, options: WriteP
     // OVERWRITE replaces the directory's contents; without it DuckDB refuses a non-empty directory.
     if (options.overwrite ?? true) settings.push("OVERWRITE");
   }
+  // DuckDB makes the partition directories, not the target's parents.
+  await mkdir(path.dirname(target), { recursive: true });
   const sql = `COPY (${options.query}) TO ${quoteString(target)} (${settings.join(", ")})`;
   let result;
   try {
