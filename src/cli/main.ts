@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { loadDotEnv } from "../instance/dotenv.js";
 import { packageRoot } from "../instance/package-root.js";
 import pc from "picocolors";
 import { ErrorCode, isSluiceError } from "../definitions/errors.js";
@@ -77,6 +78,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 /** Runs the CLI with these arguments; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    // CLI.md: `.env` in the working directory comes first, so it may also set SLUICE_HOME.
+    loadDotEnv(process.cwd());
     await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
   } catch (err) {

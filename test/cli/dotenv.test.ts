@@ -1,8 +1,8 @@
 /**
- * `.env` in the working directory is loaded before the definitions are imported; variables already
- * set in the environment win over the file.
+ * `.env` in the working directory is loaded when a command starts, before the home is resolved and
+ * the definitions are imported; variables already set in the environment win over the file.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, describeResult, fixture, lastLine, removeTempDirs, runCli, runEvents, tempDir } from "./helpers.js";
@@ -50,5 +50,20 @@ describe(".env loading", () => {
       SLUICE_DOTENV_PASSWORD: "pw",
     });
     expect(metadata).toEqual({ greeting: "from-environment", password_length: 2 });
+  });
+
+  it("is loaded before anything else, so it can set SLUICE_HOME for every command", async () => {
+    const cwd = projectWithDotEnv(`${dotenv}SLUICE_HOME=instance-home\n`);
+    const run = await runCli(["materialize", "-f", DEFS], { cwd, env: UNSET });
+    expect(run.code, describeResult(run)).toBe(0);
+    expect(existsSync(path.join(cwd, "instance-home", "sluice.db"))).toBe(true);
+    // A command that loads no definitions reads the same home.
+    const listed = await runCli(["run", "list", "--json"], { cwd, env: UNSET });
+    expect(listed.code, describeResult(listed)).toBe(0);
+    expect((JSON.parse(listed.stdout) as { runId: string }[]).map((r) => r.runId)).toEqual([lastLine(run.stdout)]);
+    // --home still wins over it.
+    const elsewhere = tempDir();
+    const other = await runCli(["run", "list", "--json", "--home", elsewhere], { cwd, env: UNSET });
+    expect(JSON.parse(other.stdout)).toEqual([]);
   });
 });
