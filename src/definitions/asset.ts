@@ -2,7 +2,7 @@ import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
 import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
-import type { ResourceDefinition, ResourceValue } from "./resource.js";
+import { resourceDefinitionsOf, type ResourceDefinition, type ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
 
@@ -63,10 +63,10 @@ export type InputValues<TIns, TSelfPartitioned extends boolean = boolean> = {
     : unknown;
 };
 
-/** Resources an asset needs: name → resource definition (typed) or name only (untyped). */
+/** Resources an asset, op, schedule or sensor needs: name → resource definition (typed) or name only (untyped). */
 export type ResourceRequirements = Record<string, ResourceDefinition<any, any> | string>;
 
-/** The values an asset's function receives as `context.resources`. */
+/** The values a function receives as `context.resources` (asset, op, schedule, sensor). */
 export type ResourceValues<TRes> = {
   [K in keyof TRes]: TRes[K] extends ResourceDefinition<any, any> ? ResourceValue<TRes[K]> : unknown;
 };
@@ -176,10 +176,7 @@ export function asset<
 >(spec: AssetSpec<TIns, TSchema, TRes, TReturn, TParts>): AssetDefinition<UnwrapOutput<Awaited<TReturn>>, IsPartitioned<TParts>> {
   const ins: Record<string, string> = {};
   for (const [name, ref] of Object.entries(spec.ins ?? {})) ins[name] = refKey(ref);
-  const resources: Record<string, ResourceDefinition<any, any> | undefined> = {};
-  for (const [name, res] of Object.entries(spec.resources ?? {})) {
-    resources[name] = typeof res === "string" ? undefined : res;
-  }
+  const resources = resourceDefinitionsOf(spec.resources);
   return {
     [ASSET_BRAND]: true,
     kind: "asset",

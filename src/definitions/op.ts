@@ -3,7 +3,7 @@ import { DEFAULT_IO_MANAGER } from "./asset.js";
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
-import type { ResourceDefinition } from "./resource.js";
+import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
 
@@ -90,8 +90,7 @@ export function op<
 >(spec: OpSpec<TIns, TSchema, TRes, TReturn>): OpDefinition<UnwrapOutput<Awaited<TReturn>>> {
   const ins: Record<string, string> = {};
   for (const [name, ref] of Object.entries(spec.ins ?? {})) ins[name] = typeof ref === "string" ? ref : ref.name;
-  const resources: Record<string, ResourceDefinition<any, any> | undefined> = {};
-  for (const [name, res] of Object.entries(spec.resources ?? {})) resources[name] = typeof res === "string" ? undefined : res;
+  const resources = resourceDefinitionsOf(spec.resources);
   return {
     [OP_BRAND]: true,
     kind: "op",

@@ -8,15 +8,17 @@ const RESOURCE_BRAND = Symbol.for("sluice.resource");
 export interface ResourceContext {
   /** The resource's name as bound in Definitions or on the asset. */
   readonly name: string;
-  readonly runId: string;
+  /** The run that set the resource up; null when a schedule or sensor evaluation did. */
+  readonly runId: string | null;
   readonly log: StepLogger;
-  /** Aborted when the run is canceled. */
+  /** Aborted when the run is canceled (for a schedule or sensor: when setting up takes too long). */
   readonly signal: AbortSignal;
 }
 
 /**
- * A resource: something assets use (a database client, an HTTP client, an IO manager), set up
- * once per run from its config and torn down at the end of the run, even when the run fails.
+ * A resource: something assets, ops, schedules and sensors use (a database client, an HTTP client,
+ * an IO manager), set up once per run (or per schedule or sensor evaluation) from its config and
+ * torn down at its end, even when it fails.
  */
 export interface ResourceDefinition<TValue = unknown, TConfig = unknown> {
   readonly [RESOURCE_BRAND]: true;
@@ -87,6 +89,18 @@ export function configured<TValue, TConfig>(
 /** True for a value made by `resource()` (from any copy of this package). */
 export function isResourceDefinition(value: unknown): value is ResourceDefinition {
   return typeof value === "object" && value !== null && RESOURCE_BRAND in value;
+}
+
+/**
+ * The definitions of a `resources` option (of an asset, op, schedule or sensor) by name; a name
+ * given as a string is bound in Definitions only, so its definition is undefined.
+ */
+export function resourceDefinitionsOf(
+  requirements: Record<string, ResourceDefinition<any, any> | string> | undefined,
+): Record<string, ResourceDefinition<any, any> | undefined> {
+  const out: Record<string, ResourceDefinition<any, any> | undefined> = {};
+  for (const [name, res] of Object.entries(requirements ?? {})) out[name] = typeof res === "string" ? undefined : res;
+  return out;
 }
 
 /** The value type a resource definition produces. */

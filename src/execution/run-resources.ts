@@ -5,12 +5,13 @@ import type { StepLogger } from "../definitions/step-logger.js";
 import { FsIOManager } from "./fs-io-manager.js";
 import { errorSummary } from "./serialize-error.js";
 
-/** What setting up and tearing down resources needs from the run. */
+/** What setting up and tearing down resources needs from the run (or schedule or sensor evaluation). */
 export interface ResourceRunContext {
-  runId: string;
+  /** The run; null for a schedule's or sensor's evaluation. */
+  runId: string | null;
   signal: AbortSignal;
-  /** Directory of the default IO manager's files. */
-  storageDir: string;
+  /** Directory of the default IO manager's files (runs only: definitions keep schedules and sensors from using it). */
+  storageDir: string | undefined;
   logFor(resourceName: string): StepLogger;
 }
 
@@ -20,7 +21,7 @@ export interface TeardownFailure {
   error: unknown;
 }
 
-/** The resources of one run: set up once at its start, torn down at its end. */
+/** The resources of one run (or schedule or sensor evaluation): set up once at its start, torn down at its end. */
 export class RunResources {
   private readonly values = new Map<string, unknown>();
   private readonly setUpOrder: { binding: ResourceBinding; context: ResourceContext }[] = [];
@@ -40,6 +41,10 @@ export class RunResources {
     for (const binding of bindings) {
       const context: ResourceContext = { name: binding.name, runId: ctx.runId, log: ctx.logFor(binding.name), signal: ctx.signal };
       if (!binding.definition) {
+        if (ctx.storageDir === undefined) {
+          await resources.tearDown();
+          throw new UserCodeError(`Resource "${binding.name}" is the default IO manager, which needs a run's storage directory.`, undefined, undefined);
+        }
         resources.values.set(binding.name, new FsIOManager(ctx.storageDir));
         continue;
       }
