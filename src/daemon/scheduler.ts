@@ -6,13 +6,13 @@ import { isSkipReason, type RunRequest } from "../definitions/run-request.js";
 import { serializeError } from "../execution/serialize-error.js";
 import { InstigatorStatus, InstigatorType, TickStatus, type InstigatorState, type NewRun, type TickRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { EvaluationScope } from "./evaluation-scope.js";
 import {
   buildInstigatedRun,
   callInstigatorCode,
   checkRunRequest,
   DEFAULT_EVALUATION_TIMEOUT_MS,
   describe,
-  instigatorLogger,
   isPlainObject,
 } from "./run-requests.js";
 
@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   crashAt?: string;
   /** Schedules whose ticks are processed at the same time, at most (default 1,024: a minute-boundary burst of ticks shares three transactions, claim, create and finish, so every run is created at the same early moment). */
   concurrency?: number;
-  /** How long a schedule's execute function may take (default 60 s). */
+  /** How long a schedule's execute function may take, and its resources to set up (default 60 s). */
   evaluationTimeoutMs?: number;
 }
 
@@ -185,16 +185,20 @@ export class Scheduler {
 
     let plan: TickPlan;
     let runs: NewRun[] = [];
+    // The schedule's resources live for this evaluation only: set up before execute, torn down after it.
+    const scope = new EvaluationScope({ defs: this.#defs, what: label, resourceNames: Object.keys(definition.resources), timeoutMs: this.#timeoutMs, log: this.#log });
     try {
       const execute = definition.execute;
       const lastPartition = lastCompletePartition(schedule, scheduledTime);
-      const result = execute
-        ? await callInstigatorCode(
-            label,
-            () => execute({ scheduledTime, partitionKey: lastPartition ?? null, log: instigatorLogger(label, this.#log) }),
-            this.#timeoutMs,
-          )
-        : undefined;
+      let result: unknown;
+      try {
+        if (execute) {
+          const context = { scheduledTime, partitionKey: lastPartition ?? null, log: scope.logger(label), resources: await scope.resources() };
+          result = await callInstigatorCode(label, () => execute(context), this.#timeoutMs);
+        }
+      } finally {
+        await scope.close();
+      }
       plan = withDefaultPartitions(planOf(result, label), schedule, scheduledTime, label);
       if (plan.kind === "runs") {
         runs = plan.requests.map((request) =>
@@ -202,14 +206,15 @@ export class Scheduler {
         );
       }
     } catch (err) {
-      const error = serializeError(err);
+      const error = serializeError(err, scope.redact);
       this.#log(`${label} failed: ${error.message}`);
       await this.#finish(tick, TickStatus.Failure, { error });
       return;
     }
     if (plan.kind === "skip") {
-      this.#log(`${label} skipped: ${plan.reason}`);
-      await this.#finish(tick, TickStatus.Skipped, { skipReason: plan.reason });
+      const reason = scope.redact(plan.reason);
+      this.#log(`${label} skipped: ${reason}`);
+      await this.#finish(tick, TickStatus.Skipped, { skipReason: reason });
       return;
     }
     const created = await this.#storage.createRunsForTick(tick.id, runs);

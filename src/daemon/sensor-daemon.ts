@@ -13,13 +13,13 @@ import {
   type SerializedError,
 } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { EvaluationScope } from "./evaluation-scope.js";
 import {
   buildInstigatedRun,
   callInstigatorCode,
   checkRunRequest,
   DEFAULT_EVALUATION_TIMEOUT_MS,
   describe,
-  instigatorLogger,
   isPlainObject,
   SENSOR_NAME_TAG,
 } from "./run-requests.js";
@@ -57,16 +57,18 @@ export interface SensorEvaluationOptions {
    * history and do not fire. Default: now.
    */
   since?: number;
+  /** Where the function's log lines (and resource teardown problems) go, secrets masked. */
   log?: (line: string) => void;
-  /** Default 60 s. */
+  /** How long the function may take, and its resources to set up (default 60 s). */
   timeoutMs?: number;
 }
 
 /**
  * Evaluates a sensor once from `cursor` and returns what its tick would record, writing nothing
- * (for `sluice sensor preview NAME --cursor C`, and the sensor daemon). Never throws for user
- * code: a function that throws, times out or returns a malformed value gives a FAILURE evaluation
- * with the cursor unchanged.
+ * (for `sluice sensor preview NAME --cursor C`, and the sensor daemon). The sensor's resources are
+ * set up before its function first runs and torn down once the evaluation ends, whatever its
+ * outcome. Never throws for user code: a function or resource setup that throws or times out, or a
+ * malformed return value, gives a FAILURE evaluation (its error redacted) with the cursor unchanged.
  */
 export async function evaluateSensorOnce(
   storage: Storage,
@@ -75,12 +77,11 @@ export async function evaluateSensorOnce(
   cursor: string | null,
   options: SensorEvaluationOptions = {},
 ): Promise<SensorEvaluation> {
-  const env: SensorEvaluationEnv = { ...options, storage, defs };
-  const context: SensorContext = {
-    cursor,
-    lastTickAt: env.lastTickAt ?? null,
-    log: instigatorLogger(`Sensor "${sensor.name}"`, env.log ?? (() => undefined)),
-  };
+  const what = `Sensor "${sensor.name}"`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+  const scope = new EvaluationScope({ defs, what, resourceNames: Object.keys(sensor.resources), timeoutMs, log: options.log ?? (() => undefined) });
+  const env: SensorEvaluationEnv = { ...options, storage, defs, scope };
+  const context: BaseContext = { cursor, lastTickAt: env.lastTickAt ?? null, log: scope.logger(what) };
   const progress: Progress = {};
   try {
     const found = await evaluateKind(sensor, sensor.sensor, context, env, progress);
@@ -90,11 +91,13 @@ export async function evaluateSensorOnce(
     }));
     const newCursor = found.cursor === undefined ? cursor : found.cursor;
     if (requests.length > 0) return { status: TickStatus.Success, requests, cursor: newCursor, skipReason: null, error: null };
-    return { status: TickStatus.Skipped, requests: [], cursor: newCursor, skipReason: found.skipReason ?? null, error: null };
+    return { status: TickStatus.Skipped, requests: [], cursor: newCursor, skipReason: found.skipReason === undefined ? null : scope.redact(found.skipReason), error: null };
   } catch (err) {
     // A cursorless event sensor still records where history ended, so that a later evaluation
     // (after the sensor's state was touched) does not take the events it failed on for history.
-    return { status: TickStatus.Failure, requests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error: serializeError(err) };
+    return { status: TickStatus.Failure, requests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error: serializeError(err, scope.redact) };
+  } finally {
+    await scope.close();
   }
 }
 
@@ -102,6 +105,16 @@ export async function evaluateSensorOnce(
 interface SensorEvaluationEnv extends SensorEvaluationOptions {
   storage: Storage;
   defs: Definitions;
+  /** The sensor's resources for this evaluation. */
+  scope: EvaluationScope;
+}
+
+/** The context of every call of one evaluation, but its resources (set up on the first call). */
+type BaseContext = Omit<SensorContext, "resources">;
+
+/** The context a call of the sensor's function receives. */
+async function withResources(context: BaseContext, env: SensorEvaluationEnv): Promise<SensorContext> {
+  return { ...context, resources: await env.scope.resources() };
 }
 
 /** What an evaluation learned before its function threw. */
@@ -117,7 +130,7 @@ interface Found {
   skipReason?: string;
 }
 
-function evaluateKind(sensor: SensorDefinition, kind: SensorKind, context: SensorContext, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {
+function evaluateKind(sensor: SensorDefinition, kind: SensorKind, context: BaseContext, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {
   switch (kind.type) {
     case "standard":
       return evaluateStandard(sensor, kind, context, env);
@@ -131,11 +144,12 @@ function evaluateKind(sensor: SensorDefinition, kind: SensorKind, context: Senso
 async function evaluateStandard(
   sensor: SensorDefinition,
   kind: Extract<SensorKind, { type: "standard" }>,
-  context: SensorContext,
+  context: BaseContext,
   env: SensorEvaluationEnv,
 ): Promise<Found> {
   const what = `Sensor "${sensor.name}"`;
-  const result: unknown = await callInstigatorCode(what, () => kind.evaluate(context), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
+  const full = await withResources(context, env);
+  const result: unknown = await callInstigatorCode(what, () => kind.evaluate(full), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
   if (result === undefined || result === null) return { requests: [] };
   if (isSkipReason(result)) return { requests: [], skipReason: result.reason };
   if (Array.isArray(result)) return { requests: result.map((r) => checkRunRequest(r, what)) };
@@ -156,7 +170,7 @@ async function evaluateStandard(
 async function evaluateAsset(
   sensor: SensorDefinition,
   kind: Extract<SensorKind, { type: "asset" }>,
-  context: SensorContext,
+  context: BaseContext,
   env: SensorEvaluationEnv,
   progress: Progress,
 ): Promise<Found> {
@@ -184,7 +198,8 @@ async function evaluateAsset(
       metadata: event.data.metadata ?? {},
     };
     const label = `${what} (materialization ${event.id})`;
-    const result = await callInstigatorCode(label, () => kind.evaluate(context, materialization), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
+    const full = await withResources(context, env);
+    const result = await callInstigatorCode(label, () => kind.evaluate(full, materialization), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
     addEventResult(found, result, label);
   }
   if (found.requests.length === 0 && found.skipReason === undefined && events.length === 0) {
@@ -196,7 +211,7 @@ async function evaluateAsset(
 async function evaluateRunStatus(
   sensor: SensorDefinition,
   kind: Extract<SensorKind, { type: "run_status" }>,
-  context: SensorContext,
+  context: BaseContext,
   env: SensorEvaluationEnv,
   progress: Progress,
 ): Promise<Found> {
@@ -221,7 +236,8 @@ async function evaluateRunStatus(
     seen++;
     const finished: FinishedRun = { runId: run.runId, jobName: run.jobName, status: kind.status, tags: { ...run.tags }, message: event.message };
     const label = `${what} (run ${run.runId})`;
-    const result = await callInstigatorCode(label, () => kind.evaluate(context, finished), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
+    const full = await withResources(context, env);
+    const result = await callInstigatorCode(label, () => kind.evaluate(full, finished), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
     addEventResult(found, result, label);
   }
   if (found.requests.length === 0 && found.skipReason === undefined && seen === 0) {

@@ -3,7 +3,7 @@ import { AssetGraph } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
 import { envVarName } from "./env-var.js";
 import { DefinitionError } from "./errors.js";
-import { resolveInstigators, type ResolvedSchedule } from "./instigator-validation.js";
+import { instigatorResourceNeeds, resolveInstigators, type InstigatorResourceNeed, type ResolvedSchedule } from "./instigator-validation.js";
 import type { JobDefinition } from "./job.js";
 import { opResourceNeeds, resolveJobs, type ResolvedJob } from "./job-validation.js";
 import { checkAssetPartitions } from "./partitions/partition-checks.js";
@@ -53,7 +53,7 @@ export interface Definitions {
   /** Asset definitions by key. */
   readonly assets: ReadonlyMap<string, AssetDefinition>;
   readonly assetGraph: AssetGraph;
-  /** Every resource any asset needs (and every one Definitions names), resolved. */
+  /** Every resource any asset, op, schedule or sensor needs (and every one Definitions names), resolved. */
   readonly resources: ReadonlyMap<string, ResourceBinding>;
   /** Jobs by name, their steps resolved. */
   readonly jobs: ReadonlyMap<string, ResolvedJob>;
@@ -66,7 +66,7 @@ export interface Definitions {
 /**
  * Collects and validates a project's definitions. Throws DefinitionError, naming the asset or
  * resource and how to fix it, for: invalid or duplicate keys, missing dependencies, cycles, unknown
- * resources, config defaults that fail their schema, bad retry policies, partitioned assets whose
+ * resources (of assets, ops, schedules and sensors), config defaults that fail their schema, bad retry policies, partitioned assets whose
  * partitioned upstream assets have other partitions, asset jobs mixing partitions.
  * @example
  * export default defineDefinitions({
@@ -81,7 +81,9 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   checkAssetPartitions(assets);
   const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
   const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);
-  const resources = bindResources(assets, spec.resources ?? {}, opResourceNeeds(jobs.values()));
+  const instigatorNeeds = instigatorResourceNeeds(schedules.values(), sensors.values());
+  const resources = bindResources(assets, spec.resources ?? {}, [...opResourceNeeds(jobs.values()), ...instigatorNeeds]);
+  checkInstigatorResources(instigatorNeeds, resources);
   const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
@@ -219,6 +221,21 @@ function bindResources(
   }
   for (const binding of bindings.values()) checkResourceConfig(binding);
   return bindings;
+}
+
+/**
+ * A schedule or sensor may not use the default IO manager: only a run has the storage directory it
+ * writes to.
+ */
+function checkInstigatorResources(needs: readonly InstigatorResourceNeed[], bindings: ReadonlyMap<string, ResourceBinding>): void {
+  for (const { name, user } of needs) {
+    if (bindings.get(name)?.definition) continue;
+    throw new DefinitionError(
+      `${user[0]!.toUpperCase()}${user.slice(1)} needs resource "${name}", the default IO manager, which only runs can use. ` +
+        `Bind a resource to "${name}" in Definitions, or remove it from the resources of ${user}.`,
+      user,
+    );
+  }
 }
 
 /** Checks static resource config at load; EnvVar fields are checked when a run starts. */

@@ -5,6 +5,7 @@ import { NAME_PATTERN } from "./job.js";
 import type { ResolvedJob } from "./job-validation.js";
 import { partitionsOf } from "./partitions/partition-checks.js";
 import type { PartitionsDefinition } from "./partitions/partitions-definition.js";
+import type { ResourceDefinition } from "./resource.js";
 import { partitionedScheduleCron } from "./partitions/partitioned-schedule-cron.js";
 import { isScheduleDefinition, type ScheduleDefinition } from "./schedule.js";
 import { isSensorDefinition, type SensorDefinition } from "./sensor.js";
@@ -113,4 +114,24 @@ export function resolveInstigators(
     resolvedSensors.set(s.name, s);
   });
   return { schedules: resolvedSchedules, sensors: resolvedSensors };
+}
+
+/** A resource a schedule or sensor needs, with who needs it (for load-time messages). */
+export interface InstigatorResourceNeed {
+  name: string;
+  /** `schedule "NAME"` or `sensor "NAME"`. */
+  user: string;
+  definition: ResourceDefinition<any, any> | undefined;
+}
+
+/** Resource names the schedules' and sensors' functions use, with the schedule or sensor using each. */
+export function instigatorResourceNeeds(schedules: Iterable<ResolvedSchedule>, sensors: Iterable<SensorDefinition>): InstigatorResourceNeed[] {
+  const needs: InstigatorResourceNeed[] = [];
+  for (const { definition } of schedules) {
+    for (const [name, res] of Object.entries(definition.resources)) needs.push({ name, user: `schedule "${definition.name}"`, definition: res });
+  }
+  for (const sensor of sensors) {
+    for (const [name, res] of Object.entries(sensor.resources)) needs.push({ name, user: `sensor "${sensor.name}"`, definition: res });
+  }
+  return needs;
 }

@@ -1,4 +1,6 @@
+import type { ResourceRequirements, ResourceValues } from "./asset.js";
 import type { JobDefinition } from "./job.js";
+import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { RunRequest, SkipReason } from "./run-request.js";
 import type { StepLogger } from "./step-logger.js";
 
@@ -7,8 +9,8 @@ const SCHEDULE_BRAND = Symbol.for("sluice.schedule");
 /** Whether a schedule or sensor runs until someone changes it. */
 export type DefaultStatus = "RUNNING" | "STOPPED";
 
-/** What a schedule's function receives. */
-export interface ScheduleContext {
+/** What a schedule's function receives; `TResources` types `resources` from the schedule's `resources` option. */
+export interface ScheduleContext<TResources = Record<string, unknown>> {
   /** The tick's scheduled time (not the time the daemon got to it). */
   readonly scheduledTime: Date;
   /**
@@ -17,6 +19,8 @@ export interface ScheduleContext {
    */
   readonly partitionKey: string | null;
   readonly log: StepLogger;
+  /** The resources the schedule declares, set up for this tick's evaluation and torn down after it. */
+  readonly resources: TResources;
 }
 
 /** Which ticks a schedule built from partitions has, beside the partitions' own cadence (as Dagster's). */
@@ -53,12 +57,14 @@ export interface ScheduleDefinition {
   readonly defaultStatus: DefaultStatus;
   /** Missed ticks launched after downtime, at most (1: only the latest). */
   readonly catchUpTicks: number;
+  /** Resource name → definition the schedule was declared with (undefined: bound by name only). */
+  readonly resources: Readonly<Record<string, ResourceDefinition<any, any> | undefined>>;
   /** Computes the tick's run (config, tags) or skips it; without it, one run with the job's config. */
-  readonly execute: ((context: ScheduleContext) => ScheduleResult | Promise<ScheduleResult>) | undefined;
+  readonly execute: ((context: ScheduleContext<any>) => ScheduleResult | Promise<ScheduleResult>) | undefined;
 }
 
 /** What `schedule()` takes: a `job` or a `selection`. */
-export interface ScheduleSpec {
+export interface ScheduleSpec<TRes extends ResourceRequirements = {}> {
   name: string;
   /** Cron string (5 fields, `L` for the last day of month, Sunday 0 or 7), or several. */
   cron: string | readonly string[];
@@ -73,8 +79,13 @@ export interface ScheduleSpec {
   defaultStatus?: DefaultStatus;
   /** After downtime, launch up to this many missed ticks (default 1: only the latest). */
   catchUpTicks?: number;
+  /**
+   * Resources `execute` uses, by name, as `context.resources` (bound in Definitions as for
+   * assets): set up before each tick's evaluation and torn down after it.
+   */
+  resources?: TRes;
   /** Per-tick run config (the returned object is run config), a RunRequest, or skip(reason). */
-  execute?: (context: ScheduleContext) => ScheduleResult | Promise<ScheduleResult>;
+  execute?: (context: ScheduleContext<ResourceValues<TRes>>) => ScheduleResult | Promise<ScheduleResult>;
 }
 
 /**
@@ -84,8 +95,12 @@ export interface ScheduleSpec {
  *   name: "monthly_billing", cron: "0 0 1 * *", timezone: "Europe/Berlin", job: monthlyCredits,
  *   execute: ({ scheduledTime }) => ({ ops: { bill_storage_credits: { config: { target_date: scheduledTime.toISOString().slice(0, 10) } } } }),
  * });
+ * schedule({
+ *   name: "nightly_export", cron: "0 3 * * *", job: exportJob, resources: { postgres: postgresResource },
+ *   execute: async ({ resources }) => ((await resources.postgres.query("SELECT 1 FROM exports WHERE due")).length > 0 ? {} : skip("nothing due")),
+ * });
  */
-export function schedule(spec: ScheduleSpec): ScheduleDefinition {
+export function schedule<const TRes extends ResourceRequirements = {}>(spec: ScheduleSpec<TRes>): ScheduleDefinition {
   return {
     [SCHEDULE_BRAND]: true,
     kind: "schedule",
@@ -99,6 +114,7 @@ export function schedule(spec: ScheduleSpec): ScheduleDefinition {
     tags: { ...(spec.tags ?? {}) },
     defaultStatus: spec.defaultStatus ?? "STOPPED",
     catchUpTicks: spec.catchUpTicks ?? 1,
+    resources: resourceDefinitionsOf(spec.resources),
     execute: spec.execute,
   };
 }
@@ -145,6 +161,7 @@ export function partitionedSchedule(spec: PartitionedScheduleSpec): ScheduleDefi
     tags: { ...(spec.tags ?? {}) },
     defaultStatus: spec.defaultStatus ?? "STOPPED",
     catchUpTicks: spec.catchUpTicks ?? 1,
+    resources: {},
     execute: undefined,
   };
 }

@@ -1,17 +1,21 @@
+import type { ResourceRequirements, ResourceValues } from "./asset.js";
 import type { JobDefinition } from "./job.js";
+import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { DefaultStatus } from "./schedule.js";
 import type { RunRequest, SkipReason } from "./run-request.js";
 import type { StepLogger } from "./step-logger.js";
 
 const SENSOR_BRAND = Symbol.for("sluice.sensor");
 
-/** What a sensor's function receives. */
-export interface SensorContext {
+/** What a sensor's function receives; `TResources` types `resources` from the sensor's `resources` option. */
+export interface SensorContext<TResources = Record<string, unknown>> {
   /** The cursor the previous evaluation returned (null at first). */
   readonly cursor: string | null;
   /** When the previous evaluation ran, if ever. */
   readonly lastTickAt: Date | null;
   readonly log: StepLogger;
+  /** The resources the sensor declares, set up for this evaluation and torn down after it. */
+  readonly resources: TResources;
 }
 
 /** A sensor's answer: run requests, a new cursor, or a skip reason. */
@@ -45,20 +49,23 @@ export interface FinishedRun {
   message: string;
 }
 
+/** What an asset or run-status sensor's function may return for one event. */
+export type EventSensorReturn = RunRequest | RunRequest[] | SkipReason | void;
+
 /** The three kinds of sensor, each evaluated differently by the daemon. */
 export type SensorKind =
-  | { type: "standard"; evaluate: (context: SensorContext) => SensorReturn | Promise<SensorReturn> }
+  | { type: "standard"; evaluate: (context: SensorContext<any>) => SensorReturn | Promise<SensorReturn> }
   | {
       type: "asset";
       assetKey: string;
-      evaluate: (context: SensorContext, event: MaterializationEvent) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+      evaluate: (context: SensorContext<any>, event: MaterializationEvent) => EventSensorReturn | Promise<EventSensorReturn>;
     }
   | {
       type: "run_status";
       status: FinishedRun["status"];
       /** Jobs watched; empty: every job (but the sensor's own target). */
       monitoredJobs: readonly string[];
-      evaluate: (context: SensorContext, run: FinishedRun) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+      evaluate: (context: SensorContext<any>, run: FinishedRun) => EventSensorReturn | Promise<EventSensorReturn>;
     };
 
 /** A sensor: evaluated every `minimumIntervalSeconds`, it may launch runs. */
@@ -71,10 +78,13 @@ export interface SensorDefinition {
   readonly description: string | undefined;
   readonly minimumIntervalSeconds: number;
   readonly defaultStatus: DefaultStatus;
+  /** Resource name → definition the sensor was declared with (undefined: bound by name only). */
+  readonly resources: Readonly<Record<string, ResourceDefinition<any, any> | undefined>>;
   readonly sensor: SensorKind;
 }
 
-interface CommonSensorSpec {
+/** What every kind of sensor takes. */
+export interface CommonSensorSpec<TRes extends ResourceRequirements = {}> {
   name: string;
   /** What run requests launch: a job, or an asset selection. */
   job?: JobDefinition | string;
@@ -83,9 +93,14 @@ interface CommonSensorSpec {
   /** Default 30, as in Dagster. */
   minimumIntervalSeconds?: number;
   defaultStatus?: DefaultStatus;
+  /**
+   * Resources the function uses, by name, as `context.resources` (bound in Definitions as for
+   * assets): set up before each evaluation and torn down after it.
+   */
+  resources?: TRes;
 }
 
-function common(spec: CommonSensorSpec, kind: SensorKind): SensorDefinition {
+function common(spec: CommonSensorSpec<ResourceRequirements>, kind: SensorKind): SensorDefinition {
   return {
     [SENSOR_BRAND]: true,
     kind: "sensor",
@@ -95,6 +110,7 @@ function common(spec: CommonSensorSpec, kind: SensorKind): SensorDefinition {
     description: spec.description,
     minimumIntervalSeconds: spec.minimumIntervalSeconds ?? 30,
     defaultStatus: spec.defaultStatus ?? "STOPPED",
+    resources: resourceDefinitionsOf(spec.resources),
     sensor: kind,
   };
 }
@@ -102,13 +118,19 @@ function common(spec: CommonSensorSpec, kind: SensorKind): SensorDefinition {
 /**
  * Declares a sensor: a function the daemon evaluates periodically; it returns run requests (each
  * with a run key launches at most once, ever), a cursor, or a skip reason.
+ * `resources` are set up for each evaluation, their values in `context.resources`.
  * @example
  * sensor({
  *   name: "provisioning_rows", job: provisionJob, minimumIntervalSeconds: 10,
- *   evaluate: async () => (await pendingRows()).map((row) => ({ runKey: String(row.id), runConfig: { ops: { provision: { config: { id: row.id } } } } })),
+ *   resources: { postgres: postgresResource },
+ *   evaluate: async ({ resources }) =>
+ *     (await resources.postgres.query<{ id: number }>("SELECT id FROM tenants WHERE status = 'new'"))
+ *       .map((row) => ({ runKey: String(row.id), runConfig: { ops: { provision: { config: { id: row.id } } } } })),
  * });
  */
-export function sensor(spec: CommonSensorSpec & { evaluate: (context: SensorContext) => SensorReturn | Promise<SensorReturn> }): SensorDefinition {
+export function sensor<const TRes extends ResourceRequirements = {}>(
+  spec: CommonSensorSpec<TRes> & { evaluate: (context: SensorContext<ResourceValues<TRes>>) => SensorReturn | Promise<SensorReturn> },
+): SensorDefinition {
   return common(spec, { type: "standard", evaluate: spec.evaluate });
 }
 
@@ -118,13 +140,13 @@ export function sensor(spec: CommonSensorSpec & { evaluate: (context: SensorCont
  * @example
  * assetSensor({ name: "on_orders", asset: rawOrders, job: refreshReports });
  */
-export function assetSensor(
-  spec: CommonSensorSpec & {
+export function assetSensor<const TRes extends ResourceRequirements = {}>(
+  spec: CommonSensorSpec<TRes> & {
     asset: { key: string } | string;
-    evaluate?: (context: SensorContext, event: MaterializationEvent) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+    evaluate?: (context: SensorContext<ResourceValues<TRes>>, event: MaterializationEvent) => EventSensorReturn | Promise<EventSensorReturn>;
   },
 ): SensorDefinition {
-  const evaluate = spec.evaluate ?? ((_ctx: SensorContext, event: MaterializationEvent): RunRequest => ({ runKey: String(event.eventId) }));
+  const evaluate = spec.evaluate ?? ((_ctx: SensorContext<unknown>, event: MaterializationEvent): RunRequest => ({ runKey: String(event.eventId) }));
   return common(spec, { type: "asset", assetKey: typeof spec.asset === "string" ? spec.asset : spec.asset.key, evaluate });
 }
 
@@ -133,11 +155,11 @@ export function assetSensor(
  * @example
  * runStatusSensor({ name: "alert_on_failure", status: "FAILURE", evaluate: (_ctx, run) => void alert(`${run.jobName} failed: ${run.message}`) });
  */
-export function runStatusSensor(
-  spec: CommonSensorSpec & {
+export function runStatusSensor<const TRes extends ResourceRequirements = {}>(
+  spec: CommonSensorSpec<TRes> & {
     status: FinishedRun["status"];
     monitoredJobs?: readonly (JobDefinition | string)[];
-    evaluate: (context: SensorContext, run: FinishedRun) => RunRequest | RunRequest[] | SkipReason | void | Promise<RunRequest | RunRequest[] | SkipReason | void>;
+    evaluate: (context: SensorContext<ResourceValues<TRes>>, run: FinishedRun) => EventSensorReturn | Promise<EventSensorReturn>;
   },
 ): SensorDefinition {
   return common(spec, {
