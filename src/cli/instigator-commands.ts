@@ -119,7 +119,7 @@ export function registerInstigatorCommands(program: Command): void {
 
   sensorCmd
     .command("preview")
-    .description("evaluate a sensor once, without launching anything or storing its cursor")
+    .description("evaluate a sensor once (its resources set up and torn down), without launching anything or storing its cursor")
     .argument("<name>", "sensor name")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
@@ -130,7 +130,8 @@ export function registerInstigatorCommands(program: Command): void {
       checkExists(defs, "sensor", name);
       await withInstance(flags, async (instance) => {
         const cursor = flags.cursor ?? (await instance.storage.getInstigatorState(name))?.cursor ?? null;
-        const result = await evaluateSensorOnce(instance.storage, defs, defs.sensors.get(name)!, cursor);
+        // The sensor's log lines (secrets masked) go to stderr, so stdout stays one JSON document.
+        const result = await evaluateSensorOnce(instance.storage, defs, defs.sensors.get(name)!, cursor, { log: (line) => void process.stderr.write(`${line}\n`) });
         printJson(result);
       });
     });

@@ -543,6 +543,33 @@ describe.concurrent("sluice sensor", () => {
     expect(await listRuns(home)).toEqual([]);
   });
 
+  it("preview sets up the sensor's resources (EnvVar secret read, masked in its log lines) and tears them down", async () => {
+    const home = tempDir();
+    const { dir } = fixtureDir(home);
+    const secret = "inbox-secret-4242";
+    const result = await runCli(["sensor", "preview", "inbox_sensor", "-f", fixture("sensor-resources.ts")], {
+      home,
+      env: { FIXTURE_DIR: dir, INBOX_TOKEN: secret },
+    });
+    expectExit(result, 0);
+    const evaluation = JSON.parse(result.stdout) as SensorPreviewJson;
+    expect(evaluation).toMatchObject({ status: "SUCCESS", error: null });
+    expect(evaluation.requests.map((r) => r.runKey)).toEqual(["incoming/a.csv", "incoming/b.csv"]);
+    expect(evaluation.requests[0]!.run.config).toEqual({ ops: { import: { config: { file: "incoming/a.csv" } } } });
+    expect(calls(dir)).toEqual(["setup inbox", "teardown inbox"]);
+    expect(result.stderr).toContain('Sensor "inbox_sensor" info: polling the inbox with token ********');
+    expect(result.stderr + result.stdout).not.toContain(secret);
+
+    // Without the variable the evaluation fails, naming it and the resource; nothing was set up.
+    const unset = await runCli(["sensor", "preview", "inbox_sensor", "-f", fixture("sensor-resources.ts")], { home, env: { FIXTURE_DIR: dir, INBOX_TOKEN: undefined } });
+    expectExit(unset, 0);
+    const failed = JSON.parse(unset.stdout) as SensorPreviewJson & { error: { message: string } };
+    expect(failed.status).toBe("FAILURE");
+    expect(failed.error.message).toContain('Sensor "inbox_sensor": resource "inbox" could not be configured');
+    expect(failed.error.message).toContain('"INBOX_TOKEN"');
+    expect(calls(dir)).toEqual(["setup inbox", "teardown inbox"]);
+  });
+
   it("start, stop and preview of an unknown sensor with -f exit 2 naming it", async () => {
     const home = tempDir();
     for (const args of [
