@@ -6,6 +6,8 @@ import { EnvVar } from "../definitions/env-var.js";
 import { assetJob, job } from "../definitions/job.js";
 import { op } from "../definitions/op.js";
 import { configured, resource } from "../definitions/resource.js";
+import { schedule } from "../definitions/schedule.js";
+import { sensor } from "../definitions/sensor.js";
 import { configSchemaSnapshot, snapshotOf } from "./snapshot.js";
 
 const db = resource({ config: z.object({ url: z.string(), pool: z.number().default(4) }), setup: (c) => c });
@@ -18,6 +20,8 @@ const second = op({ name: "second", ins: { x: first }, deps: [], run: ({ x }) =>
 const defs = defineDefinitions({
   assets: [raw, clean, other],
   jobs: [job({ name: "ops", ops: [first, second], config: { ops: { first: { config: { day: EnvVar("DAY") } } } } }), assetJob({ name: "all", selection: "*" })],
+  schedules: [schedule({ name: "nightly", cron: "0 3 * * *", job: "ops", resources: { db }, execute: () => ({}) })],
+  sensors: [sensor({ name: "watcher", job: "ops", evaluate: () => [] })],
   resources: { db: configured(db, { url: EnvVar("DB_URL"), pool: 8 }) },
 });
 
@@ -40,6 +44,11 @@ describe("snapshotOf", () => {
     expect(snap.assets.find((a) => a.key === "raw/a")!.children).toEqual(["clean"]);
     expect(snap.assets.find((a) => a.key === "raw/a")!.config.jsonSchema).toMatchObject({ type: "object", properties: { n: { type: "number", default: 1 } } });
     expect(snap.assets.find((a) => a.key === "other")!.metadata).toEqual({ rows: { type: "int", value: 3 }, when: { type: "timestamp", value: 0 } });
+  });
+
+  it("lists the resources each schedule and sensor uses", () => {
+    expect(snap.schedules.find((s) => s.name === "nightly")!.resources).toEqual(["db"]);
+    expect(snap.sensors.find((s) => s.name === "watcher")!.resources).toEqual([]);
   });
 
   it("gives op jobs their steps, edges and a run config schema", () => {

@@ -90,6 +90,8 @@ export interface ScheduleSnapshot {
   tags: Record<string, string>;
   defaultStatus: "RUNNING" | "STOPPED";
   catchUpTicks: number;
+  /** Names of the resources its execute function uses. */
+  resources: string[];
 }
 
 /** A sensor. */
@@ -106,6 +108,8 @@ export interface SensorSnapshot {
   /** The run status and jobs a run-status sensor watches. */
   runStatus: string | null;
   monitoredJobs: string[];
+  /** Names of the resources its function uses. */
+  resources: string[];
 }
 
 /** A resource: its schema, and its config with environment variables shown as `{"env": NAME}`, never resolved. */
@@ -239,6 +243,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     tags: { ...s.tags },
     defaultStatus: s.defaultStatus,
     catchUpTicks: s.catchUpTicks,
+    resources: Object.keys(s.resources),
   }));
 
   const sensors: SensorSnapshot[] = [...defs.sensors.values()].map((s) => ({
@@ -252,6 +257,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     assetKey: s.sensor.type === "asset" ? s.sensor.assetKey : null,
     runStatus: s.sensor.type === "run_status" ? s.sensor.status : null,
     monitoredJobs: s.sensor.type === "run_status" ? [...s.sensor.monitoredJobs] : [],
+    resources: Object.keys(s.resources),
   }));
 
   const resources: ResourceSnapshot[] = [...defs.resources.values()].map((r) => ({

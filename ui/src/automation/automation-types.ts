@@ -38,6 +38,8 @@ export interface ScheduleJson extends InstigatorJson {
   timezone: string;
   tags: Record<string, string>;
   catchUpTicks: number;
+  /** Names of the resources its execute function uses. */
+  resources: string[];
   nextTick: string | null;
   nextTicks: string[];
 }
@@ -49,6 +51,8 @@ export interface SensorJson extends InstigatorJson {
   assetKey: string | null;
   runStatus: string | null;
   monitoredJobs: string[];
+  /** Names of the resources its function uses. */
+  resources: string[];
   cursor: string | null;
   lastTickAt: string | null;
 }
