@@ -83,19 +83,3 @@ export async function seedDemoData(db: pg.ClientBase): Promise<void> {
     (4, 1, now() - interval '1 day', 'invoice downloaded')
     ON CONFLICT (id) DO NOTHING`);
 }
-
-/**
- * Runs `fn` with a connection to the app database at OPS_DATABASE_URL, closed afterwards: for code
- * outside a run (the sensor), which has no resources.
- */
-export async function withAppDatabase<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
-  const url = process.env.OPS_DATABASE_URL;
-  if (!url) throw new Error("OPS_DATABASE_URL is not set: set it (or put it in .env) to the app's Postgres database.");
-  const db = new pg.Client({ connectionString: url, application_name: "ops-jobs sensor" });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}

@@ -21,6 +21,7 @@ export default defineDefinitions({
   schedules,
   sensors: [tenantsAwaitingProvisioning],
   resources: {
+    // The app's database, for the ops and for the provisioning sensor alike.
     postgres: configured(postgresResource, { url: EnvVar("OPS_DATABASE_URL"), applicationName: "ops-jobs" }),
   },
 });

@@ -220,7 +220,7 @@ describe("ops-jobs: the schedules (the beat schedule)", () => {
 
   it("computes each tick's op config from the tick's date in the schedule's time zone", async () => {
     const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const tick = (s: typeof monthlyCreditAllocation, iso: string) => s.execute!({ scheduledTime: new Date(iso), partitionKey: null, log });
+    const tick = (s: typeof monthlyCreditAllocation, iso: string) => s.execute!({ scheduledTime: new Date(iso), partitionKey: null, log, resources: {} });
     // Midnight on Jan 1 in New York is 05:00Z: January's run bills December.
     expect(await tick(monthlyCreditAllocation, "2026-01-01T05:00:00Z")).toEqual({ ops: { bill_storage_credits: { config: { target_date: "2026-01-01" } } } });
     // Monday Dec 15 03:00 in Tokyo is Sunday 18:00Z: the week ends on Sunday Dec 14, Tokyo's calendar.

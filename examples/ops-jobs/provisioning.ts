@@ -6,11 +6,13 @@
  * sensor, ever (the instance's database enforces it), so a row seen on many ticks (its run still
  * queued, or set back to `provisioning` by hand) is provisioned once. No cursor is needed: the
  * query asks for what is still to do, and run keys drop what was already launched.
+ *
+ * The sensor reads app.tenants through the same `postgres` resource as the op (bound once, in
+ * definitions.ts, to OPS_DATABASE_URL): the daemon sets it up for each evaluation and closes it after.
  */
 import { job, op, sensor, skip } from "sluice";
 import { postgresResource } from "sluice/postgres";
 import { z } from "zod";
-import { withAppDatabase } from "./app-db.js";
 
 /** Settings every new tenant starts with. */
 const DEFAULT_SETTINGS = { plan: "free", retention_days: "30" } as const;
@@ -61,9 +63,11 @@ export const tenantsAwaitingProvisioning = sensor({
   description: "One provision_tenant_job run per app.tenants row in status 'provisioning' (run key: the row's id).",
   minimumIntervalSeconds: 5,
   defaultStatus: "RUNNING",
-  evaluate: async () => {
-    const rows = await withAppDatabase(async (db) =>
-      (await db.query<{ id: number; name: string }>("SELECT id, name FROM app.tenants WHERE status = 'provisioning' ORDER BY id LIMIT $1", [BATCH])).rows,
+  resources: { postgres: postgresResource },
+  evaluate: async ({ resources }) => {
+    const rows = await resources.postgres.query<{ id: number; name: string }>(
+      "SELECT id, name FROM app.tenants WHERE status = 'provisioning' ORDER BY id LIMIT $1",
+      [BATCH],
     );
     if (rows.length === 0) return skip("no tenant is waiting for provisioning");
     return rows.map((row) => ({
