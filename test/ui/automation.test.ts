@@ -109,6 +109,8 @@ describe("automation pages", () => {
     await page.getByRole("link", { name: "pending_keys" }).click();
     await page.waitForURL(/\/sensors\/pending_keys$/);
     await page.getByTestId("ticks-empty").waitFor();
+    // The sensor reads the file through a resource, which its page names.
+    expect(await page.getByTestId("instigator-resources").textContent()).toBe("pending");
     await page.getByTestId("toggle-pending_keys").click();
     await page.locator('[data-testid="toggle-pending_keys"][aria-checked="true"]').waitFor();
 

@@ -76,6 +76,14 @@ export function SchedulePage() {
             <dt>Catch-up ticks</dt>
             <dd>{s.catchUpTicks}</dd>
           </div>
+          {s.resources.length > 0 && (
+            <div>
+              <dt>Resources</dt>
+              <dd className="mono" data-testid="instigator-resources">
+                {s.resources.join(", ")}
+              </dd>
+            </div>
+          )}
           {s.state && (
             <div>
               <dt>Turned {s.state.status === "RUNNING" ? "on" : "off"}</dt>

@@ -75,6 +75,14 @@ export function SensorPage() {
               </dd>
             </div>
           )}
+          {s.resources.length > 0 && (
+            <div>
+              <dt>Resources</dt>
+              <dd className="mono" data-testid="instigator-resources">
+                {s.resources.join(", ")}
+              </dd>
+            </div>
+          )}
           <div>
             <dt>Interval</dt>
             <dd>at most every {s.minimumIntervalSeconds} s</dd>
