@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { runDaemon } from "../daemon/daemon.js";
 import { loadFromOptions, openInstance, type LocationOptions } from "./cli-context.js";
+import { logUserCodeErrors } from "./user-code-errors.js";
 
 /** `sluice daemon`: schedules, sensors, run queue, monitoring and retries, in the foreground. */
 export function registerDaemonCommand(program: Command): void {
@@ -17,15 +18,14 @@ export function registerDaemonCommand(program: Command): void {
       const stop = (): void => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      // Schedules' and sensors' functions run in this process: an error they throw later, from a
+      // timer or a promise nobody awaits, is logged; it must not stop the daemon.
+      const releaseErrorHandlers = logUserCodeErrors("the daemon", log);
       try {
-        await runDaemon({
-          instance,
-          defs,
-          location: { file: flags.file, module: flags.module },
-          signal: controller.signal,
-          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-        });
+        await runDaemon({ instance, defs, location: { file: flags.file, module: flags.module }, signal: controller.signal, log });
       } finally {
+        releaseErrorHandlers();
         await instance.close();
       }
     });

@@ -8,6 +8,7 @@ import { tokenForHost } from "../server/auth.js";
 import { alreadyRunning, claimPidFile, isSluiceProcess, readPidFile, releasePidFile, serverLogPath } from "../server/pid-file.js";
 import { startSluiceServer } from "../server/sluice-server.js";
 import { openInstance, type LocationOptions } from "./cli-context.js";
+import { logUserCodeErrors } from "./user-code-errors.js";
 
 /** Flags of `sluice dev`, `sluice server` and `sluice start`. */
 export interface ServeFlags extends LocationOptions {
@@ -85,9 +86,7 @@ async function serve(mode: "dev" | "server", flags: ServeFlags): Promise<void> {
   }
   // User code runs in this process (sensors, schedules, module top level): whatever it throws
   // later, asynchronously, is logged; it must not take the server down.
-  const onCrash = (err: unknown): void => log(`error in user code or a background task (the server keeps running): ${(err as Error)?.stack ?? String(err)}`);
-  process.on("uncaughtException", onCrash);
-  process.on("unhandledRejection", onCrash);
+  const releaseErrorHandlers = logUserCodeErrors("the server", log);
 
   let server;
   try {
@@ -148,8 +147,7 @@ async function serve(mode: "dev" | "server", flags: ServeFlags): Promise<void> {
     await instance.close();
   } finally {
     if (flags.background) releasePidFile(home);
-    process.off("uncaughtException", onCrash);
-    process.off("unhandledRejection", onCrash);
+    releaseErrorHandlers();
     log("stopped");
     // Anything user code left running (timers, sockets) must not keep a stopped server alive.
     setTimeout(() => process.exit(typeof process.exitCode === "number" ? process.exitCode : 0), 2000).unref();

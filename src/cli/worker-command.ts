@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { UsageError } from "../definitions/errors.js";
 import { runQueueWorker } from "../daemon/queue-worker.js";
 import { loadFromOptions, openInstance, type LocationOptions } from "./cli-context.js";
+import { logUserCodeErrors } from "./user-code-errors.js";
 
 interface WorkerFlags extends LocationOptions {
   maxRuns: string;
@@ -27,9 +28,12 @@ export function registerWorkerCommand(program: Command): void {
       const maxRuns = positive("--max-runs", flags.maxRuns, true);
       const pollIntervalMs = positive("--poll-interval", flags.pollInterval) * 1000;
       const drainTimeoutMs = positive("--drain-timeout", flags.drainTimeout, false, true) * 1000;
+      const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded once here only to fail fast (exit 2) on definitions that do not load; each run's
-      // process loads them again.
+      // process loads them again. What their top level starts (a timer, a client) may throw later:
+      // logged, it must not stop the worker and the runs it holds.
       await loadFromOptions(flags);
+      const releaseErrorHandlers = logUserCodeErrors("the worker", log);
       const instance = await openInstance(flags);
       const stop = new AbortController();
       const force = new AbortController();
@@ -45,9 +49,10 @@ export function registerWorkerCommand(program: Command): void {
           drainTimeoutMs,
           signal: stop.signal,
           forceSignal: force.signal,
-          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+          log,
         });
       } finally {
+        releaseErrorHandlers();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
         await instance.close();
