@@ -106,6 +106,11 @@ export interface RunsFilter {
   parentRunIds?: string[];
   /** Runs carrying every one of these tags. */
   tags?: Record<string, string>;
+  /**
+   * Only runs older than this run in the list's order (the next page after it). Throws
+   * RunNotFoundError when no run has this id (it was deleted since the page was read).
+   */
+  before?: string;
   /** Newest first; at most this many. */
   limit?: number;
 }

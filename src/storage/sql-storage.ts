@@ -111,11 +111,19 @@ export class SqlStorage implements Storage {
   /** An empty list in a filter field matches nothing. */
   listRuns(filter: RunsFilter = {}): Promise<RunRecord[]> {
     return this.#guard.run("list runs", async () => {
-      const { statuses, jobName, runIds, parentRunIds, tags, limit } = filter;
+      const { statuses, jobName, runIds, parentRunIds, tags, before, limit } = filter;
       if ([statuses, runIds, parentRunIds].some((list) => list?.length === 0) || limit === 0) {
         return [];
       }
       let query = this.#db.selectFrom("runs").selectAll("runs");
+      if (before !== undefined) {
+        // Keyset paging: strictly after the anchor in (created_at, id) descending order, so a page
+        // costs the same at any depth and runs created meanwhile do not shift it.
+        const anchor = await this.#db.selectFrom("runs").select(["created_at", "id"]).where("run_id", "=", before).executeTakeFirst();
+        if (anchor === undefined) throw new RunNotFoundError(before);
+        const { created_at: createdAt, id } = anchor;
+        query = query.where((eb) => eb.or([eb("created_at", "<", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)])]));
+      }
       if (statuses !== undefined) query = query.where("status", "in", statuses);
       if (jobName !== undefined) query = query.where("job_name", "=", jobName);
       if (runIds !== undefined) query = query.where("run_id", "in", runIds);

@@ -99,6 +99,7 @@ describe("input validation and errors", () => {
     ["a bad status", "GET", "/api/runs?status=DONE", undefined, 400, "INVALID_INPUT", "query.status"],
     ["a bad tag filter", "GET", "/api/runs?tag=team", undefined, 400, "INVALID_INPUT", "query.tag"],
     ["a bad cursor", "GET", "/api/runs?cursor=xyz", undefined, 400, "INVALID_INPUT", "query.cursor"],
+    ["a cursor after a run that no longer exists", "GET", `/api/runs?cursor=${Buffer.from('{"before":"gone"}').toString("base64url")}`, undefined, 400, "INVALID_INPUT", "query.cursor"],
     ["an unknown run", "GET", "/api/runs/no-such-run", undefined, 404, "RUN_NOT_FOUND", undefined],
     ["events of an unknown run", "GET", "/api/runs/no-such-run/events", undefined, 404, "RUN_NOT_FOUND", undefined],
     ["cancel of an unknown run", "POST", "/api/runs/no-such-run/cancel", undefined, 404, "RUN_NOT_FOUND", undefined],

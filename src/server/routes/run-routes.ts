@@ -67,21 +67,21 @@ export function runRoutes(ctx: ServerContext): Hono {
         filter.tags[t.slice(0, at)] = t.slice(at + 1);
       }
     }
-    const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const offset = cursor?.offset ?? 0;
-    // Storage pages by "newest N" only: read past the previous page (with room for runs created
-    // since), and start after the last run the client saw.
-    const runs = await storage.listRuns({ ...filter, limit: offset + q.limit + 1 + (cursor ? 100 : 0) });
-    let start = offset;
-    if (cursor) {
-      const seen = runs.findIndex((r) => r.runId === cursor.lastRunId);
-      if (seen >= 0) start = seen + 1;
+    const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    let runs;
+    try {
+      // One more than asked tells whether another page follows.
+      runs = await storage.listRuns({ ...filter, ...(before !== undefined ? { before } : {}), limit: q.limit + 1 });
+    } catch (err) {
+      if (before !== undefined && err instanceof RunNotFoundError) {
+        throw new HttpError(400, HttpErrorCode.InvalidInput, `cursor points after run "${before}", which no longer exists; start again from the first page.`, "query.cursor");
+      }
+      throw err;
     }
-    const page = runs.slice(start, start + q.limit);
-    const more = runs.length > start + q.limit;
+    const page = runs.slice(0, q.limit);
     return c.json({
       runs: page.map((r) => runJson(r)),
-      nextCursor: more && page.length > 0 ? encodeCursor({ offset: start + page.length, lastRunId: page[page.length - 1]!.runId }) : null,
+      nextCursor: runs.length > q.limit ? encodeCursor(page[page.length - 1]!.runId) : null,
     });
   });
 
@@ -177,21 +177,15 @@ export function runRoutes(ctx: ServerContext): Hono {
   return app;
 }
 
-interface RunsCursor {
-  offset: number;
-  lastRunId: string;
+/** The opaque cursor of the next page: the last run of this one (storage pages with `before`). */
+function encodeCursor(lastRunId: string): string {
+  return Buffer.from(JSON.stringify({ before: lastRunId }), "utf8").toString("base64url");
 }
 
-function encodeCursor(cursor: RunsCursor): string {
-  return Buffer.from(JSON.stringify([cursor.offset, cursor.lastRunId]), "utf8").toString("base64url");
-}
-
-function decodeCursor(text: string): RunsCursor {
+function decodeCursor(text: string): string {
   try {
-    const [offset, lastRunId] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [unknown, unknown];
-    if (Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= 1_000_000 && typeof lastRunId === "string") {
-      return { offset: offset as number, lastRunId };
-    }
+    const decoded = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as { before?: unknown };
+    if (typeof decoded?.before === "string" && decoded.before.length > 0) return decoded.before;
   } catch {
     // Falls through to the error below.
   }

@@ -190,6 +190,39 @@ function describeRunContract(s: StorageFixture): void {
       expect((await s().listRuns({ limit: 2 })).map((r) => r.runId)).toEqual(["t3", "t2-c"]);
     });
 
+    it("pages runs with before: the runs after a given run in that order, ties included, with filters", async () => {
+      freezeTime(1_000);
+      await s().createRun(newRun("t1-a"));
+      await s().createRun({ ...newRun("t1-b"), jobName: "other" });
+      freezeTime(2_000);
+      await s().createRun(newRun("t2-a"));
+      await s().createRun(newRun("t2-b"));
+      await s().createRun({ ...newRun("t2-c"), jobName: "other" });
+      freezeTime(3_000);
+      await s().createRun(newRun("t3"));
+      const page = async (filter: Parameters<Storage["listRuns"]>[0]) => (await s().listRuns(filter)).map((r) => r.runId);
+      // Walking the whole list two at a time gives every run once, in order.
+      const walked: string[] = [];
+      let before: string | undefined;
+      for (;;) {
+        const ids = await page({ limit: 2, ...(before ? { before } : {}) });
+        if (ids.length === 0) break;
+        walked.push(...ids);
+        before = ids[ids.length - 1];
+      }
+      expect(walked).toEqual(["t3", "t2-c", "t2-b", "t2-a", "t1-b", "t1-a"]);
+      // Within one millisecond, before a tie's newest gives the older ones.
+      expect(await page({ before: "t2-c" })).toEqual(["t2-b", "t2-a", "t1-b", "t1-a"]);
+      // Combined with a filter; the anchor itself need not match it.
+      expect(await page({ before: "t2-c", jobName: "other" })).toEqual(["t1-b"]);
+      expect(await page({ before: "t3", statuses: ["QUEUED"], limit: 3 })).toEqual(["t2-c", "t2-b", "t2-a"]);
+      // A run created after the page was read does not shift the next page.
+      freezeTime(4_000);
+      await s().createRun(newRun("t4"));
+      expect(await page({ before: "t2-b", limit: 2 })).toEqual(["t2-a", "t1-b"]);
+      await expect(s().listRuns({ before: "gone" })).rejects.toThrow(/gone/);
+    });
+
     it("filters runs by status, job, ids, tags (all must match) and limit", async () => {
       await s().createRun({ ...newRun("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
       await s().createRun({ ...newRun("b"), jobName: "billing", tags: { env: "prod" } });
