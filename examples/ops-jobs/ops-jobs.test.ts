@@ -4,11 +4,11 @@
  * sluice, at SLUICE_DATABASE_URL). The CLI executes op jobs with -c config, lists and previews the
  * schedules, and runs the daemon whose sensor provisions new tenants.
  */
-import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "../../src/storage/testing/postgres-test-schemas.js";
 import {
   assertBuilt,
   cliJson,
@@ -28,9 +28,8 @@ import { createAppSchema, seedDemoData } from "./app-db.js";
 import { hourlyStorageSampling, monthlyCreditAllocation, nightlyMaintenance, weeklyUsageDigest } from "./schedules.js";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "ops-jobs");
-const SERVER = process.env.SLUICE_TEST_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-const DATABASE = `sluice_ops_${randomBytes(4).toString("hex")}`;
-const DATABASE_URL = `${SERVER}/${DATABASE}`;
+const APP_DATABASE = testDatabase("ops");
+const DATABASE_URL = APP_DATABASE.url;
 const BILLING = "monthly_credit_allocation_job";
 const PROVISIONING = "provision_tenant_job";
 
@@ -42,10 +41,7 @@ const opts: CliOptions = { home, cwd: EXAMPLE, env: { OPS_DATABASE_URL: DATABASE
 
 beforeAll(async () => {
   assertBuilt();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
+  await APP_DATABASE.create();
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   await createAppSchema(db);
@@ -55,10 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.end();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await APP_DATABASE.drop();
   removeTempDirs();
 });
 

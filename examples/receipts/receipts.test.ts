@@ -9,13 +9,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "../../src/storage/testing/postgres-test-schemas.js";
 import { assertBuilt, describeResult, lastLine, removeTempDirs, REPO_ROOT, runCli, runEvents, showRun, tempDir } from "../../test/cli/helpers.js";
 import { startLlmStandin, type LlmStandin } from "./llm-standin.js";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "receipts");
-const SERVER = process.env.SLUICE_TEST_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-const DATABASE = `sluice_receipts_${randomBytes(4).toString("hex")}`;
-const DATABASE_URL = `${SERVER}/${DATABASE}`;
+const APP_DATABASE = testDatabase("receipts");
+const DATABASE_URL = APP_DATABASE.url;
 const API_KEY = `sk-test-${randomBytes(6).toString("hex")}`;
 
 let llm: LlmStandin;
@@ -26,10 +26,7 @@ const project = tempDir("sluice-receipts-cwd-");
 
 beforeAll(async () => {
   assertBuilt();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
+  await APP_DATABASE.create();
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   llm = await startLlmStandin({ apiKey: API_KEY, overloadedFirst: 1 });
@@ -42,10 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.end();
   await llm?.close();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await APP_DATABASE.drop();
   removeTempDirs();
 });
 

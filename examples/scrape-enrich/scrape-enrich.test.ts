@@ -3,10 +3,10 @@
  * pipeline run by the CLI into a fresh database on the local Postgres, then run again as the
  * daily job.
  */
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "../../src/storage/testing/postgres-test-schemas.js";
 import {
   assertBuilt,
   cliJson,
@@ -23,9 +23,8 @@ import { detectObjects } from "./scripts/detect-objects.js";
 import { startDemoSite, type DemoSite } from "./site/demo-site.js";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "scrape-enrich");
-const SERVER = process.env.SLUICE_TEST_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
-const DATABASE = `sluice_scrape_${randomBytes(4).toString("hex")}`;
-const DATABASE_URL = `${SERVER}/${DATABASE}`;
+const APP_DATABASE = testDatabase("scrape");
+const DATABASE_URL = APP_DATABASE.url;
 
 let site: DemoSite;
 let db: pg.Client;
@@ -34,10 +33,7 @@ const env = () => ({ SCRAPE_BASE_URL: site.url, SCRAPE_DATABASE_URL: DATABASE_UR
 
 beforeAll(async () => {
   assertBuilt();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
+  await APP_DATABASE.create();
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   site = await startDemoSite(0);
@@ -46,10 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.end();
   await site?.close();
-  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await APP_DATABASE.drop();
   removeTempDirs();
 });
 

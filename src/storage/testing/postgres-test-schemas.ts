@@ -51,3 +51,33 @@ export async function dropTestSchemas(schemas: readonly string[]): Promise<void>
     await client.end();
   }
 }
+
+/** The local server the example tests create whole databases on (`SLUICE_TEST_PG_SERVER` overrides). */
+const TEST_PG_SERVER = process.env.SLUICE_TEST_PG_SERVER ?? "postgres://postgres@127.0.0.1:5432";
+
+/**
+ * A database of its own for a test file that needs one whole (an example whose app owns schemas),
+ * named `sluice_<purpose>_<random>`: `create()` makes it, `drop()` removes it, connections and all.
+ * @example
+ * const app = testDatabase("receipts");
+ * beforeAll(() => app.create());
+ * afterAll(() => app.drop());
+ */
+export function testDatabase(purpose: string): { name: string; url: string; create: () => Promise<void>; drop: () => Promise<void> } {
+  const name = `sluice_${purpose}_${Math.random().toString(16).slice(2, 10)}`;
+  const admin = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: `${TEST_PG_SERVER}/postgres` });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name,
+    url: `${TEST_PG_SERVER}/${name}`,
+    create: () => admin(`CREATE DATABASE ${name}`),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}

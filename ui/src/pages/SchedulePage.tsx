@@ -5,6 +5,7 @@ import { ErrorBox, Time } from "../components/common";
 import type { ScheduleJson } from "../automation/automation-types";
 import { cronText, inZone } from "../automation/format";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
+import { ResourcesFact } from "../automation/ResourcesFact";
 import { TicksTable } from "../automation/TicksTable";
 import { usePolling } from "../automation/use-polling";
 import { TagChips } from "../runs/RunsTable";
@@ -76,14 +77,7 @@ export function SchedulePage() {
             <dt>Catch-up ticks</dt>
             <dd>{s.catchUpTicks}</dd>
           </div>
-          {s.resources.length > 0 && (
-            <div>
-              <dt>Resources</dt>
-              <dd className="mono" data-testid="instigator-resources">
-                {s.resources.join(", ")}
-              </dd>
-            </div>
-          )}
+          <ResourcesFact resources={s.resources} />
           {s.state && (
             <div>
               <dt>Turned {s.state.status === "RUNNING" ? "on" : "off"}</dt>

@@ -4,6 +4,7 @@ import { useApi } from "../api";
 import { ErrorBox, Time } from "../components/common";
 import type { SensorJson } from "../automation/automation-types";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
+import { ResourcesFact } from "../automation/ResourcesFact";
 import { TicksTable } from "../automation/TicksTable";
 import { usePolling } from "../automation/use-polling";
 import "../automation/automation.css";
@@ -75,14 +76,7 @@ export function SensorPage() {
               </dd>
             </div>
           )}
-          {s.resources.length > 0 && (
-            <div>
-              <dt>Resources</dt>
-              <dd className="mono" data-testid="instigator-resources">
-                {s.resources.join(", ")}
-              </dd>
-            </div>
-          )}
+          <ResourcesFact resources={s.resources} />
           <div>
             <dt>Interval</dt>
             <dd>at most every {s.minimumIntervalSeconds} s</dd>
