@@ -37,6 +37,7 @@ export async function insertRun(trx: Kysely<Database>, run: NewRun, now: number)
     endedAt: null,
     workerId: null,
     heartbeatAt: null,
+    process: null,
   };
   // DO NOTHING + row count detects a duplicate the same way on every dialect, and without a race
   // between a check and the insert.

@@ -167,6 +167,18 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 4,
+    name: "run_process",
+    async up(db) {
+      // The process executing a run (a run worker, or the CLI of a foreground run): any command
+      // opened on the same machine can tell when it is gone, and end its run at once rather than
+      // leave it STARTED for ever when no daemon watches heartbeats.
+      await db.schema.alterTable("runs").addColumn("process_host", "text").execute();
+      await db.schema.alterTable("runs").addColumn("process_pid", "bigint").execute();
+      await db.schema.alterTable("runs").addColumn("process_identity", "text").execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -81,6 +81,21 @@ export interface RunRecord {
   workerId: string | null;
   /** Last heartbeat of the process executing the run (epoch ms), null before it starts. */
   heartbeatAt: number | null;
+  /** The process executing the run (a run worker, or the CLI of a foreground run), once known. */
+  process: RunProcess | null;
+}
+
+/** A process that executes a run, as recorded with the run. */
+export interface RunProcess {
+  /** Host name of its machine, as shown to users. */
+  host: string;
+  pid: number;
+  /**
+   * Tells this process from any other, where the OS says (Linux: the boot, the pid namespace and
+   * the process's start time); null where it does not. Only processes whose identity shares this
+   * machine's boot and pid namespace can be checked from here.
+   */
+  identity: string | null;
 }
 
 /** What a caller gives to create a run. */

@@ -2,9 +2,9 @@ import type { Kysely, Selectable } from "kysely";
 import { RunNotFoundError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import type { StorageGuard } from "./guard.js";
-import { RunStatus, type RunQueueLimits, type RunRecord, type TagConcurrencyLimit } from "./records.js";
+import { RunStatus, type RunProcess, type RunQueueLimits, type RunRecord, type TagConcurrencyLimit } from "./records.js";
 import type { Database, RunsTable } from "./schema.js";
-import { fromRunRow } from "./sql-rows.js";
+import { fromRunRow, runProcessColumns } from "./sql-rows.js";
 
 /** Statuses that count against concurrency limits: claimed and not finished. */
 export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = [
@@ -58,12 +58,18 @@ export class RunQueue {
   }
 
   /** See `Storage.claimRun`. Throws RunNotFoundError when the run does not exist. */
-  claimRun(runId: string, workerId: string): Promise<boolean> {
+  claimRun(runId: string, workerId: string, process?: RunProcess): Promise<boolean> {
     return this.#guard.run(`claim run "${runId}"`, () =>
       this.#dialect.writeTransaction(this.#db, async (trx) => {
+        const now = Date.now();
         const result = await trx
           .updateTable("runs")
-          .set({ status: RunStatus.Starting, worker_id: workerId, updated_at: Date.now() })
+          .set({
+            status: RunStatus.Starting,
+            worker_id: workerId,
+            updated_at: now,
+            ...(process ? { ...runProcessColumns(process), heartbeat_at: now } : {}),
+          })
           .where("run_id", "=", runId)
           .where("status", "=", RunStatus.Queued)
           .executeTakeFirst();

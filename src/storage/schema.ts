@@ -35,6 +35,12 @@ export interface RunsTable {
   worker_id: string | null;
   /** Last heartbeat of the process executing the run (migration 2). */
   heartbeat_at: NullableInt8Column;
+  /** Host name of the process executing the run (migration 4). */
+  process_host: string | null;
+  /** Its pid (migration 4). */
+  process_pid: NullableInt8Column;
+  /** What tells that process from a later one with the same pid, where the OS says (migration 4). */
+  process_identity: string | null;
 }
 
 /** One row per (run, tag key). */

@@ -10,6 +10,7 @@ import type {
   InstigatorType,
   LogLevel,
   MetadataMap,
+  RunProcess,
   RunRecord,
   RunStatus,
   SerializedError,
@@ -47,7 +48,15 @@ export function toRunRow(run: RunRecord): Insertable<RunsTable> {
     ended_at: run.endedAt,
     worker_id: run.workerId,
     heartbeat_at: run.heartbeatAt,
+    process_host: run.process?.host ?? null,
+    process_pid: run.process?.pid ?? null,
+    process_identity: run.process?.identity ?? null,
   };
+}
+
+/** The `runs` columns that record the process executing a run. */
+export function runProcessColumns(process: RunProcess): Pick<Insertable<RunsTable>, "process_host" | "process_pid" | "process_identity"> {
+  return { process_host: process.host, process_pid: process.pid, process_identity: process.identity };
 }
 
 /** A `runs` row as a record; int8 columns become numbers whatever the driver returned. */
@@ -69,6 +78,10 @@ export function fromRunRow(row: Selectable<RunsTable>): RunRecord {
     endedAt: nullableNumber(row.ended_at),
     workerId: row.worker_id,
     heartbeatAt: nullableNumber(row.heartbeat_at),
+    process:
+      row.process_host == null || row.process_pid == null
+        ? null
+        : { host: row.process_host, pid: Number(row.process_pid), identity: row.process_identity ?? null },
   };
 }
 

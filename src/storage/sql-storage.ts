@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
-import { RunNotFoundError } from "../definitions/errors.js";
+import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
-import { EventWriter } from "./event-writer.js";
+import { EventAppender } from "./event-appender.js";
 import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
 import { insertRun } from "./insert-run.js";
@@ -18,6 +18,7 @@ import {
   type LeaseRecord,
   type NewEvent,
   type NewRun,
+  type RunProcess,
   type RunQueueLimits,
   type RunRecord,
   type RunsFilter,
@@ -28,8 +29,9 @@ import {
   type TickStatus,
 } from "./records.js";
 import { assertRunExists, RunQueue } from "./run-queue.js";
+import { matchesNothing, runsWhere } from "./runs-where.js";
 import type { Database } from "./schema.js";
-import { fromAssetIndexRow, fromDaemonHeartbeatRow, fromEventRow, fromRunRow } from "./sql-rows.js";
+import { fromAssetIndexRow, fromDaemonHeartbeatRow, fromEventRow, fromRunRow, runProcessColumns } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 import type { EventsQuery, Storage, StorageCapabilities } from "./storage.js";
 import { TickStorage } from "./tick-storage.js";
@@ -43,7 +45,7 @@ export class SqlStorage implements Storage {
   readonly capabilities: StorageCapabilities;
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
-  readonly #events: EventWriter;
+  readonly #events: EventAppender;
   readonly #queue: RunQueue;
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
@@ -54,7 +56,7 @@ export class SqlStorage implements Storage {
     this.capabilities = dialect.capabilities;
     this.#db = dialect.createKysely();
     this.#guard = new StorageGuard(dialect);
-    this.#events = new EventWriter(dialect, this.#db);
+    this.#events = new EventAppender(dialect, this.#db);
     this.#queue = new RunQueue(dialect, this.#db, this.#guard);
     this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
@@ -111,11 +113,9 @@ export class SqlStorage implements Storage {
   /** An empty list in a filter field matches nothing. */
   listRuns(filter: RunsFilter = {}): Promise<RunRecord[]> {
     return this.#guard.run("list runs", async () => {
-      const { statuses, jobName, runIds, parentRunIds, tags, before, limit } = filter;
-      if ([statuses, runIds, parentRunIds].some((list) => list?.length === 0) || limit === 0) {
-        return [];
-      }
-      let query = this.#db.selectFrom("runs").selectAll("runs");
+      const { before, limit } = filter;
+      if (matchesNothing(filter) || limit === 0) return [];
+      let query = runsWhere(this.#db, filter).selectAll("runs");
       if (before !== undefined) {
         // Keyset paging: strictly after the anchor in (created_at, id) descending order, so a page
         // costs the same at any depth and runs created meanwhile do not shift it.
@@ -124,25 +124,21 @@ export class SqlStorage implements Storage {
         const { created_at: createdAt, id } = anchor;
         query = query.where((eb) => eb.or([eb("created_at", "<", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)])]));
       }
-      if (statuses !== undefined) query = query.where("status", "in", statuses);
-      if (jobName !== undefined) query = query.where("job_name", "=", jobName);
-      if (runIds !== undefined) query = query.where("run_id", "in", runIds);
-      if (parentRunIds !== undefined) query = query.where("parent_run_id", "in", parentRunIds);
-      for (const [key, value] of Object.entries(tags ?? {})) {
-        query = query.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom("run_tags")
-              .select("run_tags.run_id")
-              .whereRef("run_tags.run_id", "=", "runs.run_id")
-              .where("run_tags.key", "=", key)
-              .where("run_tags.value", "=", value),
-          ),
-        );
-      }
       // id breaks ties between runs created in the same millisecond: newest inserted first.
       query = query.orderBy("created_at", "desc").orderBy("id", "desc");
       if (limit !== undefined) query = query.limit(limit);
       return (await query.execute()).map(fromRunRow);
+    });
+  }
+
+  /** Counted in the database, without reading the runs; an empty list in a filter field matches nothing. */
+  countRuns(filter: Omit<RunsFilter, "before" | "limit"> = {}): Promise<number> {
+    return this.#guard.run("count runs", async () => {
+      if (matchesNothing(filter)) return 0;
+      const row = await runsWhere(this.#db, filter)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     });
   }
 
@@ -183,8 +179,23 @@ export class SqlStorage implements Storage {
   }
 
   /** Throws RunNotFoundError when the run does not exist. */
-  claimRun(runId: string, workerId: string): Promise<boolean> {
-    return this.#queue.claimRun(runId, workerId);
+  claimRun(runId: string, workerId: string, process?: RunProcess): Promise<boolean> {
+    return this.#queue.claimRun(runId, workerId, process);
+  }
+
+  /** Throws RunNotFoundError when the run does not exist. */
+  setRunProcess(runId: string, process: RunProcess): Promise<void> {
+    return this.#guard.run(`record the process of run "${runId}"`, () =>
+      this.#write(async (trx) => {
+        const now = Date.now();
+        const result = await trx
+          .updateTable("runs")
+          .set({ ...runProcessColumns(process), heartbeat_at: now, updated_at: now })
+          .where("run_id", "=", runId)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new RunNotFoundError(runId);
+      }),
+    );
   }
 
   /** Throws RunNotFoundError when the run does not exist. */
@@ -217,6 +228,22 @@ export class SqlStorage implements Storage {
         const stored: EventRecord[] = [];
         for (const event of events) stored.push(await this.#events.write(trx, event));
         return stored;
+      }),
+    );
+  }
+
+  /** Throws RunNotFoundError for an unknown run, StorageError for an event that does not end a run. */
+  endRunIfUnfinished(event: NewEvent): Promise<EventRecord | undefined> {
+    if (event.type !== EventType.RunFailure && event.type !== EventType.RunCanceled) {
+      return Promise.reject(new StorageError(`endRunIfUnfinished takes a RUN_FAILURE or RUN_CANCELED event, not ${event.type}.`));
+    }
+    return this.#guard.run(`end run "${event.runId}"`, () =>
+      this.#write(async (trx) => {
+        await this.#dialect.lockEventLog(trx);
+        const run = await trx.selectFrom("runs").select("status").where("run_id", "=", event.runId).executeTakeFirst();
+        if (run === undefined) throw new RunNotFoundError(event.runId);
+        if (FINISHED_RUN_STATUSES.includes(run.status as RunStatus)) return undefined;
+        return this.#events.write(trx, event);
       }),
     );
   }
@@ -414,3 +441,4 @@ export class SqlStorage implements Storage {
     return this.#dialect.writeTransaction(this.#db, fn);
   }
 }
+

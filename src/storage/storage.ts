@@ -15,6 +15,7 @@ import type {
   EventType,
   NewEvent,
   NewRun,
+  RunProcess,
   RunRecord,
   RunsFilter,
   RunStatus,
@@ -62,6 +63,8 @@ export interface Storage {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs matching every field of the filter, newest first. */
   listRuns(filter?: RunsFilter): Promise<RunRecord[]>;
+  /** How many runs match the filter (`before` and `limit` do not apply), without reading them. */
+  countRuns(filter?: Omit<RunsFilter, "before" | "limit">): Promise<number>;
   /**
    * Sets a run's status directly (CANCELING on a cancel request, CANCELED for a queued run).
    * With `onlyFrom`, changes it only when the current status is one of those, atomically, and
@@ -78,22 +81,37 @@ export interface Storage {
   claimQueuedRuns(workerId: string, max: number, limits: RunQueueLimits): Promise<RunRecord[]>;
   /**
    * Claims one queued run regardless of limits (a foreground CLI run); false if it was not QUEUED.
+   * With `process`, records it as the run's process (and heartbeatAt) in the same write.
    * Throws RunNotFoundError.
    */
-  claimRun(runId: string, workerId: string): Promise<boolean>;
+  claimRun(runId: string, workerId: string, process?: RunProcess): Promise<boolean>;
   /** Records that the process executing the run is alive (sets heartbeatAt to now). Throws RunNotFoundError. */
   heartbeatRun(runId: string): Promise<void>;
+  /**
+   * Records the process that executes the run (a run worker starting), with a heartbeat, so that
+   * its death can be told on its machine. Throws RunNotFoundError.
+   */
+  setRunProcess(runId: string, process: RunProcess): Promise<void>;
 
   /**
    * Appends an event. In the same transaction: a RUN_START/RUN_SUCCESS/RUN_FAILURE/RUN_CANCELED
    * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index.
    * A finished run (SUCCESS, FAILURE, CANCELED) is never moved by a later RUN_* event (the first
    * finisher wins; the event is still stored), and RUN_START leaves a CANCELING run CANCELING
-   * (setting startedAt). Throws RunNotFoundError when the run does not exist.
+   * (setting startedAt). The event that ends a run also ends its unfinished steps (in progress, or
+   * waiting for a retry): each gets a STEP_FAILURE saying that the run ended, stored before it.
+   * Throws RunNotFoundError when the run does not exist.
    */
   storeEvent(event: NewEvent): Promise<EventRecord>;
   /** Appends several events in one transaction, with the same side effects as storeEvent. */
   storeEvents(events: NewEvent[]): Promise<EventRecord[]>;
+  /**
+   * Ends a run from outside its process (monitoring, a launcher whose worker died, a dead process
+   * found on its machine): stores the RUN_FAILURE or RUN_CANCELED event only when the run has not
+   * finished, checked in the same transaction, and returns it; undefined when the run had ended
+   * (nothing is stored). Throws RunNotFoundError, and StorageError for another event type.
+   */
+  endRunIfUnfinished(event: NewEvent): Promise<EventRecord | undefined>;
   /** A run's events in the order they were written. */
   getEvents(runId: string, query?: EventsQuery): Promise<EventRecord[]>;
   /**

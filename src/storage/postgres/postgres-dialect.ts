@@ -2,9 +2,11 @@ import { CompiledQuery, Kysely, PostgresDialect, sql, type SelectQueryBuilder } 
 import type { Pool, PoolConfig } from "pg";
 import { StorageError } from "../../definitions/errors.js";
 import type { ConnectionLoss, DialectDdl, StorageDialect } from "../dialect.js";
+import { secretMaskingDialect } from "../secret-masking-dialect.js";
 import type { Database } from "../schema.js";
 import type { StorageCapabilities } from "../storage.js";
-import { connectionLostReason, markLostDuringCommit, wasLostDuringCommit } from "./postgres-connection-errors.js";
+import { connectionLostReason, wasLostDuringCommit } from "./postgres-connection-errors.js";
+import { noteTransactionId, postgresWriteTransaction } from "./postgres-transaction.js";
 import { redactPostgresUrl } from "./postgres-url.js";
 
 /** Options of the Postgres backend beside its URL. */
@@ -75,11 +77,12 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
   const setSearchPath = CompiledQuery.raw(`set search_path to "${schema}"`);
   const lock = (space: number) => sql`select pg_advisory_xact_lock(${sql.lit(space)}, hashtext(${schema}))`;
   const location = redactPostgresUrl(url);
+  const reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
 
   return {
     capabilities,
     ddl,
-    reconnectTimeoutMs: options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS,
+    reconnectTimeoutMs,
 
     connectionLoss(err: unknown): ConnectionLoss | undefined {
       const reason = connectionLostReason(err);
@@ -94,25 +97,14 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
           await connection.executeQuery(setSearchPath);
         },
       });
-      return new Kysely<Database>({ dialect });
+      return new Kysely<Database>({ dialect: secretMaskingDialect(dialect) });
     },
 
-    async writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
       // READ COMMITTED: every conditional write re-checks its WHERE against the committed row after
-      // waiting for it, which is what the storage's compare-and-set updates rely on.
-      let committing = false;
-      try {
-        return await db.transaction().execute(async (trx) => {
-          const result = await fn(trx);
-          committing = true;
-          return result;
-        });
-      } catch (err) {
-        // Before COMMIT, a broken connection means the server rolled the transaction back; during
-        // it, the commit may have happened: the guard must not repeat that write.
-        if (committing) markLostDuringCommit(err);
-        throw err;
-      }
+      // waiting for it, which is what the storage's compare-and-set updates rely on. A connection
+      // lost at COMMIT is resolved there: see postgresWriteTransaction.
+      return postgresWriteTransaction(db, fn, reconnectTimeoutMs);
     },
 
     withMigrationLock<T>(db: Kysely<any>, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
@@ -145,8 +137,10 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
     async lockEventLog<DB>(trx: Kysely<DB>): Promise<void> {
       // Sequence values are taken at insert time but become visible at commit: without this, a
       // transaction that took id 7 could commit after one that took id 8, and a reader tailing
-      // "after 8" (live updates, sensors) would never see event 7.
-      await lock(LockSpace.EventLog).execute(trx);
+      // "after 8" (live updates, sensors) would never see event 7. The transaction id comes in the
+      // same round trip, for deciding a commit whose connection broke (events are the hot path).
+      const { rows } = await sql<{ xid: unknown }>`select pg_advisory_xact_lock(${sql.lit(LockSpace.EventLog)}, hashtext(${schema})), txid_current() as xid`.execute(trx);
+      noteTransactionId(trx, rows[0]?.xid == null ? null : Number(rows[0].xid));
     },
   };
 }

@@ -6,6 +6,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caught, expectSluiceError, newRun } from "../testing/contract-helpers.js";
+import { PostgresProxy } from "../testing/postgres-proxy.js";
 import { PrivatePostgres } from "../testing/private-postgres.js";
 import type { Storage } from "../storage.js";
 import { openPostgresStorage } from "./postgres-storage.js";
@@ -133,30 +134,99 @@ describe("postgres storage across lost connections", () => {
     expect((await storage.getRun("queued"))?.status).toBe("STARTING");
   });
 
-  it("a connection lost while committing: StorageUnavailableError with outcomeUnknown, and the write is not tried again", { timeout: 60_000 }, async ({ onTestFinished }) => {
+  it("a commit that the server aborted as its connection died is read back as aborted and tried again, once", { timeout: 60_000 }, async ({ onTestFinished }) => {
     const storage = await open(onTestFinished);
     const schema = `reconnect_${schemas}`;
-    // A deferred constraint trigger runs inside COMMIT: it counts the attempt (sequences ignore
-    // rollbacks) and terminates its own backend there, as a server crash during a commit would.
+    // A deferred constraint trigger runs inside COMMIT: it counts the attempts (sequences ignore
+    // rollbacks) and, on the first only, terminates its own backend there, as a crash would.
     await withClient(schema, async (client) => {
       await client.query("create sequence commit_attempts");
-      await client.query(`create function die_at_commit() returns trigger language plpgsql as $$
+      await client.query(`create function die_at_first_commit() returns trigger language plpgsql as $$
         begin
-          perform nextval('commit_attempts');
-          perform pg_terminate_backend(pg_backend_pid());
-          perform pg_sleep(5);
+          if nextval('commit_attempts') = 1 then
+            perform pg_terminate_backend(pg_backend_pid());
+            perform pg_sleep(5);
+          end if;
           return null;
         end $$`);
-      await client.query(`create constraint trigger die_at_commit after insert on runs deferrable initially deferred
-        for each row when (new.run_id = 'doomed') execute function die_at_commit()`);
+      await client.query(`create constraint trigger die_at_first_commit after insert on runs deferrable initially deferred
+        for each row execute function die_at_first_commit()`);
     });
-    const err = await caught(storage.createRun(newRun("doomed")));
-    expectSluiceError(err, "STORAGE_ERROR", /^Storage failed to create run "doomed": the connection to Postgres at postgres:\/\/.* was lost while committing \(.*\), so whether it was stored is unknown; it was not tried again\./);
-    expect((err as { outcomeUnknown: boolean }).outcomeUnknown).toBe(true);
+    const created = await storage.createRun(newRun("doomed-once"));
+    expect(created.runId).toBe("doomed-once");
     const [{ last_value }] = (await withClient(schema, (c) => c.query<{ last_value: string }>("select last_value from commit_attempts"))).rows as [{ last_value: string }];
-    expect(Number(last_value), "one attempt").toBe(1);
-    // The storage goes on working on a new connection.
-    await storage.createRun(newRun("fine"));
-    expect((await storage.listRuns()).map((r) => r.runId)).toEqual(["fine"]);
+    expect(Number(last_value), "two attempts: the first aborted, the second committed").toBe(2);
+    expect((await storage.listRuns()).map((r) => r.runId)).toEqual(["doomed-once"]);
+  });
+
+  describe("through a proxy that cuts the connection at COMMIT", () => {
+    let proxy: PostgresProxy;
+
+    beforeAll(async () => {
+      proxy = await PostgresProxy.start({ host: "127.0.0.1", port: cluster.port });
+    });
+
+    afterAll(async () => {
+      await proxy?.close();
+    });
+
+    async function openThroughProxy(onTestFinished: (fn: () => Promise<void>) => void, options: { reconnectTimeoutMs?: number } = {}): Promise<Storage> {
+      const storage = await openPostgresStorage(cluster.url().replace(`:${cluster.port}/`, `:${proxy.port}/`), { schema: `reconnect_${++schemas}`, ...options });
+      onTestFinished(async () => {
+        proxy.refuseConnections(false);
+        await storage.close();
+      });
+      return storage;
+    }
+
+    it("committed, but the answer was lost: read back as committed, not written twice", { timeout: 60_000 }, async ({ onTestFinished }) => {
+      const storage = await openThroughProxy(onTestFinished);
+      await storage.createRun(newRun("r"));
+      for (const type of ["RUN_START", "STEP_START"] as const) {
+        const cuts = proxy.cuts;
+        proxy.cutNextCommit("after-server");
+        const event = await storage.storeEvent({ runId: "r", type, stepKey: type === "STEP_START" ? "a" : null });
+        expect(proxy.cuts).toBe(cuts + 1);
+        expect(event.type).toBe(type);
+      }
+      // createRun takes no lock whose answer carries the transaction id: it asks before COMMIT.
+      proxy.cutNextCommit("after-server");
+      await storage.createRun(newRun("second"));
+      expect((await storage.getEvents("r")).map((e) => e.type)).toEqual(["RUN_START", "STEP_START"]);
+      expect((await storage.listRuns()).map((r) => r.runId).sort()).toEqual(["r", "second"]);
+    });
+
+    it("cut before the server got the COMMIT: read back as aborted, tried again, stored once", { timeout: 60_000 }, async ({ onTestFinished }) => {
+      const storage = await openThroughProxy(onTestFinished);
+      await storage.createRun(newRun("r"));
+      const cuts = proxy.cuts;
+      proxy.cutNextCommit("before-server");
+      await storage.storeEvents([{ runId: "r", type: "RUN_START" }, { runId: "r", type: "LOG", message: "once" }]);
+      expect(proxy.cuts).toBe(cuts + 1);
+      expect((await storage.getEvents("r")).map((e) => e.message)).toEqual(["", "once"]);
+    });
+
+    it("when the outcome cannot be read back: StorageUnavailableError with outcomeUnknown, not tried again", { timeout: 60_000 }, async ({ onTestFinished }) => {
+      const storage = await openThroughProxy(onTestFinished, { reconnectTimeoutMs: 1000 });
+      await storage.createRun(newRun("r"));
+      const before = proxy.cuts;
+      proxy.cutNextCommit("after-server");
+      const stored = storage.storeEvent({ runId: "r", type: "RUN_START" });
+      // The server is out of reach (to this process) from the cut on, past the reconnect window.
+      await waitForCut(proxy, before);
+      proxy.refuseConnections(true);
+      const err = await caught(stored);
+      expectSluiceError(err, "STORAGE_ERROR", /^Storage failed to store events: the connection to Postgres at postgres:\/\/.* was lost while committing \(.*\), so whether it was stored is unknown; it was not tried again\./);
+      expect((err as { outcomeUnknown: boolean }).outcomeUnknown).toBe(true);
+      proxy.refuseConnections(false);
+      // It was in fact committed, once.
+      expect((await storage.getEvents("r")).map((e) => e.type)).toEqual(["RUN_START"]);
+    });
   });
 });
+
+/** Resolves once the proxy has cut a commit more than `before`. */
+async function waitForCut(proxy: PostgresProxy, before: number): Promise<void> {
+  for (let i = 0; i < 1000 && proxy.cuts === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(proxy.cuts).toBe(before + 1);
+}

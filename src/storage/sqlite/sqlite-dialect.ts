@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
 } from "kysely";
 import type { DialectDdl, StorageDialect } from "../dialect.js";
+import { secretMaskingDialect } from "../secret-masking-dialect.js";
 import type { Database } from "../schema.js";
 import type { StorageCapabilities } from "../storage.js";
 
@@ -67,7 +68,7 @@ export function sqliteDialect(filePath: string): StorageDialect {
         createAdapter: () => base.createAdapter(),
         createIntrospector: (db) => base.createIntrospector(db),
       };
-      return new Kysely<Database>({ dialect });
+      return new Kysely<Database>({ dialect: secretMaskingDialect(dialect) });
     },
 
     async writeTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {

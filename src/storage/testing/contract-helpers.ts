@@ -1,3 +1,4 @@
+import { errorMessage } from "../../definitions/errors.js";
 import { expect, vi } from "vitest";
 import type { NewEvent, NewRun } from "../records.js";
 import type { Storage } from "../storage.js";
@@ -56,5 +57,5 @@ export async function caught(promise: Promise<unknown>): Promise<unknown> {
 export function expectSluiceError(err: unknown, code: string, message: RegExp): void {
   expect(err).toBeInstanceOf(Error);
   expect((err as { code?: unknown }).code).toBe(code);
-  expect((err as Error).message).toMatch(message);
+  expect(errorMessage(err)).toMatch(message);
 }

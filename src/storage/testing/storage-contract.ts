@@ -12,6 +12,7 @@ import {
 } from "./contract-helpers.js";
 import { describeEventContract } from "./event-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
+import { describeRunEndContract } from "./run-end-contract.js";
 import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
@@ -62,6 +63,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeMigrationContract(current);
     describeRunContract(current);
     describeRunLifecycleContract(current);
+    describeRunEndContract(current);
     describeRunQueueContract(current);
     describeEventContract(current);
     describeAssetContract(current);
@@ -122,6 +124,7 @@ function describeRunContract(s: StorageFixture): void {
         endedAt: null,
         workerId: null,
         heartbeatAt: null,
+        process: null,
       };
       expect(created).toEqual(expected);
       expect(await s().getRun("r1")).toEqual(expected);
@@ -243,6 +246,22 @@ function describeRunContract(s: StorageFixture): void {
       expect(await ids({ jobName: "cleanup", statuses: ["QUEUED"] })).toEqual(["c"]);
       expect(await ids({ tags: {} })).toEqual(["d", "c", "b", "a"]);
       expect(await ids({ jobName: "billing", limit: 1 })).toEqual(["b"]);
+    });
+
+    it("counts runs with the filters of listRuns, without reading them", async () => {
+      await s().createRun({ ...newRun("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
+      await s().createRun({ ...newRun("b"), jobName: "billing", tags: { env: "prod" } });
+      await s().createRun({ ...newRun("c"), jobName: "cleanup", tags: { env: "dev", team: "x" }, parentRunId: "a" });
+      await s().createRun({ ...newRun("d"), jobName: "cleanup", status: "STARTED" });
+      expect(await s().countRuns()).toBe(4);
+      expect(await s().countRuns({ statuses: ["QUEUED"] })).toBe(3);
+      expect(await s().countRuns({ statuses: ["QUEUED", "STARTED"], jobName: "cleanup" })).toBe(2);
+      expect(await s().countRuns({ tags: { env: "prod" } })).toBe(2);
+      expect(await s().countRuns({ tags: { env: "prod", team: "x" } })).toBe(1);
+      expect(await s().countRuns({ runIds: ["a", "d", "zz"] })).toBe(2);
+      expect(await s().countRuns({ parentRunIds: ["a"] })).toBe(1);
+      expect(await s().countRuns({ statuses: [] })).toBe(0);
+      expect(typeof (await s().countRuns({ jobName: "nope" }))).toBe("number");
     });
 
     it("matches nothing when a filter list is empty", async () => {

@@ -1,15 +1,21 @@
 import { sql, type CompiledQuery, type Insertable, type Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
+import { processSecrets } from "../definitions/secret-mask.js";
 import type { StorageDialect } from "./dialect.js";
 import {
   EventType,
   FINISHED_RUN_STATUSES,
+  LogLevel,
   RunStatus,
   type EventRecord,
   type NewEvent,
 } from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
 import { NO_PARTITION } from "./sql-rows.js";
+import { computeStepStats } from "./step-stats.js";
+
+/** The events that make a step's status (see step-stats.ts). */
+const STEP_EVENT_TYPES: EventType[] = [EventType.StepStart, EventType.StepUpForRetry, EventType.StepSuccess, EventType.StepFailure, EventType.StepSkipped];
 
 /** The run status (and which time column) each run lifecycle event sets. */
 const RUN_TRANSITIONS: Partial<
@@ -40,7 +46,7 @@ type InsertedId = { id: number | string };
  * Appends events and applies their side effects (run status and times, asset index) inside a
  * write transaction the caller holds. This is storeEvent's hot path: it runs ~4 times per step.
  */
-export class EventWriter {
+export class EventAppender {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
   #insert: CompiledQuery<InsertedId> | undefined;
@@ -60,14 +66,14 @@ export class EventWriter {
       assetKey: event.assetKey ?? null,
       partition: event.partition ?? null,
       level: event.level ?? "INFO",
-      message: event.message ?? "",
-      data: event.data ?? {},
+      // Masked here as well as in the query (secret-masking-dialect.ts): the record returned goes
+      // to listeners (progress lines), which must show what was stored.
+      message: processSecrets.mask(event.message ?? ""),
+      data: processSecrets.maskValue(event.data ?? {}),
     };
-    const id = await this.#insertEvent(trx, record);
-
     const transition = RUN_TRANSITIONS[record.type];
     if (transition !== undefined) {
-      await trx
+      const result = await trx
         .updateTable("runs")
         .set({
           // A cancel requested before the run started wins over its RUN_START; it still started.
@@ -82,14 +88,53 @@ export class EventWriter {
         })
         .where("run_id", "=", record.runId)
         // First finisher wins: monitoring may fail a run whose slow worker reports success later.
-        // The late event is still stored above; only the run is left alone.
+        // The late event is still stored below; only the run is left alone.
         .where("status", "not in", FINISHED_RUN_STATUSES)
-        .execute();
+        .executeTakeFirst();
+      if (transition.time === "ended_at" && Number(result.numUpdatedRows) === 1) {
+        await this.#endUnfinishedSteps(trx, record, transition.status);
+      }
     }
+    const id = await this.#insertEvent(trx, record);
     if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
       await upsertAssetIndex(trx, { ...record, assetKey: record.assetKey }, id);
     }
     return { id, ...record };
+  }
+
+  /**
+   * Ends the steps of a run that is ending and that are still in progress or waiting for a retry
+   * (their process died, or the run was ended from outside): one STEP_FAILURE each, stamped with the
+   * run's end, so no step of a finished run shows as running for ever.
+   */
+  async #endUnfinishedSteps(trx: Kysely<Database>, runEnd: Omit<EventRecord, "id">, status: RunStatus): Promise<void> {
+    const rows = await trx
+      .selectFrom("events")
+      .select(["id", "type", "step_key", "asset_key", "partition", "timestamp"])
+      .where("run_id", "=", runEnd.runId)
+      .where("step_key", "is not", null)
+      .where("type", "in", STEP_EVENT_TYPES)
+      .orderBy("id", "asc")
+      .execute();
+    const lastOfStep = new Map<string, (typeof rows)[number]>();
+    for (const row of rows) if (row.step_key !== null) lastOfStep.set(row.step_key, row);
+    const steps = computeStepStats(rows.map((row) => ({ id: Number(row.id), type: row.type, stepKey: row.step_key!, timestamp: Number(row.timestamp) })));
+    const how = status === RunStatus.Canceled ? "was canceled" : "failed";
+    for (const step of steps) {
+      if (step.status !== "IN_PROGRESS" && step.status !== "UP_FOR_RETRY") continue;
+      const last = lastOfStep.get(step.key)!;
+      await this.#insertEvent(trx, {
+        runId: runEnd.runId,
+        type: EventType.StepFailure,
+        timestamp: runEnd.timestamp,
+        stepKey: step.key,
+        assetKey: last.asset_key,
+        partition: last.partition,
+        level: LogLevel.Error,
+        message: `Step "${step.key}" did not finish: the run ${how} while it ${step.status === "IN_PROGRESS" ? "was running" : "waited for a retry"}.`,
+        data: { reason: "run_ended", attempt: step.attempts },
+      });
+    }
   }
 
   async #insertEvent(trx: Kysely<Database>, record: Omit<EventRecord, "id">): Promise<number> {
