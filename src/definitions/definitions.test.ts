@@ -38,6 +38,16 @@ describe("defineDefinitions", () => {
     }
   });
 
+  it("rejects keys with a \".\" or \"..\" component, naming the asset: its value would be stored outside the instance", () => {
+    for (const bad of ["../../../../tmp/x", "./../x", "raw/../orders", "raw/.", "..", "."]) {
+      const message = definitionError(() => defineDefinitions({ assets: [leaf(bad)] }));
+      expect(message).toContain(`Asset key "${bad}"`);
+      expect(message).toMatch(/"\.\.?" component/);
+    }
+    // Dots inside a component are fine.
+    expect(defineDefinitions({ assets: [leaf("v1.2/..x"), leaf("a.../b")] }).assets.size).toBe(2);
+  });
+
   it("rejects duplicate keys", () => {
     expect(definitionError(() => defineDefinitions({ assets: [leaf("orders"), leaf("orders")] }))).toBe(
       'Asset key "orders" is defined twice. Each asset needs its own key; rename one of them.',

@@ -9,6 +9,7 @@ import { opResourceNeeds, resolveJobs, type ResolvedJob } from "./job-validation
 import { checkAssetPartitions } from "./partitions/partition-checks.js";
 import { isResourceDefinition, type ResourceDefinition } from "./resource.js";
 import { retryPolicyProblem } from "./retry-policy.js";
+import { registerEnvSecrets } from "./secret-mask.js";
 import type { ScheduleDefinition } from "./schedule.js";
 import type { SensorDefinition } from "./sensor.js";
 
@@ -88,6 +89,11 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
   }
+  // Every process that loads these definitions (CLI, daemon, server, run worker) then knows the
+  // secrets they refer to, and masks them in what it stores and prints, even in text it did not
+  // build itself (the last line of a crashed run worker, say).
+  registerEnvSecrets([...resources.values()].map((binding) => binding.config));
+  registerEnvSecrets([...jobs.values()].map((job) => job.definition.config));
   return {
     [DEFINITIONS_BRAND]: true,
     kind: "definitions",
@@ -121,6 +127,16 @@ function collectAssets(list: readonly AssetDefinition<any>[]): Map<string, Asset
         String(def.key),
       );
     }
+    const dotPart = def.key.split("/").find((part) => part === "." || part === "..");
+    if (dotPart !== undefined) {
+      // Keys become paths (the default IO manager's files): such a component would store the
+      // asset's value outside the instance's storage directory.
+      throw new DefinitionError(
+        `Asset key "${def.key}" has a "${dotPart}" component, which would make its value's path leave the ` +
+          `storage directory. Use components that are names, e.g. "${suggestKey(def.key)}".`,
+        def.key,
+      );
+    }
     if (assets.has(def.key)) {
       throw new DefinitionError(
         `Asset key "${def.key}" is defined twice. Each asset needs its own key; rename one of them.`,
@@ -130,6 +146,11 @@ function collectAssets(list: readonly AssetDefinition<any>[]): Map<string, Asset
     assets.set(def.key, def);
   });
   return assets;
+}
+
+/** The key without its "." and ".." components, for a message's example. */
+function suggestKey(key: string): string {
+  return key.split("/").filter((part) => part !== "." && part !== "..").join("/") || "my_asset";
 }
 
 function checkAsset(def: AssetDefinition): void {

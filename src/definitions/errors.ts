@@ -24,6 +24,14 @@ export const ErrorCode = {
   HttpRequest: "HTTP_REQUEST_ERROR",
   /** A database file stayed locked by another process past the configured timeout. */
   DatabaseLocked: "DATABASE_LOCKED",
+  /** A path built from a key (asset, op, run, partition) that would leave the directory it belongs in. */
+  UnsafePath: "UNSAFE_PATH",
+  /** An IO manager could not write a value's file (a full disk, no permission). */
+  ValueWrite: "VALUE_WRITE_ERROR",
+  /** A schedule or sensor was not evaluated: the daemon stopped (or reloaded) first. Nothing failed. */
+  EvaluationHostClosed: "EVALUATION_HOST_CLOSED",
+  /** An input (tags, run config, a selection, a name) over one of the limits of `input-limits.ts`. */
+  InputTooLarge: "INPUT_TOO_LARGE",
 } as const;
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -191,6 +199,61 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
+/**
+ * A file path built from names (an asset key, an op name, a run id, a partition key) that would
+ * leave the base directory it must stay in, e.g. an IO manager's storage directory.
+ */
+export class UnsafePathError extends SluiceError {
+  /** Whose path it is, e.g. `asset "raw/orders"`. */
+  readonly subject: string;
+  /** The path as resolved. */
+  readonly path: string;
+  /** The directory it had to stay in, as resolved. */
+  readonly baseDir: string;
+  constructor(subject: string, path: string, baseDir: string) {
+    super(
+      ErrorCode.UnsafePath,
+      `The path of ${subject} is ${path}, which is outside ${baseDir}, where it must stay. ` +
+        `Use names without "." or ".." components (and not absolute paths) for keys that become paths.`,
+    );
+    this.subject = subject;
+    this.path = path;
+    this.baseDir = baseDir;
+  }
+}
+
+/** A value's file that could not be written (the disk is full, no permission...); the original error is the `cause`. */
+export class ValueWriteError extends SluiceError {
+  /** The asset key or op name whose value it is. */
+  readonly stepKey: string;
+  /** The file that was being written. */
+  readonly path: string;
+  /** The system error code, e.g. `ENOSPC`, when there is one. */
+  readonly errno: string | undefined;
+  constructor(message: string, stepKey: string, path: string, errno: string | undefined, cause: unknown) {
+    super(ErrorCode.ValueWrite, message, { cause });
+    this.stepKey = stepKey;
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+/**
+ * An input over one of the limits of `input-limits.ts`: too many tags, a tag value too long, run
+ * config too large or nested too deep, too many asset keys. Nothing was stored.
+ */
+export class InputLimitError extends SluiceError {
+  /** Where the input is, e.g. `body.tags.team`, `--tags.team`, `body.config`. */
+  readonly path: string;
+  /** The limit that was exceeded (a count, a length in characters or a size in bytes, as the message says). */
+  readonly limit: number;
+  constructor(message: string, path: string, limit: number) {
+    super(ErrorCode.InputTooLarge, message);
+    this.path = path;
+    this.limit = limit;
+  }
+}
+
 /** Bad command-line or API usage. */
 export class UsageError extends SluiceError {
   constructor(message: string) {
@@ -205,4 +268,27 @@ export function isSluiceError(err: unknown): err is SluiceError {
     typeof (err as { code?: unknown }).code === "string" &&
     (Object.values(ErrorCode) as string[]).includes((err as unknown as { code: string }).code)
   );
+}
+
+/**
+ * The message of anything thrown: an Error's message, a string as it is, anything else as JSON
+ * (or String() when JSON cannot hold it). For messages that quote an error.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return describeThrown(err);
+}
+
+/** `ClassName: message` of anything thrown, for one-line summaries. */
+export function errorSummary(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return describeThrown(err);
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
 }

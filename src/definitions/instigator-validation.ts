@@ -1,6 +1,6 @@
 import type { AssetDefinition } from "./asset.js";
 import { CronSchedule } from "./cron/cron-schedule.js";
-import { DefinitionError } from "./errors.js";
+import { DefinitionError, errorMessage } from "./errors.js";
 import { NAME_PATTERN } from "./job.js";
 import type { ResolvedJob } from "./job-validation.js";
 import { partitionsOf } from "./partitions/partition-checks.js";
@@ -52,13 +52,13 @@ export function resolveInstigators(
       try {
         keys = selectAssets(selection, assetGraph);
       } catch (err) {
-        throw new DefinitionError(`${what} "${name}": its selection is invalid: ${(err as Error).message}`, name);
+        throw new DefinitionError(`${what} "${name}": its selection is invalid: ${errorMessage(err)}`, name);
       }
       if (keys.length === 0) throw new DefinitionError(`${what} "${name}": selection "${selection}" matches no assets.`, name);
       try {
         return partitionsOf(assets, keys);
       } catch (err) {
-        throw new DefinitionError(`${what} "${name}": ${(err as Error).message}`, name);
+        throw new DefinitionError(`${what} "${name}": ${errorMessage(err)}`, name);
       }
     }
     if (required && jobName === undefined && selection === undefined) {
@@ -87,7 +87,7 @@ export function resolveInstigators(
       }
     } catch (err) {
       if (err instanceof DefinitionError && err.subject === s.name) throw err;
-      throw new DefinitionError(`Schedule "${s.name}": ${(err as Error).message}`, s.name);
+      throw new DefinitionError(`Schedule "${s.name}": ${errorMessage(err)}`, s.name);
     }
     resolvedSchedules.set(s.name, { definition: s, cron, partitions });
   });

@@ -2,7 +2,7 @@ import { DEFAULT_IO_MANAGER, type AssetDefinition } from "./asset.js";
 import type { AssetGraph } from "./asset-graph.js";
 import { topologicalSort } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
-import { DefinitionError } from "./errors.js";
+import { DefinitionError, errorMessage } from "./errors.js";
 import { isJobDefinition, NAME_PATTERN, type JobDefinition } from "./job.js";
 import { isOpDefinition, type OpDefinition } from "./op.js";
 import { partitionsOf } from "./partitions/partition-checks.js";
@@ -46,7 +46,7 @@ function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, grap
     try {
       keys = selectAssets(job.selection, graph);
     } catch (err) {
-      throw new DefinitionError(`Job "${job.name}": its selection is invalid: ${(err as Error).message}`, job.name);
+      throw new DefinitionError(`Job "${job.name}": its selection is invalid: ${errorMessage(err)}`, job.name);
     }
   } else {
     for (const key of job.selection) {
@@ -62,7 +62,7 @@ function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, grap
   try {
     partitions = partitionsOf(assets, keys);
   } catch (err) {
-    throw new DefinitionError(`Job "${job.name}": ${(err as Error).message}`, job.name);
+    throw new DefinitionError(`Job "${job.name}": ${errorMessage(err)}`, job.name);
   }
   return { definition: job, stepKeys: keys, ops: new Map(), partitions };
 }

@@ -7,7 +7,7 @@
 import { CronExpression } from "../cron/cron-expression.js";
 import { CronSchedule, isValidTimezone } from "../cron/cron-schedule.js";
 import { ZoneRules } from "../cron/zone-rules.js";
-import { DefinitionError } from "../errors.js";
+import { DefinitionError, errorMessage } from "../errors.js";
 import { KeyFormat } from "./key-format.js";
 import { TimeWindowPartitionsDefinition, type Cadence } from "./time-window-partitions.js";
 
@@ -126,7 +126,7 @@ export function timeWindowPartitions(spec: TimeWindowPartitionsSpec): TimeWindow
   try {
     expression = CronExpression.parse(spec.cron);
   } catch (err) {
-    throw new DefinitionError(`timeWindowPartitions: invalid cron "${spec.cron}": ${(err as Error).message}.`);
+    throw new DefinitionError(`timeWindowPartitions: invalid cron "${spec.cron}": ${errorMessage(err)}.`);
   }
   const subDaily = expression.fields.hours.length > 1 || expression.fields.minutes.length > 1;
   return build("timeWindowPartitions", spec, null, spec.cron, subDaily ? HOURLY_FORMAT : DATE_FORMAT);
@@ -144,7 +144,7 @@ function build(label: string, spec: TimePartitionsSpec, cadence: Cadence | null,
   try {
     format = KeyFormat.parse(spec.fmt ?? defaultFmt);
   } catch (err) {
-    throw new DefinitionError(`${label}: ${(err as Error).message}.`);
+    throw new DefinitionError(`${label}: ${errorMessage(err)}.`);
   }
   if (cadence === "hourly" && !format.hasField("H")) {
     throw new DefinitionError(`${label}: fmt "${format.fmt}" has no %H, so the hours of a day would share one key. Add %H (the default is "${HOURLY_FORMAT}").`);

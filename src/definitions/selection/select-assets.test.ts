@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SelectionError } from "../errors.js";
 import { selectAssets, type SelectableAsset, type SelectableGraph } from "./select-assets.js";
+import type { SelectionNode } from "./selection-ast.js";
 import { parseSelection } from "./selection-parser.js";
 
 function asset(key: string, fields: Partial<Omit<SelectableAsset, "key">> = {}): SelectableAsset {
@@ -341,5 +342,27 @@ describe("10,000 assets", () => {
     expect(selectAssets("sinks(key:layer0/*)", graph)).toEqual([name(9990)]);
     const many = Array.from({ length: 500 }, (_, i) => `key:${name(i * 20)}`).join(" or ");
     expect(selectAssets(many, graph)).toHaveLength(500);
+  });
+});
+
+describe("long chains", () => {
+  const graph = graphOf(asset("a"), asset("b", { deps: ["a"] }), asset("c", { deps: ["b"] }));
+
+  it("evaluates a chain of 1,999 operands given as text", () => {
+    const keys = ["a", "c", "z"];
+    const expression = Array.from({ length: 1_999 }, (_, i) => keys[i % 3]).join(" or ");
+    expect(selectAssets(expression, graph)).toEqual(["a", "c"]);
+  });
+
+  it("evaluates a parsed chain 200,000 deep without recursing into it (left- or right-deep)", () => {
+    const leaf = (i: number): SelectionNode => ({ type: "key", pattern: i % 2 ? "a" : "b" });
+    let left: SelectionNode = leaf(0);
+    let right: SelectionNode = { type: "not", operand: { type: "key", pattern: "c" } };
+    for (let i = 1; i < 200_000; i++) {
+      left = { type: "or", left, right: leaf(i) };
+      right = { type: "and", left: { type: "all" }, right };
+    }
+    expect(selectAssets(left, graph)).toEqual(["a", "b"]);
+    expect(selectAssets(right, graph)).toEqual(["a", "b"]);
   });
 });

@@ -3,7 +3,7 @@
  * `selection-ast.ts`). Selections are byte masks over the graph's asset positions, so every set
  * operation is O(V) and every traversal, `roots` and `sinks` O(V + E).
  */
-import type { SelectionNode, TraversalDepth } from "./selection-ast.js";
+import type { AndNode, OrNode, SelectionNode, TraversalDepth } from "./selection-ast.js";
 import { parseSelection } from "./selection-parser.js";
 
 /** What selection needs to know of an asset. */
@@ -154,6 +154,22 @@ function withoutSelectedRelatives(selection: Mask, relatives: Adjacency, order: 
   return selection.map((selected, v) => (selected && !hasSelectedRelative[v] ? 1 : 0));
 }
 
+/**
+ * The operands of the `and` (or `or`) chain rooted at `node`, left to right, found without
+ * recursion: every nested node of the same type is part of the chain, whichever side it is on.
+ */
+function chainOperands(node: AndNode | OrNode): SelectionNode[] {
+  const operands: SelectionNode[] = [];
+  const pending: SelectionNode[] = [node];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.type === node.type) pending.push((next as AndNode | OrNode).right, (next as AndNode | OrNode).left);
+    else operands.push(next);
+  }
+  return operands;
+}
+
+// Recursion depth is bounded: the parser limits nesting, and chains are folded iteratively.
 function evaluate(node: SelectionNode, index: GraphIndex): Mask {
   const size = index.assets.length;
   switch (node.type) {
@@ -187,15 +203,17 @@ function evaluate(node: SelectionNode, index: GraphIndex): Mask {
     }
     case "not":
       return evaluate(node.operand, index).map((selected) => (selected ? 0 : 1));
-    case "and": {
-      const left = evaluate(node.left, index);
-      const right = evaluate(node.right, index);
-      return left.map((selected, v) => selected & right[v]!);
-    }
+    case "and":
     case "or": {
-      const left = evaluate(node.left, index);
-      const right = evaluate(node.right, index);
-      return left.map((selected, v) => selected | right[v]!);
+      // A chain `a or b or c ...` is a left-deep tree as deep as it is long: fold it in a loop.
+      const [first, ...rest] = chainOperands(node);
+      const result = evaluate(first!, index);
+      for (const operand of rest) {
+        const mask = evaluate(operand, index);
+        if (node.type === "and") for (let v = 0; v < size; v++) result[v]! &= mask[v]!;
+        else for (let v = 0; v < size; v++) result[v]! |= mask[v]!;
+      }
+      return result;
     }
     case "traversal": {
       const seed = evaluate(node.operand, index);

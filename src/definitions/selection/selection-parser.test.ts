@@ -299,3 +299,35 @@ describe("errors", () => {
     expect(error.message).toContain(detail);
   });
 });
+
+describe("limits on length and nesting", () => {
+  it.each<[string, string, number, string]>([
+    ["1,000 nested parentheses", `${"(".repeat(1_000)}key:a${")".repeat(1_000)}`, 100, "nests more than 100 levels deep"],
+    ["101 nested roots()", `${"roots(".repeat(101)}key:a${")".repeat(101)}`, 605, "nests more than 100 levels deep"],
+    ["101 nots", `${"not ".repeat(101)}key:a`, 400, "nests more than 100 levels deep"],
+    ["nots and parentheses together", `${"not (".repeat(51)}key:a${")".repeat(51)}`, 250, "nests more than 100 levels deep"],
+    ["100,000 (", "(".repeat(100_000), 10_000, "the selection is 100,000 characters long; at most 10,000 are allowed"],
+    ["50,000 nots", `${"not ".repeat(50_000)}key:a`, 10_000, "at most 10,000 are allowed"],
+    ["a name longer than the limit", "a".repeat(10_001), 10_000, "at most 10,000 are allowed"],
+  ])("refuses %s with a SelectionError at the position past the limit", (_what, expression, position, detail) => {
+    const error = parseError(expression);
+    expect(error.position).toBe(position);
+    expect(error.message).toContain(detail);
+    // The echo of a long expression is cut to the part around the problem.
+    expect(error.message.length).toBeLessThan(600);
+    const [, echo, caret] = error.message.split("\n");
+    expect(echo!.length).toBeLessThan(100);
+    expect(caret!.indexOf("^")).toBe(echo!.indexOf(expression.slice(position - 40, position + 40)) + 40);
+  });
+
+  it("accepts 100 levels, and a long flat chain as a left-deep tree", () => {
+    expect(parseSelection(`${"(".repeat(100)}key:a${")".repeat(100)}`)).toEqual(key("a"));
+    let node = parseSelection(`${"not ".repeat(100)}key:a`);
+    for (let i = 0; i < 100; i++) node = (node as { operand: SelectionNode }).operand;
+    expect(node).toEqual(key("a"));
+    const chain = Array.from({ length: 1_999 }, () => "a").join(" or ");
+    expect(chain.length).toBeLessThanOrEqual(10_000);
+    const tree = parseSelection(chain);
+    expect(tree).toMatchObject({ type: "or", right: key("a"), left: { type: "or", right: key("a") } });
+  });
+});

@@ -5,6 +5,8 @@
  * as `+orders` or `orders*`. See `selection-ast.ts` for what each node selects.
  */
 import { SelectionError } from "../errors.js";
+import { InputLimits } from "../input-limits.js";
+import { clip, fail } from "./selection-failure.js";
 import type { SelectionNode, TraversalDepth } from "./selection-ast.js";
 
 type TokenType =
@@ -46,17 +48,6 @@ const WILDCARD = /[A-Za-z_*][A-Za-z0-9_*/]*/y;
 
 function isReservedWord(word: string): boolean {
   return KEYWORDS.has(word) || OPERATORS.has(word);
-}
-
-/** Throws the SelectionError for `detail` at `position`, with the expression and a caret. */
-function fail(expression: string, position: number, detail: string): never {
-  const echo = expression.replace(/[\t\r\n]/g, " ");
-  throw new SelectionError(
-    `Invalid selection ${JSON.stringify(expression)} at position ${position}: ${detail}\n` +
-      `  ${echo}\n  ${" ".repeat(position)}^`,
-    expression,
-    position,
-  );
 }
 
 function lengthAt(pattern: RegExp, text: string, at: number): number {
@@ -122,6 +113,8 @@ interface Atom {
 
 class Parser {
   private index = 0;
+  /** Open parentheses and `not`s around the current token, bounded so that recursion is. */
+  private depth = 0;
 
   constructor(
     private readonly expression: string,
@@ -156,12 +149,26 @@ class Parser {
   }
 
   private fail(token: Token, expected: string, hint = ""): never {
-    const found = token.type === "eof" ? "" : ` but found ${JSON.stringify(token.text)}`;
+    const found = token.type === "eof" ? "" : ` but found ${JSON.stringify(clip(token.text))}`;
     fail(this.expression, token.start, `${expected}${found}${hint}`);
   }
 
   private failAt(position: number, detail: string): never {
     fail(this.expression, position, detail);
+  }
+
+  /** Parses what `token` opens (a "(" or a `not`) one level deeper; refuses to go past the limit. */
+  private nested<T>(token: Token, parse: () => T): T {
+    if (this.depth >= InputLimits.selectionDepth) {
+      this.failAt(
+        token.start,
+        `the selection nests more than ${InputLimits.selectionDepth} levels deep (parentheses and "not" together); write it with fewer levels`,
+      );
+    }
+    this.depth++;
+    const result = parse();
+    this.depth--;
+    return result;
   }
 
   private parseOr(context: string): SelectionNode {
@@ -186,7 +193,7 @@ class Parser {
     const token = this.current();
     if (token.type === "not") {
       this.next();
-      return { type: "not", operand: this.parseUnary(` after "${token.text}"`) };
+      return { type: "not", operand: this.nested(token, () => this.parseUnary(` after "${token.text}"`)) };
     }
     if (token.type === "star") {
       this.next();
@@ -205,7 +212,7 @@ class Parser {
     }
     const upToken = this.current().type === "plus" ? this.next() : null;
     if (upToken && upstream === null) upstream = "all";
-    const atomContext = upToken ? ` after "${this.expression.slice(first.start, upToken.end)}"` : context;
+    const atomContext = upToken ? ` after "${clip(this.expression.slice(first.start, upToken.end))}"` : context;
     const atom = this.parseAtom(atomContext, upToken !== null);
     if (upToken && atom.bare) this.failBareTraversal(upToken, atom.node);
     let downstream: TraversalDepth | null = null;
@@ -224,7 +231,7 @@ class Parser {
     switch (token.type) {
       case "lparen": {
         this.next();
-        const inner = this.parseOr(' after "("');
+        const inner = this.nested(token, () => this.parseOr(' after "("'));
         this.expectClose(`the "(" at position ${token.start}`);
         return { node: inner, bare: false };
       }
@@ -236,10 +243,10 @@ class Parser {
         if (token.type === "unquoted" && following.type === "colon") {
           const lower = token.text.toLowerCase();
           const hint = SUPPORTED_ATTRIBUTES.includes(lower) ? ` (attribute names are lower case: ${lower}:)` : "";
-          this.failAt(token.start, `unknown attribute "${token.text}"${hint}; the attributes are ${ATTRIBUTE_LIST}`);
+          this.failAt(token.start, `unknown attribute "${clip(token.text)}"${hint}; the attributes are ${ATTRIBUTE_LIST}`);
         }
         if (token.type === "unquoted" && following.type === "lparen") {
-          this.failAt(token.start, `unknown function "${token.text}"; the functions are roots(...) and sinks(...)`);
+          this.failAt(token.start, `unknown function "${clip(token.text)}"; the functions are roots(...) and sinks(...)`);
         }
         this.next();
         return { node: { type: "key", pattern: unquote(token) }, bare: true };
@@ -248,7 +255,7 @@ class Parser {
         if (this.peek().type === "colon") {
           this.failAt(token.start, '"*" is not a traversal; write "+" instead, e.g. +key:NAME (and everything upstream)');
         }
-        this.failAt(token.start, `a bare name cannot contain "*"; write key:${token.text} to match keys by pattern`);
+        this.failAt(token.start, `a bare name cannot contain "*"; write key:${clip(token.text)} to match keys by pattern`);
       default:
         if (!afterTraversal) this.fail(token, `expected an expression${context}`);
         this.fail(token, `expected an attribute, a name, a function call or "("${context}`, " (a traversal applies to those)");
@@ -260,8 +267,8 @@ class Parser {
     if (name === "sinks" || name === "roots") {
       this.next();
       if (this.current().type !== "lparen") this.fail(this.current(), `expected "(" after "${name}"`);
-      this.next();
-      const operand = this.parseOr(` after "${name}("`);
+      const open = this.next();
+      const operand = this.nested(open, () => this.parseOr(` after "${name}("`));
       this.expectClose(`"${name}(" at position ${token.start}`);
       return { type: name, operand };
     }
@@ -316,7 +323,7 @@ class Parser {
     const at = token.start;
     switch (token.type) {
       case "wildcard":
-        this.failAt(at, `an unquoted "*" is only allowed in key: values; write the value in double quotes: "${token.text}"`);
+        this.failAt(at, `an unquoted "*" is only allowed in key: values; write the value in double quotes: "${clip(token.text)}"`);
       case "keyword":
       case "and":
       case "or":
@@ -324,7 +331,7 @@ class Parser {
         this.failAt(at, `"${token.text}" is a reserved word; write it in double quotes to use it as a value: "${token.text}"`);
       case "digits": {
         const value = /^[\w/*.-]*/.exec(this.expression.slice(at))![0];
-        this.failAt(at, `a value that starts with a digit must be written in double quotes: "${value}"`);
+        this.failAt(at, `a value that starts with a digit must be written in double quotes: "${clip(value)}"`);
       }
       case "star":
         this.failAt(at, 'a lone "*" is not a value; write key:"*" to match every key, or * for every asset');
@@ -343,14 +350,14 @@ class Parser {
   private failDigits(digits: Token): never {
     const following = this.peek();
     if (following.start === digits.end && ["unquoted", "wildcard", "keyword"].includes(following.type)) {
-      const name = this.expression.slice(digits.start, following.end);
+      const name = clip(this.expression.slice(digits.start, following.end));
       this.failAt(digits.start, `a name that starts with a digit must be written in double quotes: key:"${name}"`);
     }
     this.failAt(following.start, `expected "+" after the depth "${digits.text}"`);
   }
 
   private failBareTraversal(plus: Token, node: SelectionNode): never {
-    const name = node.type === "key" ? node.pattern : "NAME";
+    const name = node.type === "key" ? clip(node.pattern) : "NAME";
     this.failAt(
       plus.start,
       `a "+" on a bare name is only allowed when the name is the whole selection (Dagster's ` +
@@ -408,6 +415,9 @@ function parseLegacyClause(expression: string): SelectionNode | null {
  * bare name with `+`/`*` marks keeps Dagster's clause meaning: `+orders` is one level upstream,
  * `++orders` two, `*orders` all (whereas `+key:orders` is all levels).
  *
+ * Expressions longer than `InputLimits.selectionLength` characters, or nested deeper than
+ * `InputLimits.selectionDepth` levels, are refused (a SelectionError at the position past the limit).
+ *
  * @throws SelectionError naming the zero-based position of the problem and what was expected.
  * @example
  * parseSelection("+key:raw/orders and not group:staging");
@@ -417,6 +427,16 @@ function parseLegacyClause(expression: string): SelectionNode | null {
  * //   right: { type: "not", operand: { type: "group", value: "staging" } } }
  */
 export function parseSelection(expression: string): SelectionNode {
+  const maxLength = InputLimits.selectionLength;
+  if (expression.length > maxLength) {
+    // Checked before anything else reads the text, and never rescued by the legacy clause syntax.
+    fail(
+      expression,
+      maxLength,
+      `the selection is ${expression.length.toLocaleString("en-US")} characters long; at most ${maxLength.toLocaleString("en-US")} are allowed ` +
+        `(select by group, tag or kind, or pass a list of asset keys)`,
+    );
+  }
   try {
     return new Parser(expression, tokenize(expression)).parse();
   } catch (error) {
