@@ -1,12 +1,14 @@
+import { errorSummary } from "../definitions/errors.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
-import { EventWriter, type EventListener } from "./event-writer.js";
+import { RunEventWriter, type EventListener } from "./run-event-writer.js";
 import type { PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { RunResources } from "./run-resources.js";
-import { errorSummary, serializeError } from "./serialize-error.js";
+import { serializeError } from "./serialize-error.js";
 import { runStep, stepLogger, type StepRunContext } from "./step-runner.js";
+import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
 
 /** What executing a run needs. */
 export interface ExecuteRunOptions {
@@ -16,7 +18,7 @@ export interface ExecuteRunOptions {
   runId: string;
   prepared: PreparedRun;
   /** Directory of the default IO manager's files. */
-  storageDir: string;
+  valuesDir: string;
   /** Steps at the same time, at most (default: the Definitions' executor setting). */
   maxConcurrent?: number;
   /** The run's partition (default: the prepared run's). */
@@ -45,8 +47,11 @@ export interface RunResult {
   skipped: string[];
   /** An error that stopped the whole run (a resource that failed to set up), if any. */
   runError: SerializedError | null;
-  /** The value an asset of this run returned (undefined if it did not succeed). */
-  valueOf(assetKey: string): unknown;
+  /**
+   * The value a step of this run (an asset, or an op) returned, by its key; undefined when it did
+   * not succeed here, or ran in another process (a run the daemon executed).
+   */
+  outputOf(key: string): unknown;
 }
 
 type StepState = "pending" | "running" | "success" | "failure" | "skipped";
@@ -57,23 +62,75 @@ type StepState = "pending" | "running" | "success" | "failure" | "skipped";
  * go on. Every event is stored before the run is reported finished.
  */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunResult> {
-  const { defs, storage, runId, prepared } = options;
-  const signal = options.signal ?? new AbortController().signal;
+  const { runId, prepared } = options;
   const partitionKey = options.partitionKey ?? prepared.partitionKey;
-  const writer = new EventWriter(storage, options.listeners ?? [], partitionKey);
+  const writer = new RunEventWriter(options.storage, options.listeners ?? [], partitionKey);
   const steps = prepared.plan.steps;
   await writer.write({
     runId,
     type: EventType.RunStart,
     message: `Started run of ${steps.length} step${steps.length === 1 ? "" : "s"}.`,
   });
+  // Steps stop being started, and running ones are signalled, on a cancel or when the run crashes.
+  const controller = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = (): void => controller.abort();
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener("abort", onOuterAbort, { once: true });
+  const crash: RunCrash = { error: undefined };
+  const owner = runErrorOwner(runId, writer, prepared, crash, controller);
+  try {
+    return await runOwnedBy(owner, () => executeSteps(options, writer, partitionKey, controller.signal, crash));
+  } finally {
+    owner.ended = true;
+    outer?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/** An error that user code threw outside every step (a resource's timer, say): it fails the run. */
+interface RunCrash {
+  error: unknown;
+}
+
+/**
+ * Answers for errors thrown uncaught by what the run started outside its steps: the first fails
+ * the run (steps stop being started, running ones are signalled); each is logged on the run.
+ */
+function runErrorOwner(runId: string, writer: RunEventWriter, prepared: PreparedRun, crash: RunCrash, controller: AbortController): ErrorOwner & { ended: boolean } {
+  return {
+    ended: false,
+    take(err: unknown): void {
+      const summary = prepared.redactor.redact(errorSummary(err));
+      void writer
+        .write({
+          runId,
+          type: EventType.Log,
+          level: LogLevel.Error,
+          message: this.ended
+            ? `An error was thrown after the run ended, outside any step: ${summary}`
+            : `An error was thrown outside any step (by a resource, or a callback no step owns): ${summary}`,
+          data: { error: serializeError(err, (t) => prepared.redactor.redact(t)) },
+        })
+        .catch(() => {
+          // The writer remembers storage failures; the run reports them at its end.
+        });
+      if (this.ended || crash.error !== undefined) return;
+      crash.error = err;
+      controller.abort();
+    },
+  };
+}
+
+async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, partitionKey: string | null, signal: AbortSignal, crash: RunCrash): Promise<RunResult> {
+  const { defs, storage, runId, prepared } = options;
+  const steps = prepared.plan.steps;
 
   let resources: RunResources;
   try {
     resources = await RunResources.setUp(
       prepared.resourceNames.map((n) => defs.resources.get(n)!),
       prepared.resourceConfigs,
-      { runId, signal, storageDir: options.storageDir, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
+      { runId, signal, valuesDir: options.valuesDir, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
     );
   } catch (err) {
     const error = serializeError(err, (t) => prepared.redactor.redact(t));
@@ -116,7 +173,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     nodes: prepared.plan.nodes,
     inputSources: options.inputSources ?? new Map(),
   };
-  const states = await schedule(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
+  const states = await runSteps(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
 
   for (const failure of await resources.tearDown()) {
     await writer.write({
@@ -134,7 +191,19 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
   const skipped = steps.filter((s) => states.get(s.key)?.state === "skipped").map((s) => s.key);
   const failures = failed.map((s) => ({ stepKey: s.key, error: states.get(s.key)!.error! }));
   let status: RunStatus;
-  if (signal.aborted) {
+  if (crash.error !== undefined) {
+    status = RunStatus.Failure;
+    const error = serializeError(crash.error, (t) => prepared.redactor.redact(t));
+    await writer.write({
+      runId,
+      type: EventType.RunFailure,
+      level: LogLevel.Error,
+      message: `Run failed: an error was thrown outside any step: ${prepared.redactor.redact(errorSummary(crash.error))}`,
+      data: { error, failedSteps: failed.map((s) => s.key), skippedSteps: skipped },
+    });
+    await writer.flush();
+    return result(runId, status, succeeded, failures, skipped, error, outputs);
+  } else if (signal.aborted) {
     status = RunStatus.Canceled;
     await writer.write({ runId, type: EventType.RunCanceled, level: LogLevel.Warn, message: "Run canceled." });
   } else if (failures.length > 0) {
@@ -151,7 +220,22 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunResult>
     });
   } else {
     status = RunStatus.Success;
-    await writer.write({ runId, type: EventType.RunSuccess, message: `Run succeeded: ${succeeded.length} steps.` });
+    try {
+      await writer.write({ runId, type: EventType.RunSuccess, message: `Run succeeded: ${succeeded.length} steps.` }, { unlessLost: true });
+    } catch (err) {
+      // Some of its events (or this one) could not be stored (a full disk, a corrupted page): the
+      // run is not recorded as a success. This may not be storable either; then it throws.
+      const lost = writer.storageFailure ?? err;
+      const error = serializeError(lost);
+      await writer.write({
+        runId,
+        type: EventType.RunFailure,
+        level: LogLevel.Error,
+        message: `Run failed: its steps succeeded, but some of its events could not be stored: ${errorSummary(lost)}`,
+        data: { error, failedSteps: [], reason: "events_lost" },
+      });
+      return result(runId, RunStatus.Failure, succeeded, failures, skipped, error, outputs);
+    }
   }
   await writer.flush();
   return result(runId, status, succeeded, failures, skipped, null, outputs);
@@ -164,7 +248,7 @@ interface StepEntry {
 }
 
 /** Runs steps in dependency order with at most `limit` at once; resolves when none can run any more. */
-function schedule(steps: PlanStep[], limit: number, ctx: StepRunContext): Promise<Map<string, StepEntry>> {
+function runSteps(steps: PlanStep[], limit: number, ctx: StepRunContext): Promise<Map<string, StepEntry>> {
   const entries = new Map<string, StepEntry>(steps.map((s) => [s.key, { state: "pending" }]));
   const byKey = new Map(steps.map((s) => [s.key, s]));
   const waiting = new Map(steps.map((s) => [s.key, s.upstream.length]));
@@ -251,6 +335,6 @@ function result(
     failures,
     skipped,
     runError,
-    valueOf: (key) => outputs.get(key),
+    outputOf: (key) => outputs.get(key),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -56,6 +56,35 @@ describe("FsIOManager", () => {
     const ctx = { ...input("x", "notify"), assetKey: null, upstreamStepKey: "bill", upstreamRunId: "run-a", runId: "run-b" };
     expect(await io.loadInput(ctx)).toEqual({ billed: 3 });
     await expect(io.loadInput({ ...ctx, upstreamRunId: "run-c" })).rejects.toMatchObject({ code: "INPUT_NOT_MATERIALIZED" });
+  });
+
+  it("never writes or reads outside its base directory, whatever the key, partition or run id", async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), "sluice-io-parent-"));
+    const base = path.join(parent, "storage");
+    mkdirSync(base);
+    const contained = new FsIOManager(base);
+    const cases = [
+      out("../escaped"),
+      out("./../escaped"),
+      out("../../../../../../../tmp/escaped"),
+      // A sibling that shares the base's name as a prefix.
+      out("../storage-evil/x"),
+      { ...out(".."), partitionKey: "2024-01-01" },
+      { assetKey: null, stepKey: "bill", runId: "../../escaped", partitionKey: null, definitionMetadata: {}, log },
+      { assetKey: null, stepKey: "../../../escaped", runId: "r1", partitionKey: null, definitionMetadata: {}, log },
+    ];
+    for (const ctx of cases) {
+      const error = await contained.handleOutput(ctx, { x: 1 }).then(
+        () => undefined,
+        (err: Error & { code?: string; path?: string }) => err,
+      );
+      expect(error, JSON.stringify(ctx)).toMatchObject({ code: "UNSAFE_PATH", baseDir: base });
+      expect(error!.message).toContain(ctx.assetKey !== null ? `asset "${ctx.assetKey}"` : `op "${ctx.stepKey}" of run "${ctx.runId}"`);
+    }
+    expect(readdirSync(parent)).toEqual(["storage"]);
+    expect(readdirSync(base)).toEqual([]);
+    expect(readdirSync(os.tmpdir())).not.toContain("escaped.json");
+    await expect(contained.loadInput(input("../../outside", "down"))).rejects.toMatchObject({ code: "UNSAFE_PATH" });
   });
 
   it("throws InputNotMaterializedError for a value never stored", async () => {

@@ -1,16 +1,18 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InputNotMaterializedError, SerializationError } from "../definitions/errors.js";
+import { errorMessage, InputNotMaterializedError, SerializationError, ValueWriteError } from "../definitions/errors.js";
 import type { MetadataInput } from "../definitions/metadata.js";
 import type { InputContext, IOManager, OutputContext } from "./io-manager.js";
+import { joinWithin } from "./join-within.js";
 
 /**
  * The default IO manager: one JSON file per asset key (per partition, when partitioned) under a
  * base directory, `SLUICE_HOME/storage/` for an instance; an op's output goes to
  * `runs/<run id>/<op>.json` there, so a re-execution can load it. Values must be plain JSON; anything JSON
  * would silently change (a Date, a Map, a class instance, NaN) is refused with the path of the
- * offending part, so a later run never loads something other than what was returned.
+ * offending part, so a later run never loads something other than what was returned. No path it
+ * writes or reads leaves the base directory (see joinWithin).
  */
 export class FsIOManager implements IOManager {
   /** Directories known to exist, so each is created once per run rather than once per value. */
@@ -18,16 +20,16 @@ export class FsIOManager implements IOManager {
 
   constructor(private readonly baseDir: string) {}
 
-  /** Where an op's output of a run is stored. */
+  /** Where an op's output of a run is stored; throws UnsafePathError for a path outside the base directory. */
   opPathFor(runId: string, stepKey: string): string {
-    return path.join(this.baseDir, "runs", runId, `${stepKey}.json`);
+    return joinWithin(this.baseDir, ["runs", runId, `${stepKey}.json`], `op "${stepKey}" of run "${runId}"`);
   }
 
-  /** Where the value of an asset (and partition) is stored. */
+  /** Where the value of an asset (and partition) is stored; throws UnsafePathError for a path outside the base directory. */
   pathFor(assetKey: string, partitionKey: string | null): string {
     const parts = assetKey.split("/");
-    const file = partitionKey === null ? `${parts.pop()}.json` : path.join(parts.pop()!, `${encodeURIComponent(partitionKey)}.json`);
-    return path.join(this.baseDir, ...parts, file);
+    const file = partitionKey === null ? [`${parts.pop()}.json`] : [parts.pop()!, `${encodeURIComponent(partitionKey)}.json`];
+    return joinWithin(this.baseDir, [...parts, ...file], `asset "${assetKey}"`);
   }
 
   async handleOutput(context: OutputContext, value: unknown): Promise<MetadataInput> {
@@ -51,22 +53,32 @@ export class FsIOManager implements IOManager {
       text = JSON.stringify(value);
     } catch (err) {
       throw new SerializationError(
-        `${what} returned a value JSON cannot hold (${(err as Error).message.split("\n")[0]}). ` +
+        `${what} returned a value JSON cannot hold (${errorMessage(err).split("\n")[0]}). ` +
           `Return plain JSON data, or give the asset an IO manager of your own (ioManager).`,
         context.stepKey,
         "$",
       );
     }
-    if (text.length < SYNC_WRITE_LIMIT) {
-      // Small values: synchronous writes cost tens of microseconds, while each async fs call is a
-      // round trip through libuv's thread pool, which dominated the per-step overhead.
-      if (!this.madeDirs.has(dir)) mkdirSync(dir, { recursive: true });
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
-    } else {
-      if (!this.madeDirs.has(dir)) await mkdir(dir, { recursive: true });
-      await writeFile(tmp, text);
-      await rename(tmp, file);
+    try {
+      if (text.length < SYNC_WRITE_LIMIT) {
+        // Small values: synchronous writes cost tens of microseconds, while each async fs call is a
+        // round trip through libuv's thread pool, which dominated the per-step overhead.
+        if (!this.madeDirs.has(dir)) mkdirSync(dir, { recursive: true });
+        writeFileSync(tmp, text);
+        renameSync(tmp, file);
+      } else {
+        if (!this.madeDirs.has(dir)) await mkdir(dir, { recursive: true });
+        await writeFile(tmp, text);
+        await rename(tmp, file);
+      }
+    } catch (err) {
+      // A partial file on a full disk would keep it full: then not even the run's end could be recorded.
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // The write's own error says more; this one must not hide it.
+      }
+      throw writeError(what, context.stepKey, file, text.length, err);
     }
     this.madeDirs.add(dir);
     return {};
@@ -88,6 +100,17 @@ export class FsIOManager implements IOManager {
     }
     return JSON.parse(text) as unknown;
   }
+}
+
+/** A ValueWriteError naming the file, the system error and, for a full disk, what to do. */
+function writeError(what: string, stepKey: string, file: string, chars: number, err: unknown): ValueWriteError {
+  const errno = (err as NodeJS.ErrnoException)?.code;
+  const size = chars >= 1024 * 1024 ? `${(chars / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`;
+  const hint =
+    errno === "ENOSPC" || errno === "EDQUOT"
+      ? " The disk holding it is full (or over quota): free space there, then run it again. The partial file was removed."
+      : " Check that the instance's storage directory can be written.";
+  return new ValueWriteError(`${what}: its value (${size} of JSON) could not be written to ${file}: ${errorMessage(err)}.${hint}`, stepKey, file, errno, err);
 }
 
 /** Values up to this many characters are written synchronously (see handleOutput). */

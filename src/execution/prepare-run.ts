@@ -3,7 +3,7 @@ import { PartitionError } from "../definitions/errors.js";
 import { checkPartitionKey, partitionsOf } from "../definitions/partitions/partition-checks.js";
 import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import { buildJobPlan, buildPlan, type ExecutionPlan } from "./plan.js";
-import { checkRunConfigNames, mergeConfigs, parseRunConfig, resolveResourceConfig, resolveStepConfig } from "./run-config.js";
+import { checkNoSecretValues, checkRunConfigNames, mergeConfigs, parseRunConfig, resolveResourceConfig, resolveStepConfig } from "./run-config.js";
 import { SecretRedactor } from "./secret-redactor.js";
 
 /** A run ready to execute: its plan, and every config resolved and checked. */
@@ -38,28 +38,30 @@ export interface PartitionRequest {
 }
 
 /** What a run executes: assets by key, or a job (all its steps, or some for a re-execution). */
-export type RunTargetSpec = { kind: "assets"; keys: readonly string[] } | { kind: "job"; jobName: string; stepKeys?: readonly string[] };
+export type RunTarget = { kind: "assets"; keys: readonly string[] } | { kind: "job"; jobName: string; stepKeys?: readonly string[] };
 
 /** The plan of a target. */
-export function planFor(defs: Definitions, target: RunTargetSpec): ExecutionPlan {
+export function planFor(defs: Definitions, target: RunTarget): ExecutionPlan {
   return target.kind === "assets" ? buildPlan(defs, target.keys) : buildJobPlan(defs, target.jobName, target.stepKeys);
 }
 
 /** The job's default run config merged under the given one. */
-export function effectiveRunConfig(defs: Definitions, target: RunTargetSpec, runConfig: unknown): Record<string, unknown> {
+export function effectiveRunConfig(defs: Definitions, target: RunTarget, runConfig: unknown): Record<string, unknown> {
   const base = target.kind === "job" ? (defs.jobs.get(target.jobName)?.definition.config ?? {}) : {};
   return mergeConfigs([base, runConfig ?? {}]);
 }
 
 /**
  * Builds the plan and resolves all config for a run, before anything is recorded or executed.
- * Throws ConfigError (naming the config path), MissingEnvVarError (naming the variable, never a
+ * Throws ConfigError (naming the config path; for a new run also when the config holds a secret's
+ * value instead of referring to its variable), MissingEnvVarError (naming the variable, never a
  * value), SelectionError, UsageError (unknown job), or PartitionError (partitioned assets without
  * a key, a key their partitions do not have, assets with different partitions in one run).
  */
-export function prepareRun(defs: Definitions, target: RunTargetSpec, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
+export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
   const plan = planFor(defs, target);
   const { partitions, partitionKey } = checkRunPartition(defs, target, plan.steps.filter((s) => s.node.kind === "asset").map((s) => s.key), partition);
+  if (partition.newRun) checkNoSecretValues(runConfig);
   const config = parseRunConfig(effectiveRunConfig(defs, target, runConfig));
   checkRunConfigNames(config, defs, plan.configNames);
   const redactor = new SecretRedactor();
@@ -83,7 +85,7 @@ export function prepareRun(defs: Definitions, target: RunTargetSpec, runConfig: 
 
 function checkRunPartition(
   defs: Definitions,
-  target: RunTargetSpec,
+  target: RunTarget,
   assetKeys: string[],
   request: PartitionRequest,
 ): { partitions: PartitionsDefinition | undefined; partitionKey: string | null } {

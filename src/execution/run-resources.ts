@@ -1,9 +1,8 @@
 import type { ResourceBinding } from "../definitions/definitions.js";
-import { UserCodeError } from "../definitions/errors.js";
+import { errorSummary, UserCodeError } from "../definitions/errors.js";
 import type { ResourceContext } from "../definitions/resource.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { FsIOManager } from "./fs-io-manager.js";
-import { errorSummary } from "./serialize-error.js";
 
 /** What setting up and tearing down resources needs from the run (or schedule or sensor evaluation). */
 export interface ResourceRunContext {
@@ -11,7 +10,7 @@ export interface ResourceRunContext {
   runId: string | null;
   signal: AbortSignal;
   /** Directory of the default IO manager's files (runs only: definitions keep schedules and sensors from using it). */
-  storageDir: string | undefined;
+  valuesDir: string | undefined;
   logFor(resourceName: string): StepLogger;
 }
 
@@ -41,11 +40,11 @@ export class RunResources {
     for (const binding of bindings) {
       const context: ResourceContext = { name: binding.name, runId: ctx.runId, log: ctx.logFor(binding.name), signal: ctx.signal };
       if (!binding.definition) {
-        if (ctx.storageDir === undefined) {
+        if (ctx.valuesDir === undefined) {
           await resources.tearDown();
           throw new UserCodeError(`Resource "${binding.name}" is the default IO manager, which needs a run's storage directory.`, undefined, undefined);
         }
-        resources.values.set(binding.name, new FsIOManager(ctx.storageDir));
+        resources.values.set(binding.name, new FsIOManager(ctx.valuesDir));
         continue;
       }
       try {

@@ -1,31 +1,30 @@
-/** Shortest secret we redact: shorter values would garble ordinary text (and are weak secrets). */
-const MIN_SECRET_LENGTH = 4;
-const MASK = "********";
+import { processSecrets, SecretMask } from "../definitions/secret-mask.js";
 
 /**
- * Replaces the values of resolved environment variables with a mask in every text that leaves the
- * process (log lines, error messages and stacks), so secrets never reach storage or the UI.
+ * The secrets of one run, or of one schedule or sensor evaluation: the values of the EnvVars it
+ * resolved. Each is also added to the process's secrets ({@link processSecrets}), which storage
+ * masks in everything it writes, whichever code writes it; `redact` masks this run's own in the
+ * texts the run builds (log lines, error messages and stacks) before they go anywhere.
  */
-export class SecretRedactor {
-  private readonly secrets = new Set<string>();
-
-  /** Remembers a value to hide. */
-  add(value: string): void {
-    if (value.length >= MIN_SECRET_LENGTH) this.secrets.add(value);
+export class SecretRedactor extends SecretMask {
+  /** Remembers a value to hide, here and process-wide. */
+  override add(value: string): void {
+    super.add(value);
+    processSecrets.add(value);
   }
 
-  /** True when there is nothing to hide (the common case: skip the work). */
-  get empty(): boolean {
-    return this.secrets.size === 0;
+  /**
+   * Remembers a secret EnvVar's default, used because the variable is unset: masked in what this
+   * run logs, but not process-wide. A default is stored and shown with its reference (in run
+   * config, the API, the UI), so it is no secret, and masking it in storage would garble the very
+   * config that names it.
+   */
+  addDefault(value: string): void {
+    super.add(value);
   }
 
-  /** The text with every known secret masked. */
+  /** The text with every secret of this run masked. */
   redact(text: string): string {
-    if (this.secrets.size === 0) return text;
-    let out = text;
-    for (const secret of this.secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(MASK);
-    }
-    return out;
+    return this.mask(text);
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from "../definitions/errors.js";
 import type { SerializedError } from "../storage/records.js";
 
 const MAX_CAUSE_DEPTH = 5;
@@ -14,19 +15,5 @@ export function serializeError(err: unknown, redact: (text: string) => string = 
       cause: err.cause !== undefined && depth < MAX_CAUSE_DEPTH ? serializeError(err.cause, redact, depth + 1) : null,
     };
   }
-  return { className: typeof err, message: redact(safeString(err)), stack: null, cause: null };
-}
-
-function safeString(value: unknown): string {
-  try {
-    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** `ClassName: message` of a thrown value, for one-line summaries. */
-export function errorSummary(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return safeString(err);
+  return { className: typeof err, message: redact(errorMessage(err)), stack: null, cause: null };
 }

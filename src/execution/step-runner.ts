@@ -1,20 +1,21 @@
 import type { AssetContext } from "../definitions/asset.js";
 import type { OpContext } from "../definitions/op.js";
-import { ErrorCode, InputNotMaterializedError, UserCodeError, isSluiceError } from "../definitions/errors.js";
+import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, UserCodeError } from "../definitions/errors.js";
 import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
 import { isOutput } from "../definitions/output.js";
 import { retryDelayMs } from "../definitions/retry-policy.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
-import type { EventWriter } from "./event-writer.js";
+import type { RunEventWriter } from "./run-event-writer.js";
 import { isIOManager, type IOManager } from "./io-manager.js";
 import type { PlanStep, StepNode } from "./plan.js";
 import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
-import { errorSummary, serializeError } from "./serialize-error.js";
+import { serializeError } from "./serialize-error.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { stepPartition } from "./run-partition.js";
+import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -30,7 +31,7 @@ export interface StepRunContext {
   /** The run's partition (a step of an unpartitioned asset materializes none even then). */
   partitionKey: string | null;
   storage: Storage;
-  writer: EventWriter;
+  writer: RunEventWriter;
   resources: RunResources;
   redactor: SecretRedactor;
   signal: AbortSignal;
@@ -102,10 +103,15 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         addMetadata: (m) => Object.assign(added, m),
       };
       let returned: unknown;
+      const owner = stepErrorOwner(key, isAsset, log);
       try {
-        returned = await step.node.run(inputs, context);
+        // An error its function throws from a timer or callback, where no promise catches it, fails
+        // the step as if the function had thrown it (when the process routes such errors).
+        returned = await Promise.race([runOwnedBy(owner, () => step.node.run(inputs, context)), owner.thrown]);
       } catch (err) {
         throw new UserCodeError(`${isAsset ? "Asset" : "Op"} "${key}" failed: ${errorSummary(err)}`, key, err);
+      } finally {
+        owner.finished = true;
       }
       let value = returned;
       const metadata: MetadataInput = {};
@@ -169,6 +175,25 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       return { ok: false, error, summary };
     }
   }
+}
+
+/**
+ * Answers for what one attempt of a step throws uncaught: while the attempt runs, the error rejects
+ * `thrown` (and so fails the attempt); afterwards it is logged on the step, which already ended.
+ */
+function stepErrorOwner(key: string, isAsset: boolean, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
+  let reject!: (err: unknown) => void;
+  const thrown = new Promise<never>((_, r) => (reject = r));
+  // Only ever awaited in the race above: nobody else must see it as an unhandled rejection.
+  thrown.catch(() => undefined);
+  return {
+    thrown,
+    finished: false,
+    take(err: unknown): void {
+      if (!this.finished) return reject(err);
+      log.error(`${isAsset ? "Asset" : "Op"} "${key}": an error was thrown after the step had ended, by a timer or callback it started: ${errorSummary(err)}`);
+    },
+  };
 }
 
 async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, partitionKey: string | null): Promise<Record<string, unknown>> {

@@ -6,6 +6,8 @@ export type EventListener = (event: EventRecord) => void;
 
 interface Pending {
   event: NewEvent;
+  /** Refused (rejected with the earlier failure) when an event written before it was lost. */
+  unlessLost: boolean;
   resolve: (record: EventRecord) => void;
   reject: (err: unknown) => void;
 }
@@ -15,7 +17,7 @@ interface Pending {
  * in flight are written together in one transaction, which is what keeps the per-step overhead low
  * when many steps run at once; each caller's promise resolves only once its event is committed.
  */
-export class EventWriter {
+export class RunEventWriter {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private failure: unknown;
@@ -30,14 +32,23 @@ export class EventWriter {
     private readonly partition: string | null = null,
   ) {}
 
-  /** Queues an event; the promise resolves with the stored record. */
-  write(event: NewEvent): Promise<EventRecord> {
+  /**
+   * Queues an event; the promise resolves with the stored record. With `unlessLost`, the event is
+   * not stored, and the promise rejects with that failure, when an event written before it could
+   * not be stored: a run's success must not be recorded once some of its record is missing.
+   */
+  write(event: NewEvent, options: { unlessLost?: boolean } = {}): Promise<EventRecord> {
     if (event.timestamp === undefined) event.timestamp = Date.now();
     if (event.partition === undefined && this.partition !== null) event.partition = this.partition;
     return new Promise<EventRecord>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ event, unlessLost: options.unlessLost === true, resolve, reject });
       this.draining ??= this.drain();
     });
+  }
+
+  /** The first storage failure of a write, if any (some events of the run were not stored); else undefined. */
+  get storageFailure(): unknown {
+    return this.failure;
   }
 
   /** Resolves when every event written so far is stored; rejects with the first storage failure. */
@@ -50,8 +61,13 @@ export class EventWriter {
     // Yield once so that events emitted in the same tick join this batch.
     await Promise.resolve();
     while (this.queue.length > 0) {
-      const batch = this.queue;
+      let batch = this.queue;
       this.queue = [];
+      if (this.failure !== undefined && batch.some((p) => p.unlessLost)) {
+        for (const p of batch) if (p.unlessLost) p.reject(this.failure);
+        batch = batch.filter((p) => !p.unlessLost);
+        if (batch.length === 0) continue;
+      }
       try {
         const records =
           batch.length === 1
