@@ -23,6 +23,7 @@ export {
   ConfigError,
   DefinitionError,
   ErrorCode,
+  InputLimitError,
   InputNotMaterializedError,
   isSluiceError,
   LoadError,
@@ -34,8 +35,10 @@ export {
   SluiceError,
   StorageError,
   StorageUnavailableError,
+  UnsafePathError,
   UsageError,
   UserCodeError,
+  ValueWriteError,
 } from "./definitions/errors.js";
 export { meta, ROW_COUNT_KEY } from "./definitions/metadata.js";
 export type { MetadataInput, MetadataInputValue } from "./definitions/metadata.js";
@@ -103,12 +106,15 @@ export type { PostgresStorageOptions } from "./storage/postgres/postgres-storage
 
 export type { RunResult, StepFailure } from "./execution/execute-run.js";
 export { FsIOManager } from "./execution/fs-io-manager.js";
+export { joinWithin } from "./execution/join-within.js";
 export type { InputContext, IOManager, OutputContext } from "./execution/io-manager.js";
-export { ASSET_JOB_NAME, materializeAssets } from "./execution/materialize-assets.js";
+export { materializeAssets } from "./runs/materialize-assets.js";
+export { ASSET_JOB_NAME } from "./runs/run-target.js";
+export type { AssetSelection, RunDestination } from "./runs/run-target.js";
 export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_TAG } from "./execution/run-partition.js";
-export { executeJob } from "./execution/execute-job.js";
-export type { ExecuteJobOptions } from "./execution/execute-job.js";
-export type { MaterializeOptions } from "./execution/materialize-assets.js";
+export { executeJob } from "./runs/execute-job.js";
+export type { ExecuteJobOptions } from "./runs/execute-job.js";
+export type { MaterializeOptions } from "./runs/materialize-assets.js";
 
 export { Instance, resolveHome } from "./instance/instance.js";
 export { loadDefinitions } from "./instance/load-definitions.js";

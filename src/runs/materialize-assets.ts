@@ -1,0 +1,45 @@
+import type { Definitions } from "../definitions/definitions.js";
+import type { EventListener } from "../execution/run-event-writer.js";
+import type { RunResult } from "../execution/execute-run.js";
+import { runInForeground } from "./foreground-run.js";
+import { newRun } from "./new-run.js";
+import type { AssetSelection, RunDestination } from "./run-target.js";
+
+/** What to materialize, and how. */
+export interface MaterializeOptions {
+  /** A selection expression (`group:ingest+`), or assets / keys. Default: every asset. */
+  selection?: AssetSelection;
+  /** Run config, or several merged in order: `{ ops: { KEY: { config } }, resources: { NAME: { config } } }`. */
+  config?: unknown;
+  tags?: Record<string, string>;
+  /**
+   * The partition to materialize; required when the selection has partitioned assets (they must
+   * share one partitions definition), refused otherwise.
+   */
+  partitionKey?: string | null;
+  /** Steps at the same time, at most (default: the Definitions' executor setting, 4). */
+  maxConcurrent?: number;
+  signal?: AbortSignal;
+  /** Called with each event of the run once it is stored. */
+  onEvent?: EventListener;
+  runId?: string;
+}
+
+/**
+ * Materializes a selection of assets in this process and records the run (QUEUED, then claimed
+ * by this process, so a daemon never launches it twice). Config and the partition are checked and
+ * env vars resolved before the run is recorded: a ConfigError, MissingEnvVarError, SelectionError
+ * or PartitionError is thrown and no run is created. A failing step does not throw: the result
+ * says what failed.
+ */
+export async function materializeAssets(destination: RunDestination, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
+  const run = newRun({
+    defs,
+    target: { assets: options.selection },
+    config: options.config,
+    tags: options.tags ?? {},
+    partition: options.partitionKey ?? null,
+    ...(options.runId !== undefined ? { runId: options.runId } : {}),
+  });
+  return runInForeground(destination, defs, run, { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent });
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import type { Definitions } from "../definitions/definitions.js";
+import { effectiveRunConfig, prepareRun, type RunTarget } from "../execution/prepare-run.js";
+import { unknownJobError } from "../execution/plan.js";
+import { normalizeRunConfig } from "../execution/run-config.js";
+import { partitionTags } from "../execution/run-partition.js";
+import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
+import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
+
+/** Tag on runs a schedule launched: the schedule's name. */
+export const SCHEDULE_NAME_TAG = "sluice/schedule_name";
+/** Tag on runs a schedule launched: the tick's scheduled time (ISO, UTC). */
+export const SCHEDULED_TIME_TAG = "sluice/scheduled_time";
+/** Tag on runs a sensor launched: the sensor's name. */
+export const SENSOR_NAME_TAG = "sluice/sensor_name";
+/** Tag on runs a sensor launched with a run key: the key. */
+export const RUN_KEY_TAG = "sluice/run_key";
+/** Tag on a re-execution: `from_failure` or `all`. */
+export const REEXECUTION_TAG = "sluice/reexecution";
+/** Tag on automatic run retries: the attempt number (2 for the first retry). */
+export const RETRY_NUMBER_TAG = "sluice/retry_number";
+
+/** What a new run executes: a job by name, or assets (a selection expression, or assets or keys; default every asset). */
+export type RunRequestTarget = { job: string } | { assets?: AssetSelection };
+
+/** Who asks for a run; a schedule or a sensor tags its runs with its name (and its tick or run key). */
+export type RunOrigin =
+  | { kind: "user" }
+  | { kind: "schedule"; name: string; scheduledTime: Date; tags: Readonly<Record<string, string>> }
+  | { kind: "sensor"; name: string; runKey: string | null };
+
+/** A new run, asked for from definitions: by a user (CLI, API, code), a schedule or a sensor. */
+export interface NewRunRequest {
+  defs: Definitions;
+  target: RunRequestTarget;
+  /** Run config as given: one object, or several merged in order (over a job's own default config). */
+  config?: unknown;
+  tags?: Readonly<Record<string, string>>;
+  /** The partition to materialize, for targets with partitioned assets. */
+  partition?: string | null;
+  origin?: RunOrigin;
+  runId?: string;
+}
+
+/** A re-execution of a finished run (by a user, or an automatic retry): some or all of its steps. */
+export interface ReexecutionRequest {
+  parent: RunRecord;
+  /** The parent's steps to run again. */
+  steps: readonly string[];
+  fromFailure: boolean;
+  tags?: Readonly<Record<string, string>>;
+  runId?: string;
+}
+
+/**
+ * The record of a run to create (QUEUED): the one way every path (CLI, API, code, schedules,
+ * sensors, re-execution, retries) makes one, so that runs look the same whoever asked.
+ *
+ * A new run from definitions is checked first, as it would start (config against its schemas, env
+ * vars, the partition), so a run that could not start is never created: throws UsageError (an
+ * unknown job), SelectionError, ConfigError, MissingEnvVarError or PartitionError. Its config is
+ * the effective one (a job's default config under what was given), its tags the job's, then the
+ * origin's own (a schedule's), then those given, then the origin's system tags (which a request
+ * cannot override), then the partition's. A re-execution keeps its parent's target, config and
+ * partition, adds the re-execution tag, and points at its parent and root.
+ *
+ * @example
+ * const run = await storage.createRun(newRun({ defs, target: { job: "nightly" }, config, tags: { team: "data" } }));
+ */
+export function newRun(request: NewRunRequest | ReexecutionRequest): NewRun {
+  return "parent" in request ? reexecution(request) : fromDefinitions(request);
+}
+
+function fromDefinitions(request: NewRunRequest): NewRun {
+  const { defs } = request;
+  const given = normalizeRunConfig(request.config);
+  const partition = request.partition ?? null;
+  let target: RunTarget;
+  let shape: Pick<NewRun, "jobName" | "selection" | "selectionExpression">;
+  let jobTags: Readonly<Record<string, string>> = {};
+  if ("job" in request.target) {
+    const job = defs.jobs.get(request.target.job);
+    if (!job) throw unknownJobError(defs, request.target.job);
+    target = { kind: "job", jobName: job.definition.name };
+    shape = { jobName: job.definition.name, selection: [...job.stepKeys], selectionExpression: null };
+    jobTags = job.definition.tags;
+  } else {
+    const selection = request.target.assets;
+    const keys = resolveSelection(defs, selection);
+    target = { kind: "assets", keys };
+    shape = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: typeof selection === "string" ? selection : null };
+  }
+  const { partitions } = prepareRun(defs, target, given, { key: partition, newRun: true });
+  const origin = request.origin ?? { kind: "user" };
+  return queued({
+    ...shape,
+    runId: request.runId,
+    partition,
+    config: effectiveRunConfig(defs, target, given),
+    tags: {
+      ...jobTags,
+      ...(origin.kind === "schedule" ? origin.tags : {}),
+      ...(request.tags ?? {}),
+      ...originTags(origin),
+      ...partitionTags(partitions, partition),
+    },
+  });
+}
+
+function reexecution(request: ReexecutionRequest): NewRun {
+  const { parent, fromFailure } = request;
+  return queued({
+    runId: request.runId,
+    jobName: parent.jobName,
+    selection: [...request.steps],
+    // A subset of the parent's steps is no longer what the parent's expression selects.
+    selectionExpression: fromFailure ? null : parent.selectionExpression,
+    partition: parent.partition,
+    config: parent.config,
+    tags: { ...parent.tags, ...(request.tags ?? {}), [REEXECUTION_TAG]: fromFailure ? "from_failure" : "all" },
+    parentRunId: parent.runId,
+    rootRunId: parent.rootRunId ?? parent.runId,
+  });
+}
+
+/** The tags a schedule or sensor puts on its runs. */
+function originTags(origin: RunOrigin): Record<string, string> {
+  switch (origin.kind) {
+    case "user":
+      return {};
+    case "schedule":
+      return { [SCHEDULE_NAME_TAG]: origin.name, [SCHEDULED_TIME_TAG]: origin.scheduledTime.toISOString() };
+    case "sensor":
+      return { [SENSOR_NAME_TAG]: origin.name, ...(origin.runKey !== null ? { [RUN_KEY_TAG]: origin.runKey } : {}) };
+  }
+}
+
+/** Every field of a QUEUED run record, in one shape whoever built it. */
+function queued(fields: Omit<NewRun, "runId" | "status"> & { runId: string | undefined }): NewRun {
+  return {
+    runId: fields.runId ?? randomUUID(),
+    jobName: fields.jobName,
+    selection: fields.selection,
+    selectionExpression: fields.selectionExpression ?? null,
+    partition: fields.partition ?? null,
+    config: fields.config ?? {},
+    tags: fields.tags ?? {},
+    parentRunId: fields.parentRunId ?? null,
+    rootRunId: fields.rootRunId ?? null,
+    status: RunStatus.Queued,
+  };
+}

@@ -1,0 +1,34 @@
+import { RunNotFoundError, UsageError } from "../definitions/errors.js";
+import { FINISHED_RUN_STATUSES, type NewRun, type RunRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import { newRun } from "./new-run.js";
+
+export { REEXECUTION_TAG, RETRY_NUMBER_TAG } from "./new-run.js";
+
+/**
+ * The run that re-executes `parentRunId`: all its steps, or with `fromFailure` only those that did
+ * not succeed (failed, skipped, never started). Steps that succeeded are not run again: their
+ * outputs are loaded through IO managers (an op's from the run that produced it). Throws
+ * RunNotFoundError, or UsageError when the parent has not finished or nothing failed.
+ */
+export async function reexecutionOf(storage: Storage, parentRunId: string, options: { fromFailure: boolean; tags?: Record<string, string> }): Promise<NewRun> {
+  const parent = await storage.getRun(parentRunId);
+  if (!parent) throw new RunNotFoundError(parentRunId);
+  if (!FINISHED_RUN_STATUSES.includes(parent.status)) {
+    throw new UsageError(`Run "${parentRunId}" is ${parent.status}; only a finished run can be re-executed.`);
+  }
+  let selection = parent.selection;
+  if (options.fromFailure) {
+    const succeeded = new Set((await storage.getStepStats(parentRunId)).filter((s) => s.status === "SUCCESS").map((s) => s.key));
+    selection = parent.selection.filter((k) => !succeeded.has(k));
+    if (selection.length === 0) {
+      throw new UsageError(`Run "${parentRunId}" has no failed or skipped step to re-execute (status ${parent.status}).`);
+    }
+  }
+  return newRun({ parent, steps: selection, fromFailure: options.fromFailure, tags: options.tags ?? {} });
+}
+
+/** True when the run re-executes another. */
+export function isReexecution(run: RunRecord): boolean {
+  return run.parentRunId !== null;
+}
