@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,6 +131,159 @@ describe("compileDefinitions", () => {
     expect(stack).toContain(`${path.join(root, "defs.ts")}:4:`);
   });
 });
+
+/** A module that, if anything ever imports it, writes `marker`: planted code that must not run. */
+function plantModule(file: string, marker: string): void {
+  writeFileSync(file, `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "ran");\nexport default "planted";\n`);
+}
+
+/** Runs `fn` with these environment variables set (undefined: unset), restoring them after. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+describe("the compiled-definitions cache cannot be planted", () => {
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+  /** A project, a private cache holding its compiled module, and the manifest the cache kept for it. */
+  async function compiledOnce(): Promise<{ entry: string; cache: string; manifestFile: string; manifest: Record<string, unknown>; marker: string }> {
+    const root = project({ "defs.ts": "export const value = 'genuine';\n" });
+    const cache = tempDir("sluice-private-cache-");
+    const entry = path.join(root, "defs.ts");
+    await withEnv({ SLUICE_CACHE_DIR: cache }, () => compileDefinitions(entry));
+    const manifestFile = path.join(cache, readdirSync(cache).find((name) => name.endsWith(".json"))!);
+    return { entry, cache, manifestFile, manifest: JSON.parse(readFileSync(manifestFile, "utf8")), marker: path.join(root, "planted-ran") };
+  }
+
+  /** Compiles `entry` with `cache` as SLUICE_CACHE_DIR and imports the result, as loading definitions does. */
+  async function load(entry: string, cache: string): Promise<{ compiled: Awaited<ReturnType<typeof compileDefinitions>>; value: unknown }> {
+    const compiled = await withEnv({ SLUICE_CACHE_DIR: cache }, () => compileDefinitions(entry));
+    return { compiled, value: (await import(compiled.url)).value };
+  }
+
+  it("ignores a manifest whose output is outside the cache directory", async () => {
+    const { entry, cache, manifestFile, manifest, marker } = await compiledOnce();
+    const planted = path.join(tempDir("sluice-elsewhere-"), "evil.mjs");
+    plantModule(planted, marker);
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, output: planted }));
+    const { compiled, value } = await load(entry, cache);
+    expect(compiled.cached).toBe(false);
+    expect(value).toBe("genuine");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("ignores a manifest with an empty input list, or one without the entry, or for another entry", async () => {
+    const { entry, cache, manifestFile, manifest, marker } = await compiledOnce();
+    // A planted module with a name the cache itself would give, inside the cache.
+    const planted = path.join(cache, path.basename(manifest.output as string).replace(/-[0-9a-f]{16}\.mjs$/, "-0000000000000000.mjs"));
+    plantModule(planted, marker);
+    const other = path.join(path.dirname(entry), "other.ts");
+    writeFileSync(other, "export const value = 'other';\n");
+    for (const forged of [
+      { ...manifest, output: planted, inputs: [] },
+      { ...manifest, output: planted, inputs: [{ file: other, ...statFields(other) }] },
+      { ...manifest, output: planted, entry: other, inputs: [{ file: other, ...statFields(other) }] },
+    ]) {
+      writeFileSync(manifestFile, JSON.stringify(forged));
+      const { compiled, value } = await load(entry, cache);
+      expect(compiled.cached, JSON.stringify(forged)).toBe(false);
+      expect(value).toBe("genuine");
+      expect(existsSync(marker)).toBe(false);
+    }
+  });
+
+  it("refuses SLUICE_CACHE_DIR when others may write to it, or it is a symbolic link, naming it and the fix", async () => {
+    const { entry, cache, manifestFile, manifest, marker } = await compiledOnce();
+    plantModule(manifest.output as string, marker);
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    chmodSync(cache, 0o777);
+    const error = await withEnv({ SLUICE_CACHE_DIR: cache }, () => compileDefinitions(entry)).then(
+      () => undefined,
+      (err: Error & { code?: string }) => err,
+    );
+    expect(error?.code).toBe("LOAD_ERROR");
+    expect(error?.message).toContain(`SLUICE_CACHE_DIR (${cache})`);
+    expect(error?.message).toMatch(/writable by other users.*chmod 700/s);
+    chmodSync(cache, 0o700);
+
+    const link = path.join(tempDir("sluice-link-"), "cache");
+    symlinkSync(cache, link);
+    await expect(withEnv({ SLUICE_CACHE_DIR: link }, () => compileDefinitions(entry))).rejects.toThrow(/is a symbolic link/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it.skipIf(!isRoot)("refuses SLUICE_CACHE_DIR owned by another user (needs root to chown it)", async () => {
+    const { entry, cache, marker, manifest } = await compiledOnce();
+    plantModule(manifest.output as string, marker);
+    chownSync(cache, NOBODY_UID, NOBODY_UID);
+    await expect(withEnv({ SLUICE_CACHE_DIR: cache }, () => compileDefinitions(entry))).rejects.toThrow(
+      new RegExp(`SLUICE_CACHE_DIR \\(${cache}\\) .*owned by user ${NOBODY_UID}`),
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("keeps its default cache in the user's cache directory, private (0700)", async () => {
+    const xdg = tempDir("sluice-xdg-");
+    const root = project({ "defs.ts": "export const value = 'genuine';\n" });
+    const compiled = await withEnv({ SLUICE_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg }, () => compileDefinitions(path.join(root, "defs.ts")));
+    const dir = path.join(xdg, "sluice", "definitions");
+    expect(path.dirname(fileURLToPath(compiled.url))).toBe(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(xdg, "sluice")).mode & 0o777).toBe(0o700);
+  });
+
+  const unsafeDefaults: [string, (dir: string) => void][] = [
+    ["writable by everyone", (dir) => chmodSync(dir, 0o777)],
+    ...(isRoot ? ([["owned by another user", (dir: string) => chownSync(dir, NOBODY_UID, NOBODY_UID)]] as [string, (dir: string) => void][]) : []),
+  ];
+  it.each(unsafeDefaults)("does not use a default cache directory %s: compiles into a private one of its own", async (_what, spoil) => {
+    const xdg = tempDir("sluice-xdg-");
+    const root = project({ "defs.ts": "export const value = 'genuine';\n" });
+    const entry = path.join(root, "defs.ts");
+    const marker = path.join(root, "planted-ran");
+    const compiledFirst = await withEnv({ SLUICE_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg }, () => compileDefinitions(entry));
+    const dir = path.join(xdg, "sluice", "definitions");
+    const output = fileURLToPath(compiledFirst.url);
+    plantModule(output, marker);
+    spoil(dir);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const compiled = await withEnv({ SLUICE_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg }, () => compileDefinitions(entry));
+      expect(compiled.cached).toBe(false);
+      const used = path.dirname(fileURLToPath(compiled.url));
+      expect(used).not.toBe(dir);
+      expect(statSync(used).mode & 0o777).toBe(0o700);
+      expect((await import(compiled.url)).value).toBe("genuine");
+      expect(existsSync(marker)).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.join("\n")).toContain(dir);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
+
+/** The uid and gid of `nobody` on Debian. */
+const NOBODY_UID = 65534;
+
+function statFields(file: string): { mtimeMs: number; size: number } {
+  const s = statSync(file);
+  return { mtimeMs: s.mtimeMs, size: s.size };
+}
 
 describe("resolveImport", () => {
   it("finds an ESM-only package (exports with only an import condition) from a directory", async () => {

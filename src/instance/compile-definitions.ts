@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, Message, Plugin } from "esbuild";
-import { LoadError } from "../definitions/errors.js";
+import { errorMessage, LoadError } from "../definitions/errors.js";
+import { privateCacheDir } from "./private-cache-dir.js";
 
 /** A compiled code location: the module to import, and every project file it was built from. */
 export interface CompiledDefinitions {
@@ -32,13 +32,12 @@ const META_DIRNAME = "__sluice_import_meta_dirname";
 const META_FILENAME = "__sluice_import_meta_filename";
 
 /**
- * The directory of compiled definitions (`SLUICE_CACHE_DIR`, else one per user in the system's temp
- * directory). Compiled modules are named by a hash of their content, so processes sharing it never
- * see a half-written or stale module.
+ * The directory of compiled definitions, private to the user (see privateCacheDir). Compiled
+ * modules are named by a hash of their content, so processes sharing it never see a half-written
+ * or stale module.
  */
 export function definitionsCacheDir(): string {
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  return process.env.SLUICE_CACHE_DIR ?? path.join(os.tmpdir(), `sluice-defs-${uid}`);
+  return privateCacheDir();
 }
 
 /**
@@ -59,7 +58,7 @@ export async function compileDefinitions(entryFile: string): Promise<CompiledDef
   const cacheDir = definitionsCacheDir();
   const key = createHash("sha256").update(`${FORMAT_VERSION}\0${process.version}\0${entry}`).digest("hex").slice(0, 16);
   const manifestFile = path.join(cacheDir, `${key}.json`);
-  const cached = readFreshManifest(manifestFile);
+  const cached = readFreshManifest(manifestFile, cacheDir, key, entry);
   if (cached) return { url: pathToFileURL(cached.output).href, inputs: cached.inputs.map((i) => i.file), cached: true };
 
   const { build } = await import("esbuild");
@@ -94,7 +93,6 @@ export async function compileDefinitions(entryFile: string): Promise<CompiledDef
     .map((file) => path.resolve(file))
     .filter((file) => !file.split(path.sep).includes("node_modules"));
   inputs.sort((a, b) => (a === entry ? -1 : b === entry ? 1 : a.localeCompare(b)));
-  mkdirSync(cacheDir, { recursive: true });
   writeAtomically(output, code);
   const manifest: CacheManifest = { version: FORMAT_VERSION, entry, output, inputs: inputs.map(statOf).filter((s) => s !== undefined) };
   writeAtomically(manifestFile, JSON.stringify(manifest));
@@ -102,20 +100,38 @@ export async function compileDefinitions(entryFile: string): Promise<CompiledDef
   return { url: pathToFileURL(output).href, inputs, cached: false };
 }
 
-/** The manifest when its compiled module exists and none of its inputs changed since. */
-function readFreshManifest(file: string): CacheManifest | undefined {
+/**
+ * The manifest when it is one this cache wrote for `entry`, its compiled module exists and none of
+ * its inputs changed since. Whatever it names is imported as code, so it counts only when its
+ * output is a file of ours directly in the cache, named as the cache names them, and its inputs
+ * are a non-empty list that holds the entry.
+ */
+function readFreshManifest(file: string, cacheDir: string, key: string, entry: string): CacheManifest | undefined {
   let manifest: CacheManifest;
   try {
     manifest = JSON.parse(readFileSync(file, "utf8")) as CacheManifest;
   } catch {
     return undefined;
   }
-  if (manifest.version !== FORMAT_VERSION || statOf(manifest.output) === undefined) return undefined;
+  if (typeof manifest !== "object" || manifest === null || manifest.version !== FORMAT_VERSION || manifest.entry !== entry) return undefined;
+  if (typeof manifest.output !== "string" || !isOwnOutput(manifest.output, cacheDir, key)) return undefined;
+  if (!Array.isArray(manifest.inputs) || !manifest.inputs.some((input) => input?.file === entry)) return undefined;
   for (const input of manifest.inputs) {
     const now = statOf(input.file);
     if (!now || now.mtimeMs !== input.mtimeMs || now.size !== input.size) return undefined;
   }
   return manifest;
+}
+
+/** True for a regular file directly in the cache, named `<key>-<hash>.mjs`, owned by this user. */
+function isOwnOutput(output: string, cacheDir: string, key: string): boolean {
+  if (path.dirname(output) !== cacheDir || !new RegExp(`^${key}-[0-9a-f]{16}\\.mjs$`).test(path.basename(output))) return false;
+  try {
+    const stat = lstatSync(output);
+    return stat.isFile() && (typeof process.getuid !== "function" || stat.uid === process.getuid());
+  } catch {
+    return false;
+  }
 }
 
 function statOf(file: string): { file: string; mtimeMs: number; size: number } | undefined {
@@ -240,7 +256,7 @@ export async function resolveImport(specifier: string, dir: string): Promise<str
 function buildError(entry: string, err: unknown): LoadError {
   const messages = (err as BuildFailure | undefined)?.errors;
   if (!Array.isArray(messages) || messages.length === 0) {
-    return new LoadError(`Could not compile ${entry}: ${(err as Error)?.message ?? String(err)}`, entry, { cause: err });
+    return new LoadError(`Could not compile ${entry}: ${errorMessage(err)}`, entry, { cause: err });
   }
   const lines = messages.slice(0, 5).map((m) => formatMessage(m));
   const more = messages.length > 5 ? `\n(${messages.length - 5} more errors)` : "";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { ConfigError } from "../definitions/errors.js";
+import { ConfigError, errorMessage } from "../definitions/errors.js";
 
 /** A value written literally, or `{env: NAME}`: read from that environment variable when the instance opens. */
 const stringOrEnvSchema = z.union([
@@ -109,6 +109,22 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({ worker_nice: 5 }),
+    schedules_and_sensors: z
+      .object({
+        /**
+         * How long a schedule's or sensor's function may take (and its resources to set up, and to
+         * tear down) before the tick fails. A function that keeps its evaluation thread busy past
+         * this (a synchronous loop) has the thread stopped.
+         */
+        evaluation_timeout_seconds: z.number().positive().max(86_400).default(60),
+        /**
+         * Threads that evaluate schedule and sensor functions, at most: each evaluates one at a
+         * time, so a function stuck in a loop holds up only its own thread (until the timeout).
+         */
+        evaluation_threads: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .default({ evaluation_timeout_seconds: 60, evaluation_threads: 4 }),
   })
   .strict();
 
@@ -140,7 +156,7 @@ export function readInstanceSettings(file: string): InstanceSettings {
   try {
     raw = parse(text) ?? {};
   } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`, file);
+    throw new ConfigError(`${file} is not valid YAML: ${errorMessage(err)}`, file);
   }
   const result = instanceSettingsSchema.safeParse(raw);
   if (result.success) return result.data;

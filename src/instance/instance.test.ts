@@ -27,7 +27,7 @@ describe("instance", () => {
     const home = path.join(tmp(), "new-home");
     const first = await Instance.open({ home });
     expect(first.storage.capabilities.dialect).toBe("sqlite");
-    expect(first.storageDir).toBe(path.join(home, "storage"));
+    expect(first.valuesDir).toBe(path.join(home, "storage"));
     await first.close();
     writeFileSync(path.join(home, "sluice.yaml"), "storage:\n  sqlite:\n    path: other.db\nexecution:\n  max_concurrent: 2\n");
     const second = await Instance.open({ home });
@@ -46,6 +46,17 @@ describe("instance", () => {
     expect(() => readInstanceSettings(file)).toThrow(/execution\.max_concurrent: Invalid input: expected number/);
     writeFileSync(file, "storage: [\n");
     expect(() => readInstanceSettings(file)).toThrow(/is not valid YAML/);
+  });
+
+  it("reads how long schedule and sensor functions may take, and in how many threads they run", () => {
+    const file = path.join(tmp(), "sluice.yaml");
+    expect(readInstanceSettings(file).schedules_and_sensors).toEqual({ evaluation_timeout_seconds: 60, evaluation_threads: 4 });
+    writeFileSync(file, "schedules_and_sensors:\n  evaluation_timeout_seconds: 2.5\n  evaluation_threads: 1\n");
+    expect(readInstanceSettings(file).schedules_and_sensors).toEqual({ evaluation_timeout_seconds: 2.5, evaluation_threads: 1 });
+    writeFileSync(file, "schedules_and_sensors:\n  evaluation_timeout_seconds: 0\n");
+    expect(() => readInstanceSettings(file)).toThrow(/schedules_and_sensors\.evaluation_timeout_seconds: Too small/);
+    writeFileSync(file, "schedules_and_sensors:\n  evaluation_threads: 0\n");
+    expect(() => readInstanceSettings(file)).toThrow(/schedules_and_sensors\.evaluation_threads: Too small/);
   });
 });
 

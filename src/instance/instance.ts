@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Storage } from "../storage/storage.js";
+import { endRunsOfDeadProcesses } from "../runs/dead-run-processes.js";
 import { readInstanceSettings, type InstanceSettings } from "./instance-settings.js";
 import { describeStorageTarget, openStorageTarget, resolveStorageTarget, type StorageLocation } from "./storage-target.js";
 
@@ -51,12 +52,16 @@ export class Instance {
     mkdirSync(home, { recursive: true });
     const settings = readInstanceSettings(path.join(home, "sluice.yaml"));
     const target = resolveStorageTarget(settings, home, options.cwd);
-    const storage = await openStorageTarget(target, { migrate: options.migrate ?? true, waitForServer: options.waitForServer ?? false });
+    const migrate = options.migrate ?? true;
+    const storage = await openStorageTarget(target, { migrate, waitForServer: options.waitForServer ?? false });
+    // Every command looks once for runs whose process on this machine died without ending them.
+    // Housekeeping: its failure must not stop the command; the next one (or the daemon) tries again.
+    if (migrate) await endRunsOfDeadProcesses(storage).catch(() => undefined);
     return new Instance(home, settings, storage, describeStorageTarget(target));
   }
 
   /** Directory of the default IO manager: `HOME/storage`. */
-  get storageDir(): string {
+  get valuesDir(): string {
     return path.join(this.home, "storage");
   }
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { isDefinitions, type Definitions } from "../definitions/definitions.js";
-import { ConfigError, LoadError, UsageError, isSluiceError } from "../definitions/errors.js";
+import { ConfigError, errorMessage, isSluiceError, LoadError, UsageError } from "../definitions/errors.js";
 import { loadDotEnv } from "./dotenv.js";
 import { compileDefinitions, resolveImport } from "./compile-definitions.js";
 import { packageRoot } from "./package-root.js";
@@ -72,7 +72,7 @@ export function readWorkspace(cwd: string): CodeLocation | undefined {
   try {
     raw = parseYaml(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`, file);
+    throw new ConfigError(`${file} is not valid YAML: ${errorMessage(err)}`, file);
   }
   const result = workspaceSchema.safeParse(raw);
   if (!result.success) {
@@ -107,7 +107,7 @@ export async function importCodeLocation(location: CodeLocation, cwd: string, fr
     }
     return (await import(fresh === undefined ? url : `${url}?${RELOAD_PARAM}=${fresh}`)) as Record<string, unknown>;
   } catch (err) {
-    const detail = isSluiceError(err) ? err.message : ((err as Error)?.message ?? String(err));
+    const detail = isSluiceError(err) ? err.message : (errorMessage(err));
     // A syntax error names its file and line already; otherwise point at the user's line that threw.
     const at = /:\d+:\d+: ERROR/.test(detail) ? undefined : userFrame(err, cwd);
     throw new LoadError(`Could not load definitions from ${where}: ${detail}${at ? `\n    at ${at}` : ""}`, source, { cause: err });

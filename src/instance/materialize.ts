@@ -1,6 +1,6 @@
 import type { Definitions } from "../definitions/definitions.js";
 import type { RunResult } from "../execution/execute-run.js";
-import { materializeAssets, type MaterializeOptions } from "../execution/materialize-assets.js";
+import { materializeAssets, type MaterializeOptions } from "../runs/materialize-assets.js";
 import { Instance } from "./instance.js";
 
 /** Options of {@link materialize}: what to run, and which instance records it. */

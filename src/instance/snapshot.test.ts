@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { asset } from "../definitions/asset.js";
+import { defineDefinitions } from "../definitions/definitions.js";
+import { EnvVar } from "../definitions/env-var.js";
+import { assetJob, job } from "../definitions/job.js";
+import { op } from "../definitions/op.js";
+import { configured, resource } from "../definitions/resource.js";
+import { schedule } from "../definitions/schedule.js";
+import { sensor } from "../definitions/sensor.js";
+import { configSchemaSnapshot, snapshotOf } from "./snapshot.js";
+
+const db = resource({ config: z.object({ url: z.string(), pool: z.number().default(4) }), setup: (c) => c });
+const raw = asset({ key: "raw/a", group: "ingest", config: z.object({ n: z.number().default(1) }), run: () => 1 });
+const clean = asset({ key: "clean", ins: { a: raw }, deps: ["other"], resources: { db }, run: ({ a }) => a });
+const other = asset({ key: "other", metadata: { rows: 3, when: new Date(0) }, run: () => 2 });
+const first = op({ name: "first", config: z.object({ day: z.string() }), run: () => 1 });
+const second = op({ name: "second", ins: { x: first }, deps: [], run: ({ x }) => x });
+
+const defs = defineDefinitions({
+  assets: [raw, clean, other],
+  jobs: [job({ name: "ops", ops: [first, second], config: { ops: { first: { config: { day: EnvVar("DAY") } } } } }), assetJob({ name: "all", selection: "*" })],
+  schedules: [schedule({ name: "nightly", cron: "0 3 * * *", job: "ops", resources: { db }, execute: () => ({}) })],
+  sensors: [sensor({ name: "watcher", job: "ops", evaluate: () => [] })],
+  resources: { db: configured(db, { url: EnvVar("DB_URL"), pool: 8 }) },
+});
+
+describe("snapshotOf", () => {
+  const snap = snapshotOf(defs);
+
+  it("is plain JSON: serializing and parsing it changes nothing", () => {
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
+  });
+
+  it("shows environment variables as {env: NAME}, never read", () => {
+    const res = snap.resources.find((r) => r.name === "db")!;
+    expect(res.values).toEqual({ url: { env: "DB_URL" }, pool: 8 });
+    expect(snap.jobs.find((j) => j.name === "ops")!.defaultConfig).toEqual({ ops: { first: { config: { day: { env: "DAY" } } } } });
+  });
+
+  it("gives assets their edges both ways, inputs, jobs and config schema", () => {
+    const clean = snap.assets.find((a) => a.key === "clean")!;
+    expect(clean).toMatchObject({ deps: ["raw/a", "other"], ins: { a: "raw/a" }, resources: ["db"], jobs: ["all"] });
+    expect(snap.assets.find((a) => a.key === "raw/a")!.children).toEqual(["clean"]);
+    expect(snap.assets.find((a) => a.key === "raw/a")!.config.jsonSchema).toMatchObject({ type: "object", properties: { n: { type: "number", default: 1 } } });
+    expect(snap.assets.find((a) => a.key === "other")!.metadata).toEqual({ rows: { type: "int", value: 3 }, when: { type: "timestamp", value: 0 } });
+  });
+
+  it("lists the resources each schedule and sensor uses", () => {
+    expect(snap.schedules.find((s) => s.name === "nightly")!.resources).toEqual(["db"]);
+    expect(snap.sensors.find((s) => s.name === "watcher")!.resources).toEqual([]);
+  });
+
+  it("gives op jobs their steps, edges and a run config schema", () => {
+    const ops = snap.jobs.find((j) => j.name === "ops")!;
+    expect(ops.steps.map((s) => s.key)).toEqual(["first", "second"]);
+    expect(ops.edges).toEqual([{ from: "first", to: "second", input: "x" }]);
+    const opsSchema = ops.runConfigSchema as any;
+    expect(opsSchema.properties.ops.properties.first.properties.config.required).toEqual(["day"]);
+    expect(opsSchema.properties.resources.properties.db.properties.config.properties.pool.default).toBe(4);
+    const all = snap.jobs.find((j) => j.name === "all")!;
+    expect(all.edges).toEqual(expect.arrayContaining([{ from: "raw/a", to: "clean", input: "a" }, { from: "other", to: "clean", input: null }]));
+  });
+});
+
+describe("configSchemaSnapshot", () => {
+  it("describes the input side of a schema (defaults make fields optional)", () => {
+    const snap = configSchemaSnapshot(z.object({ a: z.string().default("x"), b: z.string().transform((s) => s.length) }));
+    expect(snap.jsonSchema).toMatchObject({ properties: { a: { type: "string", default: "x" }, b: { type: "string" } }, required: ["b"] });
+  });
+
+  it("never throws: a schema zod cannot express gives an error text", () => {
+    const broken = { "~standard": {}, _zod: { def: { type: "mystery" } } } as unknown as z.ZodType;
+    const snap = configSchemaSnapshot(broken);
+    expect(snap.jsonSchema).toBeNull();
+    expect(snap.error).toMatch(/cannot be shown as JSON Schema/);
+  });
+
+  it("is null without a schema", () => {
+    expect(configSchemaSnapshot(undefined)).toEqual({ jsonSchema: null });
+  });
+});
