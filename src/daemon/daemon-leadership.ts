@@ -1,3 +1,4 @@
+import { errorMessage } from "../definitions/errors.js";
 import { hostname } from "node:os";
 import { abortableSleep } from "../execution/abortable-sleep.js";
 import type { Storage } from "../storage/storage.js";
@@ -62,7 +63,7 @@ export class DaemonLeadership {
           this.#log(`standby: daemon ${lease.holder} is active (its lease runs out in ${inSeconds} s unless renewed); waiting to take over`);
         }
       } catch (err) {
-        this.#log(`standby: could not read the daemon lease: ${(err as Error).message}`);
+        this.#log(`standby: could not read the daemon lease: ${errorMessage(err)}`);
       }
       await abortableSleep(this.#timings.standbyPollMs, signal);
     }
@@ -87,7 +88,7 @@ export class DaemonLeadership {
         this.#log(`lost the daemon lease to ${lease.holder}: stepping down to standby`);
         term.abort();
       } catch (err) {
-        this.#log(`could not renew the daemon lease: ${(err as Error).message}`);
+        this.#log(`could not renew the daemon lease: ${errorMessage(err)}`);
         if (!this.isLeader()) {
           this.#log("the daemon lease may have run out: stepping down to standby");
           term.abort();

@@ -1,9 +1,11 @@
+import { errorMessage } from "../definitions/errors.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { Instance } from "../instance/instance.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import type { SerializedError } from "../storage/records.js";
+import type { DaemonHooks } from "./daemon-hooks.js";
 import { DaemonLeadership, type LeadershipTimings } from "./daemon-leadership.js";
 import { RunCoordinator } from "./run-coordinator.js";
 import { RunLauncher } from "./run-launcher.js";
@@ -11,6 +13,7 @@ import { RunMonitor } from "./run-monitor.js";
 import { RunRetries } from "./run-retries.js";
 import { Scheduler } from "./scheduler.js";
 import { SensorDaemon } from "./sensor-daemon.js";
+import { ThreadEvaluationHost } from "./thread-evaluation-host.js";
 import { abortableSleep } from "../execution/abortable-sleep.js";
 
 /** What the daemon runs on. */
@@ -18,11 +21,17 @@ export interface DaemonOptions {
   instance: Instance;
   defs: Definitions;
   location: CodeLocation;
+  /** Where a relative location, or a workspace.yaml, is read from (default: the working directory). */
+  cwd?: string;
+  /** Who goes on when user code throws outside any call, for that log line (default `the daemon`; `sluice dev`: `the server`). */
+  keepsRunning?: string;
   /** Aborting it stops the loops (runs in flight go on in their workers). */
   signal: AbortSignal;
   log?: (line: string) => void;
   /** Lease timings (tests shorten them). */
   leaseTimings?: Partial<LeadershipTimings>;
+  /** Test hooks (the crash-point harness kills the daemon at named points); none in production. */
+  hooks?: DaemonHooks;
 }
 
 interface Loop {
@@ -68,22 +77,34 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
   const { instance, defs } = options;
   const storage = instance.storage;
   const settings = instance.settings;
-  const crashAt = process.env.SLUICE_DAEMON_CRASH_AT;
+  const hooks = options.hooks ?? {};
   const daemonId = leadership.holder;
   const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: settings.run_launcher.worker_nice, log });
   const startedAt = new Date();
+  // Schedule and sensor functions run in threads of their own, a new set per term (a reload in
+  // `sluice dev` is a new term): a function stuck in a loop holds up none of the loops below.
+  const host = new ThreadEvaluationHost({
+    location: options.location,
+    cwd: options.cwd,
+    timeoutMs: settings.schedules_and_sensors.evaluation_timeout_seconds * 1000,
+    maxThreads: settings.schedules_and_sensors.evaluation_threads,
+    keepsRunning: options.keepsRunning,
+    log,
+  });
+  const closeHost = (): void => void host.close();
+  signal.addEventListener("abort", closeHost, { once: true });
+  // Neither waits for its evaluations: one still running is left alone by later iterations.
+  const scheduler = new Scheduler({ storage, defs, startedAt, hooks, log, host, tickWaitMs: 0 });
+  const sensors = new SensorDaemon({ storage, defs, log, host, tickWaitMs: 0 });
   const loops: Loop[] = [
-    (() => {
-      const scheduler = new Scheduler({ storage, defs, startedAt, crashAt, log });
-      // Polls every 250 ms (to see schedules started or stopped), but wakes up at a tick's time.
-      return { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() };
-    })(),
-    { name: "sensor", intervalMs: 500, tick: (() => { const s = new SensorDaemon({ storage, defs, log }); return () => s.tick(); })() },
+    // Polls every 250 ms (to see schedules started or stopped), but wakes up at a tick's time.
+    { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() },
+    { name: "sensor", intervalMs: 500, tick: () => sensors.tick() },
     ...(settings.run_queue.executed_by === "workers" ? [] : [{
       name: "run_coordinator",
       intervalMs: 250,
       tick: (() => {
-        const c = new RunCoordinator({ storage, launcher, limits: runQueueLimits(settings), workerId: `daemon:${daemonId}`, crashAt, log });
+        const c = new RunCoordinator({ storage, launcher, limits: runQueueLimits(settings), workerId: `daemon:${daemonId}`, hooks, log });
         return () => c.tick();
       })(),
     }]),
@@ -106,8 +127,15 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
   ];
   const queue = settings.run_queue.executed_by === "workers" ? "run queue left to sluice worker processes" : "run queue coordinated here";
   log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, ${queue}, home ${instance.home}`);
-  await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log, isLeader: () => leadership.isLeader() })));
-  launcher.stopWatching();
+  try {
+    await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log, isLeader: () => leadership.isLeader() })));
+  } finally {
+    signal.removeEventListener("abort", closeHost);
+    // Evaluations in flight end at once (their ticks are left to the next term), then their work.
+    await host.close();
+    await Promise.all([scheduler.drain(), sensors.drain()]);
+    launcher.stopWatching();
+  }
 }
 
 async function runLoop(
@@ -128,7 +156,7 @@ async function runLoop(
       await loop.tick();
     } catch (err) {
       errors.push(serializeError(err));
-      ctx.log(`${loop.name}: ${(err as Error)?.message ?? String(err)}`);
+      ctx.log(`${loop.name}: ${errorMessage(err)}`);
     }
     if (errors.length > 0 || started - lastBeat >= 5000) {
       lastBeat = started;

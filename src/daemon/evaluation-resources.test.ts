@@ -17,7 +17,7 @@ import { op } from "../definitions/op.js";
 import { configured, resource } from "../definitions/resource.js";
 import { schedule } from "../definitions/schedule.js";
 import { assetSensor, sensor } from "../definitions/sensor.js";
-import { materializeAssets } from "../execution/materialize-assets.js";
+import { materializeAssets } from "../runs/materialize-assets.js";
 import { openPostgresStorage } from "../storage/postgres/postgres-storage.js";
 import { TickStatus, type RunRecord } from "../storage/records.js";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.js";
@@ -30,7 +30,7 @@ import { SensorDaemon } from "./sensor-daemon.js";
 /** A storage of one backend, in a place of its own (a temp file, a fresh schema), and a directory for run outputs. */
 interface Backend {
   storage: Storage;
-  storageDir: string;
+  valuesDir: string;
   dispose(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ const BACKENDS: Record<"sqlite" | "postgres", () => Promise<Backend>> = {
     const storage = await openSqliteStorage(path.join(dir, "sluice.db"));
     return {
       storage,
-      storageDir: path.join(dir, "storage"),
+      valuesDir: path.join(dir, "storage"),
       dispose: async () => {
         await storage.close();
         rmSync(dir, { recursive: true, force: true });
@@ -53,7 +53,7 @@ const BACKENDS: Record<"sqlite" | "postgres", () => Promise<Backend>> = {
     const storage = await openPostgresStorage(TEST_POSTGRES_URL, { schema });
     return {
       storage,
-      storageDir: path.join(dir, "storage"),
+      valuesDir: path.join(dir, "storage"),
       dispose: async () => {
         await storage.close();
         await dropTestSchemas([schema]);

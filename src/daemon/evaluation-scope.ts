@@ -1,10 +1,10 @@
 import type { Definitions, ResourceBinding } from "../definitions/definitions.js";
-import { UserCodeError } from "../definitions/errors.js";
+import { errorMessage, errorSummary, UserCodeError } from "../definitions/errors.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { resolveResourceConfig } from "../execution/run-config.js";
 import { RunResources, type TeardownFailure } from "../execution/run-resources.js";
 import { SecretRedactor } from "../execution/secret-redactor.js";
-import { errorSummary } from "../execution/serialize-error.js";
+
 import { instigatorLogger } from "./run-requests.js";
 
 /** What an evaluation scope needs. */
@@ -18,6 +18,8 @@ export interface EvaluationScopeOptions {
   timeoutMs: number;
   /** The daemon's log; every line this scope writes is redacted first. */
   log: (line: string) => void;
+  /** Told as setting up, or tearing down, begins (an evaluation thread's watchdog times each). */
+  onPhase?: ((what: string) => void) | undefined;
 }
 
 /**
@@ -66,8 +68,11 @@ export class EvaluationScope {
   async resources(): Promise<Record<string, unknown>> {
     if (this.#values) return this.#values;
     if (this.#opts.resourceNames.length === 0) return (this.#values = {});
-    this.#setup ??= this.#setUpAll();
     const { what, timeoutMs } = this.#opts;
+    if (!this.#setup) {
+      this.#opts.onPhase?.(`${what}: setting up its resources`);
+      this.#setup = this.#setUpAll();
+    }
     const resources = await withTimeout(this.#setup, timeoutMs, () => {
       this.#controller.abort();
       return new UserCodeError(`${what}: its resources did not finish setting up within ${seconds(timeoutMs)} s. Check that what they connect to answers.`, undefined, undefined);
@@ -98,10 +103,11 @@ export class EvaluationScope {
       void teardown.then(report);
       return;
     }
+    this.#opts.onPhase?.(`${what}: tearing down its resources`);
     try {
       report(await withTimeout(teardown, timeoutMs, () => new Error(`did not finish within ${seconds(timeoutMs)} s`)));
     } catch (err) {
-      log(this.redact(`${what}: tearing down its resources ${(err as Error).message}; going on without waiting.`));
+      log(this.redact(`${what}: tearing down its resources ${errorMessage(err)}; going on without waiting.`));
     }
   }
 
@@ -123,7 +129,7 @@ export class EvaluationScope {
       this.#setUp = await RunResources.setUp(bindings, configs, {
         runId: null,
         signal: this.#controller.signal,
-        storageDir: undefined,
+        valuesDir: undefined,
         logFor: (name) => this.logger(`${what} resource "${name}"`),
       });
       return this.#setUp;

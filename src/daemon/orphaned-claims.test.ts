@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { RunStatus } from "../storage/records.js";
 import { requeueOrphanedClaims } from "./orphaned-claims.js";
 

@@ -5,8 +5,8 @@ import { assetJob } from "../definitions/job.js";
 import { dailyPartitions, hourlyPartitions, multiPartitions, staticPartitions } from "../definitions/partitions.js";
 import { partitionedSchedule, schedule } from "../definitions/schedule.js";
 import { sensor } from "../definitions/sensor.js";
-import { executeRunRecord } from "../execution/execute-run-record.js";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { executeRunRecord } from "../runs/execute-run-record.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { RunStatus, TickStatus, type RunRecord } from "../storage/records.js";
 import { SCHEDULE_NAME_TAG } from "./run-requests.js";
 import { Scheduler } from "./scheduler.js";
@@ -64,7 +64,7 @@ describe("schedules of partitioned jobs", () => {
     await target.storage.claimRun(runs[0]!.runId, "test");
     const result = await executeRunRecord(target, defs, (await target.storage.getRun(runs[0]!.runId))!);
     expect(result.status).toBe(RunStatus.Success);
-    expect(result.valueOf("readings")).toEqual({ hour: "2025-03-01-09:00" });
+    expect(result.outputOf("readings")).toEqual({ hour: "2025-03-01-09:00" });
   });
 
   it("partitionedSchedule derives its cron from the partitions and runs yesterday's partition at 01:30", async () => {

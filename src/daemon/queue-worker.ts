@@ -1,7 +1,9 @@
+import { errorMessage } from "../definitions/errors.js";
 import { hostname } from "node:os";
 import { abortableSleep } from "../execution/abortable-sleep.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { Instance } from "../instance/instance.js";
+import { endRunsOfDeadProcesses } from "../runs/dead-run-processes.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import { FINISHED_RUN_STATUSES, type SerializedError } from "../storage/records.js";
@@ -68,10 +70,13 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     try {
       await coordinator.tick();
       await killOrphans(instance, launcher, log);
+      // Runs of this machine whose process died (a foreground run here, say) end without waiting for
+      // a daemon's heartbeat monitoring; this worker's own runs are recorded by its launcher.
+      await endRunsOfDeadProcesses(storage, { log, skip: (runId) => launcher.owns(runId) });
     } catch (err) {
       // Storage unreachable (a Postgres restart): log it, keep the runs in flight, try again.
       errors.push(serializeError(err));
-      log(`worker: ${(err as Error)?.message ?? String(err)}`);
+      log(`worker: ${errorMessage(err)}`);
     }
     if (errors.length > 0 || started - lastBeat >= 5000) {
       lastBeat = started;

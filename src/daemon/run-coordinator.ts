@@ -1,5 +1,6 @@
 import type { RunQueueLimits } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import type { DaemonHooks } from "./daemon-hooks.js";
 import type { RunLauncher } from "./run-launcher.js";
 
 /** What the coordinator needs. */
@@ -13,8 +14,8 @@ export interface RunCoordinatorOptions {
    * own, only the instance's.
    */
   capacity?: () => number;
-  /** Set by tests of the crash-point harness: "run_launched" kills the daemon after a launch. */
-  crashAt?: string | undefined;
+  /** Test hooks (the crash-point harness): `at("run_launched")` after each launch; none in production. */
+  hooks?: DaemonHooks;
   log?: (line: string) => void;
 }
 
@@ -34,7 +35,7 @@ export class RunCoordinator {
     const claimed = await storage.claimQueuedRuns(workerId, Number.isFinite(max) ? max : 1000, limits);
     for (const run of claimed) {
       launcher.launch(run);
-      if (this.options.crashAt === "run_launched") process.kill(process.pid, "SIGKILL");
+      this.options.hooks?.at?.("run_launched");
     }
     return claimed.length;
   }

@@ -1,7 +1,9 @@
+import { errorMessage } from "../definitions/errors.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import path from "node:path";
+import { registerEnvSecrets } from "../definitions/secret-mask.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import { packageRoot } from "../instance/package-root.js";
@@ -35,6 +37,8 @@ export interface RunLauncherOptions {
  */
 export class RunLauncher {
   private readonly children = new Map<string, ChildProcess>();
+  /** Runs whose worker exited and whose end is being recorded. */
+  private readonly ending = new Set<string>();
   private watching = true;
 
   constructor(private readonly options: RunLauncherOptions) {}
@@ -42,6 +46,9 @@ export class RunLauncher {
   /** Starts the worker of a claimed (STARTING) run. */
   launch(run: RunRecord): void {
     const { home, location } = this.options;
+    // The worker resolves these from the environment it inherits from this process: knowing them
+    // here too, the end of a run this process records (its worker's last words) is masked.
+    registerEnvSecrets(run.config);
     const logDir = path.join(home, "logs", "runs");
     mkdirSync(logDir, { recursive: true });
     const logFd = openSync(path.join(logDir, `${run.runId}.log`), "a");
@@ -65,6 +72,14 @@ export class RunLauncher {
   /** Run ids whose worker process is alive. */
   running(): string[] {
     return [...this.children.keys()];
+  }
+
+  /**
+   * Whether this launcher looks after the run: its worker is alive, or its end (with what the
+   * worker said last) is being recorded now.
+   */
+  owns(runId: string): boolean {
+    return this.children.has(runId) || this.ending.has(runId);
   }
 
   /** Kills a run's worker process (monitoring does this to hung or canceled workers). */
@@ -107,8 +122,16 @@ export class RunLauncher {
   }
 
   private async onExit(runId: string, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
+    this.ending.add(runId);
     this.children.delete(runId);
-    if (!this.watching) return;
+    try {
+      if (this.watching) await this.recordExit(runId, code, signal, error);
+    } finally {
+      this.ending.delete(runId);
+    }
+  }
+
+  private async recordExit(runId: string, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
     const logFile = path.join(this.options.home, "logs", "runs", `${runId}.log`);
     const how = error ? `could not start (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
     // What the process said last about why (an error it could not record itself, such as a
@@ -121,7 +144,7 @@ export class RunLauncher {
         const run = await this.options.storage.getRun(runId);
         if (!run || FINISHED_RUN_STATUSES.includes(run.status)) return;
         const canceled = run.status === RunStatus.Canceling;
-        await this.options.storage.storeEvent({
+        await this.options.storage.endRunIfUnfinished({
           runId,
           type: canceled ? EventType.RunCanceled : EventType.RunFailure,
           level: canceled ? LogLevel.Warn : LogLevel.Error,
@@ -132,7 +155,7 @@ export class RunLauncher {
         });
         return;
       } catch (err) {
-        if (attempt === 1) this.options.log?.(`could not record the end of run ${runId} yet: ${(err as Error).message} (trying again every second)`);
+        if (attempt === 1) this.options.log?.(`could not record the end of run ${runId} yet: ${errorMessage(err)} (trying again every second)`);
         if (attempt >= END_RECORD_ATTEMPTS) {
           this.options.log?.(`gave up recording the end of run ${runId}: monitoring will fail it once its heartbeat is stale`);
           return;
@@ -180,6 +203,6 @@ function lowerPriority(pid: number, increment: number, log?: (line: string) => v
   try {
     setPriority(pid, Math.min(19, getPriority() + increment));
   } catch (err) {
-    log?.(`could not lower the CPU priority of worker pid ${pid}: ${(err as Error).message}`);
+    log?.(`could not lower the CPU priority of worker pid ${pid}: ${errorMessage(err)}`);
   }
 }

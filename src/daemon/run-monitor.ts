@@ -1,5 +1,6 @@
 import { EventType, LogLevel, RunStatus } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { endRunsOfDeadProcesses } from "../runs/dead-run-processes.js";
 import { requeueOrphanedClaims } from "./orphaned-claims.js";
 import type { RunLauncher } from "./run-launcher.js";
 
@@ -41,6 +42,9 @@ export class RunMonitor {
     const ended: string[] = [];
     // A claim whose claimer died before it started the worker is queued again, not failed.
     await requeueOrphanedClaims(storage, this.options.log);
+    // A run whose process on this machine is gone ends now, without waiting for its heartbeat.
+    const { launcher, log } = this.options;
+    ended.push(...(await endRunsOfDeadProcesses(storage, { log, skip: (runId) => launcher?.owns(runId) ?? false })));
     const runs = await storage.listRuns({ statuses: [...IN_PROGRESS], limit: 10_000 });
     const now = clock();
     // Storage was unreachable for a while (reads failed, or waited for a reconnect), or this process
@@ -62,19 +66,19 @@ export class RunMonitor {
         this.cancelSeen.set(run.runId, seen);
         if (now - seen >= cancelTimeoutMs || silentMs >= heartbeatTimeoutMs) {
           // Record first, then kill: the launcher's "killed by SIGKILL" event must not win the race.
-          await storage.storeEvent({
+          const canceled = await storage.endRunIfUnfinished({
             runId: run.runId,
             type: EventType.RunCanceled,
             level: LogLevel.Warn,
             message: `Run canceled: its worker did not stop within ${Math.round(cancelTimeoutMs / 1000)} s of the cancel request and was stopped.`,
           });
           this.options.launcher?.kill(run.runId);
-          ended.push(run.runId);
+          if (canceled) ended.push(run.runId);
         }
         continue;
       }
       if (silentMs >= heartbeatTimeoutMs) {
-        await storage.storeEvent({
+        const failed = await storage.endRunIfUnfinished({
           runId: run.runId,
           type: EventType.RunFailure,
           level: LogLevel.Error,
@@ -84,8 +88,10 @@ export class RunMonitor {
           data: { failedSteps: [], reason: "heartbeat_timeout" },
         });
         this.options.launcher?.kill(run.runId);
-        ended.push(run.runId);
-        this.options.log?.(`marked run ${run.runId} FAILURE: no heartbeat for ${Math.round(silentMs / 1000)} s`);
+        if (failed) {
+          ended.push(run.runId);
+          this.options.log?.(`marked run ${run.runId} FAILURE: no heartbeat for ${Math.round(silentMs / 1000)} s`);
+        }
       }
     }
     for (const id of this.cancelSeen.keys()) if (!canceling.has(id)) this.cancelSeen.delete(id);

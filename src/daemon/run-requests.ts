@@ -1,21 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError, UserCodeError } from "../definitions/errors.js";
 import type { RunRequest } from "../definitions/run-request.js";
 import type { StepLogger } from "../definitions/step-logger.js";
-import { ASSET_JOB_NAME, resolveSelection } from "../execution/materialize-assets.js";
-import { effectiveRunConfig, prepareRun, type RunTargetSpec } from "../execution/prepare-run.js";
-import { partitionTags } from "../execution/run-partition.js";
-import { RunStatus, type NewRun } from "../storage/records.js";
+import type { NewRun } from "../storage/records.js";
+import { newRun, type RunOrigin as NewRunOrigin, type RunRequestTarget } from "../runs/new-run.js";
 
-/** Tag on runs a schedule launched: the schedule's name. */
-export const SCHEDULE_NAME_TAG = "sluice/schedule_name";
-/** Tag on runs a schedule launched: the tick's scheduled time (ISO, UTC). */
-export const SCHEDULED_TIME_TAG = "sluice/scheduled_time";
-/** Tag on runs a sensor launched: the sensor's name. */
-export const SENSOR_NAME_TAG = "sluice/sensor_name";
-/** Tag on runs a sensor launched with a run key: the key. */
-export const RUN_KEY_TAG = "sluice/run_key";
+export { RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../runs/new-run.js";
 
 /** How long a schedule's or sensor's function may take before its tick fails (as Dagster's 60 s). */
 export const DEFAULT_EVALUATION_TIMEOUT_MS = 60_000;
@@ -27,45 +17,26 @@ export interface InstigatorTarget {
 }
 
 /** Who asks for the run, which decides its tags. */
-export type RunOrigin =
-  | { kind: "schedule"; name: string; scheduledTime: Date; tags: Readonly<Record<string, string>> }
-  | { kind: "sensor"; name: string; runKey: string | null };
+export type RunOrigin = Exclude<NewRunOrigin, { kind: "user" }>;
 
 /**
- * The QUEUED run a schedule tick or sensor request launches. Its config (the job's default config
- * under the request's) is checked with prepareRun first, so nothing is created for a run that
- * could not start. Throws ConfigError, MissingEnvVarError, SelectionError, PartitionError (a
- * partitioned target without a key, or a key it does not have), or UsageError when the
- * instigator has no target or its job is not defined.
+ * The QUEUED run a schedule tick or sensor request launches (see newRun): checked first, so
+ * nothing is created for a run that could not start. Throws ConfigError, MissingEnvVarError,
+ * SelectionError, PartitionError (a partitioned target without a key, or a key it does not have),
+ * or UsageError when the instigator has no target or its job is not defined.
  */
 export function buildInstigatedRun(defs: Definitions, target: InstigatorTarget, request: RunRequest, origin: RunOrigin): NewRun {
   const what = `${origin.kind === "schedule" ? "Schedule" : "Sensor"} "${origin.name}"`;
-  const runConfig = request.runConfig ?? {};
-  let spec: RunTargetSpec;
-  let base: Omit<NewRun, "runId" | "config" | "tags">;
-  let jobTags: Readonly<Record<string, string>> = {};
+  let runTarget: RunRequestTarget;
   if (target.jobName !== undefined) {
-    const job = defs.jobs.get(target.jobName);
-    if (!job) throw new UsageError(`${what} targets job "${target.jobName}", which is not defined. Add it to the jobs of your Definitions.`);
-    spec = { kind: "job", jobName: target.jobName };
-    base = { jobName: target.jobName, selection: [...job.stepKeys] };
-    jobTags = job.definition.tags;
+    if (!defs.jobs.has(target.jobName)) throw new UsageError(`${what} targets job "${target.jobName}", which is not defined. Add it to the jobs of your Definitions.`);
+    runTarget = { job: target.jobName };
   } else if (target.selection !== undefined) {
-    const keys = resolveSelection(defs, target.selection);
-    spec = { kind: "assets", keys };
-    base = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: target.selection };
+    runTarget = { assets: target.selection };
   } else {
     throw new UsageError(`${what} asked for a run but has no job or selection to launch. Give it a job or a selection, or return no run requests.`);
   }
-  const partitionKey = request.partitionKey ?? null;
-  const { partitions } = prepareRun(defs, spec, runConfig, { key: partitionKey, newRun: true });
-  // The instigator's own tags come last: a request cannot disguise where its run came from.
-  const tags: Record<string, string> =
-    origin.kind === "schedule"
-      ? { ...jobTags, ...origin.tags, ...request.tags, [SCHEDULE_NAME_TAG]: origin.name, [SCHEDULED_TIME_TAG]: origin.scheduledTime.toISOString() }
-      : { ...jobTags, ...request.tags, [SENSOR_NAME_TAG]: origin.name, ...(origin.runKey !== null ? { [RUN_KEY_TAG]: origin.runKey } : {}) };
-  Object.assign(tags, partitionTags(partitions, partitionKey));
-  return { ...base, runId: randomUUID(), partition: partitionKey, config: effectiveRunConfig(defs, spec, runConfig), tags, status: RunStatus.Queued };
+  return newRun({ defs, target: runTarget, config: request.runConfig ?? {}, tags: request.tags ?? {}, partition: request.partitionKey ?? null, origin });
 }
 
 /** True for a plain object (run config, a run request), not an array, date or class instance. */

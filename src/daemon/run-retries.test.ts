@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
-import { materializeAssets } from "../execution/materialize-assets.js";
-import { REEXECUTION_TAG, RETRY_NUMBER_TAG } from "../execution/reexecution.js";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { materializeAssets } from "../runs/materialize-assets.js";
+import { REEXECUTION_TAG, RETRY_NUMBER_TAG } from "../runs/reexecution.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { RunStatus, type RunRecord } from "../storage/records.js";
 import { MAX_RETRIES_TAG, RunRetries } from "./run-retries.js";
 

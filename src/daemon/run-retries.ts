@@ -1,5 +1,5 @@
 import { ErrorCode } from "../definitions/errors.js";
-import { reexecutionOf, REEXECUTION_TAG, RETRY_NUMBER_TAG } from "../execution/reexecution.js";
+import { reexecutionOf, REEXECUTION_TAG, RETRY_NUMBER_TAG } from "../runs/reexecution.js";
 import { serializeError } from "../execution/serialize-error.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";

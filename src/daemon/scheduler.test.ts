@@ -6,7 +6,7 @@ import { job } from "../definitions/job.js";
 import { op } from "../definitions/op.js";
 import { skip } from "../definitions/run-request.js";
 import { schedule, type ScheduleSpec } from "../definitions/schedule.js";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { InstigatorStatus, InstigatorType, RunStatus, TickStatus, type RunRecord } from "../storage/records.js";
 import { SCHEDULE_NAME_TAG, SCHEDULED_TIME_TAG } from "./run-requests.js";
 import { dueTicks, Scheduler } from "./scheduler.js";

@@ -2,22 +2,16 @@ import type { CronSchedule } from "../definitions/cron/cron-schedule.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import type { ResolvedSchedule } from "../definitions/instigator-validation.js";
-import { isSkipReason, type RunRequest } from "../definitions/run-request.js";
+import type { RunRequest } from "../definitions/run-request.js";
 import { serializeError } from "../execution/serialize-error.js";
 import { InstigatorStatus, InstigatorType, TickStatus, type InstigatorState, type NewRun, type TickRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
-import { EvaluationScope } from "./evaluation-scope.js";
-import {
-  buildInstigatedRun,
-  callInstigatorCode,
-  checkRunRequest,
-  DEFAULT_EVALUATION_TIMEOUT_MS,
-  describe,
-  isPlainObject,
-} from "./run-requests.js";
+import type { DaemonHooks } from "./daemon-hooks.js";
+import { InProcessEvaluationHost, type EvaluationHost } from "./evaluation-host.js";
+import type { TickPlan } from "./instigator-code.js";
+import { buildInstigatedRun, DEFAULT_EVALUATION_TIMEOUT_MS } from "./run-requests.js";
+import { settleWithin } from "./settle-within.js";
 
-/** Points where the crash-recovery harness kills the scheduler (`SLUICE_DAEMON_CRASH_AT`). */
-export type SchedulerCrashPoint = "tick_created" | "run_created" | "tick_finished";
 
 /** What a Scheduler needs. */
 export interface SchedulerOptions {
@@ -28,12 +22,23 @@ export interface SchedulerOptions {
   log?: (line: string) => void;
   /** When the daemon started: a RUNNING-by-default schedule never started by hand ticks after it. Default: now(). */
   startedAt?: Date;
-  /** Kill this process with SIGKILL at this point, once (the daemon passes `SLUICE_DAEMON_CRASH_AT`). */
-  crashAt?: string;
+  /** Test hooks (the crash-point harness); none in production. */
+  hooks?: DaemonHooks;
   /** Schedules whose ticks are processed at the same time, at most (default 1,024: a minute-boundary burst of ticks shares three transactions, claim, create and finish, so every run is created at the same early moment). */
   concurrency?: number;
   /** How long a schedule's execute function may take, and its resources to set up (default 60 s). */
   evaluationTimeoutMs?: number;
+  /**
+   * Where execute functions run (the daemon: evaluation threads). Default: on this event loop, from
+   * `defs`, where a function stuck in a synchronous loop blocks the caller.
+   */
+  host?: EvaluationHost;
+  /**
+   * How long `tick()` waits for the ticks it started (default: until they end). The daemon waits
+   * not at all, so that one slow schedule holds up no other: a tick still running goes on, and
+   * later iterations leave its schedule alone until it ends.
+   */
+  tickWaitMs?: number;
 }
 
 /** Where one schedule stands, kept in memory so an iteration touches storage only for due ticks. */
@@ -48,13 +53,9 @@ interface ScheduleCursor {
   resume: number | null;
 }
 
-type TickPlan = { kind: "runs"; requests: RunRequest[] } | { kind: "skip"; reason: string };
-
 /** Runs one tick may launch, at most (a static partition set larger than this is an error, not a flood). */
 const MAX_RUNS_PER_TICK = 1000;
 
-const RUN_REQUEST_KEYS = new Set(["runKey", "runConfig", "tags", "partitionKey"]);
-let crashed = false;
 
 /**
  * The cron half of the daemon: each `tick()` launches (as QUEUED runs) the due ticks of every
@@ -64,7 +65,7 @@ let crashed = false;
  * `catchUpTicks` missed ticks of a schedule run (default 1, as Dagster).
  *
  * @example
- * const scheduler = new Scheduler({ storage, defs, crashAt: process.env.SLUICE_DAEMON_CRASH_AT });
+ * const scheduler = new Scheduler({ storage, defs });
  * setInterval(() => void scheduler.tick(), 1000);
  */
 export class Scheduler {
@@ -73,12 +74,15 @@ export class Scheduler {
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #startedAt: number;
-  readonly #crashAt: string | undefined;
+  readonly #hooks: DaemonHooks;
   readonly #concurrency: number;
-  readonly #timeoutMs: number;
+  readonly #host: EvaluationHost;
+  readonly #tickWaitMs: number;
   readonly #cursors = new Map<string, ScheduleCursor>();
-  /** Schedules that were running at the last iteration. */
-  #running = 0;
+  /** Schedules whose ticks are being processed, and that work. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Running schedules not in flight at the last iteration: the ones msUntilNextTick looks at. */
+  #waiting: string[] = [];
 
   constructor(opts: SchedulerOptions) {
     this.#storage = opts.storage;
@@ -86,47 +90,70 @@ export class Scheduler {
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? (() => undefined);
     this.#startedAt = (opts.startedAt ?? this.#now()).getTime();
-    this.#crashAt = opts.crashAt;
+    this.#hooks = opts.hooks ?? {};
     // Enough schedules in flight that their tick writes share transactions (storage batches them).
     this.#concurrency = Math.max(1, opts.concurrency ?? 1024);
-    this.#timeoutMs = opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+    this.#host = opts.host ?? new InProcessEvaluationHost(opts.defs, { timeoutMs: opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS, log: this.#log });
+    this.#tickWaitMs = opts.tickWaitMs ?? Infinity;
   }
 
   /**
    * One iteration: reads every schedule's state (one query), then claims, evaluates and launches
-   * the ticks that are due. Errors of user code fail their tick; a storage error is logged and
+   * the ticks that are due (of schedules not still busy with an earlier iteration's), and waits
+   * for them up to `tickWaitMs`. Errors of user code fail their tick; a storage error is logged and
    * that schedule is retried on the next iteration. Never throws for one schedule's problem; throws
    * only when the states cannot be read at all.
    */
   async tick(): Promise<void> {
     const now = this.#now().getTime();
     const states = new Map((await this.#storage.listInstigatorStates(InstigatorType.Schedule)).map((s) => [s.name, s]));
-    const due: { schedule: ResolvedSchedule; state: InstigatorState | undefined }[] = [];
-    let running = 0;
+    const due: { schedule: ResolvedSchedule; state: InstigatorState | undefined; done: () => void }[] = [];
+    const waiting: string[] = [];
     for (const [name, schedule] of this.#defs.schedules) {
       const state = states.get(name);
       if ((state?.status ?? schedule.definition.defaultStatus) !== InstigatorStatus.Running) {
-        this.#cursors.delete(name);
+        if (!this.#inFlight.has(name)) this.#cursors.delete(name);
         continue;
       }
-      running++;
+      if (this.#inFlight.has(name)) continue;
+      waiting.push(name);
       const cursor = this.#cursors.get(name);
       if (cursor && cursor.stateKey === stateKeyOf(state) && cursor.resume === null && cursor.next > now) continue;
-      due.push({ schedule, state });
+      let done!: () => void;
+      const work = new Promise<void>((resolve) => (done = resolve));
+      this.#inFlight.set(name, work);
+      void work.then(() => this.#inFlight.delete(name));
+      due.push({ schedule, state, done });
     }
-    this.#running = running;
-    await forEachLimited(due, this.#concurrency, ({ schedule, state }) => this.#runSchedule(schedule, state, now));
+    this.#waiting = waiting;
+    const all = forEachLimited(due, this.#concurrency, async ({ schedule, state, done }) => {
+      try {
+        await this.#runSchedule(schedule, state, now);
+      } finally {
+        done();
+      }
+    });
+    await settleWithin(all, this.#tickWaitMs);
+  }
+
+  /** Resolves once every tick started by {@link tick} has ended (the daemon waits for it when it stops). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.values());
   }
 
   /**
    * Milliseconds until the earliest tick this scheduler knows of (0 when one is due or a schedule
    * has not been looked at yet), so the daemon can wake up at the tick rather than up to a poll
-   * interval after it.
+   * interval after it. Schedules still busy with a tick are left out: they are looked at again once
+   * it ends.
    */
   msUntilNextTick(): number {
-    if (this.#cursors.size < this.#running) return 0;
     let next = Infinity;
-    for (const cursor of this.#cursors.values()) next = Math.min(next, cursor.resume !== null ? 0 : cursor.next);
+    for (const name of this.#waiting) {
+      const cursor = this.#cursors.get(name);
+      if (!cursor && !this.#inFlight.has(name)) return 0;
+      if (cursor) next = Math.min(next, cursor.resume !== null ? 0 : cursor.next);
+    }
     return Math.max(0, next - this.#now().getTime());
   }
 
@@ -175,7 +202,7 @@ export class Scheduler {
     const scheduledTime = new Date(time);
     const label = `Schedule "${definition.name}" (tick ${scheduledTime.toISOString()})`;
     const tick = await this.#storage.claimScheduleTick(definition.name, time);
-    this.#crash("tick_created");
+    this.#hooks.at?.("tick_created");
     if (tick.status !== TickStatus.Started) return;
     if (tick.runIds.length > 0) {
       // A previous daemon created the run and died: the tick only needs finishing.
@@ -183,55 +210,47 @@ export class Scheduler {
       return;
     }
 
-    let plan: TickPlan;
-    let runs: NewRun[] = [];
-    // The schedule's resources live for this evaluation only: set up before execute, torn down after it.
-    const scope = new EvaluationScope({ defs: this.#defs, what: label, resourceNames: Object.keys(definition.resources), timeoutMs: this.#timeoutMs, log: this.#log });
-    try {
-      const execute = definition.execute;
-      const lastPartition = lastCompletePartition(schedule, scheduledTime);
-      let result: unknown;
-      try {
-        if (execute) {
-          const context = { scheduledTime, partitionKey: lastPartition ?? null, log: scope.logger(label), resources: await scope.resources() };
-          result = await callInstigatorCode(label, () => execute(context), this.#timeoutMs);
-        }
-      } finally {
-        await scope.close();
+    // Without an execute function there is no user code: one run, as nothing returned would ask for.
+    let plan: TickPlan = { kind: "runs", requests: [{}] };
+    if (definition.execute) {
+      // Throws only when the host closed (the daemon is stopping): the tick stays claimed, and the
+      // next daemon finishes it.
+      const outcome = await this.#host.evaluateSchedule({ name: definition.name, scheduledTime, partitionKey: lastCompletePartition(schedule, scheduledTime) ?? null });
+      if (!outcome.ok) {
+        this.#log(`${label} failed: ${outcome.error.message}`);
+        await this.#finish(tick, TickStatus.Failure, { error: outcome.error });
+        return;
       }
-      plan = withDefaultPartitions(planOf(result, label), schedule, scheduledTime, label);
+      plan = outcome.plan;
+    }
+    let runs: NewRun[] = [];
+    try {
+      plan = withDefaultPartitions(plan, schedule, scheduledTime, label);
       if (plan.kind === "runs") {
         runs = plan.requests.map((request) =>
           buildInstigatedRun(this.#defs, definition, request, { kind: "schedule", name: definition.name, scheduledTime, tags: definition.tags }),
         );
       }
     } catch (err) {
-      const error = serializeError(err, scope.redact);
+      const error = serializeError(err);
       this.#log(`${label} failed: ${error.message}`);
       await this.#finish(tick, TickStatus.Failure, { error });
       return;
     }
     if (plan.kind === "skip") {
-      const reason = scope.redact(plan.reason);
-      this.#log(`${label} skipped: ${reason}`);
-      await this.#finish(tick, TickStatus.Skipped, { skipReason: reason });
+      this.#log(`${label} skipped: ${plan.reason}`);
+      await this.#finish(tick, TickStatus.Skipped, { skipReason: plan.reason });
       return;
     }
     const created = await this.#storage.createRunsForTick(tick.id, runs);
-    this.#crash("run_created");
+    this.#hooks.at?.("run_created");
     this.#log(`${label} queued ${created.length === 1 ? "run" : `${created.length} runs:`} ${created.map((r) => r.runId).join(", ")}`);
     await this.#finish(tick, TickStatus.Success);
   }
 
   async #finish(tick: TickRecord, status: TickStatus, extra: { skipReason?: string; error?: ReturnType<typeof serializeError> } = {}): Promise<void> {
     await this.#storage.finishTick(tick.id, { status, skipReason: extra.skipReason ?? null, error: extra.error ?? null });
-    this.#crash("tick_finished");
-  }
-
-  #crash(point: SchedulerCrashPoint): void {
-    if (this.#crashAt !== point || crashed) return;
-    crashed = true;
-    process.kill(process.pid, "SIGKILL");
+    this.#hooks.at?.("tick_finished");
   }
 }
 
@@ -254,31 +273,6 @@ export function dueTicks(cron: CronSchedule, after: number, now: number, max: nu
     if (window.length > max) window.shift();
   }
   return window;
-}
-
-/**
- * What a schedule's execute result asks for: runs (one per run request; run config alone, or
- * nothing, is one run) or a skip. Requests with the same run key are one run.
- */
-function planOf(result: unknown, label: string): TickPlan {
-  if (result === undefined || result === null) return { kind: "runs", requests: [{}] };
-  if (isSkipReason(result)) return { kind: "skip", reason: result.reason };
-  if (Array.isArray(result)) {
-    if (result.length === 0) return { kind: "skip", reason: "execute returned no run requests" };
-    const requests = result.map((r) => checkRunRequest(r, label));
-    const seen = new Set<string>();
-    return {
-      kind: "runs",
-      requests: requests.filter((r) => r.runKey === undefined || r.runKey === null || (!seen.has(r.runKey) && seen.add(r.runKey) !== undefined)),
-    };
-  }
-  if (isPlainObject(result)) {
-    const keys = Object.keys(result);
-    // A run request has only these keys; anything else is run config (`ops`, `resources`).
-    if (keys.length > 0 && keys.every((k) => RUN_REQUEST_KEYS.has(k))) return { kind: "runs", requests: [checkRunRequest(result, label)] };
-    return { kind: "runs", requests: [{ runConfig: result }] };
-  }
-  throw new UsageError(`${label} returned ${describe(result)}; return run config, a run request, a list of run requests, skip(reason), or nothing.`);
 }
 
 /** For a target with time-window partitions: the last partition complete at the tick (Dagster's build_schedule_from_partitioned_job). */

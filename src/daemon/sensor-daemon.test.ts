@@ -5,8 +5,8 @@ import { job } from "../definitions/job.js";
 import { op } from "../definitions/op.js";
 import { skip } from "../definitions/run-request.js";
 import { assetSensor, runStatusSensor, sensor, type FinishedRun, type SensorContext, type SensorDefinition, type SensorReturn } from "../definitions/sensor.js";
-import { materializeAssets } from "../execution/materialize-assets.js";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { materializeAssets } from "../runs/materialize-assets.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { EventType, InstigatorStatus, InstigatorType, TickStatus, type RunRecord } from "../storage/records.js";
 import { RUN_KEY_TAG, SENSOR_NAME_TAG } from "./run-requests.js";
 import { evaluateSensorOnce, SensorDaemon } from "./sensor-daemon.js";
@@ -32,7 +32,14 @@ function clock(iso: string): { now: () => Date; advance: (seconds: number) => vo
   return { now: () => new Date(t), advance: (seconds) => void (t += seconds * 1000) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until the clock has moved past the current millisecond, so that whatever happens next is
+ * stamped later than every event before (the sensor tells history from news by timestamp).
+ */
+async function pastThisMillisecond(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setImmediate(resolve));
+}
 
 async function runsOf(name: string): Promise<RunRecord[]> {
   return (await target.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: name } })).reverse();
@@ -157,7 +164,7 @@ describe("SensorDaemon", () => {
   it("an asset sensor fires once per materialization after it started, never for history", async () => {
     await materializeAssets(target, defsWith(), { selection: "a" }); // history
     await materializeAssets(target, defsWith(), { selection: "b" }); // another asset
-    await sleep(5);
+    await pastThisMillisecond();
     const c = clock("2024-01-01T00:00:00Z");
     const watch = assetSensor({ name: "on_a", asset: a, job: workJob, defaultStatus: "RUNNING", minimumIntervalSeconds: 1 });
     const defs = defsWith(watch);
@@ -221,7 +228,7 @@ describe("SensorDaemon", () => {
     const defs = defsWith(watch);
     const daemon = new SensorDaemon({ storage: target.storage, defs, now: c.now, startedAt: new Date(Date.now() - 1000) });
     await materializeAssets(target, defs, { selection: "a" });
-    await sleep(5);
+    await pastThisMillisecond();
     await daemon.tick(); // fails, and creates the sensor's stored state (stamped after the materialization)
     c.advance(1);
     await daemon.tick();
@@ -242,7 +249,7 @@ describe("SensorDaemon", () => {
       await target.storage.storeEvent({ runId: run.runId, type: EventType.RunSuccess });
     };
     await fail("work_job", "before the sensor started");
-    await sleep(5);
+    await pastThisMillisecond();
 
     const c = clock("2024-01-01T00:00:00Z");
     const seen: FinishedRun[] = [];

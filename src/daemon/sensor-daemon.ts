@@ -1,7 +1,7 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
-import { isSkipReason, type RunRequest } from "../definitions/run-request.js";
-import type { FinishedRun, MaterializationEvent, SensorContext, SensorDefinition, SensorKind } from "../definitions/sensor.js";
+import type { RunRequest } from "../definitions/run-request.js";
+import type { FinishedRun, MaterializationEvent, SensorDefinition, SensorKind } from "../definitions/sensor.js";
 import { serializeError } from "../execution/serialize-error.js";
 import {
   EventType,
@@ -13,16 +13,10 @@ import {
   type SerializedError,
 } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
-import { EvaluationScope } from "./evaluation-scope.js";
-import {
-  buildInstigatedRun,
-  callInstigatorCode,
-  checkRunRequest,
-  DEFAULT_EVALUATION_TIMEOUT_MS,
-  describe,
-  isPlainObject,
-  SENSOR_NAME_TAG,
-} from "./run-requests.js";
+import { EvaluationHostClosedError, InProcessEvaluationHost, type EvaluationHost } from "./evaluation-host.js";
+import type { SensorAnswer, SensorCall, SensorOutcome } from "./instigator-code.js";
+import { buildInstigatedRun, DEFAULT_EVALUATION_TIMEOUT_MS, SENSOR_NAME_TAG } from "./run-requests.js";
+import { settleWithin } from "./settle-within.js";
 
 /** Events an asset or run-status sensor handles per evaluation, at most. */
 const EVENT_BATCH = 100;
@@ -57,18 +51,24 @@ export interface SensorEvaluationOptions {
    * history and do not fire. Default: now.
    */
   since?: number;
-  /** Where the function's log lines (and resource teardown problems) go, secrets masked. */
+  /** Where the function's log lines (and resource teardown problems) go, secrets masked (without `host`). */
   log?: (line: string) => void;
-  /** How long the function may take, and its resources to set up (default 60 s). */
+  /** How long the function may take, and its resources to set up (default 60 s; without `host`). */
   timeoutMs?: number;
+  /**
+   * Where the function runs (the daemon and `sensor preview`: an evaluation thread). Default: on
+   * this event loop, from `defs`, with `log` and `timeoutMs`.
+   */
+  host?: EvaluationHost;
 }
 
 /**
  * Evaluates a sensor once from `cursor` and returns what its tick would record, writing nothing
- * (for `sluice sensor preview NAME --cursor C`, and the sensor daemon). The sensor's resources are
- * set up before its function first runs and torn down once the evaluation ends, whatever its
- * outcome. Never throws for user code: a function or resource setup that throws or times out, or a
- * malformed return value, gives a FAILURE evaluation (its error redacted) with the cursor unchanged.
+ * (for `sluice sensor preview NAME --cursor C`, and the sensor daemon). Events are read here; the
+ * sensor's function runs in `options.host`, its resources set up before it first runs and torn
+ * down once it is over. Never throws for user code: a function or resource setup that throws or
+ * times out, or a malformed return value, gives a FAILURE evaluation (its error redacted) with the
+ * cursor unchanged. Throws EvaluationHostClosedError when the host closed meanwhile.
  */
 export async function evaluateSensorOnce(
   storage: Storage,
@@ -77,27 +77,25 @@ export async function evaluateSensorOnce(
   cursor: string | null,
   options: SensorEvaluationOptions = {},
 ): Promise<SensorEvaluation> {
-  const what = `Sensor "${sensor.name}"`;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
-  const scope = new EvaluationScope({ defs, what, resourceNames: Object.keys(sensor.resources), timeoutMs, log: options.log ?? (() => undefined) });
-  const env: SensorEvaluationEnv = { ...options, storage, defs, scope };
-  const context: BaseContext = { cursor, lastTickAt: env.lastTickAt ?? null, log: scope.logger(what) };
+  const host = options.host ?? new InProcessEvaluationHost(defs, { timeoutMs: options.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS, log: options.log ?? (() => undefined) });
+  const env: SensorEvaluationEnv = { ...options, storage, defs, host };
+  const call: BaseCall = { name: sensor.name, cursor, lastTickAt: env.lastTickAt ?? null };
   const progress: Progress = {};
   try {
-    const found = await evaluateKind(sensor, sensor.sensor, context, env, progress);
+    const found = await evaluateKind(sensor, sensor.sensor, call, env, progress);
     const requests = found.requests.map((r) => ({
       runKey: r.runKey ?? null,
       run: buildInstigatedRun(env.defs, sensor, r, { kind: "sensor", name: sensor.name, runKey: r.runKey ?? null }),
     }));
     const newCursor = found.cursor === undefined ? cursor : found.cursor;
     if (requests.length > 0) return { status: TickStatus.Success, requests, cursor: newCursor, skipReason: null, error: null };
-    return { status: TickStatus.Skipped, requests: [], cursor: newCursor, skipReason: found.skipReason === undefined ? null : scope.redact(found.skipReason), error: null };
+    return { status: TickStatus.Skipped, requests: [], cursor: newCursor, skipReason: found.skipReason ?? null, error: null };
   } catch (err) {
+    if (err instanceof EvaluationHostClosedError) throw err;
     // A cursorless event sensor still records where history ended, so that a later evaluation
     // (after the sensor's state was touched) does not take the events it failed on for history.
-    return { status: TickStatus.Failure, requests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error: serializeError(err, scope.redact) };
-  } finally {
-    await scope.close();
+    const error = err instanceof UserCodeFailed ? err.error : serializeError(err);
+    return { status: TickStatus.Failure, requests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error };
   }
 }
 
@@ -105,16 +103,25 @@ export async function evaluateSensorOnce(
 interface SensorEvaluationEnv extends SensorEvaluationOptions {
   storage: Storage;
   defs: Definitions;
-  /** The sensor's resources for this evaluation. */
-  scope: EvaluationScope;
+  /** Where the sensor's function runs. */
+  host: EvaluationHost;
 }
 
-/** The context of every call of one evaluation, but its resources (set up on the first call). */
-type BaseContext = Omit<SensorContext, "resources">;
+/** The call of the sensor's function but its events. */
+type BaseCall = Omit<SensorCall, "events">;
 
-/** The context a call of the sensor's function receives. */
-async function withResources(context: BaseContext, env: SensorEvaluationEnv): Promise<SensorContext> {
-  return { ...context, resources: await env.scope.resources() };
+/** Carries the (already serialized and redacted) error of the sensor's user code to the tick. */
+class UserCodeFailed extends Error {
+  constructor(readonly error: SerializedError) {
+    super(error.message);
+  }
+}
+
+/** Runs the sensor's function on these events in the host; throws UserCodeFailed when it failed. */
+async function callSensor(env: SensorEvaluationEnv, call: BaseCall, events: SensorCall["events"]): Promise<SensorAnswer> {
+  const outcome: SensorOutcome = await env.host.evaluateSensor({ ...call, events });
+  if (!outcome.ok) throw new UserCodeFailed(outcome.error);
+  return outcome.answer;
 }
 
 /** What an evaluation learned before its function threw. */
@@ -130,53 +137,21 @@ interface Found {
   skipReason?: string;
 }
 
-function evaluateKind(sensor: SensorDefinition, kind: SensorKind, context: BaseContext, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {
+function evaluateKind(sensor: SensorDefinition, kind: SensorKind, call: BaseCall, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {
   switch (kind.type) {
     case "standard":
-      return evaluateStandard(sensor, kind, context, env);
+      return callSensor(env, call, []);
     case "asset":
-      return evaluateAsset(sensor, kind, context, env, progress);
+      return evaluateAsset(kind, call, env, progress);
     case "run_status":
-      return evaluateRunStatus(sensor, kind, context, env, progress);
+      return evaluateRunStatus(sensor, kind, call, env, progress);
   }
 }
 
-async function evaluateStandard(
-  sensor: SensorDefinition,
-  kind: Extract<SensorKind, { type: "standard" }>,
-  context: BaseContext,
-  env: SensorEvaluationEnv,
-): Promise<Found> {
-  const what = `Sensor "${sensor.name}"`;
-  const full = await withResources(context, env);
-  const result: unknown = await callInstigatorCode(what, () => kind.evaluate(full), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
-  if (result === undefined || result === null) return { requests: [] };
-  if (isSkipReason(result)) return { requests: [], skipReason: result.reason };
-  if (Array.isArray(result)) return { requests: result.map((r) => checkRunRequest(r, what)) };
-  if (!isPlainObject(result)) {
-    throw new UsageError(`${what} returned ${describe(result)}; return run requests, { runRequests, cursor, skipReason }, skip(reason), or nothing.`);
-  }
-  const { runRequests, cursor, skipReason } = result as { runRequests?: unknown; cursor?: unknown; skipReason?: unknown };
-  if (runRequests !== undefined && !Array.isArray(runRequests)) throw new UsageError(`${what} returned runRequests that is ${describe(runRequests)}; give an array.`);
-  if (cursor !== undefined && cursor !== null && typeof cursor !== "string") throw new UsageError(`${what} returned a cursor that is ${describe(cursor)}; a cursor must be a string.`);
-  if (skipReason !== undefined && typeof skipReason !== "string") throw new UsageError(`${what} returned a skipReason that is ${describe(skipReason)}; give a string.`);
-  return {
-    requests: (runRequests ?? []).map((r) => checkRunRequest(r, what)),
-    ...(cursor !== undefined ? { cursor } : {}),
-    ...(skipReason !== undefined ? { skipReason } : {}),
-  };
-}
-
-async function evaluateAsset(
-  sensor: SensorDefinition,
-  kind: Extract<SensorKind, { type: "asset" }>,
-  context: BaseContext,
-  env: SensorEvaluationEnv,
-  progress: Progress,
-): Promise<Found> {
-  const what = `Asset sensor "${sensor.name}"`;
+async function evaluateAsset(kind: Extract<SensorKind, { type: "asset" }>, call: BaseCall, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {
+  const what = `Asset sensor "${call.name}"`;
   const since = env.since ?? Date.now();
-  let afterId = parseEventCursor(context.cursor, what);
+  let afterId = parseEventCursor(call.cursor, what);
   let history: number | null = null;
   if (afterId === null) {
     // Without a cursor only materializations after the sensor started fire. Usually the newest
@@ -186,44 +161,34 @@ async function evaluateAsset(
     else history = since;
   }
   const { events, lastId, historyEnd } = await nextEvents(env.storage, { types: [EventType.AssetMaterialization], assetKeys: [kind.assetKey] }, afterId ?? 0, history);
-  if (context.cursor === null) progress.historyEnd = String(historyEnd);
-  const found: Found = { requests: [], cursor: String(lastId) };
-  for (const event of events) {
-    const materialization: MaterializationEvent = {
-      eventId: event.id,
-      runId: event.runId,
-      assetKey: event.assetKey ?? kind.assetKey,
-      partition: event.partition,
-      timestamp: new Date(event.timestamp),
-      metadata: event.data.metadata ?? {},
-    };
-    const label = `${what} (materialization ${event.id})`;
-    const full = await withResources(context, env);
-    const result = await callInstigatorCode(label, () => kind.evaluate(full, materialization), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
-    addEventResult(found, result, label);
-  }
-  if (found.requests.length === 0 && found.skipReason === undefined && events.length === 0) {
-    found.skipReason = `No new materialization of asset "${kind.assetKey}".`;
-  }
-  return found;
+  if (call.cursor === null) progress.historyEnd = String(historyEnd);
+  if (events.length === 0) return { requests: [], cursor: String(lastId), skipReason: `No new materialization of asset "${kind.assetKey}".` };
+  const materializations: MaterializationEvent[] = events.map((event) => ({
+    eventId: event.id,
+    runId: event.runId,
+    assetKey: event.assetKey ?? kind.assetKey,
+    partition: event.partition,
+    timestamp: new Date(event.timestamp),
+    metadata: event.data.metadata ?? {},
+  }));
+  return { ...(await callSensor(env, call, materializations)), cursor: String(lastId) };
 }
 
 async function evaluateRunStatus(
   sensor: SensorDefinition,
   kind: Extract<SensorKind, { type: "run_status" }>,
-  context: BaseContext,
+  call: BaseCall,
   env: SensorEvaluationEnv,
   progress: Progress,
 ): Promise<Found> {
   const what = `Run status sensor "${sensor.name}"`;
-  const afterId = parseEventCursor(context.cursor, what);
+  const afterId = parseEventCursor(call.cursor, what);
   const history = afterId === null ? (env.since ?? Date.now()) : null;
   const { events, lastId, historyEnd } = await nextEvents(env.storage, { types: [RUN_EVENT_OF_STATUS[kind.status]] }, afterId ?? 0, history);
-  if (context.cursor === null) progress.historyEnd = String(historyEnd);
-  const found: Found = { requests: [], cursor: String(lastId) };
+  if (call.cursor === null) progress.historyEnd = String(historyEnd);
   const runIds = [...new Set(events.map((e) => e.runId))];
   const runs = new Map(runIds.length === 0 ? [] : (await env.storage.listRuns({ runIds })).map((r) => [r.runId, r]));
-  let seen = 0;
+  const finished: FinishedRun[] = [];
   for (const event of events) {
     const run = runs.get(event.runId);
     if (!run) continue;
@@ -232,29 +197,13 @@ async function evaluateRunStatus(
         ? kind.monitoredJobs.includes(run.jobName)
         : // Watching every job but its own target (and its own runs), so it cannot feed on itself.
           run.jobName !== sensor.jobName && run.tags[SENSOR_NAME_TAG] !== sensor.name;
-    if (!watched) continue;
-    seen++;
-    const finished: FinishedRun = { runId: run.runId, jobName: run.jobName, status: kind.status, tags: { ...run.tags }, message: event.message };
-    const label = `${what} (run ${run.runId})`;
-    const full = await withResources(context, env);
-    const result = await callInstigatorCode(label, () => kind.evaluate(full, finished), env.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS);
-    addEventResult(found, result, label);
+    if (watched) finished.push({ runId: run.runId, jobName: run.jobName, status: kind.status, tags: { ...run.tags }, message: event.message });
   }
-  if (found.requests.length === 0 && found.skipReason === undefined && seen === 0) {
-    found.skipReason = `No new ${kind.status} run of ${kind.monitoredJobs.length > 0 ? `jobs ${kind.monitoredJobs.join(", ")}` : "any watched job"}.`;
+  if (finished.length === 0) {
+    const jobs = kind.monitoredJobs.length > 0 ? `jobs ${kind.monitoredJobs.join(", ")}` : "any watched job";
+    return { requests: [], cursor: String(lastId), skipReason: `No new ${kind.status} run of ${jobs}.` };
   }
-  return found;
-}
-
-/** Adds what an asset or run-status sensor's function returned for one event. */
-function addEventResult(found: Found, result: unknown, label: string): void {
-  if (result === undefined || result === null) return;
-  if (isSkipReason(result)) {
-    found.skipReason = result.reason;
-    return;
-  }
-  const list = Array.isArray(result) ? result : [result];
-  for (const r of list) found.requests.push(checkRunRequest(r, label));
+  return { ...(await callSensor(env, call, finished)), cursor: String(lastId) };
 }
 
 /** A stored cursor of an event-driven sensor: the last event id it handled. */
@@ -310,6 +259,17 @@ export interface SensorDaemonOptions {
   startedAt?: Date;
   /** How long a sensor's function may take (default 60 s). */
   evaluationTimeoutMs?: number;
+  /**
+   * Where sensor functions run (the daemon: evaluation threads). Default: on this event loop, from
+   * `defs`, where a function stuck in a synchronous loop blocks the caller.
+   */
+  host?: EvaluationHost;
+  /**
+   * How long `tick()` waits for the evaluations it started (default: until they end). The daemon
+   * waits not at all, so that one slow sensor holds up no other: an evaluation still running goes
+   * on, and later iterations leave its sensor alone until it ends.
+   */
+  tickWaitMs?: number;
 }
 
 /**
@@ -327,10 +287,12 @@ export class SensorDaemon {
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #startedAt: number;
-  readonly #timeoutMs: number;
+  readonly #host: EvaluationHost;
+  readonly #tickWaitMs: number;
   /** Last evaluation time per sensor (epoch ms; null: never), read from storage once. */
   readonly #lastTickAt = new Map<string, number | null>();
-  readonly #inFlight = new Set<string>();
+  /** Sensors being evaluated, and that work. */
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(opts: SensorDaemonOptions) {
     this.#storage = opts.storage;
@@ -338,13 +300,14 @@ export class SensorDaemon {
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? (() => undefined);
     this.#startedAt = (opts.startedAt ?? new Date()).getTime();
-    this.#timeoutMs = opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+    this.#host = opts.host ?? new InProcessEvaluationHost(opts.defs, { timeoutMs: opts.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS, log: this.#log });
+    this.#tickWaitMs = opts.tickWaitMs ?? Infinity;
   }
 
   /**
    * One iteration: evaluates the running sensors that are due, at the same time, and waits for
-   * them. A sensor still evaluating from an earlier call is left alone. Throws only when the
-   * states cannot be read; one sensor's failure is recorded on its tick or logged.
+   * them up to `tickWaitMs`. A sensor still evaluating from an earlier call is left alone. Throws
+   * only when the states cannot be read; one sensor's failure is recorded on its tick or logged.
    */
   async tick(): Promise<void> {
     const now = this.#now().getTime();
@@ -357,11 +320,17 @@ export class SensorDaemon {
         continue;
       }
       if (this.#inFlight.has(name)) continue;
-      this.#inFlight.add(name);
       const since = state ? state.updatedAt : this.#startedAt;
-      work.push(this.#maybeEvaluate(sensor, state?.cursor ?? null, since, now).finally(() => this.#inFlight.delete(name)));
+      const evaluation = this.#maybeEvaluate(sensor, state?.cursor ?? null, since, now).finally(() => this.#inFlight.delete(name));
+      this.#inFlight.set(name, evaluation);
+      work.push(evaluation);
     }
-    await Promise.all(work);
+    await settleWithin(Promise.all(work), this.#tickWaitMs);
+  }
+
+  /** Resolves once every evaluation started by {@link tick} has ended (the daemon waits for it when it stops). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.values());
   }
 
   async #maybeEvaluate(sensor: SensorDefinition, cursor: string | null, since: number, now: number): Promise<void> {
@@ -378,8 +347,7 @@ export class SensorDaemon {
       const evaluation = await evaluateSensorOnce(this.#storage, this.#defs, sensor, cursor, {
         lastTickAt: last === null ? null : new Date(last),
         since,
-        log: this.#log,
-        timeoutMs: this.#timeoutMs,
+        host: this.#host,
       });
       const { tick, createdRuns } = await this.#storage.recordSensorTick(name, {
         tickTime: now,

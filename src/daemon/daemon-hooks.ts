@@ -1,0 +1,11 @@
+/** Named moments of the daemon's work at which a test may act (the crash-point harness kills the process there). */
+export type DaemonPoint = "tick_created" | "run_created" | "tick_finished" | "run_launched";
+
+/**
+ * Hooks a test passes to the daemon (through `runDaemon`'s options); production code passes none.
+ * `at` is called, synchronously, at each {@link DaemonPoint} as the daemon passes it: a schedule's
+ * tick claimed, its run created, the tick finished, a queued run launched.
+ */
+export interface DaemonHooks {
+  at?(point: DaemonPoint): void;
+}
