@@ -37,10 +37,13 @@ export function stepJson(step: StepStats): Record<string, unknown> {
   return { key: step.key, status: step.status, attempts: step.attempts, startedAt: iso(step.startedAt), endedAt: iso(step.endedAt) };
 }
 
-/** An event, as `sluice run logs --json` prints it, with its id and run id first. */
+/**
+ * An event, as the API returns it and `sluice run logs --json` prints it: its id, run, time, type,
+ * step, asset, partition, level and message first, then what its data holds (error, metadata,
+ * attempt...), which never overrides those.
+ */
 export function eventJson(event: EventRecord): Record<string, unknown> {
-  return {
-    ...event.data,
+  const core = {
     id: event.id,
     runId: event.runId,
     timestamp: iso(event.timestamp),
@@ -51,6 +54,7 @@ export function eventJson(event: EventRecord): Record<string, unknown> {
     level: event.level,
     message: event.message,
   };
+  return { ...core, ...event.data, ...core };
 }
 
 /** A materialization (an ASSET_MATERIALIZATION event, or an asset index row). */

@@ -1,6 +1,11 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { InputLimits } from "../definitions/input-limits.js";
 import { apiGuard } from "./auth.js";
 import { errorResponseOf, HttpError, HttpErrorCode } from "./http-errors.js";
+import { jsonOnly } from "./json-only.js";
+import { maskSecretsInResponses } from "./masked-responses.js";
+import { API_GATE, RequestGate } from "./request-gate.js";
 import { assetRoutes } from "./routes/asset-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -9,9 +14,14 @@ import { systemRoutes } from "./routes/system-routes.js";
 import type { ServerContext } from "./server-context.js";
 import { serveUi } from "./static-ui.js";
 
+/** API paths that skip the request gate: the event stream never ends, and health checks must answer under load. */
+const UNGATED = new Set(["/api/events/stream", "/api/health"]);
+
 /**
- * The Sluice web app: the JSON API under /api (guarded by {@link apiGuard}; every error is
- * `{error: {code, message, path?}}`, statuses mapped in http-errors.ts), and the UI everywhere else.
+ * The Sluice web app: the JSON API under /api (guarded by {@link apiGuard}, JSON bodies only, at
+ * most `InputLimits.requestBodyBytes` each, a few handled at a time by a {@link RequestGate}; every
+ * error is `{error: {code, message, path?}}`, statuses mapped in http-errors.ts), and the UI
+ * everywhere else.
  */
 export function createApp(ctx: ServerContext): Hono {
   const app = new Hono();
@@ -24,6 +34,25 @@ export function createApp(ctx: ServerContext): Hono {
 
   const api = new Hono();
   api.use("*", apiGuard({ token: ctx.token }));
+  api.use("*", jsonOnly());
+  // Before the body is read: 1,000 clients uploading at once should not all be buffered.
+  api.use("*", new RequestGate(API_GATE).middleware((c) => UNGATED.has(c.req.path)));
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: InputLimits.requestBodyBytes,
+      onError: () => {
+        throw new HttpError(
+          413,
+          HttpErrorCode.PayloadTooLarge,
+          `The request body is larger than ${InputLimits.requestBodyBytes.toLocaleString("en-US")} bytes, the limit of this API.`,
+          "body",
+        );
+      },
+    }),
+  );
+  // Inside the gate: a masked answer is built, and counted, like any other.
+  api.use("*", maskSecretsInResponses());
   api.route("/", systemRoutes(ctx));
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));

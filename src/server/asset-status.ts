@@ -1,8 +1,8 @@
-import { ASSET_JOB_NAME } from "../execution/materialize-assets.js";
+import { ASSET_JOB_NAME } from "../runs/run-target.js";
 import { RunStatus, type AssetIndexRecord, type EventRecord, type RunRecord, type StepStats } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { iso, materializationJson } from "./api-json.js";
-import type { DefinitionsSnapshot } from "./snapshot.js";
+import type { DefinitionsSnapshot } from "../instance/snapshot.js";
 
 /** What the lineage view shows of an asset. */
 export const AssetStatus = {

@@ -30,6 +30,7 @@ describe("apiGuard", () => {
     });
     a.use("*", apiGuard({ token }));
     a.get("/x", (c) => c.text("ok"));
+    a.post("/x", (c) => c.text("ok"));
     return a;
   };
 
@@ -54,5 +55,18 @@ describe("apiGuard", () => {
     expect(cross.status).toBe(403);
     const same = await a.request("http://127.0.0.1:3000/x", { headers: { host: "127.0.0.1:3000", origin: "http://127.0.0.1:3000" } });
     expect(same.status).toBe(200);
+  });
+
+  it("refuses state-changing requests from an opaque origin (Origin: null), with or without a token", async () => {
+    for (const [a, auth] of [[app(undefined), {}], [app("secret"), { authorization: "Bearer secret" }]] as const) {
+      for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+        const res = await a.request("http://127.0.0.1:3000/x", { method, headers: { host: "127.0.0.1:3000", origin: "null", ...auth } });
+        expect(res.status, method).toBe(403);
+        expect(await res.json()).toMatchObject({ error: { code: "FORBIDDEN", message: expect.stringContaining("opaque origin") } });
+      }
+      // Reading is harmless: a page of an opaque origin cannot see the answer.
+      expect((await a.request("http://127.0.0.1:3000/x", { headers: { host: "127.0.0.1:3000", origin: "null", ...auth } })).status).toBe(200);
+      expect((await a.request("http://127.0.0.1:3000/x", { method: "POST", headers: { host: "127.0.0.1:3000", ...auth } })).status).toBe(200);
+    }
   });
 });

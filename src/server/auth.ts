@@ -32,15 +32,28 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Methods that change state; every other method only reads. */
+export const STATE_CHANGING_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 /**
  * Guards /api: refuses cross-origin browser requests (a web page must not launch runs through a
- * local server), requests for another host name when no token is set (DNS rebinding), and, when a
- * token is set, requests without `Authorization: Bearer <token>` or `?token=<token>` (401).
+ * local server), state-changing requests from an opaque origin (`Origin: null`: a sandboxed
+ * iframe, a `data:` or `file:` page), requests for another host name when no token is set (DNS
+ * rebinding), and, when a token is set, requests without `Authorization: Bearer <token>` or
+ * `?token=<token>` (401).
  */
 export function apiGuard(options: { token: string | undefined }): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header("host") ?? "";
     const origin = c.req.header("origin");
+    if (origin === "null" && STATE_CHANGING_METHODS.has(c.req.method)) {
+      // No page of this server has an opaque origin, so such a request comes from elsewhere.
+      throw new HttpError(
+        403,
+        HttpErrorCode.Forbidden,
+        `${c.req.method} from an opaque origin (Origin: null: a sandboxed iframe, a data: or file: page) refused: only pages of this server may change state.`,
+      );
+    }
     if (origin !== undefined && origin !== "null") {
       let originHost: string | undefined;
       try {

@@ -1,4 +1,4 @@
-import { ErrorCode, isSluiceError } from "../definitions/errors.js";
+import { ErrorCode, errorMessage, isSluiceError } from "../definitions/errors.js";
 
 /** Codes of errors the HTTP layer itself raises (beside SluiceError codes). */
 export const HttpErrorCode = {
@@ -8,6 +8,12 @@ export const HttpErrorCode = {
   Unauthorized: "UNAUTHORIZED",
   Forbidden: "FORBIDDEN",
   Conflict: "CONFLICT",
+  /** A POST/PUT/PATCH/DELETE whose body is not declared `application/json` (415). */
+  UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+  /** A request body over the limit (413). */
+  PayloadTooLarge: "PAYLOAD_TOO_LARGE",
+  /** More requests wait than the server queues (503, with Retry-After). */
+  ServerBusy: "SERVER_BUSY",
   DefinitionsNotLoaded: "DEFINITIONS_NOT_LOADED",
   Internal: "INTERNAL_ERROR",
 } as const;
@@ -44,6 +50,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   [ErrorCode.Selection]: 400,
   [ErrorCode.Definition]: 400,
   [ErrorCode.Partition]: 400,
+  [ErrorCode.InputTooLarge]: 400,
   [ErrorCode.RunNotFound]: 404,
   [ErrorCode.Load]: 503,
   [ErrorCode.InputNotMaterialized]: 409,
@@ -64,5 +71,5 @@ export function errorResponseOf(err: unknown): { status: number; body: ErrorBody
       body: { error: { code: err.code, message: err.message, ...(typeof path === "string" && path !== "" ? { path } : {}) } },
     };
   }
-  return { status: 500, body: { error: { code: HttpErrorCode.Internal, message: `Internal error: ${(err as Error)?.message ?? String(err)}` } } };
+  return { status: 500, body: { error: { code: HttpErrorCode.Internal, message: `Internal error: ${errorMessage(err)}` } } };
 }

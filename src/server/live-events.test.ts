@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { EventType, RunStatus } from "../storage/records.js";
 import { LiveEventHub, type LiveMessage } from "./live-events.js";
 

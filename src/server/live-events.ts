@@ -1,3 +1,4 @@
+import { errorMessage } from "../definitions/errors.js";
 import { EventType, FINISHED_RUN_STATUSES, RunStatus, type EventRecord, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -129,7 +130,7 @@ export class LiveEventHub {
     } catch (err) {
       if (Date.now() - this.#lastErrorLog > 30_000) {
         this.#lastErrorLog = Date.now();
-        this.options.log?.(`live events: ${(err as Error)?.message ?? String(err)}`);
+        this.options.log?.(`live events: ${errorMessage(err)}`);
       }
     } finally {
       this.#polling = false;

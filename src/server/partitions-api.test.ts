@@ -4,12 +4,12 @@ import { defineDefinitions } from "../definitions/definitions.js";
 import { assetJob } from "../definitions/job.js";
 import { dailyPartitions, hourlyPartitions, multiPartitions, staticPartitions } from "../definitions/partitions.js";
 import { partitionedSchedule } from "../definitions/schedule.js";
-import { materializeAssets } from "../execution/materialize-assets.js";
-import { tempTarget, type TempTarget } from "../execution/testing/temp-target.js";
+import { materializeAssets } from "../runs/materialize-assets.js";
+import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import { createApp } from "./app.js";
-import { CodeLocationState } from "./code-location.js";
+import { CodeLocationState } from "../instance/code-location.js";
 import { LiveEventHub } from "./live-events.js";
-import { snapshotOf } from "./snapshot.js";
+import { snapshotOf } from "../instance/snapshot.js";
 
 const days = dailyPartitions({ start: "2025-01-01" });
 const events = asset({ key: "events", partitions: days, run: (_in, { partitionKey }) => ({ day: partitionKey }) });

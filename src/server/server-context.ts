@@ -1,5 +1,5 @@
 import type { Storage } from "../storage/storage.js";
-import type { CodeLocationState, LoadedLocation } from "./code-location.js";
+import type { CodeLocationState, LoadedLocation } from "../instance/code-location.js";
 import { HttpError, HttpErrorCode } from "./http-errors.js";
 import type { LiveEventHub } from "./live-events.js";
 

@@ -1,3 +1,4 @@
+import { errorMessage } from "../definitions/errors.js";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { HttpError, HttpErrorCode } from "./http-errors.js";
@@ -25,7 +26,7 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new HttpError(400, HttpErrorCode.InvalidJson, `The request body is not valid JSON: ${(err as Error).message}`, "body");
+    throw new HttpError(400, HttpErrorCode.InvalidJson, `The request body is not valid JSON: ${errorMessage(err)}`, "body");
   }
 }
 

@@ -6,7 +6,7 @@ import type { Storage } from "../../storage/storage.js";
 import { instigatorStateJson, iso, tickJson } from "../api-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
-import type { ScheduleSnapshot, SensorSnapshot } from "../snapshot.js";
+import type { ScheduleSnapshot, SensorSnapshot } from "../../instance/snapshot.js";
 import { parseInput, queryOf } from "../validate.js";
 
 const detailQuery = z.object({

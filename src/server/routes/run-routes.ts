@@ -1,13 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
 import { ErrorCode, RunNotFoundError, isSluiceError } from "../../definitions/errors.js";
-import { CancelOutcome, requestCancel } from "../../execution/cancel-run.js";
-import { ASSET_JOB_NAME, resolveSelection } from "../../execution/materialize-assets.js";
-import { effectiveRunConfig, prepareRun, type RunTargetSpec } from "../../execution/prepare-run.js";
-import { reexecutionOf } from "../../execution/reexecution.js";
-import { partitionTags } from "../../execution/run-partition.js";
-import { RunStatus, type NewRun, type RunsFilter } from "../../storage/records.js";
+import { checkName, checkRunConfig, checkSelectionKeys, checkTags, InputLimits } from "../../definitions/input-limits.js";
+import { CancelOutcome, requestCancel } from "../../runs/cancel-run.js";
+import { newRun } from "../../runs/new-run.js";
+import { reexecutionOf } from "../../runs/reexecution.js";
+import { RunStatus, type RunsFilter } from "../../storage/records.js";
 import { eventJson, runJson } from "../api-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
@@ -26,13 +24,14 @@ const listQuery = z.object({
   tag: oneOrMany
     .refine((values) => values.every((v) => /^[^:]+:/.test(v)), { message: "a tag filter is KEY:VALUE, e.g. tag=team:data" })
     .optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  // Larger pages are cut to the limit rather than refused: nextCursor leads on.
+  limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, InputLimits.runsPageSize)),
   cursor: z.string().min(1).optional(),
 });
 
 const eventsQuery = z.object({
   afterId: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  limit: z.coerce.number().int().min(1).default(1000).transform((n) => Math.min(n, InputLimits.eventsPageSize)),
 });
 
 const tagsSchema = z.record(z.string().min(1), z.string());
@@ -112,48 +111,22 @@ export function runRoutes(ctx: ServerContext): Hono {
     if ((body.selection === undefined) === (body.job === undefined)) {
       throw new HttpError(400, HttpErrorCode.InvalidInput, 'Give either "selection" (an expression or asset keys) or "job" (a job name), not both or neither.', "body.selection");
     }
+    checkLaunchLimits(body);
     const { defs } = requireLoaded(ctx);
-    const given = body.config ?? {};
-    const partition = { key: body.partition ?? null, newRun: true };
-    let newRun: NewRun;
-    if (body.job !== undefined) {
-      const job = defs.jobs.get(body.job);
-      if (!job) {
-        throw new HttpError(400, HttpErrorCode.InvalidInput, unknownJobError(defs, body.job).message, "body.job");
-      }
-      const target: RunTargetSpec = { kind: "job", jobName: body.job };
-      const { partitions } = withPartitionPath(() => prepareRun(defs, target, given, partition));
-      newRun = {
-        runId: randomUUID(),
-        jobName: body.job,
-        selection: job.stepKeys,
-        partition: partition.key,
-        config: effectiveRunConfig(defs, target, given),
-        tags: { ...job.definition.tags, ...(body.tags ?? {}), ...partitionTags(partitions, partition.key) },
-        status: RunStatus.Queued,
-      };
-    } else {
-      let keys: string[];
-      try {
-        keys = resolveSelection(defs, body.selection);
-      } catch (err) {
-        if (isSluiceError(err) && err.code === ErrorCode.Selection) throw new HttpError(400, ErrorCode.Selection, err.message, "body.selection");
-        throw err;
-      }
-      // Checks config and env vars now: a bad launch is a 400, not a failed run.
-      const { partitions } = withPartitionPath(() => prepareRun(defs, { kind: "assets", keys }, given, partition));
-      newRun = {
-        runId: randomUUID(),
-        jobName: ASSET_JOB_NAME,
-        selection: keys,
-        selectionExpression: typeof body.selection === "string" ? body.selection : null,
-        partition: partition.key,
-        config: given,
-        tags: { ...(body.tags ?? {}), ...partitionTags(partitions, partition.key) },
-        status: RunStatus.Queued,
-      };
+    if (body.job !== undefined && !defs.jobs.has(body.job)) {
+      throw new HttpError(400, HttpErrorCode.InvalidInput, unknownJobError(defs, body.job).message, "body.job");
     }
-    const run = await storage.createRun(newRun);
+    // Checks config, env vars and the partition now: a bad launch is a 400, not a failed run.
+    const record = withInputPaths(() =>
+      newRun({
+        defs,
+        target: body.job !== undefined ? { job: body.job } : { assets: body.selection },
+        config: body.config ?? {},
+        tags: body.tags ?? {},
+        partition: body.partition ?? null,
+      }),
+    );
+    const run = await storage.createRun(record);
     return c.json({ run: runJson(run) }, 201);
   });
 
@@ -169,8 +142,8 @@ export function runRoutes(ctx: ServerContext): Hono {
   app.post("/runs/:id/reexecute", async (c) => {
     const runId = c.req.param("id");
     const body = parseInput(reexecuteBody, await readJsonBody(c), "body");
-    const newRun = await reexecutionOf(storage, runId, { fromFailure: body.fromFailure, ...(body.tags ? { tags: body.tags } : {}) });
-    const run = await storage.createRun({ ...newRun, status: RunStatus.Queued });
+    if (body.tags) checkTags(body.tags, "body.tags");
+    const run = await storage.createRun(await reexecutionOf(storage, runId, { fromFailure: body.fromFailure, ...(body.tags ? { tags: body.tags } : {}) }));
     return c.json({ run: runJson(run) }, 201);
   });
 
@@ -192,11 +165,24 @@ function decodeCursor(text: string): string {
   throw new HttpError(400, HttpErrorCode.InvalidInput, "cursor is not one this server returned; pass the nextCursor of the previous page.", "query.cursor");
 }
 
-/** Runs fn; a PartitionError becomes a 400 pointing at `body.partition`. */
-function withPartitionPath<T>(fn: () => T): T {
+/**
+ * Refuses a launch over the limits of `input-limits.ts` (400 naming the field) before anything is
+ * resolved or stored. An expression's own limits are the parser's (a SelectionError at body.selection).
+ */
+function checkLaunchLimits(body: z.output<typeof launchBody>): void {
+  if (Array.isArray(body.selection)) checkSelectionKeys(body.selection, "body.selection");
+  if (body.job !== undefined) checkName(body.job, "body.job");
+  if (body.partition !== undefined) checkName(body.partition, "body.partition");
+  if (body.tags) checkTags(body.tags, "body.tags");
+  if (body.config) checkRunConfig(body.config, "body.config");
+}
+
+/** Runs fn; a SelectionError becomes a 400 pointing at `body.selection`, a PartitionError one at `body.partition`. */
+function withInputPaths<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
+    if (isSluiceError(err) && err.code === ErrorCode.Selection) throw new HttpError(400, ErrorCode.Selection, err.message, "body.selection");
     if (isSluiceError(err) && err.code === ErrorCode.Partition) throw new HttpError(400, ErrorCode.Partition, err.message, "body.partition");
     throw err;
   }

@@ -7,6 +7,10 @@ import { eventJson, runJson } from "../api-json.js";
 import type { LiveMessage } from "../live-events.js";
 import type { ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
+import { processSecrets } from "../../definitions/secret-mask.js";
+
+/** A message's data: JSON with the secrets this server knows masked (storage masked them when written). */
+const json = (value: unknown): string => processSecrets.mask(JSON.stringify(value));
 
 const streamQuery = z.object({
   /** Only this run's events and status changes. */
@@ -61,29 +65,29 @@ async function pump(ctx: ServerContext, stream: SSEStreamingApi, runId: string |
   }, close);
   try {
     let sent = resumeFrom ?? subscription.cursor;
-    await stream.writeSSE({ event: "ready", id: String(sent), retry: 1000, data: JSON.stringify({ lastEventId: sent, resumed: resumeFrom !== undefined, runId: runId ?? null }) });
+    await stream.writeSSE({ event: "ready", id: String(sent), retry: 1000, data: json({ lastEventId: sent, resumed: resumeFrom !== undefined, runId: runId ?? null }) });
     if (resumeFrom !== undefined) {
       const replay = await replayEvents(ctx.storage, resumeFrom, subscription.cursor, runId);
       if (replay.truncated) {
-        await stream.writeSSE({ event: "reset", id: String(subscription.cursor), data: JSON.stringify({ reason: `more than ${MAX_REPLAY} events were missed; reload the state` }) });
+        await stream.writeSSE({ event: "reset", id: String(subscription.cursor), data: json({ reason: `more than ${MAX_REPLAY} events were missed; reload the state` }) });
         sent = subscription.cursor;
       } else {
         for (const event of replay.events) {
           if (closed) return;
-          await stream.writeSSE({ event: "event", id: String(event.id), data: JSON.stringify(eventJson(event)) });
+          await stream.writeSSE({ event: "event", id: String(event.id), data: json(eventJson(event)) });
           sent = event.id;
         }
         // Runs whose events were missed may have changed status: send where they are now.
         const runIds = [...new Set(replay.events.map((e) => e.runId))].slice(-100);
         for (const id of runIds) {
           const run = await ctx.storage.getRun(id);
-          if (run && !closed) await stream.writeSSE({ event: "run", id: String(sent), data: JSON.stringify(runJson(run)) });
+          if (run && !closed) await stream.writeSSE({ event: "run", id: String(sent), data: json(runJson(run)) });
         }
       }
     }
     if (runId !== undefined && resumeFrom === undefined) {
       const run = await ctx.storage.getRun(runId);
-      if (run) await stream.writeSSE({ event: "run", id: String(sent), data: JSON.stringify(runJson(run)) });
+      if (run) await stream.writeSSE({ event: "run", id: String(sent), data: json(runJson(run)) });
     }
     while (!closed) {
       if (queue.length === 0) {
@@ -101,11 +105,11 @@ async function pump(ctx: ServerContext, stream: SSEStreamingApi, runId: string |
       if (m.kind === "event") {
         if (m.event.id <= sent) continue;
         sent = m.event.id;
-        await stream.writeSSE({ event: "event", id: String(sent), data: JSON.stringify(eventJson(m.event)) });
+        await stream.writeSSE({ event: "event", id: String(sent), data: json(eventJson(m.event)) });
       } else {
         sent = Math.max(sent, m.cursor);
         const data = m.kind === "run" ? runJson(m.run) : m.payload;
-        await stream.writeSSE({ event: m.kind, id: String(sent), data: JSON.stringify(data) });
+        await stream.writeSSE({ event: m.kind, id: String(sent), data: json(data) });
       }
     }
   } finally {
