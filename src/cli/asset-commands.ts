@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SelectionError, UsageError } from "../definitions/errors.js";
-import { resolveSelection } from "../execution/materialize-assets.js";
+import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
 

@@ -7,7 +7,7 @@ import { SLUICE_BIN } from "../daemon/run-launcher.js";
 import { resolveHome } from "../instance/instance.js";
 import { tokenForHost } from "../server/auth.js";
 import { urlOf } from "../server/http-listener.js";
-import { alreadyRunning, isSluiceProcess, pidFilePath, readPidFile, releasePidFile, serverLogPath, type PidFileContent } from "../server/pid-file.js";
+import { alreadyRunning, isSluiceProcess, pidFilePath, readPidFile, releasePidFile, serverLogPath, type PidFileContent } from "./pid-file.js";
 import { printJson } from "./cli-context.js";
 import { addServeOptions, parsePort, resolveLocation, type ServeFlags } from "./dev-commands.js";
 

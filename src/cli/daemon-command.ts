@@ -19,7 +19,8 @@ export function registerDaemonCommand(program: Command): void {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      // Schedules' and sensors' functions run in this process: an error they throw later, from a
+      // The definitions' modules run in this process too (schedule and sensor functions run in
+      // evaluation threads, which log their own strays): an error user code throws later, from a
       // timer or a promise nobody awaits, is logged; it must not stop the daemon.
       const releaseErrorHandlers = logUserCodeErrors("the daemon", log);
       try {

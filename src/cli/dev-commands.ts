@@ -2,10 +2,14 @@ import { Option, type Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LoadError, UsageError } from "../definitions/errors.js";
+import { DaemonSupervisor } from "../daemon/daemon-supervisor.js";
+import { codeLocationState } from "../instance/code-location.js";
+import { projectDirOf } from "../instance/fresh-import.js";
 import { readWorkspace, type CodeLocation } from "../instance/load-definitions.js";
 import { packageRoot } from "../instance/package-root.js";
 import { tokenForHost } from "../server/auth.js";
-import { alreadyRunning, claimPidFile, isSluiceProcess, readPidFile, releasePidFile, serverLogPath } from "../server/pid-file.js";
+import { alreadyRunning, claimPidFile, isSluiceProcess, readPidFile, releasePidFile, serverLogPath } from "./pid-file.js";
+import { watchProject, type ProjectWatcher } from "./project-watcher.js";
 import { startSluiceServer } from "../server/sluice-server.js";
 import { openInstance, type LocationOptions } from "./cli-context.js";
 import { logUserCodeErrors } from "./user-code-errors.js";
@@ -84,26 +88,47 @@ async function serve(mode: "dev" | "server", flags: ServeFlags): Promise<void> {
       throw alreadyRunning(home, existing);
     }
   }
-  // User code runs in this process (sensors, schedules, module top level): whatever it throws
-  // later, asynchronously, is logged; it must not take the server down.
+  // User code runs in this process (the definitions' modules; schedule and sensor functions run in
+  // evaluation threads, which log their own strays): whatever it throws later, asynchronously, is
+  // logged; it must not take the server down.
   const releaseErrorHandlers = logUserCodeErrors("the server", log);
 
+  // `sluice dev` is the server, a daemon in this process (restarted on every successful load) and a
+  // watcher that reloads on save, around one code location; `sluice server` is the server alone.
+  const cwd = process.cwd();
+  const state = codeLocationState(location, cwd);
+  const daemon = mode === "dev" ? new DaemonSupervisor({ instance, location, log }) : undefined;
   let server;
   try {
     server = await startSluiceServer({
       instance,
-      location,
+      location: state,
+      source: location.file ?? location.module!,
       host: flags.host,
       port,
       token,
       mode,
-      watch: flags.watch !== false,
+      daemonInProcess: () => daemon?.running ?? false,
+      onDefinitions: (defs) => void daemon?.restart(defs),
       version: sluiceVersion(),
       log,
     });
   } catch (err) {
+    await daemon?.stop();
     await instance.close();
     throw err;
+  }
+  let watcher: ProjectWatcher | undefined;
+  const projectDir = mode === "dev" && flags.watch !== false ? projectDirOf(location, cwd) : undefined;
+  if (projectDir) {
+    watcher = watchProject(
+      projectDir,
+      (files) => {
+        log(`changed: ${files.map((f) => path.relative(cwd, f) || f).slice(0, 5).join(", ")}${files.length > 5 ? ", ..." : ""}; reloading definitions`);
+        void state.load();
+      },
+      { ignore: [instance.home], log },
+    );
   }
   if (flags.background) {
     try {
@@ -118,7 +143,9 @@ async function serve(mode: "dev" | "server", flags: ServeFlags): Promise<void> {
         logFile: serverLogPath(home),
       });
     } catch (err) {
+      watcher?.close();
       await server.close();
+      await daemon?.stop();
       await instance.close();
       throw err;
     }
@@ -143,7 +170,9 @@ async function serve(mode: "dev" | "server", flags: ServeFlags): Promise<void> {
     process.on("SIGTERM", stop);
   });
   try {
+    watcher?.close();
     await server.close();
+    await daemon?.stop();
     await instance.close();
   } finally {
     if (flags.background) releasePidFile(home);

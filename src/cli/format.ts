@@ -1,21 +1,4 @@
-import type { EventRecord } from "../storage/records.js";
-import { iso } from "../server/api-json.js";
-
-export { iso, runJson } from "../server/api-json.js";
-
-/** The `run logs --json` shape of CLI.md: common fields first, then the event's data. */
-export function eventJson(event: EventRecord): Record<string, unknown> {
-  return {
-    timestamp: iso(event.timestamp),
-    type: event.type,
-    stepKey: event.stepKey,
-    level: event.level,
-    message: event.message,
-    ...(event.assetKey !== null ? { assetKey: event.assetKey } : {}),
-    ...(event.partition !== null ? { partition: event.partition } : {}),
-    ...event.data,
-  };
-}
+export { eventJson, iso, runJson } from "../server/api-json.js";
 
 /** `1.23s`, `850ms`, `2m 03s`. */
 export function duration(startMs: number | null, endMs: number | null): string {

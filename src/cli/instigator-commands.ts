@@ -3,11 +3,13 @@ import { existsSync } from "node:fs";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import { evaluateSensorOnce } from "../daemon/sensor-daemon.js";
+import { ThreadEvaluationHost } from "../daemon/thread-evaluation-host.js";
 import { InstigatorStatus, InstigatorType, type InstigatorState } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { iso, table } from "./format.js";
 import { formatTick, registerSchedulePreview } from "./schedule-preview.js";
+import { sensorPreview } from "./sensor-preview.js";
 
 type Kind = "schedule" | "sensor";
 
@@ -88,16 +90,20 @@ export function registerInstigatorCommands(program: Command): void {
         .command(action)
         .description(`${action} a ${kind}`)
         .argument("<name>", `${kind} name`)
-        .option("-f, --file <file>", "definitions file (checks that the name exists)")
+        .option("-f, --file <file>", "definitions file (where the name is checked to exist)")
         .option("-m, --module <module>", "definitions module")
         .option("--home <dir>", "instance directory")
         .action(async (name: string, flags: LocationOptions) => {
-          if (flags.file || flags.module || existsSync("workspace.yaml")) {
-            const { defs } = await loadFromOptions(flags);
-            checkExists(defs, kind, name);
-          } else {
-            process.stderr.write(`Warning: no definitions given (-f, -m or workspace.yaml), so "${name}" was not checked to exist.\n`);
+          // As `dagster schedule start`: a name that no definitions were read for could be a typo,
+          // which would record the state of something that does not exist.
+          if (!flags.file && !flags.module && !existsSync("workspace.yaml")) {
+            throw new UsageError(
+              `Cannot ${action} ${kind} "${name}" without definitions: its name cannot be checked. ` +
+                `Pass -f FILE or -m MODULE, or run it in the directory of your workspace.yaml.`,
+            );
           }
+          const { defs } = await loadFromOptions(flags);
+          checkExists(defs, kind, name);
           await withInstance(flags, async (instance) => {
             const state = await instance.storage.setInstigatorStatus(
               name,
@@ -119,7 +125,10 @@ export function registerInstigatorCommands(program: Command): void {
 
   sensorCmd
     .command("preview")
-    .description("evaluate a sensor once (its resources set up and torn down), without launching anything or storing its cursor")
+    .description(
+      "evaluate a sensor once (its resources set up and torn down), without launching anything or storing its cursor; " +
+        "prints {status, requests: [{runKey, job, selection, assets, partition, config, tags}], cursor, skipReason, error}",
+    )
     .argument("<name>", "sensor name")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
@@ -130,9 +139,20 @@ export function registerInstigatorCommands(program: Command): void {
       checkExists(defs, "sensor", name);
       await withInstance(flags, async (instance) => {
         const cursor = flags.cursor ?? (await instance.storage.getInstigatorState(name))?.cursor ?? null;
-        // The sensor's log lines (secrets masked) go to stderr, so stdout stays one JSON document.
-        const result = await evaluateSensorOnce(instance.storage, defs, defs.sensors.get(name)!, cursor, { log: (line) => void process.stderr.write(`${line}\n`) });
-        printJson(result);
+        // In an evaluation thread, as the daemon does: a function stuck in a loop is stopped at the
+        // timeout. Its log lines (secrets masked) go to stderr, so stdout stays one JSON document.
+        const host = new ThreadEvaluationHost({
+          location: { file: flags.file, module: flags.module },
+          timeoutMs: instance.settings.schedules_and_sensors.evaluation_timeout_seconds * 1000,
+          maxThreads: 1,
+          keepsRunning: "the preview",
+          log: (line) => void process.stderr.write(`${line}\n`),
+        });
+        try {
+          printJson(sensorPreview(await evaluateSensorOnce(instance.storage, defs, defs.sensors.get(name)!, cursor, { host })));
+        } finally {
+          await host.close();
+        }
       });
     });
 }

@@ -1,16 +1,13 @@
 import type { Command } from "commander";
-import { randomUUID } from "node:crypto";
-import { executeJob } from "../execution/execute-job.js";
+import { executeJob } from "../runs/execute-job.js";
+import { newRun } from "../runs/new-run.js";
 import { unknownJobError } from "../execution/plan.js";
-import { effectiveRunConfig, prepareRun } from "../execution/prepare-run.js";
-import { RunStatus } from "../storage/records.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { UsageError } from "../definitions/errors.js";
 import { collect, loadFromOptions, openInstance, printJson, readConfigArg, readTagsArg, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
 import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
 import { runSeriesInTerminal } from "./run-output.js";
-import { partitionTags } from "../execution/run-partition.js";
 
 /** `sluice job list|execute`. */
 export function registerJobCommands(program: Command): void {
@@ -76,22 +73,16 @@ export function registerJobCommands(program: Command): void {
     .action(async (flags: LocationOptions & { job?: string; config?: string[]; tags?: string; partition?: string }) => {
       if (!flags.job) throw new UsageError("job launch needs -j NAME. List jobs with: sluice job list");
       const { defs } = await loadFromOptions(flags);
-      const job = defs.jobs.get(flags.job);
-      if (!job) throw unknownJobError(defs, flags.job);
-      const given = mergeConfigs((flags.config ?? []).map(readConfigArg));
-      const spec = { kind: "job", jobName: flags.job } as const;
-      const partitionKey = flags.partition ?? null;
-      const { partitions } = prepareRun(defs, spec, given, { key: partitionKey, newRun: true });
+      if (!defs.jobs.has(flags.job)) throw unknownJobError(defs, flags.job);
+      const record = newRun({
+        defs,
+        target: { job: flags.job },
+        config: (flags.config ?? []).map(readConfigArg),
+        tags: readTagsArg(flags.tags),
+        partition: flags.partition ?? null,
+      });
       await withInstance(flags, async (instance) => {
-        const run = await instance.storage.createRun({
-          runId: randomUUID(),
-          jobName: flags.job!,
-          selection: job.stepKeys,
-          partition: partitionKey,
-          config: effectiveRunConfig(defs, spec, given),
-          tags: { ...job.definition.tags, ...readTagsArg(flags.tags), ...partitionTags(partitions, partitionKey) },
-          status: RunStatus.Queued,
-        });
+        const run = await instance.storage.createRun(record);
         process.stderr.write(`Queued run of ${flags.job}; the daemon will start it.\n`);
         process.stdout.write(`${run.runId}\n`);
       });

@@ -5,6 +5,9 @@ import { loadDotEnv } from "../instance/dotenv.js";
 import { packageRoot } from "../instance/package-root.js";
 import pc from "picocolors";
 import { ErrorCode, isSluiceError } from "../definitions/errors.js";
+import { routeUncaughtErrors } from "../execution/uncaught-errors.js";
+import { dropOutputWhenClosed } from "./closed-output.js";
+import { maskProcessOutput } from "./masked-output.js";
 
 /**
  * Each top-level command's module, loaded only when that command runs: a worker or a one-off
@@ -38,6 +41,7 @@ const USER_INPUT_ERRORS: readonly string[] = [
   ErrorCode.Selection,
   ErrorCode.RunNotFound,
   ErrorCode.Partition,
+  ErrorCode.InputTooLarge,
 ];
 
 /** Exit codes of CLI.md. */
@@ -77,6 +81,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
 /** Runs the CLI with these arguments; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenClosed();
+  maskProcessOutput();
+  // An error user code throws where nothing catches it fails the step or run that owns it, or is
+  // printed (secrets masked) and makes the exit code 1; it never ends the process with a raw stack.
+  routeUncaughtErrors();
   try {
     // CLI.md: `.env` in the working directory comes first, so it may also set SLUICE_HOME.
     loadDotEnv(process.cwd());

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
-import { resolveSelection } from "../execution/materialize-assets.js";
+import { resolveSelection } from "../runs/run-target.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
 import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";

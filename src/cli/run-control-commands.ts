@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { UsageError } from "../definitions/errors.js";
-import { CancelOutcome, requestCancel } from "../execution/cancel-run.js";
-import { runInForeground } from "../execution/foreground-run.js";
-import { reexecutionOf } from "../execution/reexecution.js";
+import { CancelOutcome, requestCancel } from "../runs/cancel-run.js";
+import { runInForeground } from "../runs/foreground-run.js";
+import { reexecutionOf } from "../runs/reexecution.js";
 import { loadFromOptions, openInstance, withInstance, type LocationOptions } from "./cli-context.js";
 import { runInTerminal } from "./run-output.js";
 

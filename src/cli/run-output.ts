@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import type { EventListener } from "../execution/event-writer.js";
+import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
 import type { Instance } from "../instance/instance.js";
 import { RunProgress } from "./run-progress.js";
