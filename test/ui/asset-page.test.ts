@@ -13,12 +13,23 @@ async function historyRunIds(page: Page): Promise<string[]> {
   return page.$$eval("[data-testid=materialization-history] tbody tr td:nth-child(2) a", (links) => links.map((a) => a.getAttribute("href")!.slice("/runs/".length)));
 }
 
-/** Clicks Materialize, waits for the run it links to to succeed; returns the run id. */
-async function materializeFromPage(page: Page, url: string): Promise<string> {
+/**
+ * Clicks Materialize, waits for the link to the run that this click launched (not one launched
+ * before, whose banner may still be shown on a slow machine) and for that run to succeed; returns
+ * the run id.
+ */
+async function materializeFromPage(page: Page, url: string, before: readonly string[] = []): Promise<string> {
   await page.getByTestId("materialize-asset").click();
   const link = page.getByTestId("launched-run").locator("a").first();
-  await waitFor("the launched run's link", async () => ((await link.count()) > 0 ? true : undefined), 10_000);
-  const runId = (await link.getAttribute("href"))!.slice("/runs/".length);
+  const runId = await waitFor(
+    "the launched run's link",
+    async () => {
+      const href = (await link.count()) > 0 ? await link.getAttribute("href") : null;
+      const id = href?.slice("/runs/".length);
+      return id && !before.includes(id) ? id : undefined;
+    },
+    15_000,
+  );
   const run = await waitForRun(url, runId, ["SUCCESS", "FAILURE"]);
   expect(run.status).toBe("SUCCESS");
   expect(run.selection).toEqual(["clean/orders"]);
@@ -58,7 +69,7 @@ describe("asset page", () => {
 
     const first = await materializeFromPage(page, url);
     await waitFor("one row of history", async () => ((await historyRunIds(page)).length === 1 ? true : undefined), 15_000);
-    const second = await materializeFromPage(page, url);
+    const second = await materializeFromPage(page, url, [first]);
     await waitFor("two rows of history", async () => ((await historyRunIds(page)).length === 2 ? true : undefined), 15_000);
     expect(await historyRunIds(page)).toEqual([second, first]);
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

@@ -26,23 +26,28 @@ export const CHROMIUM_ARGS = [
 /** The folder that keeps screenshots of the browser tests. */
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, "test-artifacts", "screenshots");
 
-/** Launches headless Chromium, or fails saying how to install it. */
-export async function launchBrowser(): Promise<Browser> {
+/** Launches headless Chromium (with `extraArgs` after the usual flags), or fails saying how to install it. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does) or set SLUICE_CHROMIUM.`);
   }
   if (!existsSync(path.join(REPO_ROOT, "dist", "ui", "index.html"))) {
     throw new Error("The web UI is not built (dist/ui/index.html is missing): run `npm run build`.");
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 /**
  * A new page at 1440×900 that fails the test on any uncaught error of the page's scripts, and
- * collects console errors (`errors()`), so that a UI that throws cannot pass.
+ * collects console errors (`errors()`), so that a UI that throws cannot pass. With
+ * SLUICE_UI_CPU_THROTTLE=N its scripts run N times slower (Chrome's CPU throttling).
  */
 export async function newPage(browser: Browser): Promise<{ page: Page; errors: () => string[] }> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // SLUICE_UI_CPU_THROTTLE=10 runs the page's scripts ten times slower, as on a loaded machine:
+  // what a test reads too early then fails every time instead of now and then.
+  const throttle = Number(process.env.SLUICE_UI_CPU_THROTTLE ?? 1);
+  if (throttle > 1) await (await page.context().newCDPSession(page)).send("Emulation.setCPUThrottlingRate", { rate: throttle });
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {

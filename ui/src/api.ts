@@ -33,13 +33,15 @@ export class ApiError extends Error {
 
 /** Calls `/api<path>`; resolves with the parsed JSON, rejects with an ApiError. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const method = init.method ?? (init.body === undefined ? "GET" : "POST");
   const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers["content-type"] = "application/json";
+  // The server takes JSON only on every POST, even one without a body (a cross-site form cannot send it).
+  if (init.body !== undefined || method !== "GET") headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      method,
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: init.signal,
@@ -83,8 +85,10 @@ export interface ApiState<T> {
  * in flight so that live pages do not flicker.
  */
 export function useApi<T>(path: string | null): ApiState<T> {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<ApiError>();
+  // What was fetched is kept with the path it answers: after a navigation to another run or asset
+  // (same page, new path), the previous one's data must not be shown under the new heading while
+  // the new fetch is in flight. A reload of the same path keeps showing the data it replaces.
+  const [fetched, setFetched] = useState<{ path: string; data?: T; error?: ApiError }>();
   const [loading, setLoading] = useState(path !== null);
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -93,18 +97,20 @@ export function useApi<T>(path: string | null): ApiState<T> {
     setLoading(true);
     api<T>(path, { signal: controller.signal }).then(
       (value) => {
-        setData(value);
-        setError(undefined);
+        setFetched({ path, data: value });
         setLoading(false);
       },
       (err: unknown) => {
         if ((err as Error).name === "AbortError") return;
-        setError(err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err)));
+        const error = err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err));
+        // A failed refresh keeps the data it could not replace, beside the error.
+        setFetched((prev) => ({ path, ...(prev?.path === path ? { data: prev.data } : {}), error }));
         setLoading(false);
       },
     );
     return () => controller.abort();
   }, [path, version]);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
-  return { data, error, loading, reload };
+  const current = fetched !== undefined && fetched.path === path ? fetched : undefined;
+  return { data: current?.data, error: current?.error, loading: loading || (path !== null && current === undefined), reload };
 }

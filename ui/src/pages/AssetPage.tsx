@@ -36,6 +36,9 @@ export function AssetPage() {
   const [launchError, setLaunchError] = useState<ApiError | null>(null);
   const materialize = async () => {
     setLaunching(true);
+    // The banner of the previous launch goes at once: until the new run is queued, no link may
+    // point at a run that this click did not launch.
+    setLaunched(null);
     setLaunchError(null);
     try {
       const { run } = await api<{ run: RunJson }>("/runs", { body: { selection: [key] } });
