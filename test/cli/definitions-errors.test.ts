@@ -2,7 +2,7 @@
  * Definitions that cannot be loaded or fail validation: exit 2, and a message that names the asset
  * or file at fault. Also loading definitions with -m, as a path and as an installed package.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -61,6 +61,16 @@ describe("definitions that fail validation exit 2 and name what is wrong", () =>
     const stderr = await materializeBadDefs(fixture("defs-errors", "unknown-resource.ts"));
     expect(stderr).toContain('"warehouse"');
     expect(stderr).toContain('"uses/warehouse"');
+  });
+
+  it('a key with ".." components: names the asset, and nothing is written outside the home', async () => {
+    const outside = tempDir("sluice-outside-");
+    const home = path.join(tempDir(), "home");
+    const target = path.relative("/", path.join(outside, "escaped"));
+    const result = await runCli(["materialize", "-f", fixture("defs-errors", "dot-segment-key.ts")], { home, env: { ESCAPE_TARGET: target } });
+    expect(result.code, describeResult(result)).toBe(2);
+    expect(result.stderr).toContain(`Asset key "../../../../${target}" has a ".." component`);
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it("a config default that fails its schema: names the asset and the field", async () => {

@@ -52,6 +52,8 @@ export interface CliOptions {
   /** Extra environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** What Node runs instead of `bin/sluice.js` (with its own leading arguments), e.g. a test harness script. */
+  script?: readonly string[];
 }
 
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
@@ -109,7 +111,7 @@ export interface RunningCli {
 
 /** Starts `node bin/sluice.js ...args` without waiting for it (same environment as {@link runCli}). */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? outsideRepo(), env: childEnv(options), stdio: "pipe" });
+  const child = spawn(process.execPath, [...(options.script ?? [CLI]), ...args], { cwd: options.cwd ?? outsideRepo(), env: childEnv(options), stdio: "pipe" });
   let stdout = "";
   let stderr = "";
   const waiters: { text: string; resolve: () => void; reject: (err: Error) => void }[] = [];

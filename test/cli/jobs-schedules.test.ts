@@ -71,7 +71,15 @@ interface SensorJson {
 
 interface SensorPreviewJson {
   status: string;
-  requests: { runKey: string | null; run: { runId: string; jobName: string; config: Record<string, unknown>; tags: Record<string, string> } }[];
+  requests: {
+    runKey: string | null;
+    job: string | null;
+    selection: string | null;
+    assets: string[] | null;
+    partition: string | null;
+    config: Record<string, unknown>;
+    tags: Record<string, string>;
+  }[];
   cursor: string | null;
   skipReason: string | null;
   error: unknown;
@@ -355,8 +363,8 @@ describe.concurrent("sluice schedule list / start / stop", () => {
 
   it("status follows schedule start / stop against the same --home, and only there", async () => {
     const home = tempDir();
-    expectExit(await runCli(["schedule", "start", "nightly_etl", "--home", home]), 0);
-    expectExit(await runCli(["schedule", "stop", "hourly_numbers", "--home", home]), 0);
+    expectExit(await runCli(["schedule", "start", "nightly_etl", "-f", OPS, "--home", home]), 0);
+    expectExit(await runCli(["schedule", "stop", "hourly_numbers", "-f", OPS, "--home", home]), 0);
     let rows = await scheduleList(home);
     expect(byName(rows, "nightly_etl").status).toBe("RUNNING");
     expect(byName(rows, "hourly_numbers").status).toBe("STOPPED");
@@ -381,6 +389,24 @@ describe.concurrent("sluice schedule list / start / stop", () => {
     expect(result.stderr).toContain("nightly_etl");
     const stop = await runCli(["schedule", "stop", "no_such_schedule", "-f", OPS], { home });
     expectExit(stop, 2);
+    expect(await withStorage(home, (storage) => storage.listInstigatorStates())).toEqual([]);
+  });
+
+  it("start / stop without definitions exit 2, say how to give them, and record nothing (the name cannot be checked)", async () => {
+    const home = tempDir();
+    for (const args of [
+      ["schedule", "start", "nightly_etl"],
+      ["schedule", "start", "nightly_etll"],
+      ["schedule", "stop", "nightly_etl"],
+      ["sensor", "start", "batch_sensor"],
+      ["sensor", "stop", "batch_sensr"],
+    ]) {
+      const result = await runCli(args, { home });
+      expectExit(result, 2);
+      expect(result.stderr).toContain(`"${args[2]}"`);
+      expect(result.stderr).toMatch(/-f FILE.*-m MODULE.*workspace\.yaml/);
+    }
+    expect(await withStorage(home, (storage) => storage.listInstigatorStates())).toEqual([]);
   });
 });
 
@@ -490,14 +516,24 @@ describe.concurrent("sluice sensor", () => {
 
     const first = await preview();
     expect(first).toMatchObject({ status: "SUCCESS", cursor: "1", skipReason: null, error: null });
-    expect(first.requests.map((r) => r.runKey)).toEqual(["batch-1-after-none"]);
-    expect(first.requests[0]!.run).toMatchObject({ jobName: "etl_job", config: { ops: { extract: { config: { rows: 1 } } } } });
-    expect(first.requests[0]!.run.tags).toMatchObject({ team: "data" });
+    // Run requests, as requests: no run id and no run status, since no run was created.
+    expect(first.requests).toEqual([
+      {
+        runKey: "batch-1-after-none",
+        job: "etl_job",
+        selection: null,
+        assets: null,
+        partition: null,
+        config: { ops: { extract: { config: { rows: 1 } } } },
+        tags: { team: "data", "sluice/sensor_name": "batch_sensor", "sluice/run_key": "batch-1-after-none" },
+      },
+    ]);
+    expect(Object.keys(first).sort()).toEqual(["cursor", "error", "requests", "skipReason", "status"]);
 
     const fromCursor = await preview(["--cursor", "41"]);
     expect(fromCursor).toMatchObject({ status: "SUCCESS", cursor: "42" });
     expect(fromCursor.requests.map((r) => r.runKey)).toEqual(["batch-42-after-41"]);
-    expect(fromCursor.requests[0]!.run.config).toEqual({ ops: { extract: { config: { rows: 42 } } } });
+    expect(fromCursor.requests[0]!.config).toEqual({ ops: { extract: { config: { rows: 42 } } } });
 
     // Nothing stored: no sensor state, no tick, no run; a second preview starts from the same place.
     expect(byName(await sensorList(home), "batch_sensor").cursor).toBeNull();
@@ -538,7 +574,7 @@ describe.concurrent("sluice sensor", () => {
     expect(byName(await sensorList(home), "batch_sensor")).toMatchObject({ status: "RUNNING", cursor: null });
     expectExit(await runCli(["sensor", "preview", "batch_sensor", "-f", OPS, "--cursor", "7"], { home }), 0);
     expect(byName(await sensorList(home), "batch_sensor")).toMatchObject({ status: "RUNNING", cursor: null });
-    expectExit(await runCli(["sensor", "stop", "batch_sensor", "--home", home]), 0);
+    expectExit(await runCli(["sensor", "stop", "batch_sensor", "-f", OPS, "--home", home]), 0);
     expect(byName(await sensorList(home), "batch_sensor")).toMatchObject({ status: "STOPPED", cursor: null });
     expect(await listRuns(home)).toEqual([]);
   });
@@ -555,7 +591,7 @@ describe.concurrent("sluice sensor", () => {
     const evaluation = JSON.parse(result.stdout) as SensorPreviewJson;
     expect(evaluation).toMatchObject({ status: "SUCCESS", error: null });
     expect(evaluation.requests.map((r) => r.runKey)).toEqual(["incoming/a.csv", "incoming/b.csv"]);
-    expect(evaluation.requests[0]!.run.config).toEqual({ ops: { import: { config: { file: "incoming/a.csv" } } } });
+    expect(evaluation.requests[0]!.config).toEqual({ ops: { import: { config: { file: "incoming/a.csv" } } } });
     expect(calls(dir)).toEqual(["setup inbox", "teardown inbox"]);
     expect(result.stderr).toContain('Sensor "inbox_sensor" info: polling the inbox with token ********');
     expect(result.stderr + result.stdout).not.toContain(secret);

@@ -196,6 +196,14 @@ describe("sluice materialize: config", () => {
     expect(await listRuns(home)).toEqual([]);
   });
 
+  it("exits 2 naming the path of a key the asset's config does not have (not the default silently), and creates no run", async () => {
+    const home = tempDir();
+    const result = await runCli(["materialize", "-f", PIPELINE, "-c", opsConfig("raw/orders", { count: 2, lable: "typo" })], { home });
+    expect(result.code, describeResult(result)).toBe(2);
+    expect(result.stderr).toContain('ops.raw/orders.config.lable: unknown key "lable" (did you mean "label"?); known keys here: count, label');
+    expect(await listRuns(home)).toEqual([]);
+  });
+
   it("exits 2 when -c names an asset that does not exist, and creates no run", async () => {
     const home = tempDir();
     const result = await runCli(["materialize", "-f", PIPELINE, "-c", opsConfig("raw/ordrs", { count: 2 })], { home });
@@ -217,6 +225,20 @@ describe("sluice materialize: config", () => {
     const result = await runCli(["materialize", "-f", PIPELINE, "-c", missing], { home: tempDir() });
     expect(result.code, describeResult(result)).toBe(2);
     expect(result.stderr).toContain(missing);
+  });
+
+  it.each([
+    ["empty", "", "is empty"],
+    ["a directory", ".", "is a directory"],
+    ["a device that never ends", "/dev/zero", "is not a regular file"],
+  ])("exits 2 at once, without a stack trace, when -c is %s", async (_what, arg, message) => {
+    const home = tempDir();
+    const result = await runCli(["materialize", "-f", PIPELINE, "-c", arg], { home, timeoutMs: 30_000 });
+    expect(result.code, describeResult(result)).toBe(2);
+    expect(result.stderr).toContain(`-c ${arg === "" ? '""' : arg}`);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(await listRuns(home)).toEqual([]);
   });
 
   it("exits 2 when --tags is not a JSON object of strings", async () => {
@@ -285,14 +307,22 @@ describe("sluice materialize: environment variables", () => {
     expect(await listRuns(home)).toEqual([]);
   });
 
-  it("reads {\"env\": VAR} in asset run config when the variable is set", async () => {
+  it("reads {\"env\": VAR} in asset run config when the variable is set: a secret unless told otherwise", async () => {
     const home = tempDir();
-    const runId = await materializeOk(
-      ["-f", PIPELINE, "--select", "key:raw/orders", "-c", opsConfig("raw/orders", { label: { env: "SLUICE_TEST_LABEL" } })],
-      { home, env: { SLUICE_TEST_LABEL: "label-from-env" } },
+    const env = { SLUICE_TEST_LABEL: "label-from-env" };
+    const readable = await materializeOk(
+      ["-f", PIPELINE, "--select", "key:raw/orders", "-c", opsConfig("raw/orders", { label: { env: "SLUICE_TEST_LABEL", secret: false } })],
+      { home, env },
     );
-    const [materialization] = eventsOf(await runEvents(home, runId), "ASSET_MATERIALIZATION", "raw/orders");
-    expect(materialization?.metadata?.label).toEqual({ type: "text", value: "label-from-env" });
+    const [shown] = eventsOf(await runEvents(home, readable), "ASSET_MATERIALIZATION", "raw/orders");
+    expect(shown?.metadata?.label).toEqual({ type: "text", value: "label-from-env" });
+    // By default the value is a secret: the asset gets it, what is stored shows the mask.
+    const secret = await materializeOk(
+      ["-f", PIPELINE, "--select", "key:raw/orders", "-c", opsConfig("raw/orders", { label: { env: "SLUICE_TEST_LABEL" } })],
+      { home, env },
+    );
+    const [masked] = eventsOf(await runEvents(home, secret), "ASSET_MATERIALIZATION", "raw/orders");
+    expect(masked?.metadata?.label).toEqual({ type: "text", value: "********" });
   });
 
   describe("a secret that user code logs", () => {

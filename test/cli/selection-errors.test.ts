@@ -3,6 +3,7 @@
  * problem, and no run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fuzzSeed, selectionSample } from "../../src/definitions/selection/testing/selection-fuzz.js";
 import { assertBuilt, describeResult, fixture, listRuns, removeTempDirs, runCli, tempDir } from "./helpers.js";
 
 const PIPELINE = fixture("pipeline.ts");
@@ -50,5 +51,24 @@ describe("selections that match nothing", () => {
     expect(result.stderr).toContain(expression);
     expect(result.stderr).toMatch(/matched no assets/);
     expect(await listRuns(home)).toEqual([]);
+  });
+});
+
+describe("fuzzed selections", () => {
+  // Arguments the OS can pass: no NUL, and under the 128 KiB a single argument may hold on Linux.
+  const seed = fuzzSeed();
+  const sample = selectionSample(seed, 400)
+    .filter((s) => !s.includes("\u0000") && s.length <= 100_000)
+    .slice(0, 16);
+
+  it(`asset list --select never exits 1 on ${sample.length} random or pathological strings (seed ${seed})`, { timeout: 300_000 }, async () => {
+    console.log(`[fuzz] CLI selection seed ${seed} (replay with FUZZ_SEED=${seed})`);
+    for (const [i, expression] of sample.entries()) {
+      const result = await runCli(["asset", "list", "-f", PIPELINE, "--select", expression]);
+      const where = `string #${i} of seed ${seed} (${expression.length} chars): ${JSON.stringify(expression.slice(0, 80))}\n${describeResult(result)}`;
+      expect([0, 2], where).toContain(result.code);
+      if (result.code === 2) expect(result.stderr, where).toMatch(/Invalid selection|matched no assets/);
+      expect(result.stderr, where).not.toMatch(/RangeError|Unexpected error/);
+    }
   });
 });

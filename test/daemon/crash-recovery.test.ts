@@ -1,6 +1,7 @@
 /**
  * The crash-point harness (Dagster's test_scheduler_failure_recovery): the daemon SIGKILLs itself
- * at each point of a schedule tick (`SLUICE_DAEMON_CRASH_AT`), is restarted without it, and the
+ * at each point of a schedule tick (a hook the test passes to the daemon: see
+ * fixtures/daemon/crashing-daemon.ts), is restarted without it, and the
  * tick ends with exactly one tick record and one run, whose ops ran once.
  *
  * Sensors have no crash point in the daemon (src/daemon/sensor-daemon.ts exposes none): their
@@ -11,9 +12,10 @@
  * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DaemonPoint } from "../../src/daemon/daemon-hooks.js";
 import { TickStatus, type TickRecord } from "../../src/storage/records.js";
 import { assertBuilt, listRuns, removeTempDirs } from "../cli/helpers.js";
-import { Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
+import { DAEMON_DEFS, Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 const SCHEDULE = "every_minute";
 const SCHEDULE_NAME_TAG = "sluice/schedule_name";
@@ -52,11 +54,11 @@ describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL in the midd
     it(`crash at ${point}: exactly one tick and one run for the scheduled time, its ops run once`, { timeout: 150_000 }, async ({ onTestFinished }) => {
       const box = new Sandbox({ backend });
       onTestFinished(() => box.dispose());
-      await box.cliOk(["schedule", "start", SCHEDULE]);
+      await box.cliOk(["schedule", "start", SCHEDULE, "-f", DAEMON_DEFS]);
       // Started 3 minutes ago: ticks are due now (only the latest missed one runs).
       await box.backdateInstigator(SCHEDULE, 3 * 60_000);
 
-      const crashing = await box.startDaemon({ SLUICE_DAEMON_CRASH_AT: point });
+      const crashing = await box.startDaemon({}, { crashAt: point as DaemonPoint });
       const signal = await crashing.exited;
       expect(signal, `the daemon should have killed itself at ${point}:\n${crashing.log()}`).toBe("SIGKILL");
 
@@ -108,7 +110,7 @@ describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL while a sen
     const box = new Sandbox({ backend });
     onTestFinished(() => box.dispose());
     box.setFlag("pending", "k1\nk2\n");
-    await box.cliOk(["sensor", "start", SENSOR]);
+    await box.cliOk(["sensor", "start", SENSOR, "-f", DAEMON_DEFS]);
     const storage = await box.storage();
     const runsByKey = async (): Promise<Map<string, string[]>> => {
       const byKey = new Map<string, string[]>();

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import type { DaemonPoint } from "../../src/daemon/daemon-hooks.js";
 import { Instance } from "../../src/instance/instance.js";
 import { RunStatus, type RunRecord } from "../../src/storage/records.js";
 import type { Storage } from "../../src/storage/storage.js";
@@ -15,6 +16,8 @@ import { REPO_ROOT, runCli, startCli, tempDir, describeResult, type CliOptions, 
 
 /** The daemon fixture (an `etl` job: extract → transform → load, and schedule `every_minute`). */
 export const DAEMON_DEFS = path.join(REPO_ROOT, "test", "fixtures", "daemon", "defs.ts");
+/** The crash-point harness's daemon (see startDaemon's `crashAt`). */
+export const CRASHING_DAEMON = path.join(REPO_ROOT, "test", "fixtures", "daemon", "crashing-daemon.ts");
 
 /** Run statuses of a run in progress (counted against queue limits). */
 export const IN_PROGRESS: readonly string[] = [RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
@@ -117,7 +120,7 @@ export class Sandbox {
 
   /** CLI options for this sandbox: its home, and the fixture's directory. */
   cliOptions(extra: CliOptions = {}): CliOptions {
-    return { ...extra, home: this.home, env: { FIXTURE_DIR: this.fixtureDir, SLUICE_DAEMON_CRASH_AT: undefined, ...(extra.env ?? {}) } };
+    return { ...extra, home: this.home, env: { FIXTURE_DIR: this.fixtureDir, ...(extra.env ?? {}) } };
   }
 
   /** Runs the CLI in this sandbox. */
@@ -139,9 +142,15 @@ export class Sandbox {
     return result.stdout.trim().split("\n").pop()!.trim();
   }
 
-  /** Starts `sluice daemon -f DAEMON_DEFS` and waits until it has loaded the definitions. */
-  async startDaemon(env: Record<string, string | undefined> = {}, options: { waitReady?: boolean } = {}): Promise<DaemonProcess> {
-    const running = startCli(["daemon", "-f", DAEMON_DEFS], this.cliOptions({ env, timeoutMs: 170_000 }));
+  /**
+   * Starts `sluice daemon -f DAEMON_DEFS` (or `options.defs`) and waits until it has loaded the
+   * definitions. With `crashAt`, the daemon is the crash-point harness's instead (the same daemon,
+   * given a hook that kills its process at that point): see fixtures/daemon/crashing-daemon.ts.
+   */
+  async startDaemon(env: Record<string, string | undefined> = {}, options: { waitReady?: boolean; defs?: string; crashAt?: DaemonPoint } = {}): Promise<DaemonProcess> {
+    const script = options.crashAt === undefined ? undefined : ["--import", "tsx", CRASHING_DAEMON, options.crashAt];
+    const args = options.crashAt === undefined ? ["daemon", "-f", options.defs ?? DAEMON_DEFS] : ["-f", options.defs ?? DAEMON_DEFS, "--home", this.home];
+    const running = startCli(args, this.cliOptions({ env, timeoutMs: 170_000, ...(script ? { script } : {}) }));
     const daemon = this.#track(running);
     if (options.waitReady !== false) await running.waitForStderr("started:");
     return daemon;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, removeTempDirs } from "../cli/helpers.js";
-import { Sandbox, waitFor } from "./helpers.js";
+import { DAEMON_DEFS, Sandbox, waitFor } from "./helpers.js";
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -15,7 +15,7 @@ describe("errors thrown by user code outside any evaluation", () => {
     onTestFinished(() => box.dispose());
     box.setFlag("stray_errors");
     box.setFlag("pending", "k1\n");
-    await box.cliOk(["sensor", "start", "pending_keys"]);
+    await box.cliOk(["sensor", "start", "pending_keys", "-f", DAEMON_DEFS]);
     const storage = await box.storage();
     const runOf = async (key: string) => (await storage.listRuns({})).find((r) => r.tags["sluice/run_key"] === key)?.runId;
 

@@ -139,11 +139,15 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** Calls the API: `api(url, "GET", "/api/runs")`, `api(url, "POST", "/api/runs", {selection: "*"})`. */
+/**
+ * Calls the API: `api(url, "GET", "/api/runs")`, `api(url, "POST", "/api/runs", {selection: "*"})`.
+ * Every method but GET and HEAD sends `Content-Type: application/json`, body or not, as the API requires.
+ */
 export async function api<T = any>(base: string, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  const json = body !== undefined || !["GET", "HEAD"].includes(method.toUpperCase());
   const res = await fetch(`${base}${pathname}`, {
     method,
-    headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+    headers: { ...(json ? { "content-type": "application/json" } : {}), ...headers },
     ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
