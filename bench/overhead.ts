@@ -16,7 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { asset, defineDefinitions, resource, type AssetDefinition, type Definitions } from "../src/index.js";
-import { materializeAssets } from "../src/execution/materialize-assets.js";
+import { materializeAssets } from "../src/runs/materialize-assets.js";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.js";
 import { openPostgresStorage } from "../src/storage/postgres/postgres-storage.js";
 import { dropTestSchemas, newTestSchemaName, TEST_POSTGRES_URL } from "../src/storage/testing/postgres-test-schemas.js";
@@ -111,7 +111,7 @@ async function sluiceRun(defs: Definitions, setup: Setup): Promise<{ ms: number;
   const { storage, dispose } = await openStorage(setup, dir);
   try {
     const start = performance.now();
-    const result = await materializeAssets({ storage, storageDir: path.join(dir, "storage") }, defs);
+    const result = await materializeAssets({ storage, valuesDir: path.join(dir, "storage") }, defs);
     const ms = performance.now() - start;
     if (!result.success) throw new Error(`bench run failed: ${JSON.stringify(result.failures[0])}`);
     const events = (await storage.getEvents(result.runId)).length;

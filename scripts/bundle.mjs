@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles dist/index.js (the package's API) and dist/cli/main.js (the CLI) with their dependencies
+// Bundles dist/index.js (the package's API), dist/cli/main.js (the CLI) and the daemon's evaluation
+// thread (dist/daemon/evaluation-thread-entry.js) with their dependencies
 // into a few ESM files with shared chunks. Node 20 has no compile cache, and loading kysely's
 // hundreds of small modules cost 200 ms of every command's start; a run worker pays that per run.
 // Kept external: native or compiler packages (better-sqlite3, esbuild), zod, which user code
@@ -15,6 +16,8 @@ await build({
     "integrations/duckdb": "src/integrations/duckdb.ts",
     "integrations/postgres": "src/integrations/postgres.ts",
     "integrations/http": "src/integrations/http.ts",
+    // The code of the daemon's evaluation threads (schedule and sensor functions), started by path.
+    "daemon/evaluation-thread-entry": "src/daemon/evaluation-thread-entry.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -12,7 +12,7 @@ import defs from "./definitions.js";
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
 if (result.success) {
   console.log(`run ${result.runId}: ${result.succeeded.length} assets materialized`);
-  console.table(result.valueOf("SUMMARY"));
+  console.table(result.outputOf("SUMMARY"));
 } else {
   console.error(`run ${result.runId} failed:`);
   for (const failure of result.failures) console.error(`  ${failure.stepKey}: ${failure.error.message}`);

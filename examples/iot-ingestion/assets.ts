@@ -173,6 +173,7 @@ export const stagingReadingsParquet = asset({
         query: `SELECT device_id AS device, recorded_at, device_name, site, model, metric, value, unit, firmware
                 FROM staging.readings WHERE date = '${staged.date}' ORDER BY device_id, recorded_at, metric`,
         to: dir,
+        within: resources.lake.staging, // dir is built from the partition's date
         partitionBy: ["device"],
       }),
     );

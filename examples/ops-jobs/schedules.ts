@@ -1,8 +1,8 @@
 /**
  * The beat schedule: what Celery's `beat_schedule` listed, as schedules the daemon ticks. Each
  * reads its cron in its own IANA time zone (DST included), and is on whenever a daemon runs
- * (`defaultStatus: "RUNNING"`, as every entry of a beat schedule is); `sluice schedule stop NAME`
- * turns one off.
+ * (`defaultStatus: "RUNNING"`, as every entry of a beat schedule is);
+ * `sluice schedule stop NAME -f definitions.ts` turns one off.
  */
 import { schedule } from "sluice";
 import { monthlyCreditAllocationJob, hourlyStorageSamplingJob } from "./billing.js";

@@ -133,7 +133,7 @@ const refreshReports = assetJob({
   selection: "*",
 });
 
-/** Nightly at 02:00 UTC; stopped until turned on (`sluice schedule start nightly_reports`, or the UI). */
+/** Nightly at 02:00 UTC; stopped until turned on (`sluice schedule start nightly_reports -f defs.ts`, or the UI). */
 const nightly = schedule({
   name: "nightly_reports",
   cron: "0 2 * * *",

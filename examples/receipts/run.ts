@@ -14,7 +14,7 @@ if (existsSync(envFile)) process.loadEnvFile(envFile); // variables already set 
 const { default: defs } = await import("./definitions.js");
 
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
-const stored = result.valueOf("receipts/stored") as { stored: number; failed: number } | undefined;
+const stored = result.outputOf("receipts/stored") as { stored: number; failed: number } | undefined;
 if (result.success && stored) {
   console.log(`run ${result.runId}: ${stored.stored} receipts stored, ${stored.failed} images could not be read (see: sluice run logs ${result.runId})`);
 } else {

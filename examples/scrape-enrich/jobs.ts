@@ -8,7 +8,7 @@ export const dailyScrape = assetJob({
   selection: "*",
 });
 
-/** Every day at 06:00 UTC (turn it on with `sluice schedule start daily_scrape_at_6`, or in the UI). */
+/** Every day at 06:00 UTC (turn it on with `sluice schedule start daily_scrape_at_6 -f definitions.ts`, or in the UI). */
 export const dailyAt6 = schedule({
   name: "daily_scrape_at_6",
   cron: "0 6 * * *",
