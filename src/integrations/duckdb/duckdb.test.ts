@@ -3,7 +3,7 @@
  * two processes contending for a file's lock, and Parquet partitions.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -306,6 +306,31 @@ describe("writeParquet", () => {
       { date: "2026-01-01", device: "b", v: 2 },
       { date: "2026-01-02", device: "a", v: 3 },
     ]);
+    db.close();
+  });
+
+  it("refuses a target outside `within` (a path built from a partition key) before writing anything", async () => {
+    const dir = tempDir();
+    const lake = path.join(dir, "lake");
+    const db = database(":memory:");
+    await db.execute("create table readings as select * from (values ('a', 1.5)) v(device, value)");
+    // Each would be a directory of the test's own (OVERWRITE empties a partitioned target first).
+    for (const key of ["../../escaped", "../../lake-evil", path.join(dir, "absolute")]) {
+      const to = path.isAbsolute(key) ? key : path.join(lake, "date=2026-01-01", key);
+      const error = await db.withConnection((c) => writeParquet(c, { query: "select * from readings", to, partitionBy: ["device"], within: lake })).then(
+        () => undefined,
+        (err: Error & { code?: string }) => err,
+      );
+      expect(error, key).toMatchObject({ code: "UNSAFE_PATH", baseDir: lake, path: path.resolve(to) });
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    // Inside it, written as usual; partition values that look like paths stay directory names.
+    await db.execute("insert into readings values ('../../evil', 2.0)");
+    const out = path.join(lake, "date=2026-01-01");
+    const result = await db.withConnection((c) => writeParquet(c, { query: "select * from readings", to: out, partitionBy: ["device"], within: lake }));
+    expect(result.rowCount).toBe(2);
+    for (const file of result.files) expect(path.relative(out, file).startsWith("..")).toBe(false);
+    expect(readdirSync(dir)).toEqual(["lake"]);
     db.close();
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { joinWithin } from "../../index.js";
 import { quoteIdentifier } from "./duckdb-io-manager.js";
 
 /** What {@link writeParquet} writes. */
@@ -15,6 +16,12 @@ export interface WriteParquetOptions {
   overwrite?: boolean;
   /** Parquet compression (default `zstd`). */
   compression?: "snappy" | "zstd" | "gzip" | "uncompressed";
+  /**
+   * A directory `to` must stay inside. Give it whenever `to` is built from a partition key or
+   * other data (`to: path.join(lake, \`date=${key}\`)`, `within: lake`): a `to` that leaves it
+   * is refused with UnsafePathError before anything is written or overwritten.
+   */
+  within?: string;
 }
 
 /** What {@link writeParquet} wrote. */
@@ -27,13 +34,14 @@ export interface WriteParquetResult {
 /**
  * Writes a query's rows as Parquet with DuckDB's `COPY ... TO '...' (FORMAT PARQUET, PARTITION_BY
  * (...))`: one directory level per partition column, so readers (DuckDB, Spark, pandas) can skip
- * partitions. Returns the row count and the files.
+ * partitions (DuckDB escapes `/` in the columns' values, so a value never names a path outside
+ * `to`). Returns the row count and the files.
  * @example
  * await resources.duckdb.withConnection((conn) =>
  *   writeParquet(conn, { query: "SELECT * FROM staging.readings", to: "data/staging", partitionBy: ["date", "device"] }));
  */
 export async function writeParquet(connection: DuckDBConnection, options: WriteParquetOptions): Promise<WriteParquetResult> {
-  const target = path.resolve(options.to);
+  const target = options.within === undefined ? path.resolve(options.to) : joinWithin(options.within, [path.resolve(options.to)], `Parquet output "${options.to}"`);
   const settings = ["FORMAT PARQUET", `COMPRESSION ${options.compression ?? "zstd"}`];
   if (options.partitionBy && options.partitionBy.length > 0) {
     settings.push(`PARTITION_BY (${options.partitionBy.map(quoteIdentifier).join(", ")})`);

@@ -171,7 +171,7 @@ describe("httpResource", () => {
     try {
       const result = await materialize(defs, { home: path.join(tempDir(), ".sluice") });
       expect(result.success, JSON.stringify(result.failures)).toBe(true);
-      expect(result.valueOf("raw/devices")).toEqual([{ id: "d1" }]);
+      expect(result.outputOf("raw/devices")).toEqual([{ id: "d1" }]);
     } finally {
       delete process.env.SLUICE_INT_API_TOKEN;
     }

@@ -47,7 +47,7 @@ describe("postgresResource", () => {
     try {
       const result = await materialize(defs, { home: path.join(tempDir(), ".sluice") });
       expect(result.success, JSON.stringify(result.failures)).toBe(true);
-      expect(result.valueOf("raw/pages")).toBe("2");
+      expect(result.outputOf("raw/pages")).toBe("2");
     } finally {
       delete process.env.SLUICE_INT_PG_URL;
     }
