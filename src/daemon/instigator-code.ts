@@ -145,6 +145,9 @@ async function answerOf(sensor: SensorDefinition, call: SensorCall, scope: Evalu
   return answer;
 }
 
+/** The fields of a SensorResult (an object of RUN_REQUEST_KEYS alone is one run request). */
+const SENSOR_RESULT_KEYS: ReadonlySet<string> = new Set(["runRequests", "cursor", "skipReason"]);
+
 /** What a standard sensor's function returned, checked. */
 function standardAnswer(result: unknown, what: string): SensorAnswer {
   if (result === undefined || result === null) return { requests: [] };
@@ -152,6 +155,15 @@ function standardAnswer(result: unknown, what: string): SensorAnswer {
   if (Array.isArray(result)) return { requests: result.map((r) => checkRunRequest(r, what)) };
   if (!isPlainObject(result)) {
     throw new UsageError(`${what} returned ${describe(result)}; return run requests, { runRequests, cursor, skipReason }, skip(reason), or nothing.`);
+  }
+  const keys = Object.keys(result);
+  // One run request on its own, as a sensor may return in Dagster.
+  if (keys.length > 0 && keys.every((k) => RUN_REQUEST_KEYS.has(k))) return { requests: [checkRunRequest(result, what)] };
+  const unknown = keys.filter((k) => !SENSOR_RESULT_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${what} returned an object with ${unknown.map((k) => JSON.stringify(k)).join(", ")}; return a run request, run requests, { runRequests, cursor, skipReason }, skip(reason), or nothing.`,
+    );
   }
   const { runRequests, cursor, skipReason } = result as { runRequests?: unknown; cursor?: unknown; skipReason?: unknown };
   if (runRequests !== undefined && !Array.isArray(runRequests)) throw new UsageError(`${what} returned runRequests that is ${describe(runRequests)}; give an array.`);

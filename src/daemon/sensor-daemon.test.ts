@@ -146,6 +146,21 @@ describe("SensorDaemon", () => {
     expect((await target.storage.getInstigatorState("flaky"))?.cursor).toBe("c1");
   });
 
+  it("takes one run request returned on its own, and fails an answer with fields it does not know", async () => {
+    const c = clock("2024-01-01T00:00:00Z");
+    const single = scripted("single", [() => ({ runKey: "only", tags: { row: "1" } })]);
+    // A typo of runRequests must not pass as "nothing to do".
+    const typo = scripted("typo", [() => ({ runRequest: [{ runKey: "lost" }] }) as unknown as SensorReturn]);
+    await new SensorDaemon({ storage: target.storage, defs: defsWith(single.def, typo.def), now: c.now }).tick();
+
+    const runs = await runsOf("single");
+    expect(runs.map((r) => [r.tags[RUN_KEY_TAG], r.tags.row])).toEqual([["only", "1"]]);
+    const [failed] = await target.storage.listTicks("typo");
+    expect(failed?.status).toBe(TickStatus.Failure);
+    expect(failed?.error?.message).toContain('returned an object with "runRequest"');
+    expect(await runsOf("typo")).toEqual([]);
+  });
+
   it("fails an evaluation that does not settle in time, and one whose run config is invalid", async () => {
     const c = clock("2024-01-01T00:00:00Z");
     const hangs = scripted("hangs", [() => new Promise<SensorReturn>(() => undefined)]);

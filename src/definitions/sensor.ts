@@ -27,7 +27,7 @@ export interface SensorResult {
 }
 
 /** What a sensor's function may return. */
-export type SensorReturn = SensorResult | RunRequest[] | SkipReason | void;
+export type SensorReturn = SensorResult | RunRequest | RunRequest[] | SkipReason | void;
 
 /** A materialization an asset sensor reacts to. */
 export interface MaterializationEvent {
