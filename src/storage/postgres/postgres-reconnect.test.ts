@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caught, expectSluiceError, newRun } from "../testing/contract-helpers.js";
+import { caught, expectSluiceError, queuedRecord } from "../testing/contract-helpers.js";
 import { PostgresProxy } from "../testing/postgres-proxy.js";
 import { PrivatePostgres } from "../testing/private-postgres.js";
 import type { Storage } from "../storage.js";
@@ -52,7 +52,7 @@ async function pendingAfter(promise: Promise<unknown>, ms: number): Promise<bool
 describe("postgres storage across lost connections", () => {
   it("an operation while the server is down waits for it to come back, then completes once", { timeout: 60_000 }, async ({ onTestFinished }) => {
     const storage = await open(onTestFinished);
-    await storage.createRun(newRun("r"));
+    await storage.createRun(queuedRecord("r"));
     await cluster.stop("immediate");
     let restarted = false;
     onTestFinished(async () => {
@@ -70,7 +70,7 @@ describe("postgres storage across lost connections", () => {
 
   it("beyond the reconnect window: StorageUnavailableError naming the server (no password), what failed and the setting", { timeout: 60_000 }, async ({ onTestFinished }) => {
     const storage = await open(onTestFinished, { reconnectTimeoutMs: 1000 });
-    await storage.createRun(newRun("r"));
+    await storage.createRun(queuedRecord("r"));
     await cluster.stop("fast");
     onTestFinished(() => cluster.start());
     const started = Date.now();
@@ -102,7 +102,7 @@ describe("postgres storage across lost connections", () => {
   it("a connection killed in the middle of a transaction: the whole transaction is tried again, and done once", { timeout: 60_000 }, async ({ onTestFinished }) => {
     const storage = await open(onTestFinished);
     const schema = `reconnect_${schemas}`;
-    await storage.createRun(newRun("queued"));
+    await storage.createRun(queuedRecord("queued"));
     // Hold the run queue's lock, so the claim waits inside its transaction; then kill its backend.
     const claimed = await withClient(schema, async (holder) => {
       await holder.query("begin");
@@ -152,7 +152,7 @@ describe("postgres storage across lost connections", () => {
       await client.query(`create constraint trigger die_at_first_commit after insert on runs deferrable initially deferred
         for each row execute function die_at_first_commit()`);
     });
-    const created = await storage.createRun(newRun("doomed-once"));
+    const created = await storage.createRun(queuedRecord("doomed-once"));
     expect(created.runId).toBe("doomed-once");
     const [{ last_value }] = (await withClient(schema, (c) => c.query<{ last_value: string }>("select last_value from commit_attempts"))).rows as [{ last_value: string }];
     expect(Number(last_value), "two attempts: the first aborted, the second committed").toBe(2);
@@ -181,7 +181,7 @@ describe("postgres storage across lost connections", () => {
 
     it("committed, but the answer was lost: read back as committed, not written twice", { timeout: 60_000 }, async ({ onTestFinished }) => {
       const storage = await openThroughProxy(onTestFinished);
-      await storage.createRun(newRun("r"));
+      await storage.createRun(queuedRecord("r"));
       for (const type of ["RUN_START", "STEP_START"] as const) {
         const cuts = proxy.cuts;
         proxy.cutNextCommit("after-server");
@@ -191,14 +191,14 @@ describe("postgres storage across lost connections", () => {
       }
       // createRun takes no lock whose answer carries the transaction id: it asks before COMMIT.
       proxy.cutNextCommit("after-server");
-      await storage.createRun(newRun("second"));
+      await storage.createRun(queuedRecord("second"));
       expect((await storage.getEvents("r")).map((e) => e.type)).toEqual(["RUN_START", "STEP_START"]);
       expect((await storage.listRuns()).map((r) => r.runId).sort()).toEqual(["r", "second"]);
     });
 
     it("cut before the server got the COMMIT: read back as aborted, tried again, stored once", { timeout: 60_000 }, async ({ onTestFinished }) => {
       const storage = await openThroughProxy(onTestFinished);
-      await storage.createRun(newRun("r"));
+      await storage.createRun(queuedRecord("r"));
       const cuts = proxy.cuts;
       proxy.cutNextCommit("before-server");
       await storage.storeEvents([{ runId: "r", type: "RUN_START" }, { runId: "r", type: "LOG", message: "once" }]);
@@ -208,7 +208,7 @@ describe("postgres storage across lost connections", () => {
 
     it("when the outcome cannot be read back: StorageUnavailableError with outcomeUnknown, not tried again", { timeout: 60_000 }, async ({ onTestFinished }) => {
       const storage = await openThroughProxy(onTestFinished, { reconnectTimeoutMs: 1000 });
-      await storage.createRun(newRun("r"));
+      await storage.createRun(queuedRecord("r"));
       const before = proxy.cuts;
       proxy.cutNextCommit("after-server");
       const stored = storage.storeEvent({ runId: "r", type: "RUN_START" });

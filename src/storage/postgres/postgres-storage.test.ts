@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrateToLatest, readSchemaVersion } from "../migrations.js";
-import { caught, expectSluiceError, newRun } from "../testing/contract-helpers.js";
+import { caught, expectSluiceError, queuedRecord } from "../testing/contract-helpers.js";
 import {
   dropTestSchemas,
   newTestSchemaName,
@@ -34,7 +34,7 @@ describe("postgres storage", () => {
     const first = await openPostgresStorage(TEST_POSTGRES_URL, { schema: a });
     const second = await openPostgresStorage(TEST_POSTGRES_URL, { schema: b });
     try {
-      await first.createRun({ ...newRun("only-in-a"), tags: { k: "v" } });
+      await first.createRun({ ...queuedRecord("only-in-a"), tags: { k: "v" } });
       await first.storeEvent({ runId: "only-in-a", type: "ASSET_MATERIALIZATION", assetKey: "x" });
       expect((await first.listRuns()).map((r) => r.runId)).toEqual(["only-in-a"]);
       expect(await second.listRuns()).toEqual([]);
@@ -56,7 +56,7 @@ describe("postgres storage", () => {
     const schema = freshSchema();
     const storage = await openPostgresStorage(TEST_POSTGRES_URL, { schema });
     try {
-      const run = await storage.createRun(newRun("r"));
+      const run = await storage.createRun(queuedRecord("r"));
       const event = await storage.storeEvent({ runId: "r", type: "LOG", timestamp: 2 ** 41 });
       expect(typeof run.createdAt).toBe("number");
       const [read] = await storage.getEvents("r");
@@ -84,7 +84,7 @@ describe("postgres storage", () => {
       for (const s of storages) expect(await s.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       const applied = await queryTestSchema<{ version: number }>(schema, "select version from schema_migrations order by version");
       expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-      await Promise.all(storages.map((s, i) => s.createRun(newRun(`r${i}`))));
+      await Promise.all(storages.map((s, i) => s.createRun(queuedRecord(`r${i}`))));
       expect((await storages[0]!.listRuns()).length).toBe(8);
     } finally {
       await Promise.all(storages.map((s) => s.close()));

@@ -4,7 +4,7 @@ import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrateToLatest, readSchemaVersion } from "../migrations.js";
-import { caught, expectSluiceError, newRun } from "../testing/contract-helpers.js";
+import { caught, expectSluiceError, queuedRecord } from "../testing/contract-helpers.js";
 import { describeStorageContract } from "../testing/storage-contract.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { openSqliteStorage } from "./sqlite-storage.js";
@@ -28,7 +28,7 @@ describe("sqlite storage file", () => {
   it("creates missing parent folders and uses WAL with foreign keys on", async () => {
     const file = path.join(path.dirname(tempFile()), "nested", "deeper", "storage.db");
     const storage = await openSqliteStorage(file);
-    await storage.createRun(newRun("r"));
+    await storage.createRun(queuedRecord("r"));
     await storage.close();
     const raw = new BetterSqlite3(file, { readonly: true });
     try {
@@ -42,7 +42,7 @@ describe("sqlite storage file", () => {
   it("keeps data across close and reopen", async () => {
     const file = tempFile();
     const first = await openSqliteStorage(file);
-    await first.createRun({ ...newRun("r"), tags: { k: "v" } });
+    await first.createRun({ ...queuedRecord("r"), tags: { k: "v" } });
     await first.storeEvent({ runId: "r", type: "ASSET_MATERIALIZATION", assetKey: "a" });
     await first.close();
     const second = await openSqliteStorage(file);
@@ -56,7 +56,7 @@ describe("sqlite storage file", () => {
     // synchronous busy wait blocks the thread holding the lock): storages share one connection.
     const file = tempFile();
     const storages = await Promise.all(Array.from({ length: 5 }, () => openSqliteStorage(file)));
-    await Promise.all(storages.map((s, i) => s.createRun(newRun(`r${i}`))));
+    await Promise.all(storages.map((s, i) => s.createRun(queuedRecord(`r${i}`))));
     await Promise.all(
       storages.flatMap((s, i) =>
         Array.from({ length: 20 }, () => s.storeEvent({ runId: `r${(i + 1) % 5}`, type: "LOG" })),

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { MetadataMap } from "../records.js";
-import { newEvent, newRun, type StorageFixture } from "./contract-helpers.js";
+import { newEvent, queuedRecord, type StorageFixture } from "./contract-helpers.js";
 
 /** Contract of the asset index and materialization history, wipe included. */
 export function describeAssetContract(s: StorageFixture): void {
   describe("asset index", () => {
     it("points at the materialization event, in the same call that stores it", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const metadata: MetadataMap = {
         rows: { type: "int", value: 42 },
         preview: { type: "table", value: { columns: [{ name: "a" }], rows: [{ a: 1 }] } },
@@ -21,8 +21,8 @@ export function describeAssetContract(s: StorageFixture): void {
     });
 
     it("keeps the latest per asset and per partition, the unpartitioned one apart", async () => {
-      await s().createRun(newRun("r1"));
-      await s().createRun(newRun("r2"));
+      await s().createRun(queuedRecord("r1"));
+      await s().createRun(queuedRecord("r2"));
       const mat = (runId: string, assetKey: string, partition: string | null, rows: number) =>
         s().storeEvent(
           newEvent(runId, "ASSET_MATERIALIZATION", {
@@ -51,7 +51,7 @@ export function describeAssetContract(s: StorageFixture): void {
     });
 
     it("indexes only ASSET_MATERIALIZATION events that name an asset", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvent(newEvent("r", "ASSET_MATERIALIZATION"));
       await s().storeEvent(newEvent("r", "LOG", { assetKey: "a" }));
       await s().storeEvent(newEvent("r", "STEP_SUCCESS", { assetKey: "a", stepKey: "a" }));
@@ -62,7 +62,7 @@ export function describeAssetContract(s: StorageFixture): void {
     });
 
     it("lists an asset's materializations newest first, with a limit", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const ids: number[] = [];
       for (let i = 0; i < 4; i++) {
         const partition = i % 2 ? "p" : null;
@@ -79,7 +79,7 @@ export function describeAssetContract(s: StorageFixture): void {
     });
 
     it("wipes the index rows and materializations of the given assets only", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([
         newEvent("r", "STEP_START", { stepKey: "a" }),
         newEvent("r", "ASSET_MATERIALIZATION", { assetKey: "a", stepKey: "a" }),
@@ -103,7 +103,7 @@ export function describeAssetContract(s: StorageFixture): void {
     });
 
     it("never reuses the id of a wiped newest event, so tailing by id misses nothing", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const wiped = await s().storeEvent(newEvent("r", "ASSET_MATERIALIZATION", { assetKey: "a" }));
       await s().wipeAssets(["a"]);
       const next = await s().storeEvent(newEvent("r", "ASSET_MATERIALIZATION", { assetKey: "a" }));

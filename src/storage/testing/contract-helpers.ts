@@ -24,11 +24,11 @@ export async function queueRun(
   createdAt?: number,
 ): Promise<void> {
   if (createdAt !== undefined) freezeTime(createdAt);
-  await storage.createRun({ ...newRun(runId), tags });
+  await storage.createRun({ ...queuedRecord(runId), tags });
 }
 
 /** A minimal run to create. */
-export function newRun(runId: string): NewRun {
+export function queuedRecord(runId: string): NewRun {
   return { runId, jobName: "job", selection: [] };
 }
 

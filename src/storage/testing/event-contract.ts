@@ -6,7 +6,7 @@ import {
   expectSluiceError,
   freezeTime,
   newEvent,
-  newRun,
+  queuedRecord,
   type StorageFixture,
 } from "./contract-helpers.js";
 
@@ -14,7 +14,7 @@ import {
 export function describeEventContract(s: StorageFixture): void {
   describe("events", () => {
     it("stores an event with defaults and returns it as getEvents reads it", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       freezeTime(42_000);
       const stored = await s().storeEvent(newEvent("r", "LOG"));
       expect(stored).toEqual({
@@ -33,7 +33,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("keeps every given field, nested data included", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const event: NewEvent = {
         runId: "r",
         type: "STEP_FAILURE",
@@ -68,7 +68,7 @@ export function describeEventContract(s: StorageFixture): void {
       ] as const) {
         const runId = `run-${status}`;
         freezeTime(1_000);
-        await s().createRun(newRun(runId));
+        await s().createRun(queuedRecord(runId));
         freezeTime(2_000);
         await s().storeEvent(newEvent(runId, "RUN_ENQUEUED"));
         expect(await s().getRun(runId)).toMatchObject({ status: "QUEUED", startedAt: null });
@@ -92,7 +92,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("throws RunNotFoundError for an event of an unknown run, and stores nothing", async () => {
-      await s().createRun(newRun("real"));
+      await s().createRun(queuedRecord("real"));
       const err = await caught(s().storeEvent(newEvent("ghost", "LOG")));
       expectSluiceError(err, "RUN_NOT_FOUND", /Run "ghost" was not found/);
       expect((err as { runId?: string }).runId).toBe("ghost");
@@ -103,7 +103,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("stores a batch in order, with increasing ids and every side effect", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const stored = await s().storeEvents([
         newEvent("r", "RUN_START", { timestamp: 10 }),
         newEvent("r", "STEP_START", { stepKey: "a", timestamp: 11 }),
@@ -126,7 +126,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("stores nothing of a batch when one of its runs is unknown", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const err = await caught(
         s().storeEvents([
           newEvent("r", "RUN_START"),
@@ -141,8 +141,8 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("reads a run's events in write order, tails after an id, filters types and limits", async () => {
-      await s().createRun(newRun("r"));
-      await s().createRun(newRun("other"));
+      await s().createRun(queuedRecord("r"));
+      await s().createRun(queuedRecord("other"));
       const stored: EventRecord[] = [];
       for (let i = 0; i < 6; i++) {
         const type = i % 2 === 0 ? "LOG" : "STEP_START";
@@ -168,8 +168,8 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("tails events across runs in write order, by type and asset key", async () => {
-      await s().createRun(newRun("r1"));
-      await s().createRun(newRun("r2"));
+      await s().createRun(queuedRecord("r1"));
+      await s().createRun(queuedRecord("r2"));
       const stored = await s().storeEvents([
         newEvent("r1", "RUN_START"),
         newEvent("r2", "RUN_START"),
@@ -208,7 +208,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("keeps every event of 200 concurrent storeEvent calls", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const stored = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           s().storeEvent(
@@ -239,8 +239,8 @@ export function describeEventContract(s: StorageFixture): void {
       // Ids must become visible in order: if id 8 were readable before id 7 committed, a tailer
       // that read 8 would ask for events after 8 and never see 7 (live updates, sensors).
       const other = await s.openAnother();
-      await s().createRun(newRun("a"));
-      await s().createRun(newRun("b"));
+      await s().createRun(queuedRecord("a"));
+      await s().createRun(queuedRecord("b"));
       const writers = [s(), other, s(), other].map(async (storage, w) => {
         const ids: number[] = [];
         for (let i = 0; i < 40; i++) {
@@ -269,7 +269,7 @@ export function describeEventContract(s: StorageFixture): void {
 
   describe("step stats", () => {
     it("derives status, attempts and times per step, in the order steps first started", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([
         newEvent("r", "RUN_START", { timestamp: 1 }),
         newEvent("r", "LOG", { stepKey: "late", timestamp: 2, message: "logged before it started" }),
@@ -297,7 +297,7 @@ export function describeEventContract(s: StorageFixture): void {
     });
 
     it("reopens a failed step that starts again", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([
         newEvent("r", "STEP_START", { stepKey: "a", timestamp: 1 }),
         newEvent("r", "STEP_FAILURE", { stepKey: "a", timestamp: 2 }),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { processSecrets, SECRET_MASK } from "../../definitions/secret-mask.js";
 import type { RunProcess } from "../records.js";
-import { caught, expectSluiceError, freezeTime, newEvent, newRun, type StorageFixture } from "./contract-helpers.js";
+import { caught, expectSluiceError, freezeTime, newEvent, queuedRecord, type StorageFixture } from "./contract-helpers.js";
 
 const PROCESS: RunProcess = { host: "host-a", pid: 4242, identity: "boot:pidns:123" };
 
@@ -15,8 +15,8 @@ export function describeRunEndContract(s: StorageFixture): void {
   describe("run processes and run ends", () => {
     it("records the process of a run claimed by id, and of a run worker, with a heartbeat", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("fg"));
-      await s().createRun(newRun("bg"));
+      await s().createRun(queuedRecord("fg"));
+      await s().createRun(queuedRecord("bg"));
       expect((await s().getRun("fg"))?.process).toBeNull();
       freezeTime(2_000);
       expect(await s().claimRun("fg", "cli:host-a:4242", PROCESS)).toBe(true);
@@ -30,7 +30,7 @@ export function describeRunEndContract(s: StorageFixture): void {
     });
 
     it("ends a run from outside only while it is unfinished, storing nothing otherwise", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvent(newEvent("r", "RUN_START", { timestamp: 10 }));
       const ended = await s().endRunIfUnfinished(newEvent("r", "RUN_FAILURE", { timestamp: 20, message: "its process is gone" }));
       expect(ended).toMatchObject({ type: "RUN_FAILURE", message: "its process is gone" });
@@ -45,7 +45,7 @@ export function describeRunEndContract(s: StorageFixture): void {
     it("lets exactly one of two racing ends of a run store its event", async () => {
       const other = await s.openAnother();
       for (let i = 0; i < 5; i++) {
-        await s().createRun(newRun(`r${i}`));
+        await s().createRun(queuedRecord(`r${i}`));
         const [a, b] = await Promise.all([
           s().endRunIfUnfinished(newEvent(`r${i}`, "RUN_FAILURE")),
           other.endRunIfUnfinished(newEvent(`r${i}`, "RUN_CANCELED")),
@@ -56,7 +56,7 @@ export function describeRunEndContract(s: StorageFixture): void {
     });
 
     it("ends the steps a run leaves unfinished, before the event that ends it", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([
         newEvent("r", "RUN_START", { timestamp: 1 }),
         newEvent("r", "STEP_START", { stepKey: "done", assetKey: "done", timestamp: 2 }),
@@ -88,7 +88,7 @@ export function describeRunEndContract(s: StorageFixture): void {
     });
 
     it("says a canceled run's unfinished step was canceled", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([newEvent("r", "RUN_START"), newEvent("r", "STEP_START", { stepKey: "a" })]);
       await s().setRunStatus("r", "CANCELING");
       await s().storeEvent(newEvent("r", "RUN_CANCELED"));
@@ -101,7 +101,7 @@ export function describeRunEndContract(s: StorageFixture): void {
       processSecrets.add(secret);
       const quoted = `tok"en-${randomUUID()}`;
       processSecrets.add(quoted);
-      await s().createRun({ ...newRun("r"), tags: { token: secret }, config: { ops: { a: { config: { note: `x ${secret} y` } } } } });
+      await s().createRun({ ...queuedRecord("r"), tags: { token: secret }, config: { ops: { a: { config: { note: `x ${secret} y` } } } } });
       const stored = await s().storeEvent(
         newEvent("r", "ASSET_MATERIALIZATION", {
           stepKey: "a",

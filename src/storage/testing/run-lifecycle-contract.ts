@@ -5,7 +5,7 @@ import {
   expectSluiceError,
   freezeTime,
   newEvent,
-  newRun,
+  queuedRecord,
   type StorageFixture,
 } from "./contract-helpers.js";
 
@@ -17,7 +17,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
   describe("run lifecycle", () => {
     it("sets a status only from the given ones, atomically, and says whether it did", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       freezeTime(2_000);
       expect(await s().setRunStatus("r", "CANCELING", { onlyFrom: ["STARTING", "STARTED"] })).toBe(false);
       expect(await s().getRun("r")).toMatchObject({ status: "QUEUED", updatedAt: 1_000, endedAt: null });
@@ -34,7 +34,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
 
     it("sets endedAt only for finished statuses", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       freezeTime(2_000);
       await s().setRunStatus("r", "STARTED");
       await s().setRunStatus("r", "CANCELING");
@@ -54,7 +54,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
     it("lets exactly one of two racing conditional changes win", async () => {
       const other = await s.openAnother();
       for (let i = 0; i < 5; i++) {
-        await s().createRun(newRun(`r${i}`));
+        await s().createRun(queuedRecord(`r${i}`));
         const [canceled, failed] = await Promise.all([
           s().setRunStatus(`r${i}`, "CANCELED", { onlyFrom: ["QUEUED"] }),
           other.setRunStatus(`r${i}`, "FAILURE", { onlyFrom: ["QUEUED"] }),
@@ -66,8 +66,8 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
 
     it("claims a run by id only while it is QUEUED, for one worker", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("r"));
-      await s().createRun({ ...newRun("started"), status: "STARTED" });
+      await s().createRun(queuedRecord("r"));
+      await s().createRun({ ...queuedRecord("started"), status: "STARTED" });
       freezeTime(2_000);
       expect(await s().claimRun("r", "cli-1")).toBe(true);
       expect(await s().getRun("r")).toMatchObject({ status: "STARTING", workerId: "cli-1", updatedAt: 2_000 });
@@ -81,7 +81,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
 
     it("gives a run raced for by several claimers to exactly one of them", async () => {
       const storages = [s(), await s.openAnother(), await s.openAnother()];
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       const results = await Promise.all(
         storages.flatMap((storage, i) => [
           storage.claimRun("r", `w${i}a`),
@@ -95,7 +95,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
 
     it("records heartbeats of a run", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       expect((await s().getRun("r"))?.heartbeatAt).toBeNull();
       freezeTime(5_000);
       await s().heartbeatRun("r");
@@ -111,7 +111,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
       for (const finished of ["SUCCESS", "FAILURE", "CANCELED"] as const) {
         const runId = `run-${finished}`;
         freezeTime(1_000);
-        await s().createRun(newRun(runId));
+        await s().createRun(queuedRecord(runId));
         await s().storeEvent(newEvent(runId, "RUN_START", { timestamp: 1_100 }));
         freezeTime(2_000);
         // Monitoring (or a cancel) decides first; the slow worker reports afterwards.
@@ -137,7 +137,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
     });
 
     it("lets the first finishing event win over later ones", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().storeEvents([
         newEvent("r", "RUN_START", { timestamp: 1 }),
         newEvent("r", "RUN_FAILURE", { timestamp: 2 }),
@@ -147,7 +147,7 @@ export function describeRunLifecycleContract(s: StorageFixture): void {
     });
 
     it("keeps a CANCELING run CANCELING on RUN_START, recording when it started", async () => {
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       await s().setRunStatus("r", "CANCELING");
       await s().storeEvent(newEvent("r", "RUN_START", { timestamp: 10 }));
       expect(await s().getRun("r")).toMatchObject({ status: "CANCELING", startedAt: 10, endedAt: null });

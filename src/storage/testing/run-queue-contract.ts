@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunQueueLimits, RunRecord, RunStatus, TagConcurrencyLimit } from "../records.js";
 import type { Storage } from "../storage.js";
-import { freezeTime, newRun, queueRun, type StorageFixture } from "./contract-helpers.js";
+import { freezeTime, queuedRecord, queueRun, type StorageFixture } from "./contract-helpers.js";
 
 const UNLIMITED: RunQueueLimits = { maxConcurrentRuns: -1, tagLimits: [] };
 
@@ -12,7 +12,7 @@ function tagLimits(...limits: TagConcurrencyLimit[]): RunQueueLimits {
 
 /** A run already past the queue, in `status`. */
 async function runIn(storage: Storage, runId: string, status: RunStatus, tags: Record<string, string> = {}) {
-  await storage.createRun({ ...newRun(runId), tags, status });
+  await storage.createRun({ ...queuedRecord(runId), tags, status });
 }
 
 const ids = (runs: RunRecord[]) => runs.map((r) => r.runId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SerializedError, TickRecord } from "../records.js";
-import { caught, expectSluiceError, freezeTime, newRun, type StorageFixture } from "./contract-helpers.js";
+import { caught, expectSluiceError, freezeTime, queuedRecord, type StorageFixture } from "./contract-helpers.js";
 
 /**
  * Contract of schedule and sensor state, schedule ticks (one per schedule and scheduled time, one
@@ -67,23 +67,23 @@ export function describeScheduleContract(s: StorageFixture): void {
     it("creates a tick's run once: a second call returns the first run", async () => {
       const tick = await s().claimScheduleTick("nightly", 1_000);
       freezeTime(7_000);
-      const [run] = await s().createRunsForTick(tick.id, [{ ...newRun("first"), tags: { "sluice/schedule": "nightly" } }]);
+      const [run] = await s().createRunsForTick(tick.id, [{ ...queuedRecord("first"), tags: { "sluice/schedule": "nightly" } }]);
       expect(run).toMatchObject({
         runId: "first",
         status: "QUEUED",
         createdAt: 7_000,
         tags: { "sluice/schedule": "nightly" },
       });
-      expect(await s().createRunsForTick(tick.id, [newRun("second")])).toEqual([run]);
+      expect(await s().createRunsForTick(tick.id, [queuedRecord("second")])).toEqual([run]);
       expect(await s().getRun("second")).toBeUndefined();
       expect((await s().listTicks("nightly"))[0]).toMatchObject({ runIds: ["first"], status: "STARTED", updatedAt: 7_000 });
     });
 
     it("creates several runs for one tick, once, and gives them back in the tick's order", async () => {
       const tick = await s().claimScheduleTick("nightly", 1_000);
-      const made = await s().createRunsForTick(tick.id, [newRun("r-b"), newRun("r-a"), newRun("r-c")]);
+      const made = await s().createRunsForTick(tick.id, [queuedRecord("r-b"), queuedRecord("r-a"), queuedRecord("r-c")]);
       expect(made.map((r) => r.runId)).toEqual(["r-b", "r-a", "r-c"]);
-      const again = await s().createRunsForTick(tick.id, [newRun("r-x")]);
+      const again = await s().createRunsForTick(tick.id, [queuedRecord("r-x")]);
       expect(again).toEqual(made);
       expect(await s().getRun("r-x")).toBeUndefined();
       expect((await s().listTicks("nightly"))[0]?.runIds).toEqual(["r-b", "r-a", "r-c"]);
@@ -94,8 +94,8 @@ export function describeScheduleContract(s: StorageFixture): void {
       const other = await s.openAnother();
       const tick = await s().claimScheduleTick("nightly", 1_000);
       const [a, b] = await Promise.all([
-        s().createRunsForTick(tick.id, [newRun("from-a")]),
-        other.createRunsForTick(tick.id, [newRun("from-b")]),
+        s().createRunsForTick(tick.id, [queuedRecord("from-a")]),
+        other.createRunsForTick(tick.id, [queuedRecord("from-b")]),
       ]);
       expect(a).toEqual(b);
       expect((await s().listRuns()).map((r) => r.runId)).toEqual([a![0]!.runId]);
@@ -103,14 +103,14 @@ export function describeScheduleContract(s: StorageFixture): void {
     });
 
     it("changes nothing when a tick's run cannot be created, and refuses unknown ticks", async () => {
-      await s().createRun(newRun("taken"));
+      await s().createRun(queuedRecord("taken"));
       const tick = await s().claimScheduleTick("nightly", 1_000);
-      const err = await caught(s().createRunsForTick(tick.id, [newRun("new-one"), newRun("taken")]));
+      const err = await caught(s().createRunsForTick(tick.id, [queuedRecord("new-one"), queuedRecord("taken")]));
       expectSluiceError(err, "STORAGE_ERROR", /Run "taken" already exists/);
       expect((await s().listTicks("nightly"))[0]?.runIds).toEqual([]);
       expect(await s().getRun("new-one"), "all of a tick's runs or none").toBeUndefined();
-      expect((await s().createRunsForTick(tick.id, [newRun("fresh")]))[0]!.runId).toBe("fresh");
-      const unknown = await caught(s().createRunsForTick(tick.id + 1_000, [newRun("other")]));
+      expect((await s().createRunsForTick(tick.id, [queuedRecord("fresh")]))[0]!.runId).toBe("fresh");
+      const unknown = await caught(s().createRunsForTick(tick.id + 1_000, [queuedRecord("other")]));
       expectSluiceError(unknown, "STORAGE_ERROR", /Tick \d+ does not exist/);
       expect(await s().getRun("other")).toBeUndefined();
     });

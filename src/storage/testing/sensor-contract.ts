@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { NewRun, SensorRunRequest, SerializedError } from "../records.js";
 import type { Storage } from "../storage.js";
-import { caught, expectSluiceError, freezeTime, newRun, type StorageFixture } from "./contract-helpers.js";
+import { caught, expectSluiceError, freezeTime, queuedRecord, type StorageFixture } from "./contract-helpers.js";
 
 /** A run request for a new run `runId`, with a run key or none. */
 function request(runId: string, runKey: string | null, extra: Partial<NewRun> = {}): SensorRunRequest {
-  return { run: { ...newRun(runId), ...extra }, runKey };
+  return { run: { ...queuedRecord(runId), ...extra }, runKey };
 }
 
 /** A successful tick of `name` with these requests and cursor. */
@@ -113,7 +113,7 @@ export function describeSensorContract(s: StorageFixture): void {
     it("stores nothing of a tick whose transaction fails: no tick, runs, run keys or cursor", async () => {
       freezeTime(1_000);
       await tick(s(), "sensor", [request("r1", "k1")], "c1");
-      await s().createRun(newRun("taken"));
+      await s().createRun(queuedRecord("taken"));
       freezeTime(2_000);
       const err = await caught(
         tick(s(), "sensor", [request("fresh", "k-fresh"), request("keyless", null), request("taken", "k-taken")], "c2"),

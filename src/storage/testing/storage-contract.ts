@@ -7,7 +7,7 @@ import {
   caught,
   expectSluiceError,
   freezeTime,
-  newRun,
+  queuedRecord,
   type StorageFixture,
 } from "./contract-helpers.js";
 import { describeEventContract } from "./event-contract.js";
@@ -81,7 +81,7 @@ function describeMigrationContract(s: StorageFixture): void {
     });
 
     it("migrates again as a no-op that keeps the data, also when called concurrently", async () => {
-      await s().createRun(newRun("kept"));
+      await s().createRun(queuedRecord("kept"));
       await Promise.all([s().migrate(), s().migrate(), s().migrate()]);
       expect(await s().schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       expect((await s().getRun("kept"))?.runId).toBe("kept");
@@ -89,8 +89,8 @@ function describeMigrationContract(s: StorageFixture): void {
 
     it("counts its runs and events as numbers", async () => {
       expect(await s().countRecords()).toEqual({ runs: 0, events: 0 });
-      await s().createRun(newRun("a"));
-      await s().createRun(newRun("b"));
+      await s().createRun(queuedRecord("a"));
+      await s().createRun(queuedRecord("b"));
       await s().storeEvents([{ runId: "a", type: "LOG" }, { runId: "b", type: "LOG" }, { runId: "b", type: "RUN_START" }]);
       expect(await s().countRecords()).toEqual({ runs: 2, events: 3 });
     });
@@ -147,11 +147,11 @@ function describeRunContract(s: StorageFixture): void {
     });
 
     it("defaults rootRunId to the parent's root, and keeps an explicit one", async () => {
-      await s().createRun(newRun("root"));
-      const child = await s().createRun({ ...newRun("child"), parentRunId: "root" });
-      const grandchild = await s().createRun({ ...newRun("grandchild"), parentRunId: "child" });
+      await s().createRun(queuedRecord("root"));
+      const child = await s().createRun({ ...queuedRecord("child"), parentRunId: "root" });
+      const grandchild = await s().createRun({ ...queuedRecord("grandchild"), parentRunId: "child" });
       const explicit = await s().createRun({
-        ...newRun("explicit"),
+        ...queuedRecord("explicit"),
         parentRunId: "child",
         rootRunId: "elsewhere",
       });
@@ -165,8 +165,8 @@ function describeRunContract(s: StorageFixture): void {
     });
 
     it("rejects a duplicate run id with a StorageError naming it, and keeps the first run", async () => {
-      await s().createRun({ ...newRun("dup"), tags: { a: "1" } });
-      const err = await caught(s().createRun({ ...newRun("dup"), jobName: "other", tags: { b: "2" } }));
+      await s().createRun({ ...queuedRecord("dup"), tags: { a: "1" } });
+      const err = await caught(s().createRun({ ...queuedRecord("dup"), jobName: "other", tags: { b: "2" } }));
       expectSluiceError(err, "STORAGE_ERROR", /Run "dup" already exists/);
       const kept = await s().getRun("dup");
       expect(kept?.jobName).toBe("job");
@@ -180,14 +180,14 @@ function describeRunContract(s: StorageFixture): void {
 
     it("lists runs newest first; runs created in one millisecond newest-inserted first", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("t1-a"));
-      await s().createRun(newRun("t1-b"));
+      await s().createRun(queuedRecord("t1-a"));
+      await s().createRun(queuedRecord("t1-b"));
       freezeTime(3_000);
-      await s().createRun(newRun("t3"));
+      await s().createRun(queuedRecord("t3"));
       freezeTime(2_000);
-      await s().createRun(newRun("t2-a"));
-      await s().createRun(newRun("t2-b"));
-      await s().createRun(newRun("t2-c"));
+      await s().createRun(queuedRecord("t2-a"));
+      await s().createRun(queuedRecord("t2-b"));
+      await s().createRun(queuedRecord("t2-c"));
       const ids = (await s().listRuns()).map((r) => r.runId);
       expect(ids).toEqual(["t3", "t2-c", "t2-b", "t2-a", "t1-b", "t1-a"]);
       expect((await s().listRuns({ limit: 2 })).map((r) => r.runId)).toEqual(["t3", "t2-c"]);
@@ -195,14 +195,14 @@ function describeRunContract(s: StorageFixture): void {
 
     it("pages runs with before: the runs after a given run in that order, ties included, with filters", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("t1-a"));
-      await s().createRun({ ...newRun("t1-b"), jobName: "other" });
+      await s().createRun(queuedRecord("t1-a"));
+      await s().createRun({ ...queuedRecord("t1-b"), jobName: "other" });
       freezeTime(2_000);
-      await s().createRun(newRun("t2-a"));
-      await s().createRun(newRun("t2-b"));
-      await s().createRun({ ...newRun("t2-c"), jobName: "other" });
+      await s().createRun(queuedRecord("t2-a"));
+      await s().createRun(queuedRecord("t2-b"));
+      await s().createRun({ ...queuedRecord("t2-c"), jobName: "other" });
       freezeTime(3_000);
-      await s().createRun(newRun("t3"));
+      await s().createRun(queuedRecord("t3"));
       const page = async (filter: Parameters<Storage["listRuns"]>[0]) => (await s().listRuns(filter)).map((r) => r.runId);
       // Walking the whole list two at a time gives every run once, in order.
       const walked: string[] = [];
@@ -221,16 +221,16 @@ function describeRunContract(s: StorageFixture): void {
       expect(await page({ before: "t3", statuses: ["QUEUED"], limit: 3 })).toEqual(["t2-c", "t2-b", "t2-a"]);
       // A run created after the page was read does not shift the next page.
       freezeTime(4_000);
-      await s().createRun(newRun("t4"));
+      await s().createRun(queuedRecord("t4"));
       expect(await page({ before: "t2-b", limit: 2 })).toEqual(["t2-a", "t1-b"]);
       await expect(s().listRuns({ before: "gone" })).rejects.toThrow(/gone/);
     });
 
     it("filters runs by status, job, ids, tags (all must match) and limit", async () => {
-      await s().createRun({ ...newRun("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
-      await s().createRun({ ...newRun("b"), jobName: "billing", tags: { env: "prod" } });
-      await s().createRun({ ...newRun("c"), jobName: "cleanup", tags: { env: "dev", team: "x" } });
-      await s().createRun({ ...newRun("d"), jobName: "cleanup", status: "STARTED" });
+      await s().createRun({ ...queuedRecord("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
+      await s().createRun({ ...queuedRecord("b"), jobName: "billing", tags: { env: "prod" } });
+      await s().createRun({ ...queuedRecord("c"), jobName: "cleanup", tags: { env: "dev", team: "x" } });
+      await s().createRun({ ...queuedRecord("d"), jobName: "cleanup", status: "STARTED" });
       const ids = async (filter: Parameters<Storage["listRuns"]>[0]) =>
         (await s().listRuns(filter)).map((r) => r.runId);
 
@@ -249,10 +249,10 @@ function describeRunContract(s: StorageFixture): void {
     });
 
     it("counts runs with the filters of listRuns, without reading them", async () => {
-      await s().createRun({ ...newRun("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
-      await s().createRun({ ...newRun("b"), jobName: "billing", tags: { env: "prod" } });
-      await s().createRun({ ...newRun("c"), jobName: "cleanup", tags: { env: "dev", team: "x" }, parentRunId: "a" });
-      await s().createRun({ ...newRun("d"), jobName: "cleanup", status: "STARTED" });
+      await s().createRun({ ...queuedRecord("a"), jobName: "billing", tags: { env: "prod", team: "x" } });
+      await s().createRun({ ...queuedRecord("b"), jobName: "billing", tags: { env: "prod" } });
+      await s().createRun({ ...queuedRecord("c"), jobName: "cleanup", tags: { env: "dev", team: "x" }, parentRunId: "a" });
+      await s().createRun({ ...queuedRecord("d"), jobName: "cleanup", status: "STARTED" });
       expect(await s().countRuns()).toBe(4);
       expect(await s().countRuns({ statuses: ["QUEUED"] })).toBe(3);
       expect(await s().countRuns({ statuses: ["QUEUED", "STARTED"], jobName: "cleanup" })).toBe(2);
@@ -265,7 +265,7 @@ function describeRunContract(s: StorageFixture): void {
     });
 
     it("matches nothing when a filter list is empty", async () => {
-      await s().createRun(newRun("a"));
+      await s().createRun(queuedRecord("a"));
       expect(await s().listRuns({ statuses: [] })).toEqual([]);
       expect(await s().listRuns({ runIds: [] })).toEqual([]);
       expect(await s().listRuns({ limit: 0 })).toEqual([]);
@@ -273,12 +273,12 @@ function describeRunContract(s: StorageFixture): void {
     });
 
     it("lists the re-executions of given parents, newest first", async () => {
-      await s().createRun(newRun("p1"));
-      await s().createRun(newRun("p2"));
-      await s().createRun({ ...newRun("p1-retry1"), parentRunId: "p1" });
-      await s().createRun({ ...newRun("p2-retry1"), parentRunId: "p2" });
-      await s().createRun({ ...newRun("p1-retry1-retry"), parentRunId: "p1-retry1" });
-      await s().createRun({ ...newRun("p1-retry2"), parentRunId: "p1", tags: { k: "v" } });
+      await s().createRun(queuedRecord("p1"));
+      await s().createRun(queuedRecord("p2"));
+      await s().createRun({ ...queuedRecord("p1-retry1"), parentRunId: "p1" });
+      await s().createRun({ ...queuedRecord("p2-retry1"), parentRunId: "p2" });
+      await s().createRun({ ...queuedRecord("p1-retry1-retry"), parentRunId: "p1-retry1" });
+      await s().createRun({ ...queuedRecord("p1-retry2"), parentRunId: "p1", tags: { k: "v" } });
       const ids = async (filter: Parameters<Storage["listRuns"]>[0]) =>
         (await s().listRuns(filter)).map((r) => r.runId);
       expect(await ids({ parentRunIds: ["p1"] })).toEqual(["p1-retry2", "p1-retry1"]);
@@ -289,7 +289,7 @@ function describeRunContract(s: StorageFixture): void {
 
     it("sets a run's status directly and bumps updatedAt", async () => {
       freezeTime(1_000);
-      await s().createRun(newRun("r"));
+      await s().createRun(queuedRecord("r"));
       freezeTime(5_000);
       await s().setRunStatus("r", "CANCELING");
       expect(await s().getRun("r")).toMatchObject({
