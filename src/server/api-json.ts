@@ -3,14 +3,17 @@
  * the CLI's `--json` output (CLI.md), plus what a client needs for paging and tailing (event ids).
  */
 import type { AssetIndexRecord, DaemonHeartbeat, EventRecord, InstigatorState, RunRecord, StepStats, TickRecord } from "../storage/records.js";
+import type { EventJson, HeartbeatJson, InstigatorStateJson, MaterializationJson, RunJson, StepJson, TickJson } from "./api-types.js";
 
 /** Epoch ms → ISO string (null stays null). */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** A run (with its steps when given), as `sluice run show --json` prints it, plus config and bookkeeping fields. */
-export function runJson(run: RunRecord, steps?: StepStats[]): Record<string, unknown> {
+export function runJson(run: RunRecord, steps?: StepStats[]): RunJson {
   return {
     runId: run.runId,
     status: run.status,
@@ -33,7 +36,7 @@ export function runJson(run: RunRecord, steps?: StepStats[]): Record<string, unk
 }
 
 /** One step of a run. */
-export function stepJson(step: StepStats): Record<string, unknown> {
+export function stepJson(step: StepStats): StepJson {
   return { key: step.key, status: step.status, attempts: step.attempts, startedAt: iso(step.startedAt), endedAt: iso(step.endedAt) };
 }
 
@@ -42,7 +45,7 @@ export function stepJson(step: StepStats): Record<string, unknown> {
  * step, asset, partition, level and message first, then what its data holds (error, metadata,
  * attempt...), which never overrides those.
  */
-export function eventJson(event: EventRecord): Record<string, unknown> {
+export function eventJson(event: EventRecord): EventJson {
   const core = {
     id: event.id,
     runId: event.runId,
@@ -58,7 +61,7 @@ export function eventJson(event: EventRecord): Record<string, unknown> {
 }
 
 /** A materialization (an ASSET_MATERIALIZATION event, or an asset index row). */
-export function materializationJson(record: EventRecord | AssetIndexRecord): Record<string, unknown> {
+export function materializationJson(record: EventRecord | AssetIndexRecord): MaterializationJson {
   if ("eventId" in record) {
     return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata };
   }
@@ -73,7 +76,7 @@ export function materializationJson(record: EventRecord | AssetIndexRecord): Rec
 }
 
 /** A schedule or sensor tick. */
-export function tickJson(tick: TickRecord): Record<string, unknown> {
+export function tickJson(tick: TickRecord): TickJson {
   return {
     id: tick.id,
     tickTime: iso(tick.tickTime),
@@ -89,7 +92,7 @@ export function tickJson(tick: TickRecord): Record<string, unknown> {
 }
 
 /** Stored state of a schedule or sensor. */
-export function instigatorStateJson(state: InstigatorState | undefined): Record<string, unknown> | null {
+export function instigatorStateJson(state: InstigatorState | undefined): InstigatorStateJson | null {
   return state ? { status: state.status, cursor: state.cursor, updatedAt: iso(state.updatedAt) } : null;
 }
 
@@ -97,7 +100,7 @@ export function instigatorStateJson(state: InstigatorState | undefined): Record<
 export const DAEMON_STALE_AFTER_MS = 30_000;
 
 /** A daemon heartbeat with its health: HEALTHY, UNHEALTHY (its last iteration failed) or STALE (silent for 30 s). */
-export function heartbeatJson(beat: DaemonHeartbeat, now: number = Date.now()): Record<string, unknown> {
+export function heartbeatJson(beat: DaemonHeartbeat, now: number = Date.now()): HeartbeatJson {
   const stale = now - beat.timestamp > DAEMON_STALE_AFTER_MS;
   return {
     daemonType: beat.daemonType,

@@ -2,6 +2,7 @@ import { ASSET_JOB_NAME } from "../runs/run-target.js";
 import { RunStatus, type AssetIndexRecord, type EventRecord, type RunRecord, type StepStats } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { iso, materializationJson } from "./api-json.js";
+import type { AssetStateJson, MetadataPointJson } from "./api-types.js";
 import type { DefinitionsSnapshot } from "../instance/snapshot.js";
 
 /** What the lineage view shows of an asset. */
@@ -16,20 +17,14 @@ export const AssetStatus = {
 /** One of the values of {@link AssetStatus}. */
 export type AssetStatus = (typeof AssetStatus)[keyof typeof AssetStatus];
 
-/** An asset's state: latest materialization, the latest run that included it, and the status shown. */
-export interface AssetState {
-  status: AssetStatus;
-  latestMaterialization: Record<string, unknown> | null;
-  /** Partitions with a materialization (0 or 1 for an unpartitioned asset). */
-  materializedPartitions: number;
-  latestRun: { runId: string; status: RunStatus; jobName: string; createdAt: string | null } | null;
-}
-
 /** How many recent runs are looked at to find each asset's latest run. */
 const RECENT_RUNS = 200;
 
-/** The state of every asset of the snapshot (or of `keys`), from the asset index and recent runs. */
-export async function assetStates(storage: Storage, snapshot: DefinitionsSnapshot, keys?: string[]): Promise<Map<string, AssetState>> {
+/**
+ * The state of every asset of the snapshot (or of `keys`): its latest materialization, the latest
+ * run that included it and the status shown, from the asset index and recent runs.
+ */
+export async function assetStates(storage: Storage, snapshot: DefinitionsSnapshot, keys?: string[]): Promise<Map<string, AssetStateJson>> {
   const wanted = keys ?? snapshot.assets.map((a) => a.key);
   const [index, runs] = await Promise.all([storage.getAssetIndex(keys), recentAssetRuns(storage, snapshot)]);
   const latestByKey = new Map<string, AssetIndexRecord>();
@@ -49,7 +44,7 @@ export async function assetStates(storage: Storage, snapshot: DefinitionsSnapsho
     if (!steps) stepCache.set(runId, (steps = storage.getStepStats(runId)));
     return steps;
   };
-  const out = new Map<string, AssetState>();
+  const out = new Map<string, AssetStateJson>();
   for (const key of wanted) {
     const latest = latestByKey.get(key);
     const run = latestRunOf.get(key);
@@ -82,22 +77,14 @@ export async function recentAssetRuns(storage: Storage, snapshot: DefinitionsSna
   return runs.filter((r) => r.jobName === ASSET_JOB_NAME || !opJobs.has(r.jobName));
 }
 
-/** One point of a numeric metadata series. */
-export interface MetadataPoint {
-  timestamp: string;
-  runId: string;
-  partition: string | null;
-  value: number;
-}
-
 /** Numeric metadata (int and float entries) of materializations, per entry name, oldest first. */
-export function numericSeries(materializations: readonly EventRecord[]): Record<string, MetadataPoint[]> {
-  const series: Record<string, MetadataPoint[]> = {};
+export function numericSeries(materializations: readonly EventRecord[]): Record<string, MetadataPointJson[]> {
+  const series: Record<string, MetadataPointJson[]> = {};
   const oldestFirst = [...materializations].sort((a, b) => a.id - b.id);
   for (const m of oldestFirst) {
     for (const [name, entry] of Object.entries(m.data.metadata ?? {})) {
       if ((entry.type !== "int" && entry.type !== "float") || typeof entry.value !== "number" || !Number.isFinite(entry.value)) continue;
-      (series[name] ??= []).push({ timestamp: iso(m.timestamp)!, runId: m.runId, partition: m.partition, value: entry.value });
+      (series[name] ??= []).push({ timestamp: iso(m.timestamp), runId: m.runId, partition: m.partition, value: entry.value });
     }
   }
   return series;

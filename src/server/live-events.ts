@@ -1,12 +1,13 @@
 import { errorMessage } from "../definitions/errors.js";
 import { EventType, FINISHED_RUN_STATUSES, RunStatus, type EventRecord, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import type { DefinitionsReloadedJson } from "./api-types.js";
 
 /** What the live stream carries. `cursor` is the id of the last event the hub had seen when it was sent. */
 export type LiveMessage =
   | { kind: "event"; event: EventRecord }
   | { kind: "run"; run: RunRecord; cursor: number }
-  | { kind: "definitions"; payload: Record<string, unknown>; cursor: number };
+  | { kind: "definitions"; payload: DefinitionsReloadedJson; cursor: number };
 
 /** A subscription to the hub. */
 export interface LiveSubscription {
@@ -78,7 +79,7 @@ export class LiveEventHub {
   }
 
   /** Sends a message to every subscriber (definitions reloaded). */
-  publishDefinitions(payload: Record<string, unknown>): void {
+  publishDefinitions(payload: DefinitionsReloadedJson): void {
     this.#broadcast({ kind: "definitions", payload, cursor: this.#head });
   }
 

@@ -5,13 +5,13 @@
  */
 import { useEffect, useRef } from "react";
 import { streamUrl } from "./api";
-import type { EventJson, RunJson } from "./types";
+import type { DefinitionsReloadedJson, EventJson, RunJson } from "./types";
 
 /** A message of the live stream, parsed. */
 export type LiveMessage =
   | { kind: "event"; event: EventJson }
   | { kind: "run"; run: RunJson }
-  | { kind: "definitions"; data: { ok: boolean; generation: number; loadError: unknown } }
+  | { kind: "definitions"; data: DefinitionsReloadedJson }
   | { kind: "reset" }
   /** The stream (re)connected: messages sent while it was down that are not events (definitions reloads) are lost. */
   | { kind: "ready" };

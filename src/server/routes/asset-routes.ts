@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { iso, materializationJson, runJson } from "../api-json.js";
+import type { AssetDetailJson, AssetsJson } from "../api-types.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
@@ -17,7 +18,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
   app.get("/assets", async (c) => {
     const { snapshot } = requireLoaded(ctx);
     const states = await assetStates(ctx.storage, snapshot);
-    return c.json({
+    const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
         group: a.group,
@@ -30,7 +31,8 @@ export function assetRoutes(ctx: ServerContext): Hono {
         partitions: a.partitions,
         ...states.get(a.key)!,
       })),
-    });
+    };
+    return c.json(body);
   });
 
   app.get("/assets/:key{.+}", async (c) => {
@@ -45,7 +47,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     }
     const state = (await assetStates(ctx.storage, snapshot, [key])).get(key)!;
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
-    return c.json({
+    const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
       ...state,
@@ -53,7 +55,8 @@ export function assetRoutes(ctx: ServerContext): Hono {
       numericSeries: numericSeries(materializations),
       recentRuns: runs.map((r) => runJson(r)),
       generatedAt: iso(Date.now()),
-    });
+    };
+    return c.json(body);
   });
 
   return app;

@@ -4,6 +4,7 @@ import { CronSchedule } from "../../definitions/cron/cron-schedule.js";
 import { InstigatorStatus, InstigatorType, type InstigatorState } from "../../storage/records.js";
 import type { Storage } from "../../storage/storage.js";
 import { instigatorStateJson, iso, tickJson } from "../api-json.js";
+import type { ScheduleAnswerJson, ScheduleJson, SchedulesJson, SensorAnswerJson, SensorJson, SensorsJson } from "../api-types.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import type { ScheduleSnapshot, SensorSnapshot } from "../../instance/snapshot.js";
@@ -22,39 +23,45 @@ export function instigatorRoutes(ctx: ServerContext): Hono {
   app.get("/schedules", async (c) => {
     const { snapshot } = requireLoaded(ctx);
     const states = await statesOf(storage, InstigatorType.Schedule);
-    const schedules = await Promise.all(snapshot.schedules.map((s) => scheduleJson(storage, s, states.get(s.name), { ticks: 1, nextTicks: 1 })));
-    return c.json({ schedules });
+    const body: SchedulesJson = {
+      schedules: await Promise.all(snapshot.schedules.map((s) => scheduleJson(storage, s, states.get(s.name), { ticks: 1, nextTicks: 1 }))),
+    };
+    return c.json(body);
   });
 
   app.get("/schedules/:name", async (c) => {
     const q = parseInput(detailQuery, queryOf(c), "query");
     const schedule = findSchedule(ctx, c.req.param("name"));
-    return c.json({ schedule: await scheduleJson(storage, schedule, await storage.getInstigatorState(schedule.name), q) });
+    const body: ScheduleAnswerJson = { schedule: await scheduleJson(storage, schedule, await storage.getInstigatorState(schedule.name), q) };
+    return c.json(body);
   });
 
   app.post("/schedules/:name/:action{start|stop}", async (c) => {
     const schedule = findSchedule(ctx, c.req.param("name"));
     const state = await storage.setInstigatorStatus(schedule.name, InstigatorType.Schedule, statusOfAction(c.req.param("action")));
-    return c.json({ schedule: await scheduleJson(storage, schedule, state, { ticks: 1, nextTicks: 1 }) });
+    const body: ScheduleAnswerJson = { schedule: await scheduleJson(storage, schedule, state, { ticks: 1, nextTicks: 1 }) };
+    return c.json(body);
   });
 
   app.get("/sensors", async (c) => {
     const { snapshot } = requireLoaded(ctx);
     const states = await statesOf(storage, InstigatorType.Sensor);
-    const sensors = await Promise.all(snapshot.sensors.map((s) => sensorJson(storage, s, states.get(s.name), 1)));
-    return c.json({ sensors });
+    const body: SensorsJson = { sensors: await Promise.all(snapshot.sensors.map((s) => sensorJson(storage, s, states.get(s.name), 1))) };
+    return c.json(body);
   });
 
   app.get("/sensors/:name", async (c) => {
     const q = parseInput(detailQuery, queryOf(c), "query");
     const sensor = findSensor(ctx, c.req.param("name"));
-    return c.json({ sensor: await sensorJson(storage, sensor, await storage.getInstigatorState(sensor.name), q.ticks) });
+    const body: SensorAnswerJson = { sensor: await sensorJson(storage, sensor, await storage.getInstigatorState(sensor.name), q.ticks) };
+    return c.json(body);
   });
 
   app.post("/sensors/:name/:action{start|stop}", async (c) => {
     const sensor = findSensor(ctx, c.req.param("name"));
     const state = await storage.setInstigatorStatus(sensor.name, InstigatorType.Sensor, statusOfAction(c.req.param("action")));
-    return c.json({ sensor: await sensorJson(storage, sensor, state, 1) });
+    const body: SensorAnswerJson = { sensor: await sensorJson(storage, sensor, state, 1) };
+    return c.json(body);
   });
 
   return app;
@@ -91,7 +98,7 @@ async function scheduleJson(
   schedule: ScheduleSnapshot,
   state: InstigatorState | undefined,
   options: { ticks: number; nextTicks: number },
-): Promise<Record<string, unknown>> {
+): Promise<ScheduleJson> {
   let nextTicks: string[] = [];
   try {
     nextTicks = CronSchedule.parse(schedule.cron, schedule.timezone)
@@ -112,7 +119,7 @@ async function scheduleJson(
   };
 }
 
-async function sensorJson(storage: Storage, sensor: SensorSnapshot, state: InstigatorState | undefined, tickCount: number): Promise<Record<string, unknown>> {
+async function sensorJson(storage: Storage, sensor: SensorSnapshot, state: InstigatorState | undefined, tickCount: number): Promise<SensorJson> {
   const ticks = tickCount > 0 ? await storage.listTicks(sensor.name, { limit: tickCount }) : [];
   return {
     ...sensor,

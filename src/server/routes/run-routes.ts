@@ -7,6 +7,7 @@ import { newRun } from "../../runs/new-run.js";
 import { reexecutionOf } from "../../runs/reexecution.js";
 import { RunStatus, type RunsFilter } from "../../storage/records.js";
 import { eventJson, runJson } from "../api-json.js";
+import type { CancelAnswerJson, RunAnswerJson, RunEventsPageJson, RunsPageJson } from "../api-types.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf, readJsonBody } from "../validate.js";
@@ -78,17 +79,19 @@ export function runRoutes(ctx: ServerContext): Hono {
       throw err;
     }
     const page = runs.slice(0, q.limit);
-    return c.json({
+    const body: RunsPageJson = {
       runs: page.map((r) => runJson(r)),
       nextCursor: runs.length > q.limit ? encodeCursor(page[page.length - 1]!.runId) : null,
-    });
+    };
+    return c.json(body);
   });
 
   app.get("/runs/:id", async (c) => {
     const runId = c.req.param("id");
     const run = await storage.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
-    return c.json({ run: runJson(run, await storage.getStepStats(runId)) });
+    const body: RunAnswerJson = { run: runJson(run, await storage.getStepStats(runId)) };
+    return c.json(body);
   });
 
   app.get("/runs/:id/events", async (c) => {
@@ -97,13 +100,14 @@ export function runRoutes(ctx: ServerContext): Hono {
     const run = await storage.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     const events = await storage.getEvents(runId, { ...(q.afterId !== undefined ? { afterId: q.afterId } : {}), limit: q.limit });
-    return c.json({
+    const body: RunEventsPageJson = {
       runId,
       runStatus: run.status,
       events: events.map(eventJson),
       lastEventId: events.length > 0 ? events[events.length - 1]!.id : (q.afterId ?? 0),
       hasMore: events.length === q.limit,
-    });
+    };
+    return c.json(body);
   });
 
   app.post("/runs", async (c) => {
@@ -127,7 +131,8 @@ export function runRoutes(ctx: ServerContext): Hono {
       }),
     );
     const run = await storage.createRun(record);
-    return c.json({ run: runJson(run) }, 201);
+    const answer: RunAnswerJson = { run: runJson(run) };
+    return c.json(answer, 201);
   });
 
   app.post("/runs/:id/cancel", async (c) => {
@@ -136,7 +141,8 @@ export function runRoutes(ctx: ServerContext): Hono {
     if (outcome === CancelOutcome.AlreadyFinished) {
       throw new HttpError(409, HttpErrorCode.Conflict, `Run "${runId}" has already finished (${run.status}); there is nothing to cancel.`);
     }
-    return c.json({ outcome, run: runJson(run) });
+    const body: CancelAnswerJson = { outcome, run: runJson(run) };
+    return c.json(body);
   });
 
   app.post("/runs/:id/reexecute", async (c) => {
@@ -144,7 +150,8 @@ export function runRoutes(ctx: ServerContext): Hono {
     const body = parseInput(reexecuteBody, await readJsonBody(c), "body");
     if (body.tags) checkTags(body.tags, "body.tags");
     const run = await storage.createRun(await reexecutionOf(storage, runId, { fromFailure: body.fromFailure, ...(body.tags ? { tags: body.tags } : {}) }));
-    return c.json({ run: runJson(run) }, 201);
+    const answer: RunAnswerJson = { run: runJson(run) };
+    return c.json(answer, 201);
   });
 
   return app;

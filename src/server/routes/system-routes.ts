@@ -1,14 +1,16 @@
 import { Hono } from "hono";
 import { RunStatus } from "../../storage/records.js";
+import type { DefinitionsSnapshot } from "../../instance/snapshot.js";
 import { DAEMON_STALE_AFTER_MS, heartbeatJson, iso, runJson } from "../api-json.js";
+import type { DefinitionsJson, DefinitionsSnapshotJson, DefinitionsStatusJson, HealthJson, OverviewJson, ReloadAnswerJson } from "../api-types.js";
 import type { ServerContext } from "../server-context.js";
 
 /** Health, definitions (snapshot and load error), reload, and the overview page's data. */
 export function systemRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
-  app.get("/health", (c) =>
-    c.json({
+  app.get("/health", (c) => {
+    const body: HealthJson = {
       ok: true,
       mode: ctx.mode,
       version: ctx.version,
@@ -17,17 +19,19 @@ export function systemRoutes(ctx: ServerContext): Hono {
       startedAt: iso(ctx.startedAt),
       daemonInProcess: ctx.daemonInProcess(),
       definitions: definitionsStatus(ctx),
-    }),
-  );
+    };
+    return c.json(body);
+  });
 
   app.get("/definitions", (c) => {
-    const current = ctx.location.current;
-    return c.json({ ...definitionsStatus(ctx), snapshot: current?.snapshot ?? null });
+    const body: DefinitionsJson = { ...definitionsStatus(ctx), snapshot: snapshotJson(ctx.location.current?.snapshot) };
+    return c.json(body);
   });
 
   app.post("/reload", async (c) => {
     const outcome = await ctx.location.load();
-    return c.json({ ...outcome, definitions: definitionsStatus(ctx) });
+    const body: ReloadAnswerJson = { ...outcome, definitions: definitionsStatus(ctx) };
+    return c.json(body);
   });
 
   app.get("/overview", async (c) => {
@@ -44,7 +48,7 @@ export function systemRoutes(ctx: ServerContext): Hono {
     const beats = heartbeats.sort((a, b) => a.daemonType.localeCompare(b.daemonType) || b.timestamp - a.timestamp).map((h) => heartbeatJson(h, now));
     const fresh = heartbeats.filter((h) => now - h.timestamp <= DAEMON_STALE_AFTER_MS);
     const loaded = ctx.location.current;
-    return c.json({
+    const body: OverviewJson = {
       recentRuns: recent.map((r) => runJson(r)),
       recentFailures: failures.map((r) => runJson(r)),
       queued,
@@ -66,14 +70,15 @@ export function systemRoutes(ctx: ServerContext): Hono {
             }
           : null,
       },
-    });
+    };
+    return c.json(body);
   });
 
   return app;
 }
 
 /** Whether definitions are loaded, which generation, and the last load error. */
-function definitionsStatus(ctx: ServerContext): Record<string, unknown> {
+function definitionsStatus(ctx: ServerContext): DefinitionsStatusJson {
   const current = ctx.location.current;
   return {
     loaded: current !== undefined,
@@ -83,3 +88,17 @@ function definitionsStatus(ctx: ServerContext): Record<string, unknown> {
     loadError: ctx.location.loadError ?? null,
   };
 }
+
+/**
+ * The snapshot as the API returns it. The snapshot is built below the server (instance/), which
+ * cannot import the API's types; this typed assignment makes a snapshot change that breaks the
+ * API's shape fail `tsc` here.
+ */
+function snapshotJson(snapshot: DefinitionsSnapshot | undefined): DefinitionsSnapshotJson | null {
+  return snapshot ?? null;
+}
+
+/** Fails `tsc` unless T is `true`. */
+type Holds<T extends true> = T;
+/** The other way round: a field the snapshot gains must be declared in api-types.ts too, or `tsc` fails here. */
+type SnapshotDeclaredInFull = Holds<DefinitionsSnapshotJson extends DefinitionsSnapshot ? true : false>;

@@ -2,15 +2,15 @@ import { useMemo, useRef, useState, type UIEvent } from "react";
 import { useNavigate } from "react-router";
 import { api, ApiError } from "../api";
 import { ErrorBox } from "../components/common";
-import type { RunJson } from "../types";
+import type { RunAnswerJson } from "../types";
 import { checkAgainstSchema, initialRunConfig, launchSchema, type JsonSchema } from "./config-schema";
-import type { JobJson } from "./job-types";
+import { runConfigSchemaOf, type JobJson } from "./job-types";
 import { parseJsonText, type JsonSyntaxError } from "./json-text";
 import "./jobs.css";
 
 /** The starting text of the editor: the schema's defaults and the job's default config, as JSON. */
 function initialText(job: JobJson): string {
-  return `${JSON.stringify(initialRunConfig(job.runConfigSchema, job.defaultConfig), null, 2)}\n`;
+  return `${JSON.stringify(initialRunConfig(runConfigSchemaOf(job), job.defaultConfig), null, 2)}\n`;
 }
 
 /** Offset in `text` of the start of a 1-based line. */
@@ -63,8 +63,9 @@ function fieldsOf(job: JobJson): { ops: FieldDoc[]; resources: FieldDoc[] } {
         : (schema.anyOf ?? schema.oneOf)?.map((s) => [s.type ?? "any"].flat().join(" | ")).join(" | ") ?? "any";
     list.push({ path, type, required, defaultValue: schema.default, description: schema.description });
   };
+  const schema = runConfigSchemaOf(job);
   for (const section of ["ops", "resources"] as const) {
-    for (const [name, entry] of Object.entries(job.runConfigSchema.properties?.[section]?.properties ?? {})) {
+    for (const [name, entry] of Object.entries(schema.properties?.[section]?.properties ?? {})) {
       const config = entry.properties?.config;
       if (config) walk(out[section], config, `${section}.${name}.config`, section === "ops");
     }
@@ -114,7 +115,7 @@ export function Launchpad({ job }: { job: JobJson }) {
   const parsed = useMemo(() => parseJsonText(text), [text]);
   const syntaxError: JsonSyntaxError | null = parsed.ok ? null : parsed.error;
   const notObject = parsed.ok && (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value));
-  const problems = useMemo(() => (parsed.ok && !notObject ? checkAgainstSchema(parsed.value, launchSchema(job.runConfigSchema)) : []), [parsed, notObject, job]);
+  const problems = useMemo(() => (parsed.ok && !notObject ? checkAgainstSchema(parsed.value, launchSchema(runConfigSchemaOf(job))) : []), [parsed, notObject, job]);
   const tags = parseTags(tagsText);
   const fields = useMemo(() => fieldsOf(job), [job]);
   const lineCount = text.split("\n").length;
@@ -141,7 +142,7 @@ export function Launchpad({ job }: { job: JobJson }) {
     try {
       const body: Record<string, unknown> = { job: job.name, config: parsed.value };
       if (Object.keys(tags.tags).length > 0) body.tags = tags.tags;
-      const res = await api<{ run: RunJson }>("/runs", { body });
+      const res = await api<RunAnswerJson>("/runs", { body });
       navigate(`/runs/${res.run.runId}`);
     } catch (err) {
       setServerError(err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err)));

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api, ApiError } from "../api";
-import type { RunJson } from "../types";
+import type { RunAnswerJson, RunJson } from "../types";
 
 /** The last run launched from the page, and for how many assets. */
 export interface LaunchedRun {
@@ -27,7 +27,7 @@ export function useMaterialize(onLaunched: () => void): Materializer {
     setLaunching(true);
     setError(null);
     try {
-      const { run } = await api<{ run: RunJson }>("/runs", { body: { selection } });
+      const { run } = await api<RunAnswerJson>("/runs", { body: { selection } });
       setLaunched({ run, count: selection === "*" ? "all" : selection.length });
       onLaunched();
     } catch (err) {

@@ -9,7 +9,7 @@ import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
 import { useLive } from "../live";
-import type { RunJson } from "../types";
+import type { RunAnswerJson, RunJson } from "../types";
 
 /** The job name of ad-hoc materializations (src/execution/materialize-assets.ts). */
 const ASSET_JOB_NAME = "__asset_job";
@@ -41,7 +41,7 @@ export function AssetPage() {
     setLaunched(null);
     setLaunchError(null);
     try {
-      const { run } = await api<{ run: RunJson }>("/runs", { body: { selection: [key] } });
+      const { run } = await api<RunAnswerJson>("/runs", { body: { selection: [key] } });
       setLaunched(run);
       refresh();
     } catch (err) {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../api";
 import { Loading, StatusBadge, Time } from "../components/common";
-import type { ScheduleJson, SensorJson } from "../automation/automation-types";
+import type { ScheduleJson, SchedulesJson, SensorJson, SensorsJson } from "../automation/automation-types";
 import { cronText, inZone } from "../automation/format";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { usePolling } from "../automation/use-polling";
@@ -20,8 +20,8 @@ function Target({ jobName, selection }: { jobName: string | null; selection: str
  * last tick, cursor), each with a switch that starts or stops it. Re-read every 5 s for new ticks.
  */
 export function AutomationPage() {
-  const schedules = useApi<{ schedules: ScheduleJson[] }>("/schedules");
-  const sensors = useApi<{ sensors: SensorJson[] }>("/sensors");
+  const schedules = useApi<SchedulesJson>("/schedules");
+  const sensors = useApi<SensorsJson>("/sensors");
   const [scheduleOverrides, setScheduleOverrides] = useState<Record<string, ScheduleJson>>({});
   const [sensorOverrides, setSensorOverrides] = useState<Record<string, SensorJson>>({});
   const reloadBoth = useCallback(() => {

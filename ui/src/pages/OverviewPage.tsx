@@ -4,28 +4,8 @@ import { useApi } from "../api";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
 import { useLive } from "../live";
-import type { DefinitionsStatusJson, RunJson } from "../types";
+import type { OverviewJson, RunJson } from "../types";
 import "./overview.css";
-
-/** A daemon loop's last heartbeat, as `GET /api/overview` reports it. */
-interface HeartbeatJson {
-  daemonType: string;
-  daemonId: string;
-  timestamp: string;
-  ageSeconds: number;
-  health: "HEALTHY" | "UNHEALTHY" | "STALE";
-  errors: { className: string; message: string }[];
-}
-
-/** `GET /api/overview`. */
-interface OverviewJson {
-  recentRuns: RunJson[];
-  recentFailures: RunJson[];
-  queued: number;
-  inProgress: number;
-  daemon: { running: boolean; healthy: boolean; inProcess: boolean; heartbeats: HeartbeatJson[] };
-  definitions: DefinitionsStatusJson & { counts: { assets: number; jobs: number; schedules: number; sensors: number } | null };
-}
 
 /** The job name of ad-hoc materializations (src/execution/materialize-assets.ts). */
 const ASSET_JOB_NAME = "__asset_job";

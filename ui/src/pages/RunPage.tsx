@@ -9,7 +9,7 @@ import { RunLogs } from "../runs/RunLogs";
 import { RunTarget, shortId } from "../runs/RunsTable";
 import { useNow } from "../runs/use-now";
 import { useRunEvents } from "../runs/use-run-events";
-import { isFinished, type RunJson, type RunStatus } from "../types";
+import { isFinished, type CancelAnswerJson, type RunAnswerJson, type RunJson, type RunStatus } from "../types";
 import "../runs/runs.css";
 
 const ACTIVE: readonly RunStatus[] = ["QUEUED", "STARTING", "STARTED"];
@@ -29,7 +29,7 @@ export function RunPage() {
   const { runId = "" } = useParams();
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
-  const fetched = useApi<{ run: RunJson }>(`/runs/${encodeURIComponent(runId)}`);
+  const fetched = useApi<RunAnswerJson>(`/runs/${encodeURIComponent(runId)}`);
   const [live, setLive] = useState<Partial<RunJson>>({});
   const { events, loaded, error: eventsError, catchUp } = useRunEvents(runId);
   const [actionError, setActionError] = useState<ApiError>();
@@ -115,13 +115,13 @@ export function RunPage() {
   };
   const cancel = () =>
     act("cancel", async () => {
-      const res = await api<{ outcome: string; run: RunJson }>(`/runs/${encodeURIComponent(runId)}/cancel`, { method: "POST" });
+      const res = await api<CancelAnswerJson>(`/runs/${encodeURIComponent(runId)}/cancel`, { method: "POST" });
       setLive({ status: res.run.status, endedAt: res.run.endedAt, updatedAt: res.run.updatedAt });
       fetched.reload();
     });
   const reexecute = (fromFailure: boolean) =>
     act(fromFailure ? "from-failure" : "all", async () => {
-      const res = await api<{ run: RunJson }>(`/runs/${encodeURIComponent(runId)}/reexecute`, { body: { fromFailure } });
+      const res = await api<RunAnswerJson>(`/runs/${encodeURIComponent(runId)}/reexecute`, { body: { fromFailure } });
       navigate(`/runs/${res.run.runId}`);
     });
 

@@ -6,13 +6,8 @@ import { ASSET_JOB_NAME, type DefinitionsJson } from "../jobs/job-types";
 import { useLive } from "../live";
 import { filterFromSearch, parseTag, RUN_STATUSES, runMatches, runsApiPath, searchFromFilter, type RunsFilter } from "../runs/run-filters";
 import { RunsTable } from "../runs/RunsTable";
-import type { RunJson, RunStatus } from "../types";
+import type { RunJson, RunsPageJson, RunStatus } from "../types";
 import "../runs/runs.css";
-
-interface RunsPageJson {
-  runs: RunJson[];
-  nextCursor: string | null;
-}
 
 const DEFAULT_PAGE_SIZE = 50;
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useApi } from "../api";
 import { ErrorBox, Time } from "../components/common";
-import type { ScheduleJson } from "../automation/automation-types";
+import type { ScheduleAnswerJson, ScheduleJson } from "../automation/automation-types";
 import { cronText, inZone } from "../automation/format";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { ResourcesFact } from "../automation/ResourcesFact";
@@ -20,7 +20,7 @@ const SCHEDULE_NAME_TAG = "sluice/schedule_name";
  */
 export function SchedulePage() {
   const { name = "" } = useParams();
-  const detail = useApi<{ schedule: ScheduleJson }>(`/schedules/${encodeURIComponent(name)}?nextTicks=5&ticks=25`);
+  const detail = useApi<ScheduleAnswerJson>(`/schedules/${encodeURIComponent(name)}?nextTicks=5&ticks=25`);
   const [override, setOverride] = useState<Partial<ScheduleJson>>();
   useEffect(() => setOverride(undefined), [detail.data]);
   usePolling(detail.reload, 5000);

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useApi } from "../api";
 import { ErrorBox, Time } from "../components/common";
-import type { SensorJson } from "../automation/automation-types";
+import type { SensorAnswerJson, SensorJson } from "../automation/automation-types";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { ResourcesFact } from "../automation/ResourcesFact";
 import { TicksTable } from "../automation/TicksTable";
@@ -18,7 +18,7 @@ const SENSOR_NAME_TAG = "sluice/sensor_name";
  */
 export function SensorPage() {
   const { name = "" } = useParams();
-  const detail = useApi<{ sensor: SensorJson }>(`/sensors/${encodeURIComponent(name)}?ticks=25`);
+  const detail = useApi<SensorAnswerJson>(`/sensors/${encodeURIComponent(name)}?ticks=25`);
   const [override, setOverride] = useState<Partial<SensorJson>>();
   useEffect(() => setOverride(undefined), [detail.data]);
   usePolling(detail.reload, 3000);

@@ -157,7 +157,7 @@ export function RunLogs({ events, steps, filter, onFilter, live, loaded }: RunLo
               {rows.map((e) => {
                 const extra = extraFields(e);
                 const open = expanded.has(e.id);
-                const error = (e as { error?: { message?: string; stack?: string } }).error;
+                const error = e.error;
                 return (
                   <Fragment key={e.id}>
                     <tr className={`log-row level-${e.level}${open ? " open" : ""}`} data-level={e.level} data-type={e.type} onClick={() => toggleRow(e.id)}>

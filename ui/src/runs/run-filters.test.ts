@@ -14,7 +14,7 @@ const run = (over: Partial<RunJson>): RunJson => ({
   parentRunId: null,
   rootRunId: null,
   createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: null,
+  updatedAt: "2026-01-01T00:00:00.000Z",
   startedAt: null,
   endedAt: null,
   workerId: null,

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "react";
 import { useApi, type ApiState } from "../api";
 import { useLive } from "../live";
-import type { RunJson } from "../types";
+import type { RunJson, RunsPageJson } from "../types";
 import { runMatches, runsApiPath, type RunsFilter } from "./run-filters";
 
 /**
@@ -10,7 +10,7 @@ import { runMatches, runsApiPath, type RunsFilter } from "./run-filters";
  * stream reports a run that passes it.
  */
 export function useLiveRuns(filter: RunsFilter, limit: number): ApiState<{ runs: RunJson[]; nextCursor: string | null }> {
-  const state = useApi<{ runs: RunJson[]; nextCursor: string | null }>(runsApiPath(filter, limit));
+  const state = useApi<RunsPageJson>(runsApiPath(filter, limit));
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
   useLive((m) => {

@@ -7,16 +7,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../api";
 import { useLive } from "../live";
-import type { EventJson, RunStatus } from "../types";
+import type { EventJson, RunEventsPageJson } from "../types";
 import { mergeEvents } from "./merge-events";
-
-interface EventsPageJson {
-  runId: string;
-  runStatus: RunStatus;
-  events: EventJson[];
-  lastEventId: number;
-  hasMore: boolean;
-}
 
 /** What {@link useRunEvents} gives. */
 export interface RunEventsState {
@@ -62,7 +54,7 @@ export function useRunEvents(runId: string): RunEventsState {
         r.again = false;
         let hasMore = true;
         while (hasMore) {
-          const page = await api<EventsPageJson>(`/runs/${encodeURIComponent(r.runId)}/events?afterId=${r.readUpTo}&limit=1000`);
+          const page = await api<RunEventsPageJson>(`/runs/${encodeURIComponent(r.runId)}/events?afterId=${r.readUpTo}&limit=1000`);
           if (reader.current !== r) return;
           add(r, page.events);
           r.readUpTo = Math.max(r.readUpTo, page.lastEventId);

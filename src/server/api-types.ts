@@ -1,0 +1,531 @@
+/**
+ * The HTTP API's JSON, declared once: the server builds its answers with these types and the UI
+ * (ui/src) imports them, so neither can change a shape without the other failing `tsc`.
+ * Type declarations only, with no import: the UI's compiler (DOM, no Node types) reads this file
+ * as it is. Timestamps are ISO strings. Where a type mirrors one of a lower layer (records,
+ * snapshot, metadata), the server assigns that one to this one, so the two cannot drift apart.
+ */
+
+// ——— Runs ———
+
+/** A run's status (src/storage/records.ts RunStatus), in every run of the API. */
+export type RunStatus = "QUEUED" | "STARTING" | "STARTED" | "SUCCESS" | "FAILURE" | "CANCELING" | "CANCELED";
+
+/** A step's status, derived from its events, in `steps` of `GET /api/runs/:id`. */
+export type StepStatus = "PENDING" | "IN_PROGRESS" | "UP_FOR_RETRY" | "SUCCESS" | "FAILURE" | "SKIPPED";
+
+/** One step of a run, in `steps` of `GET /api/runs/:id`. */
+export interface StepJson {
+  key: string;
+  status: StepStatus;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** A run, as `GET /api/runs`, `GET /api/runs/:id` (with `steps`), the launch routes and `run` stream messages return it. */
+export interface RunJson {
+  runId: string;
+  status: RunStatus;
+  /** `__asset_job` for ad-hoc asset materializations, else the job's name. */
+  jobName: string;
+  selection: string[];
+  selectionExpression: string | null;
+  partition: string | null;
+  config: Record<string, unknown>;
+  tags: Record<string, string>;
+  parentRunId: string | null;
+  rootRunId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  workerId: string | null;
+  heartbeatAt: string | null;
+  /** Only in `GET /api/runs/:id`. */
+  steps?: StepJson[];
+}
+
+/** `GET /api/runs`: a page of runs, newest first. */
+export interface RunsPageJson {
+  runs: RunJson[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** `GET /api/runs/:id`, and what `POST /api/runs` and `POST /api/runs/:id/reexecute` return (the run launched). */
+export interface RunAnswerJson {
+  run: RunJson;
+}
+
+/** What a cancel request did (src/runs/cancel-run.ts CancelOutcome), in `POST /api/runs/:id/cancel`. */
+export type CancelOutcome = "CANCELED" | "CANCELING" | "ALREADY_FINISHED" | "UNCHANGED";
+
+/** `POST /api/runs/:id/cancel`: what it did and the run afterwards. */
+export interface CancelAnswerJson {
+  outcome: CancelOutcome;
+  run: RunJson;
+}
+
+// ——— Events ———
+
+/** An event's type (src/storage/records.ts EventType), in every event of the API. */
+export type EventType =
+  | "RUN_ENQUEUED"
+  | "RUN_START"
+  | "RUN_SUCCESS"
+  | "RUN_FAILURE"
+  | "RUN_CANCELED"
+  | "STEP_START"
+  | "STEP_SUCCESS"
+  | "STEP_FAILURE"
+  | "STEP_SKIPPED"
+  | "STEP_UP_FOR_RETRY"
+  | "ASSET_MATERIALIZATION"
+  | "STEP_OUTPUT"
+  | "LOG";
+
+/** An event's log level, in every event of the API. */
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+/** An error as events, ticks and heartbeats carry it: class, message, stack and cause chain. */
+export interface SerializedErrorJson {
+  className: string;
+  message: string;
+  stack: string | null;
+  code?: string;
+  cause: SerializedErrorJson | null;
+}
+
+/** An event, as `GET /api/runs/:id/events` and `event` stream messages return it: common fields, then its data's. */
+export interface EventJson {
+  id: number;
+  runId: string;
+  timestamp: string;
+  type: EventType;
+  stepKey: string | null;
+  assetKey: string | null;
+  partition: string | null;
+  level: LogLevel;
+  message: string;
+  error?: SerializedErrorJson;
+  metadata?: MetadataMapJson;
+  attempt?: number;
+  /** STEP_UP_FOR_RETRY: milliseconds until the next attempt. */
+  retryDelayMs?: number;
+  /** RUN_FAILURE: the steps that failed. */
+  failedSteps?: string[];
+  /** STEP_SKIPPED: the failed upstream steps that caused the skip. */
+  skippedBecause?: string[];
+  [field: string]: unknown;
+}
+
+/** `GET /api/runs/:id/events`: a page of a run's events, in order. */
+export interface RunEventsPageJson {
+  runId: string;
+  runStatus: RunStatus;
+  events: EventJson[];
+  /** Pass as `afterId` to read on; the given `afterId` (or 0) when there are no events. */
+  lastEventId: number;
+  hasMore: boolean;
+}
+
+// ——— Metadata and materializations ———
+
+/** A metadata value tagged with its kind (src/definitions/metadata-value.ts), in materializations and asset definitions. */
+export type MetadataValueJson =
+  | { type: "int"; value: number }
+  | { type: "float"; value: number }
+  | { type: "text"; value: string }
+  | { type: "bool"; value: boolean }
+  | { type: "json"; value: unknown }
+  | { type: "url"; value: string }
+  | { type: "path"; value: string }
+  | { type: "markdown"; value: string }
+  | { type: "timestamp"; value: number }
+  | { type: "null"; value: null }
+  | { type: "table"; value: { columns: { name: string; type?: string }[]; rows: Record<string, unknown>[] } };
+
+/** Metadata, entry name → tagged value, in materializations and asset definitions. */
+export type MetadataMapJson = Record<string, MetadataValueJson>;
+
+/** A materialization of an asset, in `GET /api/assets` and `GET /api/assets/:key`. */
+export interface MaterializationJson {
+  eventId: number;
+  runId: string;
+  partition: string | null;
+  timestamp: string;
+  metadata: MetadataMapJson;
+  /** Set on those read from events (an asset's history), absent on latest ones (the asset index). */
+  stepKey?: string | null;
+}
+
+// ——— Definitions snapshot (src/instance/snapshot.ts) ———
+
+/** A config schema as JSON Schema (input side), or why there is none, in the definitions snapshot. */
+export interface ConfigSchemaJson {
+  /** JSON Schema 2020-12 of the config; null without a schema. */
+  jsonSchema: Record<string, unknown> | null;
+  /** Set when the schema exists but cannot be expressed as JSON Schema. */
+  error?: string;
+}
+
+/** A retry policy (src/definitions/retry-policy.ts), in an asset of the definitions snapshot. */
+export interface RetryPolicyJson {
+  maxRetries: number;
+  delayMs?: number;
+  backoff?: "linear" | "exponential";
+  jitter?: "full" | "plus_minus";
+}
+
+/** Time-window partitions, in the definitions snapshot and `GET /api/assets`. */
+export interface TimeWindowPartitionsJson {
+  type: "time_window";
+  /** `hourly`, `daily`, `weekly`, `monthly`, or null for a custom cron. */
+  cadence: string | null;
+  cron: string;
+  timezone: string;
+  /** strftime format of the keys, e.g. `%Y-%m-%d`. */
+  fmt: string;
+  start: string;
+  /** Exclusive end, or null. */
+  end: string | null;
+  endOffset: number;
+  count: number;
+  firstKey: string | null;
+  lastKey: string | null;
+}
+
+/** Static partitions (the first 100 keys at most), in the definitions snapshot and `GET /api/assets`. */
+export interface StaticPartitionsJson {
+  type: "static";
+  keys: string[];
+  count: number;
+}
+
+/** Multi-dimensional partitions, in the definitions snapshot and `GET /api/assets`. */
+export interface MultiPartitionsJson {
+  type: "multi";
+  /** Sorted by name (the order of the parts of a key). */
+  dimensions: ({ name: string } & (TimeWindowPartitionsJson | StaticPartitionsJson))[];
+  count: number;
+}
+
+/** How an asset or job is partitioned (PartitionsSnapshot), in the definitions snapshot and `GET /api/assets`. */
+export type PartitionsJson = TimeWindowPartitionsJson | StaticPartitionsJson | MultiPartitionsJson;
+
+/** An asset's definition, in the snapshot of `GET /api/definitions` and as `asset` of `GET /api/assets/:key`. */
+export interface AssetSnapshotJson {
+  key: string;
+  group: string;
+  description: string | null;
+  /** Upstream keys: inputs, then ordering-only deps. */
+  deps: string[];
+  /** Input name → upstream key. */
+  ins: Record<string, string>;
+  /** Downstream keys. */
+  children: string[];
+  tags: Record<string, string>;
+  owners: string[];
+  kinds: string[];
+  metadata: MetadataMapJson;
+  config: ConfigSchemaJson;
+  resources: string[];
+  ioManager: string;
+  retry: RetryPolicyJson | null;
+  /** Jobs whose steps include it. */
+  jobs: string[];
+  partitions: PartitionsJson | null;
+}
+
+/** A group of assets, in the snapshot of `GET /api/definitions`. */
+export interface GroupJson {
+  name: string;
+  assetKeys: string[];
+}
+
+/** One step of a job (an asset key or an op name), in the snapshot of `GET /api/definitions`. */
+export interface JobStepJson {
+  key: string;
+  kind: "asset" | "op";
+  description: string | null;
+  config: ConfigSchemaJson;
+}
+
+/** A job, in the snapshot of `GET /api/definitions`. */
+export interface JobJson {
+  name: string;
+  type: "asset" | "op";
+  description: string | null;
+  tags: Record<string, string>;
+  /** In execution order. */
+  steps: JobStepJson[];
+  edges: { from: string; to: string; input: string | null }[];
+  /** An asset job's selection (expression or keys). */
+  selection: string | string[] | null;
+  /** Environment variables appear as `{"env": NAME}`. */
+  defaultConfig: Record<string, unknown>;
+  /** JSON Schema of the whole run config (`{ops: {...}, resources: {...}}`). */
+  runConfigSchema: Record<string, unknown>;
+  partitions: PartitionsJson | null;
+}
+
+/** Whether a schedule or sensor runs, in the snapshot and the automation routes. */
+export type InstigatorStatus = "RUNNING" | "STOPPED";
+
+/** A schedule's definition, in the snapshot of `GET /api/definitions` (the automation routes add its state). */
+export interface ScheduleSnapshotJson {
+  name: string;
+  cron: string | string[];
+  timezone: string;
+  jobName: string | null;
+  selection: string | null;
+  description: string | null;
+  tags: Record<string, string>;
+  defaultStatus: InstigatorStatus;
+  catchUpTicks: number;
+  /** Names of the resources its execute function uses. */
+  resources: string[];
+}
+
+/** A sensor's definition, in the snapshot of `GET /api/definitions` (the automation routes add its state). */
+export interface SensorSnapshotJson {
+  name: string;
+  type: "standard" | "asset" | "run_status";
+  jobName: string | null;
+  selection: string | null;
+  description: string | null;
+  minimumIntervalSeconds: number;
+  defaultStatus: InstigatorStatus;
+  /** The asset an asset sensor watches. */
+  assetKey: string | null;
+  /** The run status a run-status sensor watches. */
+  runStatus: string | null;
+  monitoredJobs: string[];
+  /** Names of the resources its function uses. */
+  resources: string[];
+}
+
+/** A resource, in the snapshot of `GET /api/definitions`; config read from the environment shows as `{"env": NAME}`. */
+export interface ResourceJson {
+  name: string;
+  description: string | null;
+  config: ConfigSchemaJson;
+  values: Record<string, unknown>;
+}
+
+/** The definitions snapshot (src/instance/snapshot.ts DefinitionsSnapshot), as `snapshot` of `GET /api/definitions`. */
+export interface DefinitionsSnapshotJson {
+  /** In topological order. */
+  assets: AssetSnapshotJson[];
+  groups: GroupJson[];
+  jobs: JobJson[];
+  schedules: ScheduleSnapshotJson[];
+  sensors: SensorSnapshotJson[];
+  resources: ResourceJson[];
+  executor: { maxConcurrent: number };
+}
+
+// ——— System ———
+
+/** Why the last load of the definitions failed, in `GET /api/health`, `/api/definitions`, `/api/overview`. */
+export interface LoadErrorJson {
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  message: string;
+  /** When the failed attempt was. */
+  at: string;
+}
+
+/** Whether definitions are loaded, which generation, the last load error: in `GET /api/health`, `/api/definitions`, `/api/overview`. */
+export interface DefinitionsStatusJson {
+  loaded: boolean;
+  generation: number;
+  loadedAt: string | null;
+  source: string | null;
+  loadError: LoadErrorJson | null;
+}
+
+/** `GET /api/definitions`: the definitions status and the snapshot (null until a load succeeds). */
+export interface DefinitionsJson extends DefinitionsStatusJson {
+  snapshot: DefinitionsSnapshotJson | null;
+}
+
+/** `POST /api/reload`: what the reload did, and the definitions status after it. */
+export type ReloadAnswerJson = ({ ok: true; generation: number; loadedAt: string } | { ok: false; loadError: LoadErrorJson }) & {
+  definitions: DefinitionsStatusJson;
+};
+
+/** The data of `definitions` stream messages (`GET /api/events/stream`), sent after every load attempt. */
+export interface DefinitionsReloadedJson {
+  ok: boolean;
+  generation: number;
+  loadError: LoadErrorJson | null;
+}
+
+/** `GET /api/health`. */
+export interface HealthJson {
+  ok: boolean;
+  mode: "dev" | "server";
+  version: string;
+  pid: number;
+  /** Absolute path of the instance home. */
+  home: string;
+  startedAt: string;
+  daemonInProcess: boolean;
+  definitions: DefinitionsStatusJson;
+}
+
+/** A daemon loop's last heartbeat with its health, in `GET /api/overview`. */
+export interface HeartbeatJson {
+  daemonType: string;
+  daemonId: string;
+  timestamp: string;
+  ageSeconds: number;
+  /** UNHEALTHY: its last iteration failed; STALE: silent for 30 s. */
+  health: "HEALTHY" | "UNHEALTHY" | "STALE";
+  errors: SerializedErrorJson[];
+}
+
+/** `GET /api/overview`: recent runs and failures, queue counts, daemon health, definitions. */
+export interface OverviewJson {
+  recentRuns: RunJson[];
+  recentFailures: RunJson[];
+  queued: number;
+  inProgress: number;
+  daemon: { running: boolean; healthy: boolean; inProcess: boolean; heartbeats: HeartbeatJson[] };
+  definitions: DefinitionsStatusJson & { counts: { assets: number; jobs: number; schedules: number; sensors: number } | null };
+}
+
+// ——— Assets ———
+
+/** What the lineage view shows of an asset, in `GET /api/assets` and `GET /api/assets/:key`. */
+export type AssetStatus = "NEVER_MATERIALIZED" | "MATERIALIZED" | "QUEUED" | "IN_PROGRESS" | "FAILED";
+
+/** The latest run that included an asset, in `GET /api/assets` and `GET /api/assets/:key`. */
+export interface AssetRunRefJson {
+  runId: string;
+  status: RunStatus;
+  jobName: string;
+  createdAt: string;
+}
+
+/** An asset's state (src/server/asset-status.ts), in `GET /api/assets` and `GET /api/assets/:key`. */
+export interface AssetStateJson {
+  status: AssetStatus;
+  latestMaterialization: MaterializationJson | null;
+  /** Partitions with a materialization (0 or 1 for an unpartitioned asset). */
+  materializedPartitions: number;
+  latestRun: AssetRunRefJson | null;
+}
+
+/** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
+export interface AssetSummaryJson extends AssetStateJson {
+  key: string;
+  group: string;
+  description: string | null;
+  deps: string[];
+  kinds: string[];
+  tags: Record<string, string>;
+  owners: string[];
+  partitions: PartitionsJson | null;
+}
+
+/** `GET /api/assets`. */
+export interface AssetsJson {
+  assets: AssetSummaryJson[];
+}
+
+/** One point of a numeric metadata series, in `GET /api/assets/:key`. */
+export interface MetadataPointJson {
+  timestamp: string;
+  runId: string;
+  partition: string | null;
+  value: number;
+}
+
+/** `GET /api/assets/:key`: the asset's definition and state, its history and numeric metadata series. */
+export interface AssetDetailJson extends AssetStateJson {
+  /** Null when the asset is no longer defined but has history. */
+  asset: AssetSnapshotJson | null;
+  defined: boolean;
+  /** Newest first. */
+  materializations: MaterializationJson[];
+  /** Numeric (int, float) metadata per entry name, oldest first. */
+  numericSeries: Record<string, MetadataPointJson[]>;
+  /** Newest first, at most 20. */
+  recentRuns: RunJson[];
+  generatedAt: string;
+}
+
+// ——— Schedules and sensors ———
+
+/** A tick's outcome, or that it is under way, in the automation routes. */
+export type TickStatus = "STARTED" | "SUCCESS" | "SKIPPED" | "FAILURE";
+
+/** One evaluation of a schedule or sensor, in the automation routes. */
+export interface TickJson {
+  id: number;
+  /** A schedule's scheduled time, or a sensor's evaluation time. */
+  tickTime: string;
+  status: TickStatus;
+  /** Runs it created, in creation order. */
+  runIds: string[];
+  skippedRunKeys: string[];
+  skipReason: string | null;
+  error: SerializedErrorJson | null;
+  /** A sensor's cursor after this tick. */
+  cursor: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Stored state of a schedule or sensor, in the automation routes (null until first started, stopped or ticked). */
+export interface InstigatorStateJson {
+  status: InstigatorStatus;
+  cursor: string | null;
+  updatedAt: string;
+}
+
+/** What the automation routes add to a schedule's or sensor's definition. */
+export interface InstigatorStateFieldsJson {
+  /** The stored state's, else the default. */
+  status: InstigatorStatus;
+  state: InstigatorStateJson | null;
+  lastTick: TickJson | null;
+  /** Newest first. */
+  ticks: TickJson[];
+}
+
+/** A schedule with its state, next tick(s) and tick history, in `GET /api/schedules` and `/api/schedules/:name`. */
+export interface ScheduleJson extends ScheduleSnapshotJson, InstigatorStateFieldsJson {
+  nextTick: string | null;
+  nextTicks: string[];
+}
+
+/** A sensor with its state, cursor and tick history, in `GET /api/sensors` and `/api/sensors/:name`. */
+export interface SensorJson extends SensorSnapshotJson, InstigatorStateFieldsJson {
+  cursor: string | null;
+  lastTickAt: string | null;
+}
+
+/** `GET /api/schedules`. */
+export interface SchedulesJson {
+  schedules: ScheduleJson[];
+}
+
+/** `GET /api/schedules/:name`, and `POST /api/schedules/:name/start` or `/stop`. */
+export interface ScheduleAnswerJson {
+  schedule: ScheduleJson;
+}
+
+/** `GET /api/sensors`. */
+export interface SensorsJson {
+  sensors: SensorJson[];
+}
+
+/** `GET /api/sensors/:name`, and `POST /api/sensors/:name/start` or `/stop`. */
+export interface SensorAnswerJson {
+  sensor: SensorJson;
+}
