@@ -5,7 +5,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import type { DaemonPoint } from "../../src/daemon/daemon-hooks.js";
 import { Instance } from "../../src/instance/instance.js";
@@ -18,6 +20,8 @@ import { REPO_ROOT, runCli, startCli, tempDir, describeResult, type CliOptions, 
 export const DAEMON_DEFS = path.join(REPO_ROOT, "test", "fixtures", "daemon", "defs.ts");
 /** The crash-point harness's daemon (see startDaemon's `crashAt`). */
 export const CRASHING_DAEMON = path.join(REPO_ROOT, "test", "fixtures", "daemon", "crashing-daemon.ts");
+/** tsx's loader, as a URL for `node --import` (which resolves a bare name from the working directory). */
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** Run statuses of a run in progress (counted against queue limits). */
 export const IN_PROGRESS: readonly string[] = [RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
@@ -148,7 +152,8 @@ export class Sandbox {
    * given a hook that kills its process at that point): see fixtures/daemon/crashing-daemon.ts.
    */
   async startDaemon(env: Record<string, string | undefined> = {}, options: { waitReady?: boolean; defs?: string; crashAt?: DaemonPoint } = {}): Promise<DaemonProcess> {
-    const script = options.crashAt === undefined ? undefined : ["--import", "tsx", CRASHING_DAEMON, options.crashAt];
+    // tsx by its path: the daemon's working directory is outside the repository, where Node would not find it by name.
+    const script = options.crashAt === undefined ? undefined : ["--import", TSX_LOADER, CRASHING_DAEMON, options.crashAt];
     const args = options.crashAt === undefined ? ["daemon", "-f", options.defs ?? DAEMON_DEFS] : ["-f", options.defs ?? DAEMON_DEFS, "--home", this.home];
     const running = startCli(args, this.cliOptions({ env, timeoutMs: 170_000, ...(script ? { script } : {}) }));
     const daemon = this.#track(running);
