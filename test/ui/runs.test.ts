@@ -73,6 +73,49 @@ describe("run control on the server fixture", () => {
     }
   });
 
+  it("shows a step that started before the page's live stream opened (a loaded machine opens it late)", async () => {
+    sandbox.setFlag("slow");
+    const { page, errors } = await newPage(browser);
+    // The live stream is held back until the step runs, so its STEP_START is never streamed.
+    let releaseStream!: () => void;
+    const streamHeld = new Promise<void>((resolve) => (releaseStream = resolve));
+    await page.route("**/api/events/stream**", async (route) => {
+      await streamHeld;
+      await route.continue();
+    });
+    try {
+      const runId = (await api(server.url, "POST", "/api/runs", { selection: "+numbers" })).body.run.runId;
+      // The page's first read of the run answers as it was at launch: read before the step started.
+      const atLaunch = (await api(server.url, "GET", `/api/runs/${runId}`)).body;
+      expect(atLaunch.run.steps.some((s: { key: string; status: string }) => s.key === "numbers" && s.status !== "PENDING")).toBe(false);
+      let firstRead = true;
+      await page.route(`**/api/runs/${runId}`, async (route) => {
+        if (!firstRead) return route.continue();
+        firstRead = false;
+        await route.fulfill({ json: atLaunch });
+      });
+      await page.goto(`${server.url}/runs/${runId}`);
+      await page.getByTestId("run-status").waitFor();
+      await waitFor("numbers to run", async () => {
+        const run = (await api(server.url, "GET", `/api/runs/${runId}`)).body.run;
+        return run.steps?.some((s: { key: string; status: string }) => s.key === "numbers" && s.status === "IN_PROGRESS");
+      });
+      // Its events are there (read with afterId), but the run as first read says it has not started.
+      await page.locator('.log-row[data-type="STEP_START"]').nth(1).waitFor({ timeout: 30_000 });
+      expect(await page.locator('.gantt-row[data-step="numbers"][data-status="IN_PROGRESS"]').count()).toBe(0);
+      releaseStream();
+      // Nothing more is streamed about the step (it waits to be canceled): the page must read again once the stream opens.
+      await page.locator('.gantt-row[data-step="numbers"][data-status="IN_PROGRESS"]').waitFor({ timeout: 30_000 });
+      await page.getByTestId("cancel-run").click();
+      await page.getByTestId("run-status").getByText("CANCELED").waitFor({ timeout: 30_000 });
+      expect(errors()).toEqual([]);
+    } finally {
+      releaseStream();
+      clearFlag("slow");
+      await page.close();
+    }
+  });
+
   it("re-executes a failed run from failure: the new run opens, links to its parent, runs only what failed, and succeeds", async () => {
     sandbox.setFlag("fail");
     const failedId = (await api(server.url, "POST", "/api/runs", { selection: "*", tags: { team: "data" } })).body.run.runId;

@@ -34,6 +34,16 @@ function ensureSource(): void {
   source.addEventListener("ready", () => emit({ kind: "ready" }));
 }
 
+/**
+ * True for the messages after which what a page read may be stale: `ready` (the stream opened or
+ * reopened, and what happened before it, or while it was down, was not sent) and `reset` (the
+ * server dropped messages). A page that reads state once and then follows the stream must read it
+ * again on these.
+ */
+export function mayHaveMissed(message: LiveMessage): boolean {
+  return message.kind === "ready" || message.kind === "reset";
+}
+
 /** Calls `onMessage` for every live message while the component is mounted. */
 export function useLive(onMessage: Listener): void {
   const callback = useRef(onMessage);

@@ -8,7 +8,7 @@ import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import type { RunAnswerJson, RunJson } from "../types";
 
 /** The job name of ad-hoc materializations (src/execution/materialize-assets.ts). */
@@ -28,7 +28,7 @@ export function AssetPage() {
   useLive((m) => {
     if (m.kind === "event" && m.event.assetKey === key) refresh();
     else if (m.kind === "run" && (m.run.selection === null || m.run.selection.includes(key))) refresh();
-    else if (m.kind === "definitions" || m.kind === "reset") refresh();
+    else if (m.kind === "definitions" || mayHaveMissed(m)) refresh();
   });
 
   const [launching, setLaunching] = useState(false);

@@ -16,7 +16,7 @@ import { useLineageLayout } from "../lineage/use-lineage-layout";
 import { useLineageViewport, ZOOM_LIMITS } from "../lineage/use-lineage-viewport";
 import { useMaterialize } from "../lineage/use-materialize";
 import { useSelectionSearch } from "../lineage/use-selection-search";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 
 /** Above this many shown assets, groups start collapsed (one node each) until expanded or filtered. */
 const FULL_GRAPH_LIMIT = 2000;
@@ -41,7 +41,7 @@ function LineageView() {
 
   const refresh = useThrottled(assets.reload, big ? 3000 : 750);
   useLive((m) => {
-    if (m.kind === "run" || m.kind === "definitions" || m.kind === "reset" || (m.kind === "event" && STATUS_EVENTS.has(m.event.type))) refresh();
+    if (m.kind === "run" || m.kind === "definitions" || mayHaveMissed(m) || (m.kind === "event" && STATUS_EVENTS.has(m.event.type))) refresh();
   });
 
   const { draft, setDraft, expression, commit } = useSelectionSearch();

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { useApi } from "../api";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import type { OverviewJson, RunJson } from "../types";
 import "./overview.css";
 
@@ -26,7 +26,7 @@ export function OverviewPage() {
   const overview = useApi<OverviewJson>("/overview");
   const refresh = useThrottled(overview.reload, 1000);
   useLive((m) => {
-    if (m.kind === "run" || m.kind === "definitions" || m.kind === "reset") refresh();
+    if (m.kind === "run" || m.kind === "definitions" || mayHaveMissed(m)) refresh();
   });
   useEffect(() => {
     const timer = setInterval(refresh, POLL_MS);

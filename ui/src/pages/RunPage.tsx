@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import { duration, ErrorBox, StatusBadge, Time } from "../components/common";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import { RunGantt } from "../runs/RunGantt";
 import { LOG_LEVELS, type LogFilter } from "../runs/log-filter";
 import { RunLogs } from "../runs/RunLogs";
@@ -53,7 +53,7 @@ export function RunPage() {
       reloadSoon();
     } else if (m.kind === "event" && m.event.runId === runId && (m.event.type.startsWith("STEP_") || m.event.type.startsWith("RUN_"))) {
       reloadSoon();
-    } else if (m.kind === "reset") {
+    } else if (mayHaveMissed(m)) {
       reloadSoon();
     }
   });

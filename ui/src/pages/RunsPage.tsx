@@ -3,7 +3,7 @@ import { useSearchParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import { ErrorBox } from "../components/common";
 import { ASSET_JOB_NAME, type DefinitionsJson } from "../jobs/job-types";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import { filterFromSearch, parseTag, RUN_STATUSES, runMatches, runsApiPath, searchFromFilter, type RunsFilter } from "../runs/run-filters";
 import { RunsTable } from "../runs/RunsTable";
 import type { RunJson, RunsPageJson, RunStatus } from "../types";
@@ -70,7 +70,7 @@ export function RunsPage() {
   };
 
   useLive((m) => {
-    if (m.kind === "reset") setVersion((v) => v + 1);
+    if (mayHaveMissed(m)) setVersion((v) => v + 1);
     if (m.kind !== "run") return;
     const run = m.run;
     setRuns((current) => {

@@ -1,7 +1,7 @@
 /** A short list of runs (a job's latest, say) that stays current with the live stream. */
 import { useEffect, useRef } from "react";
 import { useApi, type ApiState } from "../api";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import type { RunJson, RunsPageJson } from "../types";
 import { runMatches, runsApiPath, type RunsFilter } from "./run-filters";
 
@@ -14,7 +14,7 @@ export function useLiveRuns(filter: RunsFilter, limit: number): ApiState<{ runs:
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
   useLive((m) => {
-    if ((m.kind === "run" && runMatches(m.run, filter)) || m.kind === "reset") {
+    if ((m.kind === "run" && runMatches(m.run, filter)) || mayHaveMissed(m)) {
       if (timer.current !== undefined) return;
       timer.current = setTimeout(() => {
         timer.current = undefined;

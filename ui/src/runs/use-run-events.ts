@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../api";
-import { useLive } from "../live";
+import { mayHaveMissed, useLive } from "../live";
 import type { EventJson, RunEventsPageJson } from "../types";
 import { mergeEvents } from "./merge-events";
 
@@ -80,7 +80,7 @@ export function useRunEvents(runId: string): RunEventsState {
 
   useLive((m) => {
     if (m.kind === "event" && m.event.runId === runId) add(reader.current, [m.event]);
-    else if (m.kind === "reset") void read();
+    else if (mayHaveMissed(m)) void read();
   });
 
   return { events, loaded, error, catchUp: useCallback(() => void read(), [read]) };
