@@ -39,7 +39,7 @@ export function isRunProcessAlive(recorded: RunProcess): boolean | undefined {
  * `BOOT_ID:PID_NAMESPACE:START_TICKS` on Linux: the boot, the pid namespace, and the process's start
  * time in clock ticks since boot (from /proc); null where /proc cannot tell.
  */
-function processIdentity(pid: number): string | null {
+export function processIdentity(pid: number): string | null {
   try {
     const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     const namespace = readlinkSync("/proc/self/ns/pid");
