@@ -42,6 +42,32 @@ describe("LiveEventHub", () => {
     sub.unsubscribe();
   });
 
+  it("never sends a run's end before the event that ended it, even when that event commits between its reads", async () => {
+    const storage = target.storage;
+    const received: LiveMessage[] = [];
+    const sub = await hub.subscribe((m) => received.push(m), () => {});
+    await storage.createRun({ runId: "r", jobName: "j", selection: ["a"] });
+    expect(await storage.claimRun("r", "w")).toBe(true);
+    await storage.storeEvent({ runId: "r", type: EventType.RunStart, message: "go" });
+    // The run's end is stored just after the hub has read the events and before it reads the runs.
+    let endNow = false;
+    const listRuns = storage.listRuns.bind(storage);
+    storage.listRuns = async (filter) => {
+      if (endNow) {
+        endNow = false;
+        await storage.storeEvent({ runId: "r", type: EventType.RunSuccess, message: "done" });
+      }
+      return listRuns(filter);
+    };
+    await until("STARTED", () => received.find((m) => m.kind === "run" && m.run.status === RunStatus.Started));
+    endNow = true;
+    await until("SUCCESS", () => received.find((m) => m.kind === "run" && m.run.status === RunStatus.Success));
+    const order = received.flatMap((m) => (m.kind === "run" ? [`run ${m.run.status}`] : m.kind === "event" ? [`event ${m.event.type}`] : []));
+    expect(order.indexOf("event RUN_SUCCESS"), order.join(", ")).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf("event RUN_SUCCESS")).toBeLessThan(order.indexOf("run SUCCESS"));
+    sub.unsubscribe();
+  });
+
   it("reports run status changes, including ones no event records (QUEUED, STARTING, CANCELING)", async () => {
     const storage = target.storage;
     const statuses: string[] = [];

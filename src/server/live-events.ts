@@ -37,6 +37,8 @@ export class LiveEventHub {
   /** Last status seen of each run being tracked (runs in progress, the newest, and those just finished). */
   #known = new Map<string, RunStatus>();
   #head = 0;
+  /** Runs whose RUN_* events were sent after the poll read statuses: read on the next poll. */
+  #touchedLate = new Set<string>();
   #started: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
@@ -117,17 +119,15 @@ export class LiveEventHub {
     if (this.#polling || this.#closed) return;
     this.#polling = true;
     try {
-      const touched = new Set<string>();
-      for (let page = 0; page < 10; page++) {
-        const events = await this.storage.getEventsAcrossRuns({ afterId: this.#head, limit: PAGE });
-        for (const event of events) {
-          this.#head = event.id;
-          if (RUN_EVENT_TYPES.includes(event.type)) touched.add(event.runId);
-          this.#broadcast({ kind: "event", event });
-        }
-        if (events.length < PAGE) break;
-      }
-      await this.#diffRuns(touched);
+      const touched = new Set(this.#touchedLate);
+      this.#touchedLate.clear();
+      await this.#sendNewEvents(touched);
+      const changed = await this.#diffRuns(touched);
+      // A status read after the events may be newer than them: a run's end event, stored with its
+      // status, can commit between the two reads. Its events go first, so that a client never
+      // sees a run end before the events that ended it.
+      if (changed.length > 0) await this.#sendNewEvents(this.#touchedLate);
+      for (const run of changed) this.#broadcast({ kind: "run", run, cursor: this.#head });
     } catch (err) {
       if (Date.now() - this.#lastErrorLog > 30_000) {
         this.#lastErrorLog = Date.now();
@@ -135,6 +135,19 @@ export class LiveEventHub {
       }
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /** Sends the events stored since the last one seen (up to 10 pages), noting runs whose RUN_* events came. */
+  async #sendNewEvents(touched: Set<string>): Promise<void> {
+    for (let page = 0; page < 10; page++) {
+      const events = await this.storage.getEventsAcrossRuns({ afterId: this.#head, limit: PAGE });
+      for (const event of events) {
+        this.#head = event.id;
+        if (RUN_EVENT_TYPES.includes(event.type)) touched.add(event.runId);
+        this.#broadcast({ kind: "event", event });
+      }
+      if (events.length < PAGE) break;
     }
   }
 
@@ -146,7 +159,8 @@ export class LiveEventHub {
     return new Map([...active, ...recent].map((r) => [r.runId, r]));
   }
 
-  async #diffRuns(touched: Set<string>): Promise<void> {
+  /** The tracked runs whose status changed since the last poll (now remembered as seen). */
+  async #diffRuns(touched: Set<string>): Promise<RunRecord[]> {
     const current = await this.#trackedRuns();
     // Runs that left the tracked set while unfinished (they finished, or were canceled), and runs
     // whose RUN_* events just arrived: read them once more.
@@ -159,11 +173,13 @@ export class LiveEventHub {
       if (run) current.set(runId, run);
     }
     const next = new Map<string, RunStatus>();
+    const changed: RunRecord[] = [];
     for (const run of current.values()) {
       next.set(run.runId, run.status);
-      if (this.#known.get(run.runId) !== run.status) this.#broadcast({ kind: "run", run, cursor: this.#head });
+      if (this.#known.get(run.runId) !== run.status) changed.push(run);
     }
     this.#known = next;
+    return changed;
   }
 
   #broadcast(message: LiveMessage): void {
