@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { RunStatus } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { parseWorkerId } from "../runs/run-process.js";
 
 /**
  * Puts back in the queue the runs that a daemon or `sluice worker` of this machine claimed and then
@@ -18,9 +19,9 @@ export async function requeueOrphanedClaims(storage: Storage, log?: (line: strin
   const starting = await storage.listRuns({ statuses: [RunStatus.Starting], limit: 1000 });
   const candidates = starting.filter((run) => {
     if (run.heartbeatAt !== null || run.workerId === null) return false;
-    // `daemon:HOST:PID:NONCE` (the daemon's coordinator) or `worker:HOST:PID` (sluice worker).
-    const match = /^(?:daemon|worker):([^:]+):(\d+)(?::|$)/.exec(run.workerId);
-    return match !== null && match[1] === here && !isAlive(Number(match[2]));
+    // Claimed by a daemon's coordinator or by `sluice worker` of this machine, now gone.
+    const claimer = parseWorkerId(run.workerId);
+    return claimer !== null && claimer.role !== "cli" && claimer.host === here && !isAlive(claimer.pid);
   });
   if (candidates.length === 0) return [];
   const withWorker = runIdsWithWorkerProcess();

@@ -1,9 +1,9 @@
 import { errorMessage } from "../definitions/errors.js";
-import { hostname } from "node:os";
 import { abortableSleep } from "../execution/abortable-sleep.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { Instance } from "../instance/instance.js";
 import { endRunsOfDeadProcesses } from "../runs/dead-run-processes.js";
+import { localWorkerId } from "../runs/run-process.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import { FINISHED_RUN_STATUSES, type SerializedError } from "../storage/records.js";
@@ -50,7 +50,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const { instance, signal } = options;
   const storage = instance.storage;
   const log = options.log ?? (() => {});
-  const workerId = options.workerId ?? `worker:${hostname()}:${process.pid}`;
+  const workerId = options.workerId ?? localWorkerId("worker");
   const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: instance.settings.run_launcher.worker_nice, log });
   const coordinator = new RunCoordinator({
     storage,

@@ -1,4 +1,4 @@
-import { currentRunProcess, isRunProcessAlive } from "./run-process.js";
+import { currentRunProcess, isRunProcessAlive, parseWorkerId } from "./run-process.js";
 import { EventType, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -46,9 +46,9 @@ export const LAUNCHER_GRACE_MS = 30_000;
  * machine, and bounded, should that pid belong to another process by now.
  */
 function launcherMayStillRecord(run: RunRecord, self: number, now: number): boolean {
-  const match = /^(?:daemon|worker):([^:]+):(\d+)(?::|$)/.exec(run.workerId ?? "");
-  if (!match || match[1] !== run.process!.host) return false;
-  const pid = Number(match[2]);
+  const launcher = parseWorkerId(run.workerId);
+  if (!launcher || launcher.role === "cli" || launcher.host !== run.process!.host) return false;
+  const { pid } = launcher;
   // A foreground run's process claimed it itself; this process's own runs are its `skip`'s to judge.
   if (pid === run.process!.pid || pid === self) return false;
   if (now - (run.heartbeatAt ?? run.updatedAt) >= LAUNCHER_GRACE_MS) return false;

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Definitions } from "../definitions/definitions.js";
 import { RunNotFoundError } from "../definitions/errors.js";
 import { EventType, FINISHED_RUN_STATUSES, RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
@@ -7,12 +6,7 @@ import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
 import { executeRunRecord, recordRunFailure, type RunRecordOptions } from "./execute-run-record.js";
 import type { RunDestination } from "./run-target.js";
-import { currentRunProcess } from "./run-process.js";
-
-/** Identifies this process as the executor of runs it claims. */
-export function localWorkerId(role = "cli"): string {
-  return `${role}:${hostname()}:${process.pid}`;
-}
+import { currentRunProcess, localWorkerId } from "./run-process.js";
 
 /**
  * Records a run (made by newRun) as QUEUED, like every run, then claims and executes it in this process and waits.

@@ -11,6 +11,20 @@ export function currentRunProcess(): RunProcess {
 }
 
 /**
+ * The id a process claims runs under: `ROLE:HOST:PID`, where ROLE is `cli` (a foreground run),
+ * `worker` (`sluice worker`) or `daemon` (whose id adds `:NONCE`, see daemon-leadership).
+ */
+export function localWorkerId(role: "cli" | "worker" = "cli"): string {
+  return `${role}:${hostname()}:${process.pid}`;
+}
+
+/** The role, host and pid of a worker id made as {@link localWorkerId} describes; null for any other. */
+export function parseWorkerId(workerId: string | null): { role: string; host: string; pid: number } | null {
+  const match = /^(cli|worker|daemon):([^:]+):(\d+)(?::|$)/.exec(workerId ?? "");
+  return match ? { role: match[1]!, host: match[2]!, pid: Number(match[3]) } : null;
+}
+
+/**
  * Whether the process recorded with a run is still running: false when it is gone (or its pid now
  * belongs to a later process); undefined when this machine cannot tell (another host, another pid
  * namespace or boot, or no /proc to read).
