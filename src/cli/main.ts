@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadDotEnv } from "../instance/dotenv.js";
 import { packageRoot } from "../instance/package-root.js";
 import pc from "picocolors";
-import { ErrorCode, isSluiceError } from "../definitions/errors.js";
+import { ErrorCode, isSluiceError, errorDetail } from "../definitions/errors.js";
 import { routeUncaughtErrors } from "../execution/uncaught-errors.js";
 import { dropOutputWhenClosed } from "./closed-output.js";
 import { maskProcessOutput } from "./masked-output.js";
@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${pc.red("Error:")} ${err.message}\n`);
       return USER_INPUT_ERRORS.includes(err.code) ? ExitCode.BadInput : ExitCode.RunFailed;
     }
-    process.stderr.write(`${pc.red("Unexpected error:")} ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`${pc.red("Unexpected error:")} ${errorDetail(err)}\n`);
     return ExitCode.RunFailed;
   }
 }

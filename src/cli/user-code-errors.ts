@@ -1,4 +1,5 @@
 import { onUnownedError, routeUncaughtErrors } from "../execution/uncaught-errors.js";
+import { errorDetail } from "../definitions/errors.js";
 
 /**
  * Keeps a long-running command (server, daemon, worker) alive when code it loaded (definitions'
@@ -13,6 +14,6 @@ import { onUnownedError, routeUncaughtErrors } from "../execution/uncaught-error
 export function logUserCodeErrors(what: string, log: (line: string) => void): () => void {
   routeUncaughtErrors();
   return onUnownedError((err) =>
-    log(`error in user code or a background task (${what} keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    log(`error in user code or a background task (${what} keeps running): ${errorDetail(err)}`),
   );
 }

@@ -2,6 +2,7 @@ import { runDaemon } from "./daemon.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { Instance } from "../instance/instance.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
+import { errorDetail } from "../definitions/errors.js";
 
 /**
  * Runs the daemon (schedules, sensors, run queue, monitoring, retries) inside `sluice dev`, and
@@ -44,7 +45,7 @@ export class DaemonSupervisor {
         await runDaemon({ instance, defs, location, signal: controller.signal, keepsRunning: "the server", log: (line) => log(`daemon: ${line}`) });
       } catch (err) {
         // The daemon's loops record their own failures; this is a failure to start at all.
-        log(`daemon: stopped by an error: ${(err as Error)?.stack ?? String(err)}`);
+        log(`daemon: stopped by an error: ${errorDetail(err)}`);
       }
     })().finally(() => {
       if (this.#controller === controller) {

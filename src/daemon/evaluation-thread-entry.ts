@@ -4,7 +4,7 @@
  * and posts back their outcomes, log lines and the start of each call of user code (for the
  * daemon's watchdog), all as plain data.
  */
-import { errorMessage } from "../definitions/errors.js";
+import { errorDetail, errorMessage } from "../definitions/errors.js";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Definitions } from "../definitions/definitions.js";
 import { serializeError } from "../execution/serialize-error.js";
@@ -17,7 +17,7 @@ const post = (message: ThreadMessage): void => port.postMessage(message);
 
 // Errors user code throws after its call returned must not end the thread (Node's default), as
 // they do not end the daemon: the daemon logs them.
-const onStray = (err: unknown): void => post({ type: "stray-error", text: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+const onStray = (err: unknown): void => post({ type: "stray-error", text: errorDetail(err) });
 process.on("uncaughtException", onStray);
 process.on("unhandledRejection", onStray);
 

@@ -285,6 +285,12 @@ export function errorSummary(err: unknown): string {
   return describeThrown(err);
 }
 
+/** The stack of anything thrown (its summary when it has none), for logs of unexpected errors. */
+export function errorDetail(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? errorSummary(err);
+  return describeThrown(err);
+}
+
 function describeThrown(value: unknown): string {
   try {
     return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { errorDetail } from "../definitions/errors.js";
 
 /**
  * Who answers for an error that user code throws where no promise catches it: a step (a timer or
@@ -27,7 +28,7 @@ export function routeUncaughtErrors(): void {
     if (owner) return owner.take(err);
     const fallback = fallbacks[fallbacks.length - 1];
     if (fallback) return fallback(err);
-    process.stderr.write(`Unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`Unexpected error: ${errorDetail(err)}\n`);
     process.exitCode = 1;
   };
   process.on("uncaughtException", route);

@@ -1,5 +1,5 @@
 import type { Definitions } from "../definitions/definitions.js";
-import { errorMessage, RunNotFoundError } from "../definitions/errors.js";
+import { errorDetail, errorMessage, RunNotFoundError } from "../definitions/errors.js";
 import { RunStatus } from "../storage/records.js";
 import { executeRunRecord, recordRunFailure } from "./execute-run-record.js";
 import { failBeforeSteps } from "./fail-before-steps.js";
@@ -51,7 +51,7 @@ export async function workRun(destination: RunDestination, runId: string, option
   } catch (err) {
     // Its events could not all be stored (the database was gone for longer than the reconnect
     // window): the run must still end, with that reason, rather than wait for monitoring.
-    log(`Run ${runId} could not finish: ${(err as Error)?.stack ?? String(err)}`);
+    log(`Run ${runId} could not finish: ${errorDetail(err)}`);
     if (!(await recordRunFailure(storage, runId, err, { log }))) log(`gave up recording the failure of run ${runId}`);
     return 1;
   }

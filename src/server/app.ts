@@ -13,6 +13,7 @@ import { streamRoutes } from "./routes/stream-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
 import type { ServerContext } from "./server-context.js";
 import { serveUi } from "./static-ui.js";
+import { errorDetail } from "../definitions/errors.js";
 
 /** API paths that skip the request gate: the event stream never ends, and health checks must answer under load. */
 const UNGATED = new Set(["/api/events/stream", "/api/health"]);
@@ -28,7 +29,7 @@ export function createApp(ctx: ServerContext): Hono {
 
   app.onError((err, c) => {
     const { status, body } = errorResponseOf(err);
-    if (status >= 500) ctx.log(`${c.req.method} ${c.req.path} failed: ${(err as Error)?.stack ?? String(err)}`);
+    if (status >= 500) ctx.log(`${c.req.method} ${c.req.path} failed: ${errorDetail(err)}`);
     return c.json(body, status as 500);
   });
 
