@@ -5,10 +5,13 @@ export { asset, DEFAULT_GROUP, DEFAULT_IO_MANAGER } from "./definitions/asset.js
 export type {
   AssetContext,
   AssetDefinition,
+  AssetDep,
   AssetInputs,
   AssetRef,
   AssetSpec,
   InputValues,
+  MappedUpstream,
+  PartitionKeyRange,
   ResourceRequirements,
   ResourceValues,
 } from "./definitions/asset.js";
@@ -47,8 +50,16 @@ export type { AssetJobDefinition, AssetJobSpec, JobDefinition, JobSpec, OpJobDef
 export { op } from "./definitions/op.js";
 export {
   dailyPartitions,
+  allPartitions,
+  dimensionMapping,
   hourlyPartitions,
+  identityMapping,
   isPartitionsDefinition,
+  lastPartition,
+  multiRun,
+  singleRun,
+  staticMapping,
+  timeWindowMapping,
   monthlyPartitions,
   MultiPartitionsDefinition,
   multiPartitions,
@@ -59,7 +70,12 @@ export {
   weeklyPartitions,
 } from "./definitions/partitions.js";
 export type {
+  BackfillPolicy,
   Cadence,
+  MappingReads,
+  PartitionMapping,
+  PartitionPair,
+  TimeWindowMappingSpec,
   DailyPartitionsSpec,
   HourlyPartitionsSpec,
   MonthlyPartitionsSpec,
@@ -111,7 +127,7 @@ export type { InputContext, IOManager, OutputContext } from "./execution/io-mana
 export { materializeAssets } from "./runs/materialize-assets.js";
 export { ASSET_JOB_NAME } from "./runs/run-target.js";
 export type { AssetSelection, RunDestination } from "./runs/run-target.js";
-export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_TAG } from "./execution/run-partition.js";
+export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG } from "./execution/run-partition.js";
 export { executeJob } from "./runs/execute-job.js";
 export type { ExecuteJobOptions } from "./runs/execute-job.js";
 export type { MaterializeOptions } from "./runs/materialize-assets.js";

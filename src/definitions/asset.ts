@@ -1,7 +1,11 @@
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
+import type { BackfillPolicy } from "./partitions/backfill-policy.js";
+import type { MultiPartitionsDefinition } from "./partitions/multi-partitions.js";
+import { isPartitionMapping, type MappingReads, type PartitionMapping } from "./partitions/partition-mapping.js";
 import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
+import { DefinitionError } from "./errors.js";
 import { resourceDefinitionsOf, type ResourceDefinition, type ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
@@ -24,11 +28,23 @@ export interface AssetContext<TConfig = unknown, TResources = Record<string, unk
   readonly assetKey: string;
   /** 1 for the first attempt, 2 for the first retry... */
   readonly attempt: number;
-  /** The partition being materialized, or null for an unpartitioned asset. */
+  /**
+   * The partition being materialized, or null for an unpartitioned asset. In a run over a range
+   * of partitions (an asset with a `backfillPolicy`) reading it throws an error: use
+   * `partitionKeyRange` or `partitionKeysInRun` there.
+   */
   readonly partitionKey: TKey;
   /**
+   * The first and last key the run materializes (both included): the key twice in a one-key run,
+   * the range in a range run; null for an unpartitioned asset.
+   */
+  readonly partitionKeyRange: PartitionKeyRange | null;
+  /** Every partition key the run materializes, in order (one in a one-key run; none when unpartitioned). */
+  readonly partitionKeysInRun: readonly string[];
+  /**
    * The time window of the partition (`start` included, `end` excluded) when the asset has time
-   * partitions, or multi partitions with one time dimension; else null.
+   * partitions, or multi partitions with one time dimension; in a range run, from the start of the
+   * first partition to the end of the last; else null.
    */
   readonly partitionTimeWindow: TimeWindow | null;
   /** For multi-dimensional partitions, the key of each dimension (`{ date: "2025-01-01", device: "dev-1" }`); else null. */
@@ -43,24 +59,67 @@ export interface AssetContext<TConfig = unknown, TResources = Record<string, unk
   addMetadata(metadata: MetadataInput): void;
 }
 
+/** The first and the last partition key of a run over a range (both included). */
+export interface PartitionKeyRange {
+  readonly start: string;
+  readonly end: string;
+}
+
 /** An upstream reference: an asset definition (typed) or its key (untyped). */
 export type AssetRef = AssetDefinition<unknown> | string;
 
-/** Inputs of an asset: input name → upstream asset (its definition, or its key). */
-export type AssetInputs = Record<string, AssetDefinition<any> | string>;
+/**
+ * An upstream asset read through a partition mapping: `{ asset: hourly, mapping: timeWindowMapping() }`,
+ * in `ins` or `deps`. The mapping says which upstream partitions each partition of the asset reads.
+ */
+export interface MappedUpstream<TAsset extends AssetDefinition<any> | string = AssetDefinition<any> | string, TReads extends MappingReads = MappingReads> {
+  readonly asset: TAsset;
+  readonly mapping: PartitionMapping<TReads>;
+}
+
+/** Inputs of an asset: input name → upstream asset (its definition, its key, or either with a partition mapping). */
+export type AssetInputs = Record<string, AssetDefinition<any> | string | MappedUpstream>;
+
+/** An ordering-only upstream: an asset, its key, or either with a partition mapping. */
+export type AssetDep = AssetRef | MappedUpstream;
+
+type OutputOf<A> = A extends AssetDefinition<infer O, any> ? O : unknown;
+
+/** The value of an input read through a mapping that reads `R` keys. */
+type MappedValue<O, R, TSelfMulti extends boolean, TSelfRange extends boolean> = [TSelfRange] extends [true]
+  ? Record<string, O>
+  : [R] extends ["one"]
+    ? O
+    : [R] extends ["many"]
+      ? Record<string, O>
+      : [R] extends ["dimension"]
+        ? [TSelfMulti] extends [true]
+          ? O
+          : Record<string, O>
+        : unknown;
 
 /**
  * The values an asset's function receives for its inputs. An unpartitioned asset receives a
- * partitioned upstream asset as every materialized partition, `{ [partition key]: value }`.
+ * partitioned upstream asset as every materialized partition, `{ [partition key]: value }`. An
+ * input declared with a mapping is one value for `identityMapping()`, `lastPartition()` and a
+ * `dimensionMapping()` read by the multi-partitioned side, else `{ [upstream key]: value }`. An
+ * asset with a backfill policy (`TSelfRange`) may materialize several partitions in one run, so
+ * each of its partitioned inputs is `{ [upstream key]: value }` in every run.
  */
-export type InputValues<TIns, TSelfPartitioned extends boolean = boolean> = {
-  [K in keyof TIns]: TIns[K] extends AssetDefinition<infer O, infer P>
-    ? [TSelfPartitioned] extends [true]
-      ? O
-      : [P] extends [true]
-        ? Record<string, O>
-        : O
-    : unknown;
+export type InputValues<TIns, TSelfPartitioned extends boolean = boolean, TSelfMulti extends boolean = false, TSelfRange extends boolean = false> = {
+  [K in keyof TIns]: TIns[K] extends MappedUpstream<infer A, infer R>
+    ? MappedValue<OutputOf<A>, R, TSelfMulti, TSelfRange>
+    : TIns[K] extends AssetDefinition<infer O, infer P>
+      ? [TSelfPartitioned] extends [true]
+        ? [TSelfRange] extends [true]
+          ? [P] extends [true]
+            ? Record<string, O>
+            : O
+          : O
+        : [P] extends [true]
+          ? Record<string, O>
+          : O
+      : unknown;
 };
 
 /** Resources an asset, op, schedule or sensor needs: name → resource definition (typed) or name only (untyped). */
@@ -86,6 +145,11 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly ins: Readonly<Record<string, string>>;
   /** Upstream keys that must be materialized first but whose values are not passed. */
   readonly deps: readonly string[];
+  /**
+   * Upstream key → the partition mapping declared for it (in `ins` or `deps`); upstream assets
+   * without one use the default mapping (see `defaultMapping()`).
+   */
+  readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly group: string;
   readonly description: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
@@ -100,6 +164,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly ioManager: string;
   /** How the asset is partitioned, or undefined when it is one value. */
   readonly partitions: PartitionsDefinition | undefined;
+  /** How many partitions one run may materialize (`singleRun()`, `multiRun(n)`), or undefined: one. */
+  readonly backfillPolicy: BackfillPolicy | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
 }
 
@@ -110,6 +176,10 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
 export type IsPartitioned<TParts> = TParts extends PartitionsDefinition ? true : boolean;
 /** The type of `context.partitionKey` for a partitions option: a string when partitioned. */
 export type PartitionKeyOf<TParts> = TParts extends PartitionsDefinition ? string : null;
+/** Whether a partitions option is multi-dimensional, as a type. */
+export type IsMulti<TParts> = TParts extends MultiPartitionsDefinition ? true : false;
+/** Whether a backfill policy option is set, as a type. */
+export type HasBackfillPolicy<TPolicy> = TPolicy extends BackfillPolicy ? true : false;
 
 /** What `asset()` takes. */
 export interface AssetSpec<
@@ -118,13 +188,17 @@ export interface AssetSpec<
   TRes extends ResourceRequirements,
   TReturn,
   TParts extends PartitionsDefinition | undefined = undefined,
+  TPolicy extends BackfillPolicy | undefined = undefined,
 > {
   /** Path-like key: components of letters, digits, `_`, `-`, `.`, separated by `/`. */
   key: string;
-  /** Upstream assets whose values the function receives, by input name. */
+  /**
+   * Upstream assets whose values the function receives, by input name: an asset, its key, or
+   * `{ asset, mapping }` to say which upstream partitions each partition reads.
+   */
   ins?: TIns;
-  /** Upstream assets that must run first, without passing their values. */
-  deps?: readonly AssetRef[];
+  /** Upstream assets that must run first, without passing their values (each may carry a mapping too). */
+  deps?: readonly AssetDep[];
   /** Group shown in the UI and selectable with `group:NAME` (default "default"). */
   group?: string;
   description?: string;
@@ -143,13 +217,19 @@ export interface AssetSpec<
   ioManager?: string;
   /**
    * Materialize the asset one partition at a time (`dailyPartitions(...)`, `staticPartitions([...])`,
-   * `multiPartitions({...})`). Its partitioned inputs must have the same partitions; an
-   * unpartitioned asset downstream receives every materialized partition as `{ [key]: value }`.
+   * `multiPartitions({...})`). Partitioned upstream assets are read through a partition mapping
+   * (declared in `ins`/`deps`, or the default one); an unpartitioned asset downstream receives every
+   * materialized partition as `{ [key]: value }`.
    */
   partitions?: TParts;
+  /**
+   * Lets one run materialize a range of partitions: `singleRun()` (any range) or `multiRun(n)`.
+   * The value the function returns is stored once for each partition of the range.
+   */
+  backfillPolicy?: TPolicy;
   /** Computes the asset. Return the value, or `output(value, { metadata })`. */
   run: (
-    inputs: InputValues<TIns, IsPartitioned<TParts>>,
+    inputs: InputValues<TIns, IsPartitioned<TParts>, IsMulti<TParts>, HasBackfillPolicy<TPolicy>>,
     context: AssetContext<ConfigValue<TSchema>, ResourceValues<TRes>, PartitionKeyOf<TParts>>,
   ) => TReturn;
 }
@@ -173,16 +253,37 @@ export function asset<
   const TRes extends ResourceRequirements = {},
   TReturn = unknown,
   TParts extends PartitionsDefinition | undefined = undefined,
->(spec: AssetSpec<TIns, TSchema, TRes, TReturn, TParts>): AssetDefinition<UnwrapOutput<Awaited<TReturn>>, IsPartitioned<TParts>> {
+  TPolicy extends BackfillPolicy | undefined = undefined,
+>(spec: AssetSpec<TIns, TSchema, TRes, TReturn, TParts, TPolicy>): AssetDefinition<UnwrapOutput<Awaited<TReturn>>, IsPartitioned<TParts>> {
   const ins: Record<string, string> = {};
-  for (const [name, ref] of Object.entries(spec.ins ?? {})) ins[name] = refKey(ref);
+  const partitionMappings: Record<string, PartitionMapping> = {};
+  const upstreamOf = (ref: AssetDep, where: string): string => {
+    if (!isMappedUpstream(ref)) return refKey(ref);
+    const key = refKey(ref.asset);
+    if (!isPartitionMapping(ref.mapping)) {
+      throw new DefinitionError(
+        `Asset "${spec.key}": ${where} reads "${key}" with a mapping that is not a partition mapping. Use identityMapping(), ` +
+          `timeWindowMapping(), allPartitions(), lastPartition(), staticMapping({...}) or dimensionMapping(...).`,
+        spec.key,
+      );
+    }
+    const earlier = partitionMappings[key];
+    if (earlier && earlier !== ref.mapping) {
+      throw new DefinitionError(`Asset "${spec.key}" declares two partition mappings for upstream asset "${key}" (${earlier.describe()} and ${ref.mapping.describe()}); declare one.`, spec.key);
+    }
+    partitionMappings[key] = ref.mapping;
+    return key;
+  };
+  for (const [name, ref] of Object.entries(spec.ins ?? {})) ins[name] = upstreamOf(ref, `input "${name}"`);
+  const deps = (spec.deps ?? []).map((ref, i) => upstreamOf(ref, `deps[${i}]`));
   const resources = resourceDefinitionsOf(spec.resources);
   return {
     [ASSET_BRAND]: true,
     kind: "asset",
     key: spec.key,
     ins,
-    deps: (spec.deps ?? []).map(refKey),
+    deps,
+    partitionMappings,
     group: spec.group ?? DEFAULT_GROUP,
     description: spec.description,
     tags: { ...(spec.tags ?? {}) },
@@ -194,12 +295,17 @@ export function asset<
     retry: spec.retry,
     ioManager: spec.ioManager ?? DEFAULT_IO_MANAGER,
     partitions: spec.partitions,
+    backfillPolicy: spec.backfillPolicy,
     run: spec.run as AssetDefinition["run"],
   };
 }
 
 function refKey(ref: AssetRef | AssetDefinition<any>): string {
-  return typeof ref === "string" ? ref : ref.key;
+  return typeof ref === "string" ? ref : ref?.key;
+}
+
+function isMappedUpstream(ref: unknown): ref is MappedUpstream {
+  return typeof ref === "object" && ref !== null && "mapping" in ref && "asset" in ref && !isAssetDefinition(ref);
 }
 
 /** True for a value made by `asset()` (from any copy of this package). */

@@ -67,8 +67,8 @@ export interface Definitions {
 /**
  * Collects and validates a project's definitions. Throws DefinitionError, naming the asset or
  * resource and how to fix it, for: invalid or duplicate keys, missing dependencies, cycles, unknown
- * resources (of assets, ops, schedules and sensors), config defaults that fail their schema, bad retry policies, partitioned assets whose
- * partitioned upstream assets have other partitions, asset jobs mixing partitions.
+ * resources (of assets, ops, schedules and sensors), config defaults that fail their schema, bad retry policies, partition mappings
+ * that do not fit (or no default mapping between two partitions), asset jobs mixing partitions.
  * @example
  * export default defineDefinitions({
  *   assets: [rawOrders, dailyTotals],

@@ -109,23 +109,52 @@ export class InputNotMaterializedError extends SluiceError {
   readonly assetKey: string;
   readonly inputName: string;
   readonly upstreamKey: string;
-  /** The upstream partition that was needed, when the upstream is partitioned. */
+  /** The (first) upstream partition that was needed and is missing, when the upstream is partitioned. */
   readonly partitionKey: string | null;
-  constructor(assetKey: string, inputName: string, upstreamKey: string, partitionKey: string | null = null) {
-    super(
-      ErrorCode.InputNotMaterialized,
-      partitionKey === null
-        ? `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", which has never ` +
-            `been materialized. Materialize it first, or include it in the selection (e.g. --select '+key:"${assetKey}"').`
-        : `Asset "${assetKey}" needs input "${inputName}" from partition "${partitionKey}" of asset "${upstreamKey}", ` +
-            `which has never been materialized. Materialize it first (sluice materialize --select 'key:"${upstreamKey}"' ` +
-            `--partition ${partitionKey}), or include it in the selection.`,
-    );
+  /** Every missing upstream partition (empty when the upstream is unpartitioned). */
+  readonly missingPartitions: readonly string[];
+  /**
+   * @param partitionKey the missing upstream partition, or several of them (an input that reads
+   *   several partitions); `[]` when no upstream partition maps to what the step materializes.
+   * @param needed how many upstream partitions the input reads (for the message).
+   */
+  constructor(assetKey: string, inputName: string, upstreamKey: string, partitionKey: string | null | readonly string[] = null, needed?: number) {
+    const missing = partitionKey === null ? [] : typeof partitionKey === "string" ? [partitionKey] : [...partitionKey];
+    super(ErrorCode.InputNotMaterialized, inputNotMaterializedMessage(assetKey, inputName, upstreamKey, partitionKey, missing, needed));
     this.assetKey = assetKey;
     this.inputName = inputName;
     this.upstreamKey = upstreamKey;
-    this.partitionKey = partitionKey;
+    this.partitionKey = missing[0] ?? null;
+    this.missingPartitions = missing;
   }
+}
+
+function inputNotMaterializedMessage(assetKey: string, inputName: string, upstreamKey: string, given: string | null | readonly string[], missing: string[], needed?: number): string {
+  if (given === null) {
+    return (
+      `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", which has never ` +
+      `been materialized. Materialize it first, or include it in the selection (e.g. --select '+key:"${assetKey}"').`
+    );
+  }
+  if (missing.length === 0) {
+    return (
+      `Asset "${assetKey}" needs input "${inputName}" from asset "${upstreamKey}", but no partition of "${upstreamKey}" that ` +
+      `exists yet maps to the partition(s) this run materializes. Check the input's partition mapping, or run a later partition.`
+    );
+  }
+  if (missing.length === 1 && (needed === undefined || needed === 1)) {
+    return (
+      `Asset "${assetKey}" needs input "${inputName}" from partition "${missing[0]}" of asset "${upstreamKey}", ` +
+      `which has never been materialized. Materialize it first (sluice materialize --select 'key:"${upstreamKey}"' ` +
+      `--partition ${missing[0]}), or include it in the selection.`
+    );
+  }
+  const shown = missing.slice(0, 5).map((k) => `"${k}"`).join(", ");
+  const more = missing.length > 5 ? `, … (${missing.length - 5} more)` : "";
+  return (
+    `Asset "${assetKey}" needs input "${inputName}" from ${needed ?? missing.length} partitions of asset "${upstreamKey}", and ` +
+    `${missing.length} of them ${missing.length === 1 ? "has" : "have"} never been materialized: ${shown}${more}. Materialize them first, or include them in the selection.`
+  );
 }
 
 /**

@@ -163,6 +163,8 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   const ctx: StepRunContext = {
     runId,
     partitionKey,
+    partitionRange: prepared.partitionRange,
+    rangeKeys: prepared.rangeKeys,
     storage,
     writer,
     resources,

@@ -4,6 +4,8 @@ import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import type { OpDefinition } from "../definitions/op.js";
+import type { BackfillPolicy } from "../definitions/partitions/backfill-policy.js";
+import type { PartitionMapping } from "../definitions/partitions/partition-mapping.js";
 import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import type { ResourceDefinition } from "../definitions/resource.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
@@ -21,6 +23,10 @@ export interface StepNode {
   ioManager: string;
   /** How an asset is partitioned (undefined: unpartitioned, and always for ops). */
   partitions: PartitionsDefinition | undefined;
+  /** Upstream key → the partition mapping the asset declares for it (empty for an op). */
+  partitionMappings: Readonly<Record<string, PartitionMapping>>;
+  /** The asset's backfill policy (undefined: one key per run, and always for ops). */
+  backfillPolicy: BackfillPolicy | undefined;
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
@@ -60,11 +66,11 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, metadata: def.metadata, run: def.run };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run };
 }
 
 function opNode(def: OpDefinition): StepNode {
-  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, metadata: {}, run: def.run };
+  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, run: def.run };
 }
 
 /** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */

@@ -1,6 +1,7 @@
+import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { PartitionError } from "../definitions/errors.js";
-import { checkPartitionKey, partitionsOf } from "../definitions/partitions/partition-checks.js";
+import { checkPartitionKey, checkPartitionRange, partitionsOf } from "../definitions/partitions/partition-checks.js";
 import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import { buildJobPlan, buildPlan, type ExecutionPlan } from "./plan.js";
 import { checkNoSecretValues, checkRunConfigNames, mergeConfigs, parseRunConfig, resolveResourceConfig, resolveStepConfig } from "./run-config.js";
@@ -19,14 +20,23 @@ export interface PreparedRun {
   redactor: SecretRedactor;
   /** The partitions of the run's partitioned assets (undefined: none is partitioned). */
   partitions: PartitionsDefinition | undefined;
-  /** The partition the run materializes, or null. */
+  /** The partition the run materializes, or null (also in a run over a range). */
   partitionKey: string | null;
+  /** The range of partitions a range run materializes (both ends included), or null. */
+  partitionRange: PartitionKeyRange | null;
+  /** The keys of that range, in order (empty unless a range run). */
+  rangeKeys: string[];
 }
 
 /** How a run's partition is checked. */
 export interface PartitionRequest {
   /** The partition key the run materializes (null or undefined: none). */
   key?: string | null;
+  /**
+   * The range of partitions the run materializes instead of one key (both ends included): allowed
+   * when every partitioned asset of the run has a backfill policy.
+   */
+  range?: PartitionKeyRange | null;
   /**
    * A new run asked for by a user, a schedule or a sensor: a key for a run that has no
    * partitioned asset is then an error. (A re-execution may keep its parent's key for steps that
@@ -56,11 +66,12 @@ export function effectiveRunConfig(defs: Definitions, target: RunTarget, runConf
  * Throws ConfigError (naming the config path; for a new run also when the config holds a secret's
  * value instead of referring to its variable), MissingEnvVarError (naming the variable, never a
  * value), SelectionError, UsageError (unknown job), or PartitionError (partitioned assets without
- * a key, a key their partitions do not have, assets with different partitions in one run).
+ * a key, a key their partitions do not have, assets with different partitions in one run, a range
+ * that is backwards, has an unknown end, or covers assets without a backfill policy).
  */
 export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
   const plan = planFor(defs, target);
-  const { partitions, partitionKey } = checkRunPartition(defs, target, plan.steps.filter((s) => s.node.kind === "asset").map((s) => s.key), partition);
+  const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, plan.steps.filter((s) => s.node.kind === "asset").map((s) => s.key), partition);
   if (partition.newRun) checkNoSecretValues(runConfig);
   const config = parseRunConfig(effectiveRunConfig(defs, target, runConfig));
   checkRunConfigNames(config, defs, plan.configNames);
@@ -80,7 +91,7 @@ export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unkn
   for (const name of names) {
     resourceConfigs.set(name, resolveResourceConfig(defs.resources.get(name)!, config, redactor));
   }
-  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey };
+  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey, partitionRange, rangeKeys };
 }
 
 function checkRunPartition(
@@ -88,18 +99,31 @@ function checkRunPartition(
   target: RunTarget,
   assetKeys: string[],
   request: PartitionRequest,
-): { partitions: PartitionsDefinition | undefined; partitionKey: string | null } {
+): Pick<PreparedRun, "partitions" | "partitionKey" | "partitionRange" | "rangeKeys"> {
   const key = request.key ?? null;
+  const range = request.range ?? null;
   const job = target.kind === "job" ? defs.jobs.get(target.jobName) : undefined;
+  const what = job ? `job "${job.definition.name}"` : undefined;
+  if (key !== null && range !== null) {
+    throw new PartitionError(`A run takes a partition key or a partition range, not both (got "${key}" and "${range.start}...${range.end}").`, key, assetKeys);
+  }
+  if (range !== null) {
+    if (job?.definition.jobType === "op") {
+      throw new PartitionError(`Partition range "${range.start}...${range.end}" was given, but job "${job.definition.name}" is an op job: partitions apply to assets (and asset jobs).`, null, [job.definition.name]);
+    }
+    const partitions = job ? job.partitions : partitionsOf(defs.assets, assetKeys);
+    const rangeKeys = checkPartitionRange(defs.assets, assetKeys, partitions, range, request.now, what);
+    return { partitions, partitionKey: null, partitionRange: { start: range.start, end: range.end }, rangeKeys };
+  }
   if (job?.definition.jobType === "op") {
     if (key !== null) {
       throw new PartitionError(`Partition "${key}" was given, but job "${target.kind === "job" ? target.jobName : ""}" is an op job: partitions apply to assets (and asset jobs).`, key, [job.definition.name]);
     }
-    return { partitions: undefined, partitionKey: null };
+    return { partitions: undefined, partitionKey: null, partitionRange: null, rangeKeys: [] };
   }
   const partitions = job ? job.partitions : partitionsOf(defs.assets, assetKeys);
   // A re-execution of only unpartitioned steps keeps its parent's key; nothing uses it.
-  if (!partitions && !request.newRun) return { partitions: undefined, partitionKey: key };
-  checkPartitionKey(defs.assets, assetKeys, partitions, key, request.now, job ? `job "${job.definition.name}"` : undefined);
-  return { partitions, partitionKey: key };
+  if (!partitions && !request.newRun) return { partitions: undefined, partitionKey: key, partitionRange: null, rangeKeys: [] };
+  checkPartitionKey(defs.assets, assetKeys, partitions, key, request.now, what);
+  return { partitions, partitionKey: key, partitionRange: null, rangeKeys: [] };
 }

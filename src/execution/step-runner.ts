@@ -1,4 +1,4 @@
-import type { AssetContext } from "../definitions/asset.js";
+import type { AssetContext, PartitionKeyRange } from "../definitions/asset.js";
 import type { OpContext } from "../definitions/op.js";
 import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, UserCodeError } from "../definitions/errors.js";
 import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
@@ -14,7 +14,9 @@ import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import { serializeError } from "./serialize-error.js";
 import { abortableSleep } from "./abortable-sleep.js";
-import { stepPartition } from "./run-partition.js";
+import { effectiveMapping, readsOneKey } from "../definitions/partitions/default-mapping.js";
+import type { PartitionPair } from "../definitions/partitions/partition-mapping.js";
+import { definePartition, stepPartition, type StepPartition } from "./run-partition.js";
 import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
@@ -28,8 +30,12 @@ const NOT_RETRIABLE: readonly string[] = [
 /** What every step of a run shares. */
 export interface StepRunContext {
   runId: string;
-  /** The run's partition (a step of an unpartitioned asset materializes none even then). */
+  /** The run's partition (a step of an unpartitioned asset materializes none even then); null in a range run. */
   partitionKey: string | null;
+  /** The run's partition range (both ends included), or null. */
+  partitionRange: PartitionKeyRange | null;
+  /** The keys of that range, in order (empty unless a range run). */
+  rangeKeys: readonly string[];
   storage: Storage;
   writer: RunEventWriter;
   resources: RunResources;
@@ -73,7 +79,7 @@ export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redac
 export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<StepOutcome> {
   const key = step.key;
   const isAsset = step.node.kind === "asset";
-  const partition = stepPartition(step.node.partitions, ctx.partitionKey);
+  const partition = stepPartition(step.node.partitions, { key: ctx.partitionKey, range: ctx.partitionRange, rangeKeys: ctx.rangeKeys });
   const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: partition.partitionKey };
   const log = stepLogger(ctx, key, partition.partitionKey);
   const policy = step.node.retry;
@@ -87,21 +93,24 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       data: { attempt },
     });
     try {
-      const inputs = await loadInputs(step, ctx, log, partition.partitionKey);
+      const inputs = await loadInputs(step, ctx, log, partition);
       const added: MetadataInput = {};
-      const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = {
-        runId: ctx.runId,
-        assetKey: key,
-        opName: key,
-        stepKey: key,
-        attempt,
-        ...partition,
-        config: ctx.assetConfigs.get(key),
-        resources: resourceView(step, ctx),
-        log,
-        signal: ctx.signal,
-        addMetadata: (m) => Object.assign(added, m),
-      };
+      const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = definePartition(
+        {
+          runId: ctx.runId,
+          assetKey: key,
+          opName: key,
+          stepKey: key,
+          attempt,
+          config: ctx.assetConfigs.get(key),
+          resources: resourceView(step, ctx),
+          log,
+          signal: ctx.signal,
+          addMetadata: (m: MetadataInput) => Object.assign(added, m),
+        },
+        key,
+        partition,
+      );
       let returned: unknown;
       const owner = stepErrorOwner(key, isAsset, log);
       try {
@@ -121,26 +130,34 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         if (returned.rowCount !== undefined) metadata[ROW_COUNT_KEY] = Math.trunc(returned.rowCount);
       }
       Object.assign(metadata, added);
-      if (value !== undefined) {
-        const io = ioManager(ctx, step.node.ioManager);
-        const stored = await io.handleOutput(
-          { assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey: partition.partitionKey, definitionMetadata: step.node.metadata, log },
-          value,
-        );
-        if (stored) Object.assign(metadata, stored);
+      // A range run stores the value once under each key of the range, and records each key
+      // materialized, so that every partition shows in the asset index.
+      const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
+      const perKey: MetadataInput[] = [];
+      for (const partitionKey of keys) {
+        const keyMetadata: MetadataInput = { ...metadata };
+        if (value !== undefined) {
+          const io = ioManager(ctx, step.node.ioManager);
+          const stored = await io.handleOutput({ assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey, definitionMetadata: step.node.metadata, log }, value);
+          if (stored) Object.assign(keyMetadata, stored);
+        }
+        perKey.push(keyMetadata);
       }
       ctx.outputs.set(key, value);
-      void ctx.writer
-        .write({
-          ...base,
-          type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
-          message: isAsset ? `Materialized asset "${key}".` : `Op "${key}" produced its output.`,
-          data: { metadata: normalizeMetadata(metadata) },
-        })
-        .catch(() => {
-          // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
-          // the run's process: the writer remembers it, and the run reports it when it flushes.
-        });
+      keys.forEach((partitionKey, i) => {
+        void ctx.writer
+          .write({
+            ...base,
+            ...(keys.length > 1 || partitionKey !== base.partition ? { partition: partitionKey } : {}),
+            type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
+            message: isAsset ? `Materialized asset "${key}"${partitionKey !== base.partition ? ` (partition "${partitionKey}")` : ""}.` : `Op "${key}" produced its output.`,
+            data: { metadata: normalizeMetadata(perKey[i]!) },
+          })
+          .catch(() => {
+            // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
+            // the run's process: the writer remembers it, and the run reports it when it flushes.
+          });
+      });
       // Not awaited: downstream steps are scheduled now and their STEP_START joins the same
       // transaction as this STEP_SUCCESS; they wait for that commit before running user code, so a
       // downstream step never runs before its upstream's success is durable.
@@ -196,40 +213,52 @@ function stepErrorOwner(key: string, isAsset: boolean, log: StepLogger): ErrorOw
   };
 }
 
-async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, partitionKey: string | null): Promise<Record<string, unknown>> {
+async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, partition: StepPartition): Promise<Record<string, unknown>> {
   const inputs: Record<string, unknown> = {};
   for (const input of step.inputs) {
     const upstream = ctx.nodes.get(input.upstreamKey)!;
-    if (upstream.kind === "asset" && upstream.partitions && !step.node.partitions) {
+    if (upstream.kind !== "asset" || !upstream.partitions) {
+      if (input.fromStep) {
+        inputs[input.name] = ctx.outputs.get(input.upstreamKey);
+        continue;
+      }
+      // Ask the index first, so that every IO manager gets the same clear error for a missing input.
+      if (upstream.kind === "asset" && !(await ctx.storage.getAssetIndex([input.upstreamKey])).some((row) => row.partition === null)) {
+        throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey);
+      }
+      inputs[input.name] = await loadOne(step, input.name, upstream, ctx, log, null);
+      continue;
+    }
+    const pair: PartitionPair = { upstreamAsset: upstream.key, upstream: upstream.partitions, downstreamAsset: step.key, downstream: step.node.partitions };
+    const mapping = effectiveMapping(step.node.partitionMappings[upstream.key], pair);
+    if (mapping.type === "all") {
       // Dagster's default for an unpartitioned asset downstream of a partitioned one: all of it.
       inputs[input.name] = await loadAllPartitions(step, input.name, upstream, ctx, log);
       continue;
     }
-    if (input.fromStep) {
+    const one = !step.node.backfillPolicy && readsOneKey(mapping, pair);
+    if (one && input.fromStep && mapping.type === "identity") {
+      // The same key, computed by this run: passed in memory.
       inputs[input.name] = ctx.outputs.get(input.upstreamKey);
       continue;
     }
-    // Same partitions on both sides (checked at load): the upstream's slice of this partition.
-    const upstreamPartition = upstream.partitions ? partitionKey : null;
-    if (upstream.kind === "asset") {
-      // Ask the index first, so that every IO manager gets the same clear error for a missing input.
-      const indexed = await ctx.storage.getAssetIndex([input.upstreamKey]);
-      if (!indexed.some((row) => row.partition === upstreamPartition)) {
-        throw new InputNotMaterializedError(step.key, input.name, input.upstreamKey, upstreamPartition);
-      }
-    }
-    inputs[input.name] = await loadOne(step, input.name, upstream, ctx, log, upstreamPartition);
+    const now = new Date();
+    const downstreamKeys: (string | null)[] = step.node.partitions ? [...partition.partitionKeysInRun] : [null];
+    const wanted = new Set<string>();
+    for (const downstreamKey of downstreamKeys) for (const k of mapping.upstreamKeys(pair, downstreamKey, now)) wanted.add(k);
+    const keys = downstreamKeys.length > 1 ? upstream.partitions.sortKeys([...wanted]) : [...wanted];
+    if (keys.length === 0) throw new InputNotMaterializedError(step.key, input.name, upstream.key, []);
+    const indexed = new Set((await ctx.storage.getAssetIndex([upstream.key])).map((row) => row.partition));
+    const missing = keys.filter((k) => !indexed.has(k));
+    if (missing.length > 0) throw new InputNotMaterializedError(step.key, input.name, upstream.key, missing, keys.length);
+    const values = await loadKeys(step, input.name, upstream, ctx, log, keys);
+    inputs[input.name] = one ? values[0] : Object.fromEntries(keys.map((k, i) => [k, values[i]]));
   }
   return inputs;
 }
 
-/** Every materialized partition of a partitioned upstream asset, `{ [partition key]: value }` in the partitions' order. */
-async function loadAllPartitions(step: PlanStep, inputName: string, upstream: StepNode, ctx: StepRunContext, log: StepLogger): Promise<Record<string, unknown>> {
-  const partitions = upstream.partitions!;
-  const rows = await ctx.storage.getAssetIndex([upstream.key]);
-  // A key the definition no longer has (a removed static key, say) is left out.
-  const keys = partitions.sortKeys(rows.flatMap((row) => (row.partition !== null && partitions.has(row.partition) ? [row.partition] : [])));
-  if (keys.length === 0) throw new InputNotMaterializedError(step.key, inputName, upstream.key);
+/** The values of `keys` of an upstream asset, in that order, loaded a few at a time. */
+async function loadKeys(step: PlanStep, inputName: string, upstream: StepNode, ctx: StepRunContext, log: StepLogger, keys: readonly string[]): Promise<unknown[]> {
   const values: unknown[] = new Array(keys.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -239,6 +268,17 @@ async function loadAllPartitions(step: PlanStep, inputName: string, upstream: St
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARTITION_LOAD_CONCURRENCY, keys.length) }, worker));
+  return values;
+}
+
+/** Every materialized partition of a partitioned upstream asset, `{ [partition key]: value }` in the partitions' order. */
+async function loadAllPartitions(step: PlanStep, inputName: string, upstream: StepNode, ctx: StepRunContext, log: StepLogger): Promise<Record<string, unknown>> {
+  const partitions = upstream.partitions!;
+  const rows = await ctx.storage.getAssetIndex([upstream.key]);
+  // A key the definition no longer has (a removed static key, say) is left out.
+  const keys = partitions.sortKeys(rows.flatMap((row) => (row.partition !== null && partitions.has(row.partition) ? [row.partition] : [])));
+  if (keys.length === 0) throw new InputNotMaterializedError(step.key, inputName, upstream.key);
+  const values = await loadKeys(step, inputName, upstream, ctx, log, keys);
   return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
 }
 

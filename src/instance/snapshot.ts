@@ -4,6 +4,9 @@ import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { normalizeMetadata } from "../definitions/metadata.js";
 import type { MetadataMap } from "../definitions/metadata-value.js";
+import type { BackfillPolicy } from "../definitions/partitions/backfill-policy.js";
+import { mappingOf } from "../definitions/partitions/partition-checks.js";
+import type { PartitionMappingType } from "../definitions/partitions/partition-mapping.js";
 import type { PartitionsSnapshot } from "../definitions/partitions/partitions-definition.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 import { toJsonValue } from "./json-value.js";
@@ -44,6 +47,22 @@ export interface AssetSnapshot {
    * of partitions and the first and last key as of when the definitions loaded; null if it is not.
    */
   partitions: PartitionsSnapshot | null;
+  /**
+   * Upstream key → how the asset's partitions read that partitioned upstream asset (declared in
+   * ins/deps, or the default mapping), for every partitioned upstream asset.
+   */
+  partitionMappings: Record<string, PartitionMappingSnapshot>;
+  /** How many partitions one run may materialize, or null (one). */
+  backfillPolicy: BackfillPolicy | null;
+}
+
+/** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
+export interface PartitionMappingSnapshot {
+  type: PartitionMappingType;
+  /** In words: `timeWindowMapping({ startOffset: -1, endOffset: -1 }) (the upstream windows overlapping the window 1 window before)`. */
+  description: string;
+  /** False when no mapping was declared and the default applies. */
+  declared: boolean;
 }
 
 /** A group of assets. */
@@ -186,6 +205,8 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       retry: def.retry ? ({ ...def.retry } as RetryPolicy) : null,
       jobs: jobsOfAsset.get(node.key) ?? [],
       partitions: def.partitions?.toSnapshot(now) ?? null,
+      partitionMappings: mappingSnapshots(defs, def.key),
+      backfillPolicy: def.backfillPolicy ? { ...def.backfillPolicy } : null,
     };
   });
 
@@ -308,4 +329,16 @@ function safeMetadata(input: Parameters<typeof normalizeMetadata>[0]): MetadataM
   } catch {
     return {};
   }
+}
+
+/** The mapping of each partitioned upstream asset of `key` (checked when the definitions loaded). */
+function mappingSnapshots(defs: Definitions, key: string): Record<string, PartitionMappingSnapshot> {
+  const def = defs.assets.get(key)!;
+  const out: Record<string, PartitionMappingSnapshot> = {};
+  for (const upKey of defs.assetGraph.parents(key)) {
+    const up = defs.assets.get(upKey);
+    const found = up ? mappingOf(def, up) : undefined;
+    if (found) out[upKey] = { type: found.mapping.type, description: found.mapping.describe(), declared: def.partitionMappings[upKey] !== undefined };
+  }
+  return out;
 }

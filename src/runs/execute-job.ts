@@ -1,3 +1,4 @@
+import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
@@ -12,6 +13,8 @@ export interface ExecuteJobOptions {
   tags?: Record<string, string>;
   /** The partition to materialize (asset jobs of partitioned assets need one). */
   partitionKey?: string | null;
+  /** A range of partitions to materialize in one run instead of one key (every partitioned asset needs a backfill policy). */
+  partitionRange?: PartitionKeyRange | null;
   maxConcurrent?: number;
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -33,6 +36,7 @@ export async function executeJob(destination: RunDestination, defs: Definitions,
     config: options.config,
     tags: options.tags ?? {},
     partition: options.partitionKey ?? null,
+    partitionRange: options.partitionRange ?? null,
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
   });
   return runInForeground(destination, defs, run, { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent });

@@ -7,6 +7,7 @@ import { executeRun, type RunResult } from "../execution/execute-run.js";
 import { failBeforeSteps } from "./fail-before-steps.js";
 import { targetOfRun, type RunDestination } from "./run-target.js";
 import { prepareRun } from "../execution/prepare-run.js";
+import { partitionRangeOfTags } from "../execution/run-partition.js";
 import { serializeError } from "../execution/serialize-error.js";
 
 /** How a process executing a run behaves. */
@@ -31,7 +32,7 @@ export async function executeRunRecord(target: RunDestination, defs: Definitions
   const spec = targetOfRun(run);
   let prepared;
   try {
-    prepared = prepareRun(defs, spec, run.config, { key: run.partition });
+    prepared = prepareRun(defs, spec, run.config, { key: run.partition, range: partitionRangeOfTags(run.tags) });
   } catch (err) {
     const record = await failBeforeSteps(storage, run.runId, `Run failed before any step: ${errorSummary(err)}`, err);
     for (const listener of options.listeners ?? []) listener(record);

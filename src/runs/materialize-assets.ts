@@ -1,3 +1,4 @@
+import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
@@ -17,6 +18,8 @@ export interface MaterializeOptions {
    * share one partitions definition), refused otherwise.
    */
   partitionKey?: string | null;
+  /** A range of partitions to materialize in one run instead of one key (every partitioned asset needs a backfill policy). */
+  partitionRange?: PartitionKeyRange | null;
   /** Steps at the same time, at most (default: the Definitions' executor setting, 4). */
   maxConcurrent?: number;
   signal?: AbortSignal;
@@ -39,6 +42,7 @@ export async function materializeAssets(destination: RunDestination, defs: Defin
     config: options.config,
     tags: options.tags ?? {},
     partition: options.partitionKey ?? null,
+    partitionRange: options.partitionRange ?? null,
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
   });
   return runInForeground(destination, defs, run, { maxConcurrent: options.maxConcurrent, signal: options.signal, onEvent: options.onEvent });

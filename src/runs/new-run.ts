@@ -3,7 +3,9 @@ import type { Definitions } from "../definitions/definitions.js";
 import { effectiveRunConfig, prepareRun, type RunTarget } from "../execution/prepare-run.js";
 import { unknownJobError } from "../execution/plan.js";
 import { normalizeRunConfig } from "../execution/run-config.js";
-import { partitionTags } from "../execution/run-partition.js";
+import type { PartitionKeyRange } from "../definitions/asset.js";
+import { PartitionError } from "../definitions/errors.js";
+import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, partitionRangeTags, partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
 import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
 
@@ -38,6 +40,12 @@ export interface NewRunRequest {
   tags?: Readonly<Record<string, string>>;
   /** The partition to materialize, for targets with partitioned assets. */
   partition?: string | null;
+  /**
+   * A range of partitions to materialize in one run instead of one key (both ends included),
+   * for targets whose partitioned assets all have a backfill policy. Recorded as the tags
+   * `sluice/asset_partition_range_start` and `_end`; the run's `partition` is then null.
+   */
+  partitionRange?: PartitionKeyRange | null;
   origin?: RunOrigin;
   runId?: string;
 }
@@ -61,7 +69,7 @@ export interface ReexecutionRequest {
  * unknown job), SelectionError, ConfigError, MissingEnvVarError or PartitionError. Its config is
  * the effective one (a job's default config under what was given), its tags the job's, then the
  * origin's own (a schedule's), then those given, then the origin's system tags (which a request
- * cannot override), then the partition's. A re-execution keeps its parent's target, config and
+ * cannot override), then the partition's (or the partition range's). A re-execution keeps its parent's target, config and
  * partition, adds the re-execution tag, and points at its parent and root.
  *
  * @example
@@ -90,7 +98,12 @@ function fromDefinitions(request: NewRunRequest): NewRun {
     target = { kind: "assets", keys };
     shape = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: typeof selection === "string" ? selection : null };
   }
-  const { partitions } = prepareRun(defs, target, given, { key: partition, newRun: true });
+  const range = request.partitionRange ?? null;
+  for (const tag of [PARTITION_RANGE_START_TAG, PARTITION_RANGE_END_TAG]) {
+    // The range would be read back from these tags without having been checked.
+    if (request.tags?.[tag] !== undefined) throw new PartitionError(`Tag "${tag}" is set by Sluice from the run's partition range; pass partitionRange: { start, end } instead of the tag.`, null);
+  }
+  const { partitions, partitionRange } = prepareRun(defs, target, given, { key: partition, range, newRun: true });
   const origin = request.origin ?? { kind: "user" };
   return queued({
     ...shape,
@@ -103,6 +116,7 @@ function fromDefinitions(request: NewRunRequest): NewRun {
       ...(request.tags ?? {}),
       ...originTags(origin),
       ...partitionTags(partitions, partition),
+      ...partitionRangeTags(partitionRange),
     },
   });
 }

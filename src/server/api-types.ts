@@ -236,7 +236,23 @@ export interface AssetSnapshotJson {
   /** Jobs whose steps include it. */
   jobs: string[];
   partitions: PartitionsJson | null;
+  /** Upstream key → how the asset's partitions read that partitioned upstream asset (declared, or the default). */
+  partitionMappings: Record<string, PartitionMappingJson>;
+  /** How many partitions one run may materialize, or null (one partition per run). */
+  backfillPolicy: BackfillPolicyJson | null;
 }
+
+/** A partition mapping between an asset and one of its upstream assets. */
+export interface PartitionMappingJson {
+  type: "identity" | "time_window" | "all" | "last" | "static" | "dimension";
+  /** The mapping in words, e.g. `timeWindowMapping() (the upstream windows overlapping its own window)`. */
+  description: string;
+  /** False when no mapping was declared and the default applies. */
+  declared: boolean;
+}
+
+/** An asset's backfill policy: `singleRun()` or `multiRun(n)`. */
+export type BackfillPolicyJson = { type: "single_run" } | { type: "multi_run"; maxPartitionsPerRun: number };
 
 /** A group of assets, in the snapshot of `GET /api/definitions`. */
 export interface GroupJson {

@@ -140,6 +140,30 @@ export class TimeWindowPartitionsDefinition implements PartitionsBase {
     return out;
   }
 
+  /**
+   * Keys of the windows that overlap the interval [`start`, `end`) and exist at `now`, in order:
+   * visits only those windows, never the whole definition.
+   */
+  keysOverlapping(start: Date, end: Date, now: Date = new Date()): string[] {
+    const to = Math.min(end.getTime(), this.lastEnd(now));
+    const out: string[] = [];
+    for (let t = Math.max(this.atOrBefore(start.getTime()), this.firstStart); t < to; t = this.next(t)) out.push(this.keyOf(t));
+    return out;
+  }
+
+  /**
+   * The window `n` windows after the window of `key` (before it for a negative `n`), whether or
+   * not that window exists at any time. Throws PartitionError when `key` is not a key of this
+   * definition's format.
+   */
+  shiftedWindow(key: string, n: number): TimeWindow {
+    let t = this.windowStartOf(key);
+    if (t === undefined) throw new PartitionError(this.keyShapeProblem(key), key);
+    for (let i = 0; i < n; i++) t = this.next(t);
+    for (let i = 0; i > n; i--) t = this.prev(t);
+    return { start: new Date(t), end: new Date(this.next(t)) };
+  }
+
   explainInvalid(key: string, now: Date = new Date()): string | undefined {
     const start = this.windowStartOf(key);
     const last = this.lastEnd(now);
