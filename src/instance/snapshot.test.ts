@@ -5,6 +5,7 @@ import { defineDefinitions } from "../definitions/definitions.js";
 import { EnvVar } from "../definitions/env-var.js";
 import { assetJob, job } from "../definitions/job.js";
 import { op } from "../definitions/op.js";
+import { dailyPartitions, hourlyPartitions, multiRun, timeWindowMapping } from "../definitions/partitions.js";
 import { configured, resource } from "../definitions/resource.js";
 import { schedule } from "../definitions/schedule.js";
 import { sensor } from "../definitions/sensor.js";
@@ -78,5 +79,32 @@ describe("configSchemaSnapshot", () => {
 
   it("is null without a schema", () => {
     expect(configSchemaSnapshot(undefined)).toEqual({ jsonSchema: null });
+  });
+
+  it("shows, per partitioned upstream asset, the mapping in words (declared or default), and the backfill policy", () => {
+    const hours = hourlyPartitions({ start: "2025-01-01-00:00" });
+    const days = dailyPartitions({ start: "2025-01-01" });
+    const hourly = asset({ key: "hourly", partitions: hours, run: () => 1 });
+    const plain = asset({ key: "plain", run: () => 1 });
+    const daily = asset({
+      key: "daily",
+      partitions: days,
+      backfillPolicy: multiRun(7),
+      ins: { hours: { asset: hourly, mapping: timeWindowMapping({ startOffset: -1 }) }, plain },
+      run: () => 1,
+    });
+    const report = asset({ key: "report", deps: [daily], run: () => 1 });
+    const assets = snapshotOf(defineDefinitions({ assets: [hourly, plain, daily, report] })).assets;
+    const byKey = new Map(assets.map((a) => [a.key, a]));
+    expect(byKey.get("daily")!.partitionMappings).toEqual({
+      hourly: {
+        type: "time_window",
+        description: "timeWindowMapping({ startOffset: -1, endOffset: 0 }) (the upstream windows overlapping 1 window before through its own window)",
+        declared: true,
+      },
+    });
+    expect(byKey.get("daily")!.backfillPolicy).toEqual({ type: "multi_run", maxPartitionsPerRun: 7 });
+    expect(byKey.get("report")!.partitionMappings).toEqual({ daily: { type: "all", description: "allPartitions() (every partition upstream; those materialized are read)", declared: false } });
+    expect(byKey.get("report")!.backfillPolicy).toBeNull();
   });
 });
