@@ -4,15 +4,18 @@
  *
  *   devices/registry ─────────────────────────┐
  *   (DuckDB table devices.registry)           ▼
- *   raw/device_logs ──────────────► staging/readings ──────────► staging/readings_parquet
- *   data/raw/<date>/<hour>.json      DuckDB staging.readings       data/staging/date=…/device=…/*.parquet
+ *   raw/device_logs ──────────────► staging/readings ═══════════► staging/readings_parquet
+ *   data/raw/<date>/<hour>.json      DuckDB staging.readings  24h   data/staging/date=…/device=…/*.parquet
+ *   (hourly)                         (hourly)                 → 1d  (daily)
  *
- * The log assets have hourly partitions (UTC): each run takes one hour of logs. The registry is
+ * The log assets have hourly partitions (UTC): each run takes one hour of logs. The Parquet asset
+ * has daily partitions and reads the staged hours of its day through an hourly → daily partition
+ * mapping, so a day's files are written once, when all of its 24 hours are staged. The registry is
  * unpartitioned and refreshed by its own daily job.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { asset, hourlyPartitions, meta, output, resource } from "sluice";
+import { asset, dailyPartitions, hourlyPartitions, meta, output, resource, timeWindowMapping } from "sluice";
 import { duckdbResource, writeParquet } from "sluice/duckdb";
 import { z } from "zod";
 import { deviceApi } from "./device-api.js";
@@ -26,6 +29,9 @@ export const lake = resource({
 
 /** One partition per hour, UTC, from the day the first devices were installed. */
 export const hours = hourlyPartitions({ start: "2025-03-14-00:00", timezone: "UTC" });
+
+/** One partition per day, UTC, over the same history: the days whose Parquet is written. */
+export const days = dailyPartitions({ start: "2025-03-14", timezone: "UTC" });
 
 export const deviceRegistry = asset({
   key: "devices/registry",
@@ -158,29 +164,37 @@ export const stagingReadings = asset({
 
 export const stagingReadingsParquet = asset({
   key: "staging/readings_parquet",
-  group: "ingest",
+  group: "publish",
   kinds: ["duckdb", "parquet"],
   description:
-    "The staged readings of the hour's day as Parquet, partitioned by date and device: data/staging/date=<date>/device=<id>/. " +
-    "Each hour rewrites its day, so the day's files always hold every hour staged so far.",
-  partitions: hours,
-  ins: { staged: stagingReadings },
+    "The day's staged readings as Parquet, partitioned by date and device: data/staging/date=<date>/device=<id>/. " +
+    "A daily partition reads the day's 24 hourly partitions of staging/readings (an hourly → daily mapping), so it runs once they are all staged.",
+  partitions: days,
+  ins: { hours: { asset: stagingReadings, mapping: timeWindowMapping() } },
   resources: { warehouse: duckdbResource, lake },
-  run: async ({ staged }, { resources, log }) => {
-    const dir = path.join(resources.lake.staging, `date=${staged.date}`);
+  run: async ({ hours: staged }, { resources, partitionKey: date, log }) => {
+    // `staged` is { "2026-03-28-00:00": StagedHour, … }: every hour of the day, in time order.
+    const hoursOfDay = Object.values(staged);
+    const expected = hoursOfDay.reduce((n, h) => n + h.readings, 0);
+    const unregistered = [...new Set(hoursOfDay.flatMap((h) => h.unregistered))].sort();
+    const dir = path.join(resources.lake.staging, `date=${date}`);
     const written = await resources.warehouse.withConnection((conn) =>
       writeParquet(conn, {
+        // `date` is a key of the daily partitions (checked before the run starts): YYYY-MM-DD.
         query: `SELECT device_id AS device, recorded_at, device_name, site, model, metric, value, unit, firmware
-                FROM staging.readings WHERE date = '${staged.date}' ORDER BY device_id, recorded_at, metric`,
+                FROM staging.readings WHERE date = '${date}' ORDER BY device_id, recorded_at, metric`,
         to: dir,
         within: resources.lake.staging, // dir is built from the partition's date
         partitionBy: ["device"],
       }),
     );
-    log.info(`${written.rowCount} readings of ${staged.date} in ${written.files.length} Parquet files under ${dir}`);
+    if (written.rowCount !== expected) {
+      throw new Error(`staging.readings holds ${written.rowCount} readings of ${date}, but its ${hoursOfDay.length} staged hours reported ${expected}: stage the day's hours again.`);
+    }
+    log.info(`${written.rowCount} readings of ${date} from ${hoursOfDay.length} hours in ${written.files.length} Parquet files under ${dir}`);
     return output(
-      { date: staged.date, files: written.files.map((f) => path.relative(resources.lake.staging, f)) },
-      { rowCount: written.rowCount, metadata: { directory: meta.path(dir), files: written.files.length } },
+      { date, files: written.files.map((f) => path.relative(resources.lake.staging, f)) },
+      { rowCount: written.rowCount, metadata: { directory: meta.path(dir), files: written.files.length, hours: hoursOfDay.length, unregistered_devices: unregistered.length } },
     );
   },
 });

@@ -11,7 +11,7 @@ import { configured, defineDefinitions, EnvVar } from "sluice";
 import { duckdbIOManager, duckdbResource } from "sluice/duckdb";
 import { assets, lake } from "./assets.js";
 import { deviceApi } from "./device-api.js";
-import { hourlyIngest, hourlyIngestSchedule, refreshRegistry, refreshRegistrySchedule } from "./jobs.js";
+import { dailyParquet, dailyParquetSchedule, hourlyIngest, hourlyIngestSchedule, refreshRegistry, refreshRegistrySchedule } from "./jobs.js";
 
 // The directory is read when the definitions load (it is where the project's files are, not a
 // setting that changes per run).
@@ -20,8 +20,8 @@ const warehouse = { path: path.join(dataDir, "warehouse.duckdb") };
 
 export default defineDefinitions({
   assets,
-  jobs: [hourlyIngest, refreshRegistry],
-  schedules: [hourlyIngestSchedule, refreshRegistrySchedule],
+  jobs: [hourlyIngest, dailyParquet, refreshRegistry],
+  schedules: [hourlyIngestSchedule, dailyParquetSchedule, refreshRegistrySchedule],
   resources: {
     api: configured(deviceApi, {
       baseUrl: EnvVar("IOT_API_URL", { secret: false, default: "http://127.0.0.1:8932/" }),

@@ -74,11 +74,11 @@ describe("iot-ingestion: definitions from workspace.yaml", () => {
       ["devices/registry", "devices", []],
       ["raw/device_logs", "ingest", []],
       ["staging/readings", "ingest", ["raw/device_logs", "devices/registry"]],
-      ["staging/readings_parquet", "ingest", ["staging/readings"]],
+      ["staging/readings_parquet", "publish", ["staging/readings"]],
     ]);
   });
 
-  it("schedules the hourly job at five past each hour and the registry at 00:15, both UTC and on", async () => {
+  it("schedules the hourly job at five past each hour, the day's Parquet at 00:30 and the registry at 00:15, all UTC and on", async () => {
     const schedules = await cliJson<{ name: string; cron: string; timezone: string; job: string; status: string }[]>(["schedule", "list", "--json"], {
       home,
       cwd: EXAMPLE,
@@ -86,6 +86,7 @@ describe("iot-ingestion: definitions from workspace.yaml", () => {
     });
     expect(schedules.map((s) => [s.name, s.cron, s.timezone, s.job, s.status])).toEqual([
       ["hourly_device_logs_schedule", "5 * * * *", "UTC", "hourly_device_logs", "RUNNING"],
+      ["daily_device_parquet_schedule", "30 0 * * *", "UTC", "daily_device_parquet", "RUNNING"],
       ["refresh_device_registry_daily", "15 0 * * *", "UTC", "refresh_device_registry", "RUNNING"],
     ]);
     const preview = await runCli(["schedule", "preview", "hourly_device_logs_schedule", "--after", "2026-03-28T23:30:00Z", "--count", "2"], {
@@ -165,52 +166,68 @@ describe("iot-ingestion: the registry, then three hours of logs", () => {
     );
   });
 
-  it("writes Parquet partitioned by date and device that reads back to the API's values", async () => {
+  it("replaces an hour when it runs again, rather than adding to it", async () => {
+    const again = await runCli(["job", "execute", "-j", "hourly_device_logs", "--partition", "2026-03-29-00:00"], { home, cwd: EXAMPLE, env: env() });
+    expect(again.code, describeResult(again)).toBe(0);
+    const [counts] = await duck<{ staged: number }>(`ATTACH '${warehouse()}' AS w (READ_ONLY); SELECT count(*)::INTEGER AS staged FROM w.staging.readings`);
+    expect(counts).toEqual({ staged: 146 });
+    // No day is complete yet: no Parquet.
+    expect(existsSync(path.join(dataDir, "staging"))).toBe(false);
+  });
+});
+
+describe("iot-ingestion: a day's Parquet, from the day's 24 staged hours (an hourly → daily mapping)", () => {
+  const DAY = "2026-03-28";
+
+  it("fails the day while some of its hours are not staged, naming them", async () => {
+    const result = await runCli(["job", "execute", "-j", "daily_device_parquet", "--partition", DAY], { home, cwd: EXAMPLE, env: env() });
+    expect(result.code).toBe(1);
+    const failure = (await runEvents(home, lastLine(result.stdout))).find((e) => e.type === "STEP_FAILURE")!;
+    expect(failure.error!.message).toBe(
+      'Asset "staging/readings_parquet" needs input "hours" from 24 partitions of asset "staging/readings", and 23 of them have never been materialized: ' +
+        '"2026-03-28-00:00", "2026-03-28-01:00", "2026-03-28-02:00", "2026-03-28-03:00", "2026-03-28-04:00", … (18 more). ' +
+        "Materialize them first, or include them in the selection.",
+    );
+  });
+
+  it("writes the day as Parquet by device once its hours are staged, reading back to the API's values", async () => {
+    const hours = await runCli(["job", "execute", "-j", "hourly_device_logs", "--partition-range", `${DAY}-00:00...${DAY}-22:00`], {
+      home,
+      cwd: EXAMPLE,
+      env: env(),
+      timeoutMs: 240_000,
+    });
+    expect(hours.code, describeResult(hours)).toBe(0);
+    const result = await runCli(["job", "execute", "-j", "daily_device_parquet", "--partition", DAY], { home, cwd: EXAMPLE, env: env() });
+    expect(result.code, describeResult(result)).toBe(0);
+    const run = await showRun(home, lastLine(result.stdout));
+    expect([run.status, run.partition, run.jobName]).toEqual(["SUCCESS", DAY, "daily_device_parquet"]);
+    const lines = (await runEvents(home, run.runId)).map((e) => e.message);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ readings of ${DAY} from 24 hours in \\d+ Parquet files under `)));
+
     const byDevice = await duck<{ date: string; device: string; site: string | null; n: number; total: number }>(
       `SELECT date, device, any_value(site) AS site, count(*)::INTEGER AS n, round(sum(value), 1) AS total
        FROM read_parquet('${parquetGlob()}', hive_partitioning = true, hive_types_autocast = false)
        GROUP BY date, device ORDER BY date, device`,
     );
-    // The same figures computed from the API's own records, independently of the pipeline.
-    const records = logsBetween(new Date("2026-03-28T23:00:00Z"), new Date("2026-03-29T02:00:00Z")).filter((r) => r.value !== null);
+    // The same figures computed from the API's own records for the whole day, independently of the pipeline.
+    const records = logsBetween(new Date(`${DAY}T00:00:00Z`), new Date("2026-03-29T00:00:00Z")).filter((r) => r.value !== null);
     const expected = new Map<string, { date: string; device: string; site: string | null; n: number; total: number }>();
     for (const r of records) {
-      const date = r.recorded_at.slice(0, 10);
-      const row = expected.get(`${date}/${r.device_id}`) ?? { date, device: r.device_id, site: DEVICES.find((d) => d.id === r.device_id)?.site ?? null, n: 0, total: 0 };
+      const row = expected.get(r.device_id) ?? { date: DAY, device: r.device_id, site: DEVICES.find((d) => d.id === r.device_id)?.site ?? null, n: 0, total: 0 };
       row.n += 1;
       row.total += r.value!;
-      expected.set(`${date}/${r.device_id}`, row);
+      expected.set(r.device_id, row);
     }
-    expect(byDevice).toEqual([...expected.values()].map((r) => ({ ...r, total: Math.round(r.total * 10) / 10 })));
+    expect(byDevice).toEqual([...expected.values()].sort((a, b) => a.device.localeCompare(b.device)).map((r) => ({ ...r, total: Math.round(r.total * 10) / 10 })));
+    expect(byDevice.map((r) => r.device)).toEqual(["dev-101", "dev-102", "dev-103", "dev-104", UNREGISTERED_DEVICE]);
+    // Only the complete day: the 29th has two hours staged, and no Parquet.
+    expect(existsSync(path.join(dataDir, "staging", "date=2026-03-29"))).toBe(false);
     // query.ts, the README's way to look at them, sees the same.
     expect((await queryStaged(path.join(dataDir, "staging"))).map((r) => `${r.date} ${r.device} ${r.readings}`)).toEqual(
       byDevice.map((r) => `${r.date} ${r.device} ${r.n}`),
     );
-    // By hand: the 28th has one hour (12 readings a device), the 29th two, less one per device at 00:40.
-    expect(byDevice.map((r) => `${r.date} ${r.device} ${r.n}`)).toEqual([
-      "2026-03-28 dev-101 12",
-      "2026-03-28 dev-102 12",
-      "2026-03-28 dev-103 12",
-      "2026-03-28 dev-104 12",
-      "2026-03-28 dev-105 2",
-      "2026-03-29 dev-101 23",
-      "2026-03-29 dev-102 23",
-      "2026-03-29 dev-103 23",
-      "2026-03-29 dev-104 23",
-      "2026-03-29 dev-105 4",
-    ]);
-  });
-
-  it("replaces an hour when it runs again, rather than adding to it", async () => {
-    const again = await runCli(["job", "execute", "-j", "hourly_device_logs", "--partition", "2026-03-29-00:00"], { home, cwd: EXAMPLE, env: env() });
-    expect(again.code, describeResult(again)).toBe(0);
-    const [counts] = await duck<{ staged: number; parquet: number }>(
-      `ATTACH '${warehouse()}' AS w (READ_ONLY);
-       SELECT (SELECT count(*)::INTEGER FROM w.staging.readings) AS staged,
-              (SELECT count(*)::INTEGER FROM read_parquet('${parquetGlob()}')) AS parquet`,
-    );
-    expect(counts).toEqual({ staged: 146, parquet: 146 });
-  });
+  }, 300_000);
 });
 
 describe("iot-ingestion: bad settings", () => {

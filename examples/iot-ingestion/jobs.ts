@@ -1,10 +1,10 @@
-/** The hourly ingestion job and its schedule, and the daily refresh of the device registry. */
+/** The hourly ingestion job, the daily Parquet job, their schedules, and the daily refresh of the device registry. */
 import { assetJob, partitionedSchedule, schedule } from "sluice";
 
-/** One hour of logs: fetch, stage, write Parquet. */
+/** One hour of logs: fetch, stage. */
 export const hourlyIngest = assetJob({
   name: "hourly_device_logs",
-  description: "Fetch an hour of device logs, stage them in DuckDB with the registry, write the day's Parquet.",
+  description: "Fetch an hour of device logs and stage them in DuckDB with the registry.",
   selection: "group:ingest",
   tags: { "iot/api": "device-cloud" },
 });
@@ -17,6 +17,25 @@ export const hourlyIngestSchedule = partitionedSchedule({
   job: hourlyIngest,
   name: "hourly_device_logs_schedule",
   minuteOfHour: 5,
+  defaultStatus: "RUNNING",
+});
+
+/** One day of staged readings as Parquet, once its 24 hours are staged. */
+export const dailyParquet = assetJob({
+  name: "daily_device_parquet",
+  description: "Write a day's staged readings as Parquet by date and device (reads the day's 24 staged hours).",
+  selection: "group:publish",
+});
+
+/**
+ * At 00:30 UTC, the day that ended: `30 0 * * *`, partition yesterday. The hourly schedule stages
+ * the day's last hour at 00:05; should it still be missing, the run fails naming it, and the
+ * instance's run retries try again.
+ */
+export const dailyParquetSchedule = partitionedSchedule({
+  job: dailyParquet,
+  name: "daily_device_parquet_schedule",
+  minuteOfHour: 30,
   defaultStatus: "RUNNING",
 });
 

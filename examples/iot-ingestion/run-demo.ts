@@ -1,12 +1,13 @@
 /**
  * Runs the example against the demo device API: serves it on a free port, then, with this folder
  * as the instance home (its sluice.yaml) and its workspace.yaml as the code location,
- *   1. loads the device registry:      sluice materialize --select devices/registry
- *   2. ingests the last complete hours: sluice job execute -j hourly_device_logs --partition-range …
- *   3. prints what landed in data/staging, read back from the Parquet files with DuckDB (query.ts).
+ *   1. loads the device registry:           sluice materialize --select devices/registry
+ *   2. ingests the hours of the last day:   sluice job execute -j hourly_device_logs --partition-range …
+ *   3. writes that day's Parquet:           sluice job execute -j daily_device_parquet --partition …
+ *   4. prints what landed in data/staging, read back from the Parquet files with DuckDB (query.ts).
  *
- *   npx tsx run-demo.ts              the above, for the last 3 complete hours
- *   npx tsx run-demo.ts --hours 6    for the last 6
+ *   npx tsx run-demo.ts              the above, for yesterday (UTC)
+ *   npx tsx run-demo.ts --days 2     for the last 2 complete days
  *   npx tsx run-demo.ts --serve      only serve the demo API, on port 8932 (for sluice dev)
  */
 import { spawn } from "node:child_process";
@@ -20,16 +21,20 @@ if (process.argv.includes("--serve")) {
   const api = await startDeviceCloud({ port: 8932 });
   console.log(`Demo device API at ${api.url} (Ctrl-C to stop). Set IOT_API_URL=${api.url} IOT_ACCOUNT=${DEMO_ACCOUNT} IOT_API_KEY=${DEMO_API_KEY}`);
 } else {
-  const hoursArg = process.argv.indexOf("--hours");
-  const count = hoursArg > 0 ? Number(process.argv[hoursArg + 1]) : 3;
-  if (!Number.isInteger(count) || count < 1 || count > 48) throw new Error("--hours takes a whole number from 1 to 48");
+  const daysArg = process.argv.indexOf("--days");
+  const count = daysArg > 0 ? Number(process.argv[daysArg + 1]) : 1;
+  if (!Number.isInteger(count) || count < 1 || count > 7) throw new Error("--days takes a whole number from 1 to 7");
   const api = await startDeviceCloud({ port: 0, flaky: true });
   const env = { ...process.env, SLUICE_HOME: here, IOT_API_URL: api.url, IOT_ACCOUNT: DEMO_ACCOUNT, IOT_API_KEY: DEMO_API_KEY };
   try {
     await sluice(["materialize", "--select", "devices/registry"], env);
-    const last = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
-    const key = (t: number) => new Date(t).toISOString().slice(0, 13).replace("T", "-") + ":00";
-    await sluice(["job", "execute", "-j", "hourly_device_logs", "--partition-range", `${key(last - (count - 1) * 3_600_000)}...${key(last)}`], env);
+    const DAY_MS = 86_400_000;
+    const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
+    const first = yesterday - (count - 1) * DAY_MS;
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    await sluice(["job", "execute", "-j", "hourly_device_logs", "--partition-range", `${day(first)}-00:00...${day(yesterday)}-23:00`], env);
+    // Each day reads its 24 staged hours (an hourly → daily partition mapping) and writes its Parquet.
+    await sluice(["job", "execute", "-j", "daily_device_parquet", "--partition-range", `${day(first)}...${day(yesterday)}`], env);
     console.log(`\nStaged Parquet under ${stagingDir()} (npx tsx query.ts to query it):`);
     console.table(await queryStaged(stagingDir()));
   } finally {
