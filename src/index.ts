@@ -47,6 +47,8 @@ export type { AssetJobDefinition, AssetJobSpec, JobDefinition, JobSpec, OpJobDef
 export { op } from "./definitions/op.js";
 export {
   dailyPartitions,
+  DynamicPartitionsDefinition,
+  dynamicPartitions,
   hourlyPartitions,
   isPartitionsDefinition,
   monthlyPartitions,
@@ -61,6 +63,7 @@ export {
 export type {
   Cadence,
   DailyPartitionsSpec,
+  DynamicPartitionsSnapshot,
   HourlyPartitionsSpec,
   MonthlyPartitionsSpec,
   PartitionDimension,

@@ -34,7 +34,7 @@ export function stepPartition(partitions: PartitionsDefinition | undefined, runP
   if (partitions.type === "time_window") {
     return { partitionKey: runPartitionKey, partitionTimeWindow: partitions.timeWindow(runPartitionKey), partitionKeys: null };
   }
-  if (partitions.type === "static") return { partitionKey: runPartitionKey, partitionTimeWindow: null, partitionKeys: null };
+  if (partitions.type === "static" || partitions.type === "dynamic") return { partitionKey: runPartitionKey, partitionTimeWindow: null, partitionKeys: null };
   const partitionKeys = partitions.keysByDimension(runPartitionKey);
   const time = partitions.timeDimension;
   return {

@@ -203,16 +203,30 @@ export interface StaticPartitionsJson {
   count: number;
 }
 
+/**
+ * Dynamic partitions (keys stored in the instance under `name`; the first 100 keys at most, in the
+ * order they were added), in the definitions snapshot and `GET /api/assets`.
+ */
+export interface DynamicPartitionsJson {
+  type: "dynamic";
+  name: string;
+  keys: string[];
+  count: number;
+}
+
+/** Dynamic partitions as a dimension of multi partitions: `name` is the dimension's, `partitionsName` the stored keys'. */
+export type DynamicDimensionJson = Omit<DynamicPartitionsJson, "name"> & { partitionsName: string };
+
 /** Multi-dimensional partitions, in the definitions snapshot and `GET /api/assets`. */
 export interface MultiPartitionsJson {
   type: "multi";
   /** Sorted by name (the order of the parts of a key). */
-  dimensions: ({ name: string } & (TimeWindowPartitionsJson | StaticPartitionsJson))[];
+  dimensions: ({ name: string } & (TimeWindowPartitionsJson | StaticPartitionsJson | DynamicDimensionJson))[];
   count: number;
 }
 
 /** How an asset or job is partitioned (PartitionsSnapshot), in the definitions snapshot and `GET /api/assets`. */
-export type PartitionsJson = TimeWindowPartitionsJson | StaticPartitionsJson | MultiPartitionsJson;
+export type PartitionsJson = TimeWindowPartitionsJson | StaticPartitionsJson | DynamicPartitionsJson | MultiPartitionsJson;
 
 /** An asset's definition, in the snapshot of `GET /api/definitions` and as `asset` of `GET /api/assets/:key`. */
 export interface AssetSnapshotJson {
