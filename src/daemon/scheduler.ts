@@ -9,6 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import type { DaemonHooks } from "./daemon-hooks.js";
 import { InProcessEvaluationHost, type EvaluationHost } from "./evaluation-host.js";
 import type { TickPlan } from "./instigator-code.js";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { buildInstigatedRun, DEFAULT_EVALUATION_TIMEOUT_MS } from "./run-requests.js";
 import { settleWithin } from "./settle-within.js";
 
@@ -223,6 +224,8 @@ export class Scheduler {
       }
       plan = outcome.plan;
     }
+    // Outside the try: a storage failure leaves the tick claimed, for the next iteration to resume.
+    await loadDynamicPartitions(this.#defs, this.#storage);
     let runs: NewRun[] = [];
     try {
       plan = withDefaultPartitions(plan, schedule, scheduledTime, label);
