@@ -473,6 +473,28 @@ export interface AssetDetailJson extends AssetStateJson {
   generatedAt: string;
 }
 
+// ——— Dynamic partitions ———
+
+/** `GET /api/partitions/:name`: the keys of declared dynamic partitions, in the order they were added. */
+export interface DynamicPartitionKeysJson {
+  name: string;
+  keys: string[];
+  count: number;
+  /** The assets partitioned by them. */
+  assets: string[];
+}
+
+/** `POST /api/partitions/:name`: what changed, and the keys after the change. */
+export interface DynamicPartitionsChangeJson {
+  name: string;
+  /** Keys of `add` that were new (existing ones are left as they were). */
+  added: string[];
+  /** Keys of `remove` that existed (missing ones are ignored). */
+  removed: string[];
+  keys: string[];
+  count: number;
+}
+
 // ——— Schedules and sensors ———
 
 /** A tick's outcome, or that it is under way, in the automation routes. */
