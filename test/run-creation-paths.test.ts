@@ -17,10 +17,11 @@ import { executeJob } from "../src/runs/execute-job.js";
 import { REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
 import { RunStatus, type RunRecord } from "../src/storage/records.js";
 import { assertBuilt, REPO_ROOT, removeTempDirs, runCli } from "./cli/helpers.js";
-import { everyPathDefinitions } from "./fixtures/runs/every-path-defs.js";
+import { dynamicPathDefinitions, everyPathDefinitions } from "./fixtures/runs/every-path-defs.js";
 import { api, ServerSandbox } from "./server/helpers.js";
 
 const FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "runs", "every-path.ts");
+const DYNAMIC_FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "runs", "every-path-dynamic.ts");
 // Given beside the job's default config ({raw: {rows: 5}}), so that a record of the config as
 // given differs from one of the effective config.
 const CONFIG = { ops: { clean: { config: { fail: false } } } };
@@ -194,5 +195,98 @@ describe("every way of making a run", () => {
     expect({ ...requestOf(retry), tags: without(retry.tags, RETRY_NUMBER_TAG) }).toEqual(expected);
     expect(retry.tags[RETRY_NUMBER_TAG]).toBe("2");
     expect(parent.config).toEqual(FAIL);
+  });
+});
+
+describe("every way of making a run of a dynamic partition", () => {
+  const sandbox = new ServerSandbox();
+  const defs = dynamicPathDefinitions(sluice);
+  let instance: Instance;
+  const made = new Map<string, RunRecord>();
+  const refused: [string, number, string][] = [];
+
+  beforeAll(async () => {
+    assertBuilt();
+    instance = await Instance.open({ home: sandbox.home });
+    const server = await sandbox.startServer("server", ["-f", DYNAMIC_FIXTURE]);
+    const cli = (args: string[]) => runCli([...args, "-f", DYNAMIC_FIXTURE, "--home", sandbox.home]);
+    const record = async (name: string, runId: string | undefined): Promise<void> => {
+      const run = runId === undefined ? undefined : await instance.storage.getRun(runId);
+      expect(run, name).toBeDefined();
+      made.set(name, run!);
+    };
+    const added = await cli(["partitions", "add", "tenants", "acme"]);
+    expect(added.code, added.stderr).toBe(0);
+
+    await record("cli job launch", (await cli(["job", "launch", "-j", "tenant_job", "--partition", "acme", "--tags", JSON.stringify(TAGS)])).stdout.trim());
+    await record("cli job execute", (await cli(["job", "execute", "-j", "tenant_job", "--partition", "acme", "--tags", JSON.stringify(TAGS)])).stdout.trim().split("\n").at(-1));
+    await record("cli materialize", (await cli(["materialize", "--select", "tenant_report", "--partition", "acme", "--tags", JSON.stringify(TAGS)])).stdout.trim().split("\n").at(-1));
+    const post = await api(server.url, "POST", "/api/runs", { job: "tenant_job", partition: "acme", tags: TAGS });
+    expect(post.status, JSON.stringify(post.body)).toBe(201);
+    await record("api job", post.body.run.runId as string);
+    await record("executeJob()", (await executeJob(instance, defs, "tenant_job", { partitionKey: "acme", tags: TAGS })).runId);
+    await record("materialize()", (await materialize(defs, { instance, selection: "tenant_report", partitionKey: "acme", tags: TAGS })).runId);
+    await new SensorDaemon({ storage: instance.storage, defs }).tick();
+    const [sensed] = await instance.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "provisioning" } });
+    made.set("sensor tick", sensed!);
+
+    // A key that does not exist, by each path: refused, and no run.
+    const before = await instance.storage.countRuns();
+    for (const args of [
+      ["job", "launch", "-j", "tenant_job", "--partition", "umbrella"],
+      ["job", "execute", "-j", "tenant_job", "--partition", "umbrella"],
+      ["materialize", "--select", "tenant_report", "--partition", "umbrella"],
+    ]) {
+      const result = await cli(args);
+      refused.push([`cli ${args[0]} ${args[1]}`, result.code ?? -1, result.stderr]);
+    }
+    const bad = await api(server.url, "POST", "/api/runs", { job: "tenant_job", partition: "umbrella" });
+    refused.push(["api job", bad.status, String(bad.body?.error?.message)]);
+    for (const [name, attempt] of [
+      ["executeJob()", () => executeJob(instance, defs, "tenant_job", { partitionKey: "umbrella" })],
+      ["materialize()", () => materialize(defs, { instance, selection: "tenant_report", partitionKey: "umbrella" })],
+    ] as const) {
+      const err = await attempt().then(() => undefined, (e: unknown) => e as Error);
+      // From code, a PartitionError is what the CLI turns into exit 2.
+      refused.push([name, (err as { code?: string } | undefined)?.code === "PARTITION_ERROR" ? 2 : 0, err?.message ?? "resolved"]);
+    }
+    expect(await instance.storage.countRuns()).toBe(before);
+  }, 240_000);
+
+  afterAll(async () => {
+    await instance?.close();
+    await sandbox.dispose();
+    removeTempDirs();
+  });
+
+  it("makes the same record of a stored key by every user path, and a sensor's run of the key its tick adds", () => {
+    expect([...made.keys()]).toHaveLength(7);
+    const expected = requestOf(made.get("api job")!);
+    expect(expected).toEqual({
+      jobName: "tenant_job",
+      selection: ["tenant_report"],
+      selectionExpression: null,
+      partition: "acme",
+      config: {},
+      tags: { team: "data", ...TAGS, "sluice/partition": "acme" },
+      parentRunId: null,
+      rootRunId: null,
+    });
+    for (const name of ["cli job launch", "cli job execute", "executeJob()"]) expect(requestOf(made.get(name)!), name).toEqual(expected);
+    // The same selection expression, without the job's tags.
+    const assets = { ...expected, jobName: sluice.ASSET_JOB_NAME, selectionExpression: "tenant_report", tags: without(expected.tags, "team") };
+    expect(requestOf(made.get("materialize()")!)).toEqual(assets);
+    expect(requestOf(made.get("cli materialize")!)).toEqual(assets);
+    const sensed = made.get("sensor tick")!;
+    expect({ ...requestOf(sensed), tags: without(sensed.tags, SENSOR_NAME_TAG, RUN_KEY_TAG) }).toEqual({ ...expected, partition: "initech", tags: { ...expected.tags, "sluice/partition": "initech" } });
+  });
+
+  it("refuses a key that does not exist by every path, naming it and the command that adds it", () => {
+    expect(refused).toHaveLength(6);
+    for (const [name, code, message] of refused) {
+      expect(code, name).toBe(name === "api job" ? 400 : 2);
+      expect(message, name).toContain('Partition "umbrella" of dynamic partitions "tenants" does not exist');
+      expect(message, name).toContain("sluice partitions add tenants umbrella");
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { SelectionError, UsageError } from "../definitions/errors.js";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
@@ -57,6 +58,7 @@ export function registerAssetCommands(program: Command): void {
       const partitions = def.partitions;
       const now = new Date();
       await withInstance(flags, async (instance) => {
+        await loadDynamicPartitions(defs, instance.storage);
         const latest = new Map((await instance.storage.getAssetIndex([key])).map((row) => [row.partition, row]));
         const keys = partitions.keys(now).map((k) => {
           const row = latest.get(k);

@@ -127,7 +127,7 @@ export function registerInstigatorCommands(program: Command): void {
     .command("preview")
     .description(
       "evaluate a sensor once (its resources set up and torn down), without launching anything or storing its cursor; " +
-        "prints {status, requests: [{runKey, job, selection, assets, partition, config, tags}], cursor, skipReason, error}",
+        "prints {status, requests: [{runKey, job, selection, assets, partition, config, tags}], dynamicPartitionsRequests: [{partitionsName, add, remove}], cursor, skipReason, error}",
     )
     .argument("<name>", "sensor name")
     .option("-f, --file <file>", "definitions file")

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { executeJob } from "../runs/execute-job.js";
 import { newRun } from "../runs/new-run.js";
 import { unknownJobError } from "../execution/plan.js";
@@ -49,8 +50,16 @@ export function registerJobCommands(program: Command): void {
       const tags = readTagsArg(flags.tags);
       const job = defs.jobs.get(flags.job);
       if (!job) throw unknownJobError(defs, flags.job);
-      const partitionKeys = partitionKeysFromFlags(flags, job.partitions, `job "${flags.job}"`);
       const instance = await openInstance(flags);
+      let partitionKeys: (string | null)[];
+      try {
+        // A range of dynamic partitions is read from the instance's keys.
+        if (flags.partitionRange !== undefined) await loadDynamicPartitions(defs, instance.storage);
+        partitionKeys = partitionKeysFromFlags(flags, job.partitions, `job "${flags.job}"`);
+      } catch (err) {
+        await instance.close();
+        throw err;
+      }
       await runSeriesInTerminal(
         instance,
         job.stepKeys.length,
@@ -74,14 +83,11 @@ export function registerJobCommands(program: Command): void {
       if (!flags.job) throw new UsageError("job launch needs -j NAME. List jobs with: sluice job list");
       const { defs } = await loadFromOptions(flags);
       if (!defs.jobs.has(flags.job)) throw unknownJobError(defs, flags.job);
-      const record = newRun({
-        defs,
-        target: { job: flags.job },
-        config: (flags.config ?? []).map(readConfigArg),
-        tags: readTagsArg(flags.tags),
-        partition: flags.partition ?? null,
-      });
+      const config = (flags.config ?? []).map(readConfigArg);
+      const tags = readTagsArg(flags.tags);
       await withInstance(flags, async (instance) => {
+        await loadDynamicPartitions(defs, instance.storage);
+        const record = newRun({ defs, target: { job: flags.job! }, config, tags, partition: flags.partition ?? null });
         const run = await instance.storage.createRun(record);
         process.stderr.write(`Queued run of ${flags.job}; the daemon will start it.\n`);
         process.stdout.write(`${run.runId}\n`);

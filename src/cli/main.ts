@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   status: async () => (await import("./background-commands.js")).registerBackgroundCommands,
   worker: async () => (await import("./worker-command.js")).registerWorkerCommand,
   instance: async () => (await import("./instance-commands.js")).registerInstanceCommands,
+  partitions: async () => (await import("./partition-commands.js")).registerPartitionCommands,
   "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
 };
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
@@ -34,8 +35,17 @@ export function registerMaterialize(program: Command): void {
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
       const keys = resolveSelection(defs, flags.select);
-      const partitionKeys = partitionKeysFromFlags(flags, partitionsOf(defs.assets, keys), "the selection");
+      const partitions = partitionsOf(defs.assets, keys);
       const instance = await openInstance(flags);
+      let partitionKeys: (string | null)[];
+      try {
+        // A range of dynamic partitions is read from the instance's keys.
+        if (flags.partitionRange !== undefined) await loadDynamicPartitions(defs, instance.storage);
+        partitionKeys = partitionKeysFromFlags(flags, partitions, "the selection");
+      } catch (err) {
+        await instance.close();
+        throw err;
+      }
       await runSeriesInTerminal(
         instance,
         keys.length,

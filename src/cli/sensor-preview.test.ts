@@ -16,7 +16,14 @@ const defs = defineDefinitions({ assets: [raw, clean], sensors: [onFiles] });
 describe("sensorPreview", () => {
   it("prints an asset-selection request as a request: selection, the assets it stands for, partition, tags; no run id or status", () => {
     const run = buildInstigatedRun(defs, { jobName: undefined, selection: "group:ingest" }, { runKey: "f1", partitionKey: "eu", tags: { source: "s3" } }, { kind: "sensor", name: "on_files", runKey: "f1" });
-    const preview = sensorPreview({ status: TickStatus.Success, requests: [{ runKey: "f1", run }], cursor: "c2", skipReason: null, error: null });
+    const preview = sensorPreview({
+      status: TickStatus.Success,
+      requests: [{ runKey: "f1", run }],
+      dynamicPartitionsRequests: [{ partitionsName: "files", add: ["f1"] }],
+      cursor: "c2",
+      skipReason: null,
+      error: null,
+    });
     expect(preview).toEqual({
       status: "SUCCESS",
       requests: [
@@ -30,6 +37,7 @@ describe("sensorPreview", () => {
           tags: { source: "s3", "sluice/sensor_name": "on_files", "sluice/run_key": "f1", "sluice/partition": "eu" },
         },
       ],
+      dynamicPartitionsRequests: [{ partitionsName: "files", add: ["f1"] }],
       cursor: "c2",
       skipReason: null,
       error: null,
@@ -38,9 +46,10 @@ describe("sensorPreview", () => {
   });
 
   it("keeps a skip's reason and a failure's error, with no requests", () => {
-    expect(sensorPreview({ status: TickStatus.Skipped, requests: [], cursor: null, skipReason: "no new files", error: null })).toEqual({
+    expect(sensorPreview({ status: TickStatus.Skipped, requests: [], dynamicPartitionsRequests: [], cursor: null, skipReason: "no new files", error: null })).toEqual({
       status: "SKIPPED",
       requests: [],
+      dynamicPartitionsRequests: [],
       cursor: null,
       skipReason: "no new files",
       error: null,

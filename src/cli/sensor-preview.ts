@@ -1,4 +1,5 @@
 import type { SensorEvaluation } from "../daemon/sensor-daemon.js";
+import type { DynamicPartitionsRequest } from "../definitions/run-request.js";
 import { ASSET_JOB_NAME } from "../runs/run-target.js";
 import type { SensorRunRequest } from "../storage/records.js";
 
@@ -23,6 +24,8 @@ export interface SensorPreview {
   /** Of the evaluation, as its tick would record it: SUCCESS, SKIPPED or FAILURE. */
   status: SensorEvaluation["status"];
   requests: RunRequestPreview[];
+  /** Keys the tick would add to or remove from dynamic partitions (before its runs, in one transaction). */
+  dynamicPartitionsRequests: DynamicPartitionsRequest[];
   cursor: string | null;
   skipReason: string | null;
   error: SensorEvaluation["error"];
@@ -37,6 +40,7 @@ export function sensorPreview(evaluation: SensorEvaluation): SensorPreview {
   return {
     status: evaluation.status,
     requests: evaluation.requests.map(requestPreview),
+    dynamicPartitionsRequests: evaluation.dynamicPartitionsRequests,
     cursor: evaluation.cursor,
     skipReason: evaluation.skipReason,
     error: evaluation.error,

@@ -1,6 +1,6 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { errorMessage, UsageError } from "../definitions/errors.js";
-import { isSkipReason, type RunRequest } from "../definitions/run-request.js";
+import { isSkipReason, type DynamicPartitionsRequest, type RunRequest } from "../definitions/run-request.js";
 import type { FinishedRun, MaterializationEvent, SensorDefinition } from "../definitions/sensor.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { SerializedError } from "../storage/records.js";
@@ -36,6 +36,8 @@ export interface SensorAnswer {
   /** Undefined: keep the previous cursor. */
   cursor?: string | null;
   skipReason?: string;
+  /** Keys to add to or remove from dynamic partitions in the same tick (checked in shape only). */
+  dynamicPartitionsRequests?: DynamicPartitionsRequest[];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function runSensorCode(defs: Definitions, call: SensorCall, env: Us
         requests: answer.requests.map((r) => plainRunRequest(r, what)),
         ...(answer.cursor !== undefined ? { cursor: answer.cursor } : {}),
         ...(answer.skipReason !== undefined ? { skipReason: scope.redact(answer.skipReason) } : {}),
+        ...(answer.dynamicPartitionsRequests !== undefined ? { dynamicPartitionsRequests: answer.dynamicPartitionsRequests } : {}),
       },
     };
   } catch (err) {
@@ -146,7 +149,9 @@ async function answerOf(sensor: SensorDefinition, call: SensorCall, scope: Evalu
 }
 
 /** The fields of a SensorResult (an object of RUN_REQUEST_KEYS alone is one run request). */
-const SENSOR_RESULT_KEYS: ReadonlySet<string> = new Set(["runRequests", "cursor", "skipReason"]);
+const SENSOR_RESULT_KEYS: ReadonlySet<string> = new Set(["runRequests", "cursor", "skipReason", "dynamicPartitionsRequests"]);
+/** The fields of a dynamic partitions request. */
+const DYNAMIC_PARTITIONS_REQUEST_KEYS: ReadonlySet<string> = new Set(["partitionsName", "add", "remove"]);
 
 /** What a standard sensor's function returned, checked. */
 function standardAnswer(result: unknown, what: string): SensorAnswer {
@@ -162,10 +167,10 @@ function standardAnswer(result: unknown, what: string): SensorAnswer {
   const unknown = keys.filter((k) => !SENSOR_RESULT_KEYS.has(k));
   if (unknown.length > 0) {
     throw new UsageError(
-      `${what} returned an object with ${unknown.map((k) => JSON.stringify(k)).join(", ")}; return a run request, run requests, { runRequests, cursor, skipReason }, skip(reason), or nothing.`,
+      `${what} returned an object with ${unknown.map((k) => JSON.stringify(k)).join(", ")}; return a run request, run requests, { runRequests, cursor, skipReason, dynamicPartitionsRequests }, skip(reason), or nothing.`,
     );
   }
-  const { runRequests, cursor, skipReason } = result as { runRequests?: unknown; cursor?: unknown; skipReason?: unknown };
+  const { runRequests, cursor, skipReason, dynamicPartitionsRequests } = result as { runRequests?: unknown; cursor?: unknown; skipReason?: unknown; dynamicPartitionsRequests?: unknown };
   if (runRequests !== undefined && !Array.isArray(runRequests)) throw new UsageError(`${what} returned runRequests that is ${describe(runRequests)}; give an array.`);
   if (cursor !== undefined && cursor !== null && typeof cursor !== "string") throw new UsageError(`${what} returned a cursor that is ${describe(cursor)}; a cursor must be a string.`);
   if (skipReason !== undefined && typeof skipReason !== "string") throw new UsageError(`${what} returned a skipReason that is ${describe(skipReason)}; give a string.`);
@@ -173,7 +178,37 @@ function standardAnswer(result: unknown, what: string): SensorAnswer {
     requests: (runRequests ?? []).map((r) => checkRunRequest(r, what)),
     ...(cursor !== undefined ? { cursor } : {}),
     ...(skipReason !== undefined ? { skipReason } : {}),
+    ...(dynamicPartitionsRequests !== undefined ? { dynamicPartitionsRequests: checkDynamicPartitionsRequests(dynamicPartitionsRequests, what) } : {}),
   };
+}
+
+/**
+ * Checks the shape of a sensor's dynamicPartitionsRequests and copies them as plain data: an array
+ * of `{ partitionsName, add?, remove? }` with string names and arrays of strings, nothing else.
+ * Throws UsageError naming the offender. (Names and keys are checked against the definitions and
+ * the key rules when the tick's runs are built.)
+ */
+function checkDynamicPartitionsRequests(value: unknown, what: string): DynamicPartitionsRequest[] {
+  const hint = `give [{ partitionsName, add?: [keys], remove?: [keys] }]`;
+  if (!Array.isArray(value)) throw new UsageError(`${what} returned dynamicPartitionsRequests that is ${describe(value)}; ${hint}.`);
+  return value.map((request: unknown, i) => {
+    const at = `${what} returned dynamicPartitionsRequests[${i}]`;
+    if (!isPlainObject(request)) throw new UsageError(`${at} that is ${describe(request)}; ${hint}.`);
+    const unknown = Object.keys(request).filter((k) => !DYNAMIC_PARTITIONS_REQUEST_KEYS.has(k));
+    if (unknown.length > 0) throw new UsageError(`${at} with ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ${hint}.`);
+    const { partitionsName, add, remove } = request as { partitionsName?: unknown; add?: unknown; remove?: unknown };
+    if (typeof partitionsName !== "string") throw new UsageError(`${at} whose partitionsName is ${describe(partitionsName)}; give the name passed to dynamicPartitions().`);
+    const keys = (list: unknown, field: string): string[] | undefined => {
+      if (list === undefined) return undefined;
+      if (!Array.isArray(list)) throw new UsageError(`${at} whose ${field} is ${describe(list)}; give an array of partition keys (strings).`);
+      const bad = list.findIndex((k) => typeof k !== "string");
+      if (bad !== -1) throw new UsageError(`${at} whose ${field}[${bad}] is ${describe(list[bad])}; partition keys are strings.`);
+      return [...(list as string[])];
+    };
+    const added = keys(add, "add");
+    const removed = keys(remove, "remove");
+    return { partitionsName, ...(added ? { add: added } : {}), ...(removed ? { remove: removed } : {}) };
+  });
 }
 
 /** Adds what an asset or run-status sensor's function returned for one event. */

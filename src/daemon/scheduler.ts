@@ -9,6 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import type { DaemonHooks } from "./daemon-hooks.js";
 import { InProcessEvaluationHost, type EvaluationHost } from "./evaluation-host.js";
 import type { TickPlan } from "./instigator-code.js";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { buildInstigatedRun, DEFAULT_EVALUATION_TIMEOUT_MS } from "./run-requests.js";
 import { settleWithin } from "./settle-within.js";
 
@@ -223,6 +224,8 @@ export class Scheduler {
       }
       plan = outcome.plan;
     }
+    // Outside the try: a storage failure leaves the tick claimed, for the next iteration to resume.
+    await loadDynamicPartitions(this.#defs, this.#storage);
     let runs: NewRun[] = [];
     try {
       plan = withDefaultPartitions(plan, schedule, scheduledTime, label);
@@ -282,7 +285,8 @@ function lastCompletePartition(schedule: ResolvedSchedule, scheduledTime: Date):
 
 /**
  * The partitions a tick runs when its requests name none (Dagster's build_schedule_from_partitioned_job):
- * time windows, the last one complete at the tick; static partitions, every key; two dimensions, the
+ * time windows, the last one complete at the tick; static partitions, every key (dynamic ones, every
+ * key stored at the tick); two dimensions, the
  * last complete window with every key of the other dimension (or every key when neither is time).
  * A tick before any window has ended is skipped. Requests that name a partition keep it.
  */
@@ -311,7 +315,7 @@ function defaultPartitionKeys(partitions: NonNullable<ResolvedSchedule["partitio
     const last = partitions.lastKey(at);
     return last === undefined ? [] : [last];
   }
-  if (partitions.type === "static") return partitions.keys();
+  if (partitions.type === "static" || partitions.type === "dynamic") return partitions.keys();
   const time = partitions.dimensions.find((d) => d.partitions.type === "time_window");
   if (!time) return partitions.keys(at);
   const window = time.partitions.lastKey(at);
@@ -319,7 +323,7 @@ function defaultPartitionKeys(partitions: NonNullable<ResolvedSchedule["partitio
   const others = partitions.dimensions.filter((d) => d !== time);
   let combos: Record<string, string>[] = [{ [time.name]: window }];
   for (const dim of others) {
-    const keys = dim.partitions.type === "static" ? dim.partitions.keys() : dim.partitions.keys(at);
+    const keys = dim.partitions.type === "time_window" ? dim.partitions.keys(at) : dim.partitions.keys();
     combos = combos.flatMap((c) => keys.map((k) => ({ ...c, [dim.name]: k })));
   }
   return combos.map((c) => partitions.keyOf(c));

@@ -1,6 +1,6 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
-import type { RunRequest } from "../definitions/run-request.js";
+import type { DynamicPartitionsRequest, RunRequest } from "../definitions/run-request.js";
 import type { FinishedRun, MaterializationEvent, SensorDefinition, SensorKind } from "../definitions/sensor.js";
 import { serializeError } from "../execution/serialize-error.js";
 import {
@@ -13,6 +13,7 @@ import {
   type SerializedError,
 } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { loadDynamicPartitions, withRequestedPartitions } from "../runs/dynamic-partitions.js";
 import { EvaluationHostClosedError, InProcessEvaluationHost, type EvaluationHost } from "./evaluation-host.js";
 import type { SensorAnswer, SensorCall, SensorOutcome } from "./instigator-code.js";
 import { buildInstigatedRun, DEFAULT_EVALUATION_TIMEOUT_MS, SENSOR_NAME_TAG } from "./run-requests.js";
@@ -36,6 +37,8 @@ export interface SensorEvaluation {
   status: typeof TickStatus.Success | typeof TickStatus.Skipped | typeof TickStatus.Failure;
   /** Runs to create, with their run keys (storage drops keys that already ran). */
   requests: SensorRunRequest[];
+  /** Keys to add to or remove from dynamic partitions, in the same transaction as the runs. */
+  dynamicPartitionsRequests: DynamicPartitionsRequest[];
   /** The cursor to store: the new one, or the previous one unchanged. */
   cursor: string | null;
   skipReason: string | null;
@@ -83,19 +86,26 @@ export async function evaluateSensorOnce(
   const progress: Progress = {};
   try {
     const found = await evaluateKind(sensor, sensor.sensor, call, env, progress);
-    const requests = found.requests.map((r) => ({
-      runKey: r.runKey ?? null,
-      run: buildInstigatedRun(env.defs, sensor, r, { kind: "sensor", name: sensor.name, runKey: r.runKey ?? null }),
-    }));
+    const partitionRequests = found.dynamicPartitionsRequests ?? [];
+    if (found.requests.length > 0 || partitionRequests.length > 0) await loadDynamicPartitions(env.defs, env.storage);
+    // Checked against the instance's keys as this tick leaves them: its runs may be of keys it adds.
+    const requests = withRequestedPartitions(env.defs, partitionRequests, () =>
+      found.requests.map((r) => ({
+        runKey: r.runKey ?? null,
+        run: buildInstigatedRun(env.defs, sensor, r, { kind: "sensor", name: sensor.name, runKey: r.runKey ?? null }),
+      })),
+    );
     const newCursor = found.cursor === undefined ? cursor : found.cursor;
-    if (requests.length > 0) return { status: TickStatus.Success, requests, cursor: newCursor, skipReason: null, error: null };
-    return { status: TickStatus.Skipped, requests: [], cursor: newCursor, skipReason: found.skipReason ?? null, error: null };
+    if (requests.length > 0 || partitionRequests.length > 0) {
+      return { status: TickStatus.Success, requests, dynamicPartitionsRequests: partitionRequests, cursor: newCursor, skipReason: null, error: null };
+    }
+    return { status: TickStatus.Skipped, requests: [], dynamicPartitionsRequests: [], cursor: newCursor, skipReason: found.skipReason ?? null, error: null };
   } catch (err) {
     if (err instanceof EvaluationHostClosedError) throw err;
     // A cursorless event sensor still records where history ended, so that a later evaluation
     // (after the sensor's state was touched) does not take the events it failed on for history.
     const error = err instanceof UserCodeFailed ? err.error : serializeError(err);
-    return { status: TickStatus.Failure, requests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error };
+    return { status: TickStatus.Failure, requests: [], dynamicPartitionsRequests: [], cursor: progress.historyEnd ?? cursor, skipReason: null, error };
   }
 }
 
@@ -132,6 +142,7 @@ interface Progress {
 
 interface Found {
   requests: RunRequest[];
+  dynamicPartitionsRequests?: DynamicPartitionsRequest[];
   /** Undefined: keep the previous cursor. */
   cursor?: string | null;
   skipReason?: string;
@@ -349,14 +360,19 @@ export class SensorDaemon {
         since,
         host: this.#host,
       });
-      const { tick, createdRuns } = await this.#storage.recordSensorTick(name, {
+      const { tick, createdRuns, dynamicPartitions } = await this.#storage.recordSensorTick(name, {
         tickTime: now,
         status: evaluation.status,
         requests: evaluation.requests,
+        dynamicPartitionsRequests: evaluation.dynamicPartitionsRequests,
         cursor: evaluation.cursor,
         skipReason: evaluation.skipReason,
         error: evaluation.error,
       });
+      for (const change of dynamicPartitions) {
+        if (change.added.length > 0) this.#log(`Sensor "${name}" added ${change.added.length} key(s) to dynamic partitions "${change.partitionsName}": ${change.added.join(", ")}`);
+        if (change.removed.length > 0) this.#log(`Sensor "${name}" removed ${change.removed.length} key(s) of dynamic partitions "${change.partitionsName}": ${change.removed.join(", ")}`);
+      }
       if (evaluation.error) this.#log(`Sensor "${name}" failed: ${evaluation.error.message}`);
       else if (createdRuns.length > 0) this.#log(`Sensor "${name}" queued ${createdRuns.length} run(s): ${createdRuns.map((r) => r.runId).join(", ")}`);
       if (tick.skippedRunKeys.length > 0) this.#log(`Sensor "${name}": run keys already used, skipped: ${tick.skippedRunKeys.join(", ")}`);

@@ -40,6 +40,11 @@ export const InputLimits = {
   selectionKeys: 10_000,
   /** An asset key, job name or partition key, in characters. */
   nameLength: 1024,
+  /**
+   * Keys of dynamic partitions added or removed by one request (a CLI call, an API request, one
+   * request of a sensor tick): a batch of tenants or files, not an export of a table.
+   */
+  partitionKeysPerRequest: 10_000,
   /** Runs in one page of `GET /api/runs` (larger `limit`s are reduced to it; follow `nextCursor`). */
   runsPageSize: 100,
   /** Events in one page of `GET /api/runs/:id/events` (larger `limit`s are reduced to it; follow `afterId`). */

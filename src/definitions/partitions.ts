@@ -23,10 +23,13 @@ export type {
 export { TimeWindowPartitionsDefinition } from "./partitions/time-window-partitions.js";
 export type { Cadence } from "./partitions/time-window-partitions.js";
 export { StaticPartitionsDefinition, staticPartitions } from "./partitions/static-partitions.js";
+export { DynamicPartitionsDefinition, dynamicPartitions } from "./partitions/dynamic-partitions.js";
+export type { DynamicPartitionsSnapshot } from "./partitions/dynamic-partitions.js";
 export { MultiPartitionsDefinition, multiPartitions, MULTI_PARTITION_DELIMITER } from "./partitions/multi-partitions.js";
 export type { PartitionDimension } from "./partitions/multi-partitions.js";
 export { isPartitionsDefinition, samePartitions } from "./partitions/partitions-definition.js";
 export type {
+  DynamicDimensionSnapshot,
   MultiPartitionsSnapshot,
   PartitionsDefinition,
   PartitionsSnapshot,

@@ -12,6 +12,22 @@ export interface RunRequest {
   partitionKey?: string;
 }
 
+/**
+ * Keys a sensor adds to or removes from dynamic partitions in its tick (Dagster's
+ * AddDynamicPartitionsRequest / DeleteDynamicPartitionsRequest, in one object). Stored in the same
+ * transaction as the tick's runs, whose partition keys may be keys the tick adds.
+ * @example
+ * return { dynamicPartitionsRequests: [{ partitionsName: "tenants", add: ["acme"] }], runRequests: [{ partitionKey: "acme" }] };
+ */
+export interface DynamicPartitionsRequest {
+  /** The name given to `dynamicPartitions()`. */
+  partitionsName: string;
+  /** Keys to add (keys that exist already are left as they are). */
+  add?: string[];
+  /** Keys to remove (keys that do not exist are ignored). */
+  remove?: string[];
+}
+
 const SKIP_BRAND = Symbol.for("sluice.skip-reason");
 
 /** "Nothing to do this time, because...": recorded on the tick. */

@@ -2,7 +2,7 @@ import type { ResourceRequirements, ResourceValues } from "./asset.js";
 import type { JobDefinition } from "./job.js";
 import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { DefaultStatus } from "./schedule.js";
-import type { RunRequest, SkipReason } from "./run-request.js";
+import type { DynamicPartitionsRequest, RunRequest, SkipReason } from "./run-request.js";
 import type { StepLogger } from "./step-logger.js";
 
 const SENSOR_BRAND = Symbol.for("sluice.sensor");
@@ -24,6 +24,11 @@ export interface SensorResult {
   /** Stored in the same transaction as the runs of this tick. */
   cursor?: string | null;
   skipReason?: string;
+  /**
+   * Keys to add to or remove from dynamic partitions, stored in the same transaction as the runs of
+   * this tick; the run requests may name keys added here.
+   */
+  dynamicPartitionsRequests?: DynamicPartitionsRequest[];
 }
 
 /** What a sensor's function may return. */

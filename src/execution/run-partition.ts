@@ -73,7 +73,7 @@ export function stepPartition(partitions: PartitionsDefinition | undefined, run:
   if (key === null) return UNPARTITIONED;
   const one = { partitionKey: key, partitionKeyRange: { start: key, end: key }, partitionKeysInRun: [key] };
   if (partitions.type === "time_window") return { ...one, partitionTimeWindow: partitions.timeWindow(key), partitionKeys: null };
-  if (partitions.type === "static") return { ...one, partitionTimeWindow: null, partitionKeys: null };
+  if (partitions.type === "static" || partitions.type === "dynamic") return { ...one, partitionTimeWindow: null, partitionKeys: null };
   const partitionKeys = partitions.keysByDimension(key);
   const time = partitions.timeDimension;
   return { ...one, partitionTimeWindow: time ? time.partitions.timeWindow(partitionKeys[time.name]!) : null, partitionKeys };

@@ -2,6 +2,7 @@ import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
+import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { runInForeground } from "./foreground-run.js";
 import { newRun } from "./new-run.js";
 import type { RunDestination } from "./run-target.js";
@@ -30,6 +31,7 @@ export interface ExecuteJobOptions {
  * });
  */
 export async function executeJob(destination: RunDestination, defs: Definitions, jobName: string, options: ExecuteJobOptions = {}): Promise<RunResult> {
+  await loadDynamicPartitions(defs, destination.storage);
   const run = newRun({
     defs,
     target: { job: jobName },

@@ -4,6 +4,7 @@ import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus, type RunRecord }
 import type { Storage } from "../storage/storage.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import { executeRun, type RunResult } from "../execution/execute-run.js";
+import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { failBeforeSteps } from "./fail-before-steps.js";
 import { targetOfRun, type RunDestination } from "./run-target.js";
 import { prepareRun } from "../execution/prepare-run.js";
@@ -22,7 +23,8 @@ export interface RunRecordOptions {
 /**
  * Executes a run that storage already holds (claimed: STARTING): resolves its config, heartbeats
  * while it runs, and aborts its steps when someone sets it CANCELING. Config that fails at this
- * point (an env var missing on this machine) fails the run with a RUN_FAILURE event naming it.
+ * point (an env var missing on this machine), or a dynamic partition key removed since the run was
+ * created, fails the run with a RUN_FAILURE event naming it.
  */
 export async function executeRunRecord(target: RunDestination, defs: Definitions, run: RunRecord, options: RunRecordOptions = {}): Promise<RunResult> {
   const { storage } = target;
@@ -32,6 +34,8 @@ export async function executeRunRecord(target: RunDestination, defs: Definitions
   const spec = targetOfRun(run);
   let prepared;
   try {
+    // The run's key was checked when it was created; it may have been removed since.
+    await loadDynamicPartitions(defs, storage);
     prepared = prepareRun(defs, spec, run.config, { key: run.partition, range: partitionRangeOfTags(run.tags) });
   } catch (err) {
     const record = await failBeforeSteps(storage, run.runId, `Run failed before any step: ${errorSummary(err)}`, err);

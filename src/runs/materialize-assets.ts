@@ -2,6 +2,7 @@ import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
+import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { runInForeground } from "./foreground-run.js";
 import { newRun } from "./new-run.js";
 import type { AssetSelection, RunDestination } from "./run-target.js";
@@ -36,6 +37,7 @@ export interface MaterializeOptions {
  * says what failed.
  */
 export async function materializeAssets(destination: RunDestination, defs: Definitions, options: MaterializeOptions = {}): Promise<RunResult> {
+  await loadDynamicPartitions(defs, destination.storage);
   const run = newRun({
     defs,
     target: { assets: options.selection },

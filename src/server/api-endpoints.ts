@@ -18,6 +18,8 @@ export const API_ENDPOINTS: readonly ApiEndpoint[] = [
   { method: "POST", path: "/api/runs", description: "queue a run: {selection, config?, tags?} or {job, config?, tags?}" },
   { method: "POST", path: "/api/runs/:id/cancel", description: "cancel a queued or running run" },
   { method: "POST", path: "/api/runs/:id/reexecute", description: "queue a re-execution: {fromFailure?}" },
+  { method: "GET", path: "/api/partitions/:name", description: "the keys of dynamic partitions, in the order they were added" },
+  { method: "POST", path: "/api/partitions/:name", description: "add or remove keys of dynamic partitions: {add?, remove?}" },
   { method: "GET", path: "/api/schedules", description: "schedules with status and next tick" },
   { method: "GET", path: "/api/schedules/:name", description: "one schedule: next ticks, tick history with run ids" },
   { method: "POST", path: "/api/schedules/:name/start", description: "start a schedule (…/stop to stop it)" },

@@ -203,16 +203,30 @@ export interface StaticPartitionsJson {
   count: number;
 }
 
+/**
+ * Dynamic partitions (keys stored in the instance under `name`; the first 100 keys at most, in the
+ * order they were added), in the definitions snapshot and `GET /api/assets`.
+ */
+export interface DynamicPartitionsJson {
+  type: "dynamic";
+  name: string;
+  keys: string[];
+  count: number;
+}
+
+/** Dynamic partitions as a dimension of multi partitions: `name` is the dimension's, `partitionsName` the stored keys'. */
+export type DynamicDimensionJson = Omit<DynamicPartitionsJson, "name"> & { partitionsName: string };
+
 /** Multi-dimensional partitions, in the definitions snapshot and `GET /api/assets`. */
 export interface MultiPartitionsJson {
   type: "multi";
   /** Sorted by name (the order of the parts of a key). */
-  dimensions: ({ name: string } & (TimeWindowPartitionsJson | StaticPartitionsJson))[];
+  dimensions: ({ name: string } & (TimeWindowPartitionsJson | StaticPartitionsJson | DynamicDimensionJson))[];
   count: number;
 }
 
 /** How an asset or job is partitioned (PartitionsSnapshot), in the definitions snapshot and `GET /api/assets`. */
-export type PartitionsJson = TimeWindowPartitionsJson | StaticPartitionsJson | MultiPartitionsJson;
+export type PartitionsJson = TimeWindowPartitionsJson | StaticPartitionsJson | DynamicPartitionsJson | MultiPartitionsJson;
 
 /** An asset's definition, in the snapshot of `GET /api/definitions` and as `asset` of `GET /api/assets/:key`. */
 export interface AssetSnapshotJson {
@@ -473,6 +487,28 @@ export interface AssetDetailJson extends AssetStateJson {
   /** Newest first, at most 20. */
   recentRuns: RunJson[];
   generatedAt: string;
+}
+
+// ——— Dynamic partitions ———
+
+/** `GET /api/partitions/:name`: the keys of declared dynamic partitions, in the order they were added. */
+export interface DynamicPartitionKeysJson {
+  name: string;
+  keys: string[];
+  count: number;
+  /** The assets partitioned by them. */
+  assets: string[];
+}
+
+/** `POST /api/partitions/:name`: what changed, and the keys after the change. */
+export interface DynamicPartitionsChangeJson {
+  name: string;
+  /** Keys of `add` that were new (existing ones are left as they were). */
+  added: string[];
+  /** Keys of `remove` that existed (missing ones are ignored). */
+  removed: string[];
+  keys: string[];
+  count: number;
 }
 
 // ——— Schedules and sensors ———

@@ -179,6 +179,23 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.alterTable("runs").addColumn("process_identity", "text").execute();
     },
   },
+  {
+    version: 5,
+    name: "dynamic_partitions",
+    async up(db, ddl) {
+      // The keys of dynamic partitions, per name. `id` keeps the order they were added in (keys are
+      // listed in it); the unique (name, key) makes adding a key twice a no-op decided by the database.
+      await db.schema
+        .createTable("dynamic_partitions")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("partition_key", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("dynamic_partitions_name_key_uq", ["name", "partition_key"])
+        .execute();
+      await createIndex(db, "dynamic_partitions_name_idx", "dynamic_partitions", ["name", "id"]);
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

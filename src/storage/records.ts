@@ -262,11 +262,22 @@ export interface SensorRunRequest {
   runKey: string | null;
 }
 
+/** What a sensor tick's dynamic partitions request changed, in storage. */
+export interface DynamicPartitionsChange {
+  partitionsName: string;
+  /** Keys the request added that were not there before, in the order given. */
+  added: string[];
+  /** Keys the request removed that were there, in the order given. */
+  removed: string[];
+}
+
 /** Result of recording a sensor tick. */
 export interface SensorTickResult {
   tick: TickRecord;
   /** Runs created (their run keys were new). */
   createdRuns: RunRecord[];
+  /** One per dynamic partitions request of the tick, in order (empty when it had none). */
+  dynamicPartitions: DynamicPartitionsChange[];
 }
 
 /** A limit on how many runs may be in progress at once among runs with a tag. */

@@ -136,6 +136,14 @@ export interface DaemonLeasesTable {
   expires_at: Int8Column;
 }
 
+/** Keys of dynamic partitions (migration 5), unique per (name, partition_key); `id` is the order they were added in. */
+export interface DynamicPartitionsTable {
+  id: GeneratedIdColumn;
+  name: string;
+  partition_key: string;
+  created_at: Int8Column;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -154,5 +162,6 @@ export interface Database {
   run_keys: RunKeysTable;
   daemon_heartbeats: DaemonHeartbeatsTable;
   daemon_leases: DaemonLeasesTable;
+  dynamic_partitions: DynamicPartitionsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
+import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
 import { EventAppender } from "./event-appender.js";
 import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
@@ -49,6 +50,7 @@ export class SqlStorage implements Storage {
   readonly #queue: RunQueue;
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
+  readonly #dynamicPartitions: DynamicPartitionStorage;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -60,6 +62,7 @@ export class SqlStorage implements Storage {
     this.#queue = new RunQueue(dialect, this.#db, this.#guard);
     this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
+    this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -384,6 +387,26 @@ export class SqlStorage implements Storage {
   /** Newest first. */
   listTicks(name: string, options?: { limit?: number; statuses?: TickStatus[] }): Promise<TickRecord[]> {
     return this.#ticks.listTicks(name, options);
+  }
+
+  /** Idempotent; see {@link DynamicPartitionStorage}. */
+  addDynamicPartitions(name: string, keys: readonly string[]): Promise<string[]> {
+    return this.#dynamicPartitions.addDynamicPartitions(name, keys);
+  }
+
+  /** Keys it does not have are ignored. */
+  deleteDynamicPartitions(name: string, keys: readonly string[]): Promise<string[]> {
+    return this.#dynamicPartitions.deleteDynamicPartitions(name, keys);
+  }
+
+  /** In the order they were added. */
+  getDynamicPartitions(name: string): Promise<string[]> {
+    return this.#dynamicPartitions.getDynamicPartitions(name);
+  }
+
+  /** False for an unknown name. */
+  hasDynamicPartition(name: string, key: string): Promise<boolean> {
+    return this.#dynamicPartitions.hasDynamicPartition(name, key);
   }
 
   /** Upsert per (daemonType, daemonId). */

@@ -1,3 +1,4 @@
+import type { DynamicPartitionsRequest } from "../definitions/run-request.js";
 import type {
   AssetIndexRecord,
   DaemonHeartbeat,
@@ -155,8 +156,11 @@ export interface Storage {
    * is new for this sensor (keys are unique per sensor forever; requests without a key always
    * run), and the sensor's new cursor (always stored as given: pass the previous cursor to keep
    * it). A request whose key already ran is listed in tick.skippedRunKeys. A sensor without stored
-   * state gets one, RUNNING; an existing state keeps its status. Throws StorageError when a
-   * request's run id already exists, and then stores nothing at all (no tick, runs, keys or cursor).
+   * state gets one, RUNNING; an existing state keeps its status. The tick's dynamic partitions
+   * requests are applied first, in order, in the same transaction (see addDynamicPartitions).
+   * Throws StorageError when a request's run id already exists, and the errors of
+   * addDynamicPartitions for a malformed dynamic partitions request; then stores nothing at all
+   * (no tick, runs, run keys, partition keys or cursor).
    */
   recordSensorTick(
     name: string,
@@ -164,6 +168,8 @@ export interface Storage {
       tickTime: number;
       status: TickStatus;
       requests: SensorRunRequest[];
+      /** Keys to add to or remove from dynamic partitions (default none). */
+      dynamicPartitionsRequests?: readonly DynamicPartitionsRequest[];
       cursor: string | null;
       skipReason?: string | null;
       error?: SerializedError | null;
@@ -171,6 +177,26 @@ export interface Storage {
   ): Promise<SensorTickResult>;
   /** Ticks of a schedule or sensor, newest (last created) first; an empty `statuses` matches nothing. */
   listTicks(name: string, options?: { limit?: number; statuses?: TickStatus[] }): Promise<TickRecord[]>;
+
+  /**
+   * Adds keys to the dynamic partitions `name`, after the keys it has; keys it has already are left
+   * as they are (idempotent, also for writers racing each other). Returns the keys that were new, in
+   * the order given. Throws UsageError for a malformed name, PartitionError naming a malformed key
+   * (empty, a control character, `...`, `|`, `,`, `[` or `]`), InputLimitError for a key over
+   * `InputLimits.nameLength` characters or more than `InputLimits.partitionKeysPerRequest` keys;
+   * then adds none of them.
+   */
+  addDynamicPartitions(name: string, keys: readonly string[]): Promise<string[]>;
+  /**
+   * Removes keys from the dynamic partitions `name`; keys it does not have are ignored. Returns the
+   * keys that were removed, in the order given. Throws as addDynamicPartitions for malformed input,
+   * and then removes none of them. Materializations of removed keys are kept.
+   */
+  deleteDynamicPartitions(name: string, keys: readonly string[]): Promise<string[]>;
+  /** The keys of the dynamic partitions `name`, in the order they were added; [] for a name never used. */
+  getDynamicPartitions(name: string): Promise<string[]>;
+  /** Whether the dynamic partitions `name` have `key`. Never throws for an unknown name or key. */
+  hasDynamicPartition(name: string, key: string): Promise<boolean>;
 
   /** Records a daemon's heartbeat (upsert per daemonType + daemonId). */
   recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void>;

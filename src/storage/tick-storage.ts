@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
+import { applyDynamicPartitionsRequests } from "./dynamic-partition-storage.js";
 import type { StorageGuard } from "./guard.js";
 import { insertRun } from "./insert-run.js";
 import {
@@ -185,13 +186,16 @@ export class TickStorage {
   }
 
   /**
-   * Throws StorageError when a request's run id exists; then nothing of the tick is stored (no
-   * tick, runs, run keys or cursor). A sensor with no stored state is created RUNNING: it ticks.
+   * Throws StorageError when a request's run id exists, or the errors of checkDynamicPartitionKeys
+   * for a malformed dynamic partitions request; then nothing of the tick is stored (no tick, runs,
+   * run keys, partition keys or cursor). A sensor with no stored state is created RUNNING: it ticks.
    */
   recordSensorTick(name: string, tick: SensorTick): Promise<SensorTickResult> {
     return this.#guard.run(`record a tick of sensor "${name}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
+        // Before the runs: they may be of keys this tick adds (the checks of newRun saw them).
+        const dynamicPartitions = await applyDynamicPartitionsRequests(trx, tick.dynamicPartitionsRequests ?? [], now);
         const createdRuns: RunRecord[] = [];
         const skippedRunKeys: string[] = [];
         for (const request of tick.requests) {
@@ -242,7 +246,7 @@ export class TickStorage {
           })
           .onConflict((oc) => oc.column("name").doUpdateSet({ cursor: tick.cursor, updated_at: now }))
           .execute();
-        return { tick: fromTickRow(row), createdRuns };
+        return { tick: fromTickRow(row), createdRuns, dynamicPartitions };
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { DefinitionError, PartitionError } from "../errors.js";
 import { isPartitionsDefinition, PARTITIONS_BRAND, type MultiPartitionsSnapshot, type PartitionsBase, type PartitionsDefinition } from "./partitions-definition.js";
+import type { DynamicPartitionsDefinition } from "./dynamic-partitions.js";
 import type { StaticPartitionsDefinition } from "./static-partitions.js";
 import type { TimeWindowPartitionsDefinition } from "./time-window-partitions.js";
 
@@ -12,7 +13,7 @@ const DIMENSION_NAME = /^[A-Za-z0-9_]+$/;
 /** A dimension of a multi-partitions definition. */
 export interface PartitionDimension {
   readonly name: string;
-  readonly partitions: TimeWindowPartitionsDefinition | StaticPartitionsDefinition;
+  readonly partitions: TimeWindowPartitionsDefinition | StaticPartitionsDefinition | DynamicPartitionsDefinition;
 }
 
 /**
@@ -123,7 +124,10 @@ export class MultiPartitionsDefinition implements PartitionsBase {
   toSnapshot(now: Date = new Date()): MultiPartitionsSnapshot {
     return {
       type: "multi",
-      dimensions: this.dimensions.map((d) => ({ name: d.name, ...d.partitions.toSnapshot(now) })),
+      dimensions: this.dimensions.map((d) => {
+        const snapshot = d.partitions.toSnapshot(now);
+        return snapshot.type === "dynamic" ? { ...snapshot, name: d.name, partitionsName: snapshot.name } : { name: d.name, ...snapshot };
+      }),
       count: this.count(now),
     };
   }
@@ -152,9 +156,9 @@ export class MultiPartitionsDefinition implements PartitionsBase {
 }
 
 /**
- * Partitions along two dimensions, each time windows or static keys (as Dagster's
- * MultiPartitionsDefinition). Dimension names are letters, digits and `_`; static keys of a
- * dimension may not contain `|`, `,`, `[` or `]`.
+ * Partitions along two dimensions, each time windows, static keys or dynamic partitions (as
+ * Dagster's MultiPartitionsDefinition). Dimension names are letters, digits and `_`; static keys of
+ * a dimension may not contain `|`, `,`, `[` or `]` (nor may dynamic keys, which are checked when added).
  * @example
  * const byDayAndDevice = multiPartitions({
  *   date: dailyPartitions({ start: "2025-01-01" }),
@@ -162,7 +166,9 @@ export class MultiPartitionsDefinition implements PartitionsBase {
  * });
  * byDayAndDevice.keysByDimension("2025-01-01|dev-1"); // { date: "2025-01-01", device: "dev-1" }
  */
-export function multiPartitions(dimensions: Readonly<Record<string, TimeWindowPartitionsDefinition | StaticPartitionsDefinition>>): MultiPartitionsDefinition {
+export function multiPartitions(
+  dimensions: Readonly<Record<string, TimeWindowPartitionsDefinition | StaticPartitionsDefinition | DynamicPartitionsDefinition>>,
+): MultiPartitionsDefinition {
   if (typeof dimensions !== "object" || dimensions === null || Array.isArray(dimensions)) {
     throw new DefinitionError(`multiPartitions takes an object of dimensions, such as { date: dailyPartitions(...), device: staticPartitions([...]) }.`);
   }
@@ -173,7 +179,7 @@ export function multiPartitions(dimensions: Readonly<Record<string, TimeWindowPa
   for (const [name, partitions] of entries) {
     if (!DIMENSION_NAME.test(name)) throw new DefinitionError(`multiPartitions: dimension name ${JSON.stringify(name)} is not valid: use letters, digits and "_".`);
     if (!isPartitionsDefinition(partitions)) {
-      throw new DefinitionError(`multiPartitions: dimension "${name}" is not a partitions definition. Use dailyPartitions(), staticPartitions()...`);
+      throw new DefinitionError(`multiPartitions: dimension "${name}" is not a partitions definition. Use dailyPartitions(), staticPartitions(), dynamicPartitions()...`);
     }
     if ((partitions as PartitionsDefinition).type === "multi") throw new DefinitionError(`multiPartitions: dimension "${name}" is itself multi-dimensional; nest no multiPartitions.`);
     if (partitions.type === "static") {

@@ -34,7 +34,7 @@ export function checkAssetPartitions(assets: ReadonlyMap<string, AssetDefinition
     if (def.partitions !== undefined && !isPartitionsDefinition(def.partitions)) {
       throw new DefinitionError(
         `Asset "${def.key}": partitions must come from dailyPartitions(), hourlyPartitions(), weeklyPartitions(), ` +
-          `monthlyPartitions(), timeWindowPartitions(), staticPartitions() or multiPartitions().`,
+          `monthlyPartitions(), timeWindowPartitions(), staticPartitions(), dynamicPartitions() or multiPartitions().`,
         def.key,
       );
     }

@@ -17,6 +17,14 @@ export interface ScheduleOffsets {
  * cadence has no use for (an hour for hourly partitions) or out of range.
  */
 export function partitionedScheduleCron(schedule: string, partitions: PartitionsDefinition | undefined, offsets: ScheduleOffsets): { cron: string; timezone: string } {
+  if (partitions?.type === "dynamic" || (partitions?.type === "multi" && partitions.dimensions.some((d) => d.partitions.type === "dynamic"))) {
+    throw new DefinitionError(
+      `Schedule "${schedule}" is a partitioned schedule, but its job has ${partitions.describe()}, whose keys are added at run time: ` +
+        `there is no last complete partition to run on a cadence (Dagster refuses build_schedule_from_partitioned_job on dynamic partitions too). ` +
+        `Launch runs of new keys from a sensor that adds them (dynamicPartitionsRequests), or use schedule({ cron, execute }) returning { partitionKey }.`,
+      schedule,
+    );
+  }
   if (!partitions || partitions.type !== "time_window") {
     const what = partitions ? `has ${partitions.describe()}` : "has no partitioned assets";
     throw new DefinitionError(

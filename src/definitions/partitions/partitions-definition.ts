@@ -1,8 +1,10 @@
 /**
  * What every partitions definition shares, and the union of the three kinds. The kinds themselves
  * live beside this file: time windows (daily, hourly, weekly, monthly or any cron), a static list
- * of keys, and the product of two of those (multi-dimensional keys such as `2025-01-01|dev-1`).
+ * of keys, keys stored in the instance (dynamic), and the product of two of those
+ * (multi-dimensional keys such as `2025-01-01|dev-1`).
  */
+import type { DynamicPartitionsDefinition, DynamicPartitionsSnapshot } from "./dynamic-partitions.js";
 import type { MultiPartitionsDefinition } from "./multi-partitions.js";
 import type { StaticPartitionsDefinition } from "./static-partitions.js";
 import type { TimeWindowPartitionsDefinition } from "./time-window-partitions.js";
@@ -47,7 +49,7 @@ export interface PartitionsBase {
 }
 
 /** Any partitions definition. */
-export type PartitionsDefinition = TimeWindowPartitionsDefinition | StaticPartitionsDefinition | MultiPartitionsDefinition;
+export type PartitionsDefinition = TimeWindowPartitionsDefinition | StaticPartitionsDefinition | DynamicPartitionsDefinition | MultiPartitionsDefinition;
 
 /** Time-window partitions as the snapshot shows them. */
 export interface TimeWindowPartitionsSnapshot {
@@ -79,13 +81,19 @@ export interface StaticPartitionsSnapshot {
 /** Multi-dimensional partitions as the snapshot shows them. */
 export interface MultiPartitionsSnapshot {
   type: "multi";
-  /** Dimensions sorted by name (the order of the parts of a key). */
-  dimensions: ({ name: string } & (TimeWindowPartitionsSnapshot | StaticPartitionsSnapshot))[];
+  /**
+   * Dimensions sorted by name (the order of the parts of a key); `name` is the dimension's, and a
+   * dynamic dimension names its stored keys in `partitionsName`.
+   */
+  dimensions: ({ name: string } & (TimeWindowPartitionsSnapshot | StaticPartitionsSnapshot | DynamicDimensionSnapshot))[];
   count: number;
 }
 
+/** Dynamic partitions as a dimension of multi partitions: `name` is the dimension's, `partitionsName` the stored keys'. */
+export type DynamicDimensionSnapshot = Omit<DynamicPartitionsSnapshot, "name"> & { partitionsName: string };
+
 /** A partitions definition as the snapshot shows it. */
-export type PartitionsSnapshot = TimeWindowPartitionsSnapshot | StaticPartitionsSnapshot | MultiPartitionsSnapshot;
+export type PartitionsSnapshot = TimeWindowPartitionsSnapshot | StaticPartitionsSnapshot | DynamicPartitionsSnapshot | MultiPartitionsSnapshot;
 
 /** At most this many static keys appear in a snapshot (the count is always there). */
 export const SNAPSHOT_KEY_LIMIT = 100;

@@ -4,6 +4,7 @@ import { iso, materializationJson, runJson } from "../api-json.js";
 import type { AssetDetailJson, AssetsJson } from "../api-types.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
+import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
 
@@ -16,7 +17,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
   app.get("/assets", async (c) => {
-    const { snapshot } = requireLoaded(ctx);
+    const snapshot = await withLivePartitions(ctx.storage, requireLoaded(ctx));
     const states = await assetStates(ctx.storage, snapshot);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
@@ -38,7 +39,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
   app.get("/assets/:key{.+}", async (c) => {
     const key = c.req.param("key");
     const q = parseInput(detailQuery, queryOf(c), "query");
-    const { snapshot } = requireLoaded(ctx);
+    const snapshot = await withLivePartitions(ctx.storage, requireLoaded(ctx));
     const asset = snapshot.assets.find((a) => a.key === key);
     // An asset no longer defined may still have history: show it, flagged.
     const materializations = await ctx.storage.getMaterializations(key, { limit: q.limit });

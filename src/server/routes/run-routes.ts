@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ErrorCode, RunNotFoundError, isSluiceError } from "../../definitions/errors.js";
 import { checkName, checkRunConfig, checkSelectionKeys, checkTags, InputLimits } from "../../definitions/input-limits.js";
 import { CancelOutcome, requestCancel } from "../../runs/cancel-run.js";
+import { loadDynamicPartitions } from "../../runs/dynamic-partitions.js";
 import { newRun } from "../../runs/new-run.js";
 import { reexecutionOf } from "../../runs/reexecution.js";
 import { RunStatus, type RunsFilter } from "../../storage/records.js";
@@ -121,6 +122,7 @@ export function runRoutes(ctx: ServerContext): Hono {
       throw new HttpError(400, HttpErrorCode.InvalidInput, unknownJobError(defs, body.job).message, "body.job");
     }
     // Checks config, env vars and the partition now: a bad launch is a 400, not a failed run.
+    await loadDynamicPartitions(defs, storage);
     const record = withInputPaths(() =>
       newRun({
         defs,

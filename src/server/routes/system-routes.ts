@@ -3,6 +3,7 @@ import { RunStatus } from "../../storage/records.js";
 import type { DefinitionsSnapshot } from "../../instance/snapshot.js";
 import { DAEMON_STALE_AFTER_MS, heartbeatJson, iso, runJson } from "../api-json.js";
 import type { DefinitionsJson, DefinitionsSnapshotJson, DefinitionsStatusJson, HealthJson, OverviewJson, ReloadAnswerJson } from "../api-types.js";
+import { withLivePartitions } from "../live-partitions.js";
 import type { ServerContext } from "../server-context.js";
 
 /** Health, definitions (snapshot and load error), reload, and the overview page's data. */
@@ -23,8 +24,9 @@ export function systemRoutes(ctx: ServerContext): Hono {
     return c.json(body);
   });
 
-  app.get("/definitions", (c) => {
-    const body: DefinitionsJson = { ...definitionsStatus(ctx), snapshot: snapshotJson(ctx.location.current?.snapshot) };
+  app.get("/definitions", async (c) => {
+    const current = ctx.location.current;
+    const body: DefinitionsJson = { ...definitionsStatus(ctx), snapshot: snapshotJson(current ? await withLivePartitions(ctx.storage, current) : undefined) };
     return c.json(body);
   });
 

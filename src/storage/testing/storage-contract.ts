@@ -10,6 +10,7 @@ import {
   queuedRecord,
   type StorageFixture,
 } from "./contract-helpers.js";
+import { describeDynamicPartitionsContract } from "./dynamic-partitions-contract.js";
 import { describeEventContract } from "./event-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
 import { describeRunEndContract } from "./run-end-contract.js";
@@ -70,6 +71,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeScheduleContract(current);
     describeSensorContract(current);
     describeLeaseContract(current);
+    describeDynamicPartitionsContract(current);
   });
 }
 
