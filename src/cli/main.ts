@@ -40,6 +40,7 @@ const USER_INPUT_ERRORS: readonly string[] = [
   ErrorCode.MissingEnvVar,
   ErrorCode.Selection,
   ErrorCode.RunNotFound,
+  ErrorCode.BackfillNotFound,
   ErrorCode.Partition,
   ErrorCode.InputTooLarge,
 ];
