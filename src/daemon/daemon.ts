@@ -5,6 +5,7 @@ import type { Instance } from "../instance/instance.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import type { SerializedError } from "../storage/records.js";
+import { BackfillDaemon } from "./backfill-daemon.js";
 import type { DaemonHooks } from "./daemon-hooks.js";
 import { DaemonLeadership, type LeadershipTimings } from "./daemon-leadership.js";
 import { RunCoordinator } from "./run-coordinator.js";
@@ -43,7 +44,7 @@ interface Loop {
 }
 
 /**
- * The daemon: scheduler, sensors, run queue coordinator, run monitoring and run retries, each a
+ * The daemon: scheduler, sensors, backfills, run queue coordinator, run monitoring and run retries, each a
  * loop whose failures are logged and recorded in its heartbeat, never fatal. Only one daemon of an
  * instance is active (see {@link DaemonLeadership}): another one stands by until the active one's
  * lease runs out, then takes over; an active daemon that loses its lease stands by again. Resolves
@@ -100,6 +101,14 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
     // Polls every 250 ms (to see schedules started or stopped), but wakes up at a tick's time.
     { name: "scheduler", intervalMs: 250, sleepMs: () => scheduler.msUntilNextTick(), tick: () => scheduler.tick() },
     { name: "sensor", intervalMs: 500, tick: () => sensors.tick() },
+    {
+      name: "backfill",
+      intervalMs: 250,
+      tick: (() => {
+        const b = new BackfillDaemon({ storage, defs, launchBatchSize: settings.backfills.launch_batch_size, maxQueuedRuns: settings.backfills.max_queued_runs, hooks, log });
+        return () => b.tick();
+      })(),
+    },
     ...(settings.run_queue.executed_by === "workers" ? [] : [{
       name: "run_coordinator",
       intervalMs: 250,

@@ -32,6 +32,8 @@ export const ErrorCode = {
   EvaluationHostClosed: "EVALUATION_HOST_CLOSED",
   /** An input (tags, run config, a selection, a name) over one of the limits of `input-limits.ts`. */
   InputTooLarge: "INPUT_TOO_LARGE",
+  /** A backfill id that storage does not know. */
+  BackfillNotFound: "BACKFILL_NOT_FOUND",
 } as const;
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -191,6 +193,15 @@ export class RunNotFoundError extends SluiceError {
   constructor(runId: string) {
     super(ErrorCode.RunNotFound, `Run "${runId}" was not found in this instance.`);
     this.runId = runId;
+  }
+}
+
+/** A backfill id that storage does not know. */
+export class BackfillNotFoundError extends SluiceError {
+  readonly backfillId: string;
+  constructor(backfillId: string) {
+    super(ErrorCode.BackfillNotFound, `Backfill "${backfillId}" was not found in this instance. List backfills with: sluice backfill list`);
+    this.backfillId = backfillId;
   }
 }
 

@@ -80,6 +80,18 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({ max_concurrent_runs: 10, executed_by: "daemon", tag_concurrency_limits: [] }),
+    backfills: z
+      .object({
+        /** Runs the daemon launches for backfills per iteration (4 a second), at most, across backfills. */
+        launch_batch_size: z.number().int().min(1).max(10_000).default(100),
+        /**
+         * Runs of one backfill waiting in the queue (QUEUED), at most: the daemon launches more as
+         * the run coordinator starts them, so a large backfill never floods the queue.
+         */
+        max_queued_runs: z.number().int().min(1).max(100_000).default(1000),
+      })
+      .strict()
+      .default({ launch_batch_size: 100, max_queued_runs: 1000 }),
     run_retries: z
       .object({
         /** Failed runs are re-executed from failure up to this many times (0: off). */

@@ -19,17 +19,22 @@ export const SENSOR_NAME_TAG = "sluice/sensor_name";
 export const RUN_KEY_TAG = "sluice/run_key";
 /** Tag on a re-execution: `from_failure` or `all`. */
 export const REEXECUTION_TAG = "sluice/reexecution";
+/** Tag on runs a backfill launched: the backfill's id (as Dagster's `dagster/backfill`). */
+export const BACKFILL_TAG = "sluice/backfill";
+/** Tag on a backfill that retries the failed partitions of another: the other's id. */
+export const PARENT_BACKFILL_TAG = "sluice/parent_backfill";
 /** Tag on automatic run retries: the attempt number (2 for the first retry). */
 export const RETRY_NUMBER_TAG = "sluice/retry_number";
 
 /** What a new run executes: a job by name, or assets (a selection expression, or assets or keys; default every asset). */
 export type RunRequestTarget = { job: string } | { assets?: AssetSelection };
 
-/** Who asks for a run; a schedule or a sensor tags its runs with its name (and its tick or run key). */
+/** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
   | { kind: "user" }
   | { kind: "schedule"; name: string; scheduledTime: Date; tags: Readonly<Record<string, string>> }
-  | { kind: "sensor"; name: string; runKey: string | null };
+  | { kind: "sensor"; name: string; runKey: string | null }
+  | { kind: "backfill"; backfillId: string };
 
 /** A new run, asked for from definitions: by a user (CLI, API, code), a schedule or a sensor. */
 export interface NewRunRequest {
@@ -137,7 +142,7 @@ function reexecution(request: ReexecutionRequest): NewRun {
   });
 }
 
-/** The tags a schedule or sensor puts on its runs. */
+/** The tags a schedule, a sensor or a backfill puts on its runs. */
 function originTags(origin: RunOrigin): Record<string, string> {
   switch (origin.kind) {
     case "user":
@@ -146,6 +151,8 @@ function originTags(origin: RunOrigin): Record<string, string> {
       return { [SCHEDULE_NAME_TAG]: origin.name, [SCHEDULED_TIME_TAG]: origin.scheduledTime.toISOString() };
     case "sensor":
       return { [SENSOR_NAME_TAG]: origin.name, ...(origin.runKey !== null ? { [RUN_KEY_TAG]: origin.runKey } : {}) };
+    case "backfill":
+      return { [BACKFILL_TAG]: origin.backfillId };
   }
 }
 

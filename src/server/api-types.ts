@@ -447,7 +447,50 @@ export interface AssetStateJson {
   latestMaterialization: MaterializationJson | null;
   /** Partitions with a materialization (0 or 1 for an unpartitioned asset). */
   materializedPartitions: number;
+  /**
+   * For a partitioned asset, its partitions by status from the per-partition status index (a graph
+   * node's "3 / 15,196"); null for an unpartitioned one.
+   */
+  partitionCounts: PartitionCountsJson | null;
   latestRun: AssetRunRefJson | null;
+}
+
+/** How many partitions of an asset are in each status; `missing` = total − the others. */
+export interface PartitionCountsJson {
+  materialized: number;
+  failed: number;
+  inProgress: number;
+  missing: number;
+  /** Partitions that exist now. */
+  total: number;
+}
+
+/** A partition's status in the per-partition status index (the health bar's colours). */
+export type AssetPartitionStatus = "MATERIALIZED" | "FAILED" | "IN_PROGRESS" | "MISSING";
+
+/**
+ * A run of consecutive keys with one status: indices into the ordered key list, both included.
+ * Ranges cover the whole list, in order, without gaps.
+ */
+export interface PartitionStatusRangeJson {
+  status: AssetPartitionStatus;
+  start: number;
+  end: number;
+}
+
+/**
+ * `GET /api/assets/:key/partitions[?keys=false]`: every partition of an asset, by status, compact
+ * enough for a health bar of 100,000 keys.
+ */
+export interface AssetPartitionsJson {
+  assetKey: string;
+  partitions: PartitionsJson;
+  counts: PartitionCountsJson;
+  /** Every key, in the definition's order (null with `?keys=false`). */
+  keys: string[] | null;
+  /** Run-length statuses over `keys`. */
+  ranges: PartitionStatusRangeJson[];
+  generatedAt: string;
 }
 
 /** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
@@ -580,4 +623,110 @@ export interface SensorsJson {
 /** `GET /api/sensors/:name`, and `POST /api/sensors/:name/start` or `/stop`. */
 export interface SensorAnswerJson {
   sensor: SensorJson;
+}
+
+
+// ——— Backfills ———
+
+/** A backfill's status (src/storage/backfill-records.ts). */
+export type BackfillStatus = "REQUESTED" | "COMPLETED" | "FAILED" | "CANCELING" | "CANCELED";
+
+/** A backfill partition's status. */
+export type BackfillPartitionStatus = "pending" | "launched" | "succeeded" | "failed" | "canceled";
+
+/** Which partitions a backfill covers, as asked for (`POST /api/backfills` body `partitionSet`). */
+export type BackfillPartitionSetJson =
+  | { kind: "range"; first: string; last: string }
+  | { kind: "keys"; keys: string[] }
+  | { kind: "all" }
+  | { kind: "missing" }
+  | { kind: "failed" };
+
+/** What a backfill runs. */
+export type BackfillTargetJson =
+  | { kind: "assets"; selection: string | null; assetKeys: string[] }
+  | { kind: "job"; jobName: string; assetKeys: string[] };
+
+/** Assets launched together, one run per partition key; `upstream` groups go first. */
+export interface BackfillGroupJson {
+  name: string;
+  assetKeys: string[];
+  upstream: string[];
+}
+
+/** A backfill, in `GET /api/backfills`, `GET /api/backfills/:id` and `sluice backfill show --json`. */
+export interface BackfillJson {
+  backfillId: string;
+  status: BackfillStatus;
+  target: BackfillTargetJson;
+  groups: BackfillGroupJson[];
+  partitionSet: BackfillPartitionSetJson;
+  /** Partition keys per group. */
+  partitionCount: number;
+  /** Runs it launches in all (partitionCount × groups). */
+  runCount: number;
+  tags: Record<string, string>;
+  /** `cli`, `api`... */
+  launchedBy: string;
+  /** The backfill whose failed partitions this one retries. */
+  parentBackfillId: string | null;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  /** Partitions (of every group) in each status. */
+  counts: Record<BackfillPartitionStatus, number>;
+}
+
+/** One partition of a backfill. */
+export interface BackfillPartitionJson {
+  group: string;
+  partition: string;
+  status: BackfillPartitionStatus;
+  runId: string | null;
+  /** Its run's status now. */
+  runStatus: RunStatus | null;
+  /** Why it failed or was canceled without a run of its own. */
+  reason: string | null;
+}
+
+/** `GET /api/backfills?status=&limit=&cursor=`: newest first. */
+export interface BackfillsPageJson {
+  backfills: BackfillJson[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/backfills/:id?offset=&limit=`: the backfill and one page of its partitions. */
+export interface BackfillAnswerJson {
+  backfill: BackfillJson;
+  partitions: BackfillPartitionJson[];
+  /** The page: `total` partitions in all (of every group). */
+  page: { offset: number; limit: number; total: number };
+}
+
+/** `POST /api/backfills` (201), `POST /api/backfills/:id/cancel|resume|retry-failed`. */
+export interface BackfillLaunchAnswerJson {
+  backfill: BackfillJson;
+}
+
+/** `POST /api/backfills` with `preview: true` (200): what it would launch; nothing is recorded. */
+export interface BackfillPreviewJson {
+  preview: true;
+  target: BackfillTargetJson;
+  partitionCount: number;
+  runCount: number;
+  firstKey: string;
+  lastKey: string;
+}
+
+/**
+ * Body of `POST /api/backfills`: `selection` (an expression or asset keys) or `job`, and
+ * `partitionSet`; `tags` for its runs; `preview: true` to count without recording.
+ */
+export interface BackfillLaunchBodyJson {
+  selection?: string | string[];
+  job?: string;
+  partitionSet: BackfillPartitionSetJson;
+  tags?: Record<string, string>;
+  preview?: boolean;
 }

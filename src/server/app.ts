@@ -7,6 +7,7 @@ import { jsonOnly } from "./json-only.js";
 import { maskSecretsInResponses } from "./masked-responses.js";
 import { API_GATE, RequestGate } from "./request-gate.js";
 import { assetRoutes } from "./routes/asset-routes.js";
+import { backfillRoutes } from "./routes/backfill-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { partitionRoutes } from "./routes/partition-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -60,6 +61,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runRoutes(ctx));
   api.route("/", instigatorRoutes(ctx));
   api.route("/", partitionRoutes(ctx));
+  api.route("/", backfillRoutes(ctx));
   api.route("/", streamRoutes(ctx));
   api.all("*", (c) => {
     throw new HttpError(404, HttpErrorCode.NotFound, `No API endpoint ${c.req.method} ${c.req.path}. See GET / or the README's "HTTP API".`);

@@ -2,7 +2,9 @@ import { ASSET_JOB_NAME } from "../runs/run-target.js";
 import { RunStatus, type AssetIndexRecord, type EventRecord, type RunRecord, type StepStats } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { iso, materializationJson } from "./api-json.js";
-import type { AssetStateJson, MetadataPointJson } from "./api-types.js";
+import type { AssetStateJson, MetadataPointJson, PartitionCountsJson } from "./api-types.js";
+import type { AssetPartitionCounts } from "../storage/backfill-records.js";
+import type { Definitions } from "../definitions/definitions.js";
 import type { DefinitionsSnapshot } from "../instance/snapshot.js";
 
 /** What the lineage view shows of an asset. */
@@ -24,9 +26,17 @@ const RECENT_RUNS = 200;
  * The state of every asset of the snapshot (or of `keys`): its latest materialization, the latest
  * run that included it and the status shown, from the asset index and recent runs.
  */
-export async function assetStates(storage: Storage, snapshot: DefinitionsSnapshot, keys?: string[]): Promise<Map<string, AssetStateJson>> {
+export async function assetStates(storage: Storage, snapshot: DefinitionsSnapshot, keys?: string[], defs?: Definitions): Promise<Map<string, AssetStateJson>> {
   const wanted = keys ?? snapshot.assets.map((a) => a.key);
-  const [index, runs] = await Promise.all([storage.getAssetIndex(keys), recentAssetRuns(storage, snapshot)]);
+  const partitionedKeys = snapshot.assets.filter((a) => a.partitions !== null && wanted.includes(a.key)).map((a) => a.key);
+  const [index, runs, partitionCounts] = await Promise.all([
+    storage.getAssetIndex(keys),
+    recentAssetRuns(storage, snapshot),
+    // One grouped query over the per-partition status index, whatever the number of partitions.
+    storage.countAssetPartitionStatuses(partitionedKeys),
+  ]);
+  const totalOf = (key: string): number =>
+    defs?.assets.get(key)?.partitions?.count() ?? snapshot.assets.find((a) => a.key === key)?.partitions?.count ?? 0;
   const latestByKey = new Map<string, AssetIndexRecord>();
   const partitions = new Map<string, number>();
   for (const row of index) {
@@ -64,10 +74,17 @@ export async function assetStates(storage: Storage, snapshot: DefinitionsSnapsho
       status,
       latestMaterialization: latest ? materializationJson(latest) : null,
       materializedPartitions: partitions.get(key) ?? 0,
+      partitionCounts: partitionCounts.has(key) ? countsJson(partitionCounts.get(key)!, totalOf(key)) : null,
       latestRun: run ? { runId: run.runId, status: run.status, jobName: run.jobName, createdAt: iso(run.createdAt) } : null,
     });
   }
   return out;
+}
+
+/** Counts of the status index with the missing ones: the total less the others (never below 0). */
+export function countsJson(counts: AssetPartitionCounts, total: number): PartitionCountsJson {
+  const missing = Math.max(0, total - counts.materialized - counts.failed - counts.inProgress);
+  return { ...counts, missing, total };
 }
 
 /** Recent runs (newest first) whose steps are assets: ad-hoc materializations and asset jobs, not op jobs. */

@@ -52,6 +52,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   [ErrorCode.Partition]: 400,
   [ErrorCode.InputTooLarge]: 400,
   [ErrorCode.RunNotFound]: 404,
+  [ErrorCode.BackfillNotFound]: 404,
   [ErrorCode.Load]: 503,
   [ErrorCode.InputNotMaterialized]: 409,
   [ErrorCode.Storage]: 500,

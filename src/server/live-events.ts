@@ -1,4 +1,5 @@
 import { errorMessage } from "../definitions/errors.js";
+import { BackfillStatus, type BackfillRecord } from "../storage/backfill-records.js";
 import { EventType, FINISHED_RUN_STATUSES, RunStatus, type EventRecord, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import type { DefinitionsReloadedJson } from "./api-types.js";
@@ -7,6 +8,7 @@ import type { DefinitionsReloadedJson } from "./api-types.js";
 export type LiveMessage =
   | { kind: "event"; event: EventRecord }
   | { kind: "run"; run: RunRecord; cursor: number }
+  | { kind: "backfill"; backfill: BackfillRecord; cursor: number }
   | { kind: "definitions"; payload: DefinitionsReloadedJson; cursor: number };
 
 /** A subscription to the hub. */
@@ -24,11 +26,12 @@ interface Subscriber {
 const ACTIVE_STATUSES = [RunStatus.Queued, RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
 const RUN_EVENT_TYPES: readonly string[] = [EventType.RunEnqueued, EventType.RunStart, EventType.RunSuccess, EventType.RunFailure, EventType.RunCanceled];
 const PAGE = 1000;
+const ACTIVE_BACKFILL_STATUSES: BackfillStatus[] = [BackfillStatus.Requested, BackfillStatus.Canceling];
 
 /**
  * Tails storage for every live client at once: new events (getEventsAcrossRuns after the last id
- * seen) and run status changes (runs in progress and the newest runs, compared with what it saw
- * last), polled every `intervalMs` (250 ms) while anyone listens. Nothing here is needed by another
+ * seen), run status changes (runs in progress and the newest runs, compared with what it saw
+ * last) and backfill changes (backfills in progress and the newest, by status and updatedAt), polled every `intervalMs` (250 ms) while anyone listens. Nothing here is needed by another
  * server replica: each tails storage itself.
  */
 export class LiveEventHub {
@@ -36,6 +39,8 @@ export class LiveEventHub {
   readonly #intervalMs: number;
   /** Last status seen of each run being tracked (runs in progress, the newest, and those just finished). */
   #known = new Map<string, RunStatus>();
+  /** Last change seen of each backfill tracked (in progress, and the newest): status and updatedAt. */
+  #knownBackfills = new Map<string, string>();
   #head = 0;
   /** Runs whose RUN_* events were sent after the poll read statuses: read on the next poll. */
   #touchedLate = new Set<string>();
@@ -113,6 +118,7 @@ export class LiveEventHub {
     this.#head = await findHead(this.storage);
     const runs = await this.#trackedRuns();
     this.#known = new Map([...runs.values()].map((r) => [r.runId, r.status]));
+    this.#knownBackfills = new Map((await this.#trackedBackfills()).map((b) => [b.backfillId, backfillVersion(b)]));
   }
 
   async #poll(): Promise<void> {
@@ -128,6 +134,7 @@ export class LiveEventHub {
       // sees a run end before the events that ended it.
       if (changed.length > 0) await this.#sendNewEvents(this.#touchedLate);
       for (const run of changed) this.#broadcast({ kind: "run", run, cursor: this.#head });
+      for (const backfill of await this.#diffBackfills()) this.#broadcast({ kind: "backfill", backfill, cursor: this.#head });
     } catch (err) {
       if (Date.now() - this.#lastErrorLog > 30_000) {
         this.#lastErrorLog = Date.now();
@@ -182,6 +189,31 @@ export class LiveEventHub {
     return changed;
   }
 
+  async #trackedBackfills(): Promise<BackfillRecord[]> {
+    const [active, recent] = await Promise.all([
+      this.storage.listBackfills({ statuses: ACTIVE_BACKFILL_STATUSES, limit: 100 }),
+      this.storage.listBackfills({ limit: 20 }),
+    ]);
+    return [...new Map([...active, ...recent].map((b) => [b.backfillId, b])).values()];
+  }
+
+  /**
+   * Backfills that changed since the last poll: the daemon touches a backfill's updatedAt with every
+   * launch and partition update, so a changed (status, updatedAt) is a changed backfill. A tracked
+   * backfill that left the set (finished, or pushed out of the newest) is read once more.
+   */
+  async #diffBackfills(): Promise<BackfillRecord[]> {
+    const current = new Map((await this.#trackedBackfills()).map((b) => [b.backfillId, b]));
+    for (const id of this.#knownBackfills.keys()) {
+      if (current.has(id)) continue;
+      const backfill = await this.storage.getBackfill(id);
+      if (backfill && backfillVersion(backfill) !== this.#knownBackfills.get(id)) current.set(id, backfill);
+    }
+    const changed = [...current.values()].filter((b) => this.#knownBackfills.get(b.backfillId) !== backfillVersion(b));
+    this.#knownBackfills = new Map([...current.values()].map((b) => [b.backfillId, backfillVersion(b)]));
+    return changed;
+  }
+
   #broadcast(message: LiveMessage): void {
     for (const s of this.#subscribers) {
       try {
@@ -191,6 +223,11 @@ export class LiveEventHub {
       }
     }
   }
+}
+
+/** What tells one state of a backfill from the next. */
+function backfillVersion(backfill: BackfillRecord): string {
+  return `${backfill.status}@${backfill.updatedAt}`;
 }
 
 /**

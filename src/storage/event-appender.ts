@@ -11,6 +11,7 @@ import {
   type NewEvent,
 } from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
+import { updatePartitionStatus } from "./partition-status-index.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 
@@ -99,6 +100,7 @@ export class EventAppender {
     if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
       await upsertAssetIndex(trx, { ...record, assetKey: record.assetKey }, id);
     }
+    await updatePartitionStatus(trx, record, id);
     return { id, ...record };
   }
 
@@ -123,7 +125,7 @@ export class EventAppender {
     for (const step of steps) {
       if (step.status !== "IN_PROGRESS" && step.status !== "UP_FOR_RETRY") continue;
       const last = lastOfStep.get(step.key)!;
-      await this.#insertEvent(trx, {
+      const ended: Omit<EventRecord, "id"> = {
         runId: runEnd.runId,
         type: EventType.StepFailure,
         timestamp: runEnd.timestamp,
@@ -133,7 +135,8 @@ export class EventAppender {
         level: LogLevel.Error,
         message: `Step "${step.key}" did not finish: the run ${how} while it ${step.status === "IN_PROGRESS" ? "was running" : "waited for a retry"}.`,
         data: { reason: "run_ended", attempt: step.attempts },
-      });
+      };
+      await updatePartitionStatus(trx, ended, await this.#insertEvent(trx, ended));
     }
   }
 

@@ -196,6 +196,64 @@ export const MIGRATIONS: readonly Migration[] = [
       await createIndex(db, "dynamic_partitions_name_idx", "dynamic_partitions", ["name", "id"]);
     },
   },
+  {
+    version: 6,
+    name: "partition_status_backfills",
+    async up(db, ddl) {
+      // The per-partition status index: an asset's partitions' statuses without reading events.
+      // Existing history is carried over from asset_index (materialized); failures before this
+      // version are not (they would need a scan of the event log).
+      await db.schema
+        .createTable("asset_partition_status")
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("event_id", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("asset_partition_status_pk", ["asset_key", "partition"])
+        .execute();
+      await sql`insert into asset_partition_status (asset_key, partition, status, run_id, event_id, updated_at)
+        select asset_key, partition, 'MATERIALIZED', run_id, event_id, timestamp from asset_index where partition <> ''`.execute(db);
+
+      await db.schema
+        .createTable("backfills")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("backfill_id", "text", (c) => c.notNull().unique())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("groups", "text", (c) => c.notNull())
+        .addColumn("partition_set", "text", (c) => c.notNull())
+        .addColumn("partition_count", "bigint", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("launched_by", "text", (c) => c.notNull())
+        .addColumn("parent_backfill_id", "text")
+        .addColumn("error", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("ended_at", "bigint")
+        .execute();
+      // The daemon reads the backfills in progress every iteration.
+      await createIndex(db, "backfills_status_idx", "backfills", ["status", "id"]);
+
+      await db.schema
+        .createTable("backfill_partitions")
+        .addColumn("backfill_id", "text", (c) => c.notNull().references("backfills.backfill_id").onDelete("cascade"))
+        .addColumn("asset_group", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("position", "bigint", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("reason", "text")
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        // At most one row, hence one launch, per partition of a group of a backfill.
+        .addPrimaryKeyConstraint("backfill_partitions_pk", ["backfill_id", "asset_group", "partition"])
+        .execute();
+      // Pages in order, and the daemon's "pending/launched partitions of this backfill".
+      await createIndex(db, "backfill_partitions_position_idx", "backfill_partitions", ["backfill_id", "position"]);
+      await createIndex(db, "backfill_partitions_status_idx", "backfill_partitions", ["backfill_id", "status", "position"]);
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

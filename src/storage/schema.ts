@@ -144,6 +144,57 @@ export interface DynamicPartitionsTable {
   created_at: Int8Column;
 }
 
+/**
+ * The latest attempt at each partition of each asset (migration 6): IN_PROGRESS when its step
+ * started, MATERIALIZED when it materialized, FAILED when its step failed, was skipped, or its run
+ * ended first. Written in the transaction of the event; no row means missing.
+ */
+export interface AssetPartitionStatusTable {
+  asset_key: string;
+  partition: string;
+  status: string;
+  run_id: string;
+  /** The event that set the status: an older event never overwrites a newer one. */
+  event_id: Int8Column;
+  updated_at: Int8Column;
+}
+
+/** One row per backfill (migration 6). `id` orders the list; `backfill_id` names it. */
+export interface BackfillsTable {
+  id: GeneratedIdColumn;
+  backfill_id: string;
+  status: string;
+  /** JSON (BackfillTarget). */
+  target: string;
+  /** JSON (BackfillGroup[]). */
+  groups: string;
+  /** JSON (BackfillPartitionSet). */
+  partition_set: string;
+  partition_count: Int8Column;
+  /** JSON object. */
+  tags: string;
+  launched_by: string;
+  parent_backfill_id: string | null;
+  error: string | null;
+  created_at: Int8Column;
+  updated_at: Int8Column;
+  ended_at: NullableInt8Column;
+}
+
+/** One row per (backfill, asset group, partition key) (migration 6). */
+export interface BackfillPartitionsTable {
+  backfill_id: string;
+  /** `''` for a backfill's only group. */
+  asset_group: string;
+  partition: string;
+  /** Order of the row in its backfill: groups in dependency order, keys in the definition's. */
+  position: Int8Column;
+  status: string;
+  run_id: string | null;
+  reason: string | null;
+  updated_at: Int8Column;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -163,5 +214,8 @@ export interface Database {
   daemon_heartbeats: DaemonHeartbeatsTable;
   daemon_leases: DaemonLeasesTable;
   dynamic_partitions: DynamicPartitionsTable;
+  asset_partition_status: AssetPartitionStatusTable;
+  backfills: BackfillsTable;
+  backfill_partitions: BackfillPartitionsTable;
   schema_migrations: SchemaMigrationsTable;
 }

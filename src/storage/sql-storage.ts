@@ -2,6 +2,20 @@ import type { Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
+import { BackfillStorage } from "./backfill-storage.js";
+import type {
+  AssetPartitionCounts,
+  AssetPartitionStatus,
+  AssetPartitionStatusRecord,
+  BackfillPartitionRecord,
+  BackfillPartitionsQuery,
+  BackfillPartitionStatus,
+  BackfillPartitionUpdate,
+  BackfillRecord,
+  BackfillsFilter,
+  BackfillStatus,
+  NewBackfill,
+} from "./backfill-records.js";
 import { EventAppender } from "./event-appender.js";
 import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
@@ -51,6 +65,7 @@ export class SqlStorage implements Storage {
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
   readonly #dynamicPartitions: DynamicPartitionStorage;
+  readonly #backfills: BackfillStorage;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -63,6 +78,7 @@ export class SqlStorage implements Storage {
     this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
+    this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -333,6 +349,7 @@ export class SqlStorage implements Storage {
     return this.#guard.run("wipe assets", () =>
       this.#write(async (trx) => {
         await trx.deleteFrom("asset_index").where("asset_key", "in", assetKeys).execute();
+        await trx.deleteFrom("asset_partition_status").where("asset_key", "in", assetKeys).execute();
         await trx
           .deleteFrom("events")
           .where("type", "=", EventType.AssetMaterialization)
@@ -340,6 +357,66 @@ export class SqlStorage implements Storage {
           .execute();
       }),
     );
+  }
+
+  /** See {@link BackfillStorage}. */
+  getAssetPartitionStatuses(assetKey: string, options?: { statuses?: AssetPartitionStatus[] }): Promise<AssetPartitionStatusRecord[]> {
+    return this.#backfills.getAssetPartitionStatuses(assetKey, options);
+  }
+
+  /** Zeros for an asset with no partition recorded. */
+  countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
+    return this.#backfills.countAssetPartitionStatuses(assetKeys);
+  }
+
+  /** Batched inserts in one transaction. */
+  createBackfill(backfill: NewBackfill): Promise<BackfillRecord> {
+    return this.#backfills.createBackfill(backfill);
+  }
+
+  /** Undefined for an unknown id. */
+  getBackfill(backfillId: string): Promise<BackfillRecord | undefined> {
+    return this.#backfills.getBackfill(backfillId);
+  }
+
+  /** Newest first. */
+  listBackfills(filter?: BackfillsFilter): Promise<BackfillRecord[]> {
+    return this.#backfills.listBackfills(filter);
+  }
+
+  /** In the backfill's order. */
+  getBackfillPartitions(backfillId: string, query?: BackfillPartitionsQuery): Promise<BackfillPartitionRecord[]> {
+    return this.#backfills.getBackfillPartitions(backfillId, query);
+  }
+
+  /** Every status, 0 when none. */
+  countBackfillPartitions(backfillId: string): Promise<Record<BackfillPartitionStatus, number>> {
+    return this.#backfills.countBackfillPartitions(backfillId);
+  }
+
+  /** Atomic with onlyFrom. */
+  setBackfillStatus(backfillId: string, status: BackfillStatus, options?: { onlyFrom?: BackfillStatus[]; error?: string | null }): Promise<boolean> {
+    return this.#backfills.setBackfillStatus(backfillId, status, options);
+  }
+
+  /** One transaction: the run and the partition's launch, or nothing. */
+  launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
+    return this.#backfills.launchBackfillPartition(backfillId, group, partition, run);
+  }
+
+  /** Only partitions in one of `onlyFrom`. */
+  updateBackfillPartitions(backfillId: string, updates: readonly BackfillPartitionUpdate[], options: { onlyFrom: BackfillPartitionStatus[] }): Promise<number> {
+    return this.#backfills.updateBackfillPartitions(backfillId, updates, options);
+  }
+
+  /** Pending partitions only. */
+  cancelPendingBackfillPartitions(backfillId: string, reason: string): Promise<number> {
+    return this.#backfills.cancelPendingBackfillPartitions(backfillId, reason);
+  }
+
+  /** Only from FAILED or CANCELED. */
+  resumeBackfill(backfillId: string): Promise<number | undefined> {
+    return this.#backfills.resumeBackfill(backfillId);
   }
 
   /** See {@link TickStorage}. */

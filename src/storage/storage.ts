@@ -22,6 +22,19 @@ import type {
   RunStatus,
   StepStats,
 } from "./records.js";
+import type {
+  AssetPartitionCounts,
+  AssetPartitionStatus,
+  AssetPartitionStatusRecord,
+  BackfillPartitionRecord,
+  BackfillPartitionsQuery,
+  BackfillPartitionStatus,
+  BackfillPartitionUpdate,
+  BackfillRecord,
+  BackfillsFilter,
+  BackfillStatus,
+  NewBackfill,
+} from "./backfill-records.js";
 
 /** What a backend can do; callers branch on these, never on the backend's class. */
 export interface StorageCapabilities {
@@ -127,8 +140,66 @@ export interface Storage {
   getAssetIndex(assetKeys?: string[]): Promise<AssetIndexRecord[]>;
   /** ASSET_MATERIALIZATION events of one asset, newest first. */
   getMaterializations(assetKey: string, options?: { limit?: number }): Promise<EventRecord[]>;
-  /** Forgets the materializations of these assets (index rows and materialization events). */
+  /**
+   * Forgets the materializations of these assets (index rows, materialization events, and their
+   * partitions' statuses).
+   */
   wipeAssets(assetKeys: string[]): Promise<void>;
+
+  /**
+   * The per-partition status index of an asset, sorted by partition key: the latest attempt at each
+   * partition that has one (IN_PROGRESS from its step's start, MATERIALIZED, or FAILED when its step
+   * failed, was skipped, or its run ended before it materialized; a later materialization clears a
+   * failure). A partition without a row is missing. Read without scanning the event log.
+   */
+  getAssetPartitionStatuses(assetKey: string, options?: { statuses?: AssetPartitionStatus[] }): Promise<AssetPartitionStatusRecord[]>;
+  /** How many partitions of each asset are materialized, failed and in progress (zeros for an asset with none). */
+  countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>>;
+
+  /**
+   * Records a backfill (REQUESTED) and one pending partition per (group, key), in one transaction
+   * with batched inserts. Throws StorageError when the id exists, or it has no group or no key (and
+   * then stores nothing).
+   */
+  createBackfill(backfill: NewBackfill): Promise<BackfillRecord>;
+  /** The backfill, or undefined. */
+  getBackfill(backfillId: string): Promise<BackfillRecord | undefined>;
+  /** Backfills newest first. Throws BackfillNotFoundError when `before` is unknown. */
+  listBackfills(filter?: BackfillsFilter): Promise<BackfillRecord[]>;
+  /**
+   * A backfill's partitions in its order (groups in dependency order, then keys in the
+   * definition's), each with its run's current status; paged by offset and limit. Throws
+   * BackfillNotFoundError.
+   */
+  getBackfillPartitions(backfillId: string, query?: BackfillPartitionsQuery): Promise<BackfillPartitionRecord[]>;
+  /** How many partitions of a backfill are in each status. Throws BackfillNotFoundError. */
+  countBackfillPartitions(backfillId: string): Promise<Record<BackfillPartitionStatus, number>>;
+  /**
+   * Sets a backfill's status (a finished one also sets endedAt; `error` replaces the error when
+   * given). With `onlyFrom`, only from one of those statuses, atomically; returns whether it
+   * changed. Throws BackfillNotFoundError.
+   */
+  setBackfillStatus(backfillId: string, status: BackfillStatus, options?: { onlyFrom?: BackfillStatus[]; error?: string | null }): Promise<boolean>;
+  /**
+   * Launches one partition of a backfill, in ONE transaction: marks it launched with `run`'s id and
+   * creates the run, only if the partition is still pending and the backfill REQUESTED; returns the
+   * run, or undefined (and changes nothing) otherwise. A daemon killed at any point has launched the
+   * partition with its run, or neither. Throws BackfillNotFoundError, StorageError when the run id exists.
+   */
+  launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined>;
+  /**
+   * Sets the status (and reason) of partitions of a backfill whose status is one of `onlyFrom`, in
+   * one transaction; returns how many changed. Throws BackfillNotFoundError.
+   */
+  updateBackfillPartitions(backfillId: string, updates: readonly BackfillPartitionUpdate[], options: { onlyFrom: BackfillPartitionStatus[] }): Promise<number>;
+  /** Marks every pending partition of a backfill canceled, with `reason`; returns how many. Throws BackfillNotFoundError. */
+  cancelPendingBackfillPartitions(backfillId: string, reason: string): Promise<number>;
+  /**
+   * Puts a FAILED or CANCELED backfill back to REQUESTED and its failed and canceled partitions back
+   * to pending (succeeded ones stay), in one transaction; returns how many partitions it reset, or
+   * undefined when the backfill was in another status (nothing changed). Throws BackfillNotFoundError.
+   */
+  resumeBackfill(backfillId: string): Promise<number | undefined>;
 
   /** Stored state of a schedule or sensor, or undefined when it was never started/stopped/ticked. */
   getInstigatorState(name: string): Promise<InstigatorState | undefined>;

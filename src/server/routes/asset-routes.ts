@@ -1,12 +1,17 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { iso, materializationJson, runJson } from "../api-json.js";
-import type { AssetDetailJson, AssetsJson } from "../api-types.js";
+import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-types.js";
+import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
+
+const partitionsQuery = z.object({
+  keys: z.enum(["true", "false"]).default("true"),
+});
 
 const detailQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -17,8 +22,10 @@ export function assetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
   app.get("/assets", async (c) => {
-    const snapshot = await withLivePartitions(ctx.storage, requireLoaded(ctx));
-    const states = await assetStates(ctx.storage, snapshot);
+    const loaded = requireLoaded(ctx);
+    const { defs } = loaded;
+    const snapshot = await withLivePartitions(ctx.storage, loaded);
+    const states = await assetStates(ctx.storage, snapshot, undefined, defs);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -36,17 +43,36 @@ export function assetRoutes(ctx: ServerContext): Hono {
     return c.json(body);
   });
 
+  // Before the asset's own route, whose key would swallow "/partitions" (a pattern spelled like its
+  // own, `{.+}`, would be merged with it by the router and never match).
+  app.get("/assets/:key{.+?}/partitions", async (c) => {
+    const key = c.req.param("key");
+    const q = parseInput(partitionsQuery, queryOf(c), "query");
+    const { defs } = requireLoaded(ctx);
+    const asset = defs.assets.get(key);
+    if (!asset) throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined. List assets with GET /api/assets.`, "params.key");
+    if (!asset.partitions) throw new HttpError(400, HttpErrorCode.InvalidInput, `Asset "${key}" is not partitioned: its status is in GET /api/assets/${key}.`, "params.key");
+    const count = asset.partitions.count();
+    if (count > MAX_LISTED_PARTITIONS) {
+      throw new HttpError(400, HttpErrorCode.InvalidInput, `Asset "${key}" has ${count.toLocaleString("en-US")} partitions, more than the ${MAX_LISTED_PARTITIONS.toLocaleString("en-US")} this endpoint lists.`, "params.key");
+    }
+    const body: AssetPartitionsJson = await assetPartitionsJson(ctx.storage, key, asset.partitions, q.keys === "true");
+    return c.json(body);
+  });
+
   app.get("/assets/:key{.+}", async (c) => {
     const key = c.req.param("key");
     const q = parseInput(detailQuery, queryOf(c), "query");
-    const snapshot = await withLivePartitions(ctx.storage, requireLoaded(ctx));
+    const loaded = requireLoaded(ctx);
+    const { defs } = loaded;
+    const snapshot = await withLivePartitions(ctx.storage, loaded);
     const asset = snapshot.assets.find((a) => a.key === key);
     // An asset no longer defined may still have history: show it, flagged.
     const materializations = await ctx.storage.getMaterializations(key, { limit: q.limit });
     if (!asset && materializations.length === 0) {
       throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined and has no materializations.`, "params.key");
     }
-    const state = (await assetStates(ctx.storage, snapshot, [key])).get(key)!;
+    const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
     const body: AssetDetailJson = {
       asset: asset ?? null,

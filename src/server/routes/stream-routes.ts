@@ -5,6 +5,7 @@ import type { EventRecord } from "../../storage/records.js";
 import type { Storage } from "../../storage/storage.js";
 import { eventJson, runJson } from "../api-json.js";
 import type { LiveMessage } from "../live-events.js";
+import { readBackfillJson } from "../backfill-json.js";
 import type { ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
 import { processSecrets } from "../../definitions/secret-mask.js";
@@ -27,7 +28,8 @@ const PING_MS = 15_000;
 
 /**
  * `GET /events/stream`: server-sent events. `event` messages carry new events (id: the event id),
- * `run` messages run status changes, `definitions` reloads; `ready` comes first. A client that
+ * `run` messages run status changes, `backfill` messages a backfill that changed (BackfillJson, with
+ * its counts; not on a stream of one run), `definitions` reloads; `ready` comes first. A client that
  * reconnects with `Last-Event-ID` (or `?afterId=`) is sent what it missed first.
  */
 export function streamRoutes(ctx: ServerContext): Hono {
@@ -56,7 +58,9 @@ async function pump(ctx: ServerContext, stream: SSEStreamingApi, runId: string |
   };
   stream.onAbort(close);
   const matches = (m: LiveMessage): boolean =>
-    runId === undefined || m.kind === "definitions" || (m.kind === "event" ? m.event.runId === runId : m.run.runId === runId);
+    runId === undefined ||
+    m.kind === "definitions" ||
+    (m.kind === "event" ? m.event.runId === runId : m.kind === "run" ? m.run.runId === runId : false);
   const subscription = await ctx.hub.subscribe((m) => {
     if (closed || !matches(m)) return;
     queue.push(m);
@@ -108,7 +112,7 @@ async function pump(ctx: ServerContext, stream: SSEStreamingApi, runId: string |
         await stream.writeSSE({ event: "event", id: String(sent), data: json(eventJson(m.event)) });
       } else {
         sent = Math.max(sent, m.cursor);
-        const data = m.kind === "run" ? runJson(m.run) : m.payload;
+        const data = m.kind === "run" ? runJson(m.run) : m.kind === "backfill" ? await readBackfillJson(ctx.storage, m.backfill) : m.payload;
         await stream.writeSSE({ event: m.kind, id: String(sent), data: json(data) });
       }
     }

@@ -3,6 +3,7 @@ import { LATEST_SCHEMA_VERSION } from "../migrations.js";
 import type { NewRun, RunRecord } from "../records.js";
 import type { Storage } from "../storage.js";
 import { describeAssetContract } from "./asset-contract.js";
+import { describeBackfillContract } from "./backfill-contract.js";
 import {
   caught,
   expectSluiceError,
@@ -72,6 +73,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeSensorContract(current);
     describeLeaseContract(current);
     describeDynamicPartitionsContract(current);
+    describeBackfillContract(current);
   });
 }
 

@@ -1,0 +1,182 @@
+import type { Definitions } from "../definitions/definitions.js";
+import { errorMessage } from "../definitions/errors.js";
+import { backfillRun, runsToLaunch, upstreamInBackfill } from "../runs/backfill-plan.js";
+import {
+  BackfillPartitionStatus,
+  BackfillStatus,
+  type BackfillPartitionRecord,
+  type BackfillPartitionUpdate,
+  type BackfillRecord,
+} from "../storage/backfill-records.js";
+import { RunStatus } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+import type { DaemonHooks } from "./daemon-hooks.js";
+
+/** What the backfill daemon needs. */
+export interface BackfillDaemonOptions {
+  storage: Storage;
+  defs: Definitions;
+  /** Runs launched per iteration at most, across backfills (default 100). */
+  launchBatchSize?: number;
+  /** Runs of one backfill left QUEUED at most (default 1,000): more are launched as these start. */
+  maxQueuedRuns?: number;
+  /** Test hooks (the crash-point harness); none in production. */
+  hooks?: DaemonHooks;
+  log?: (line: string) => void;
+}
+
+/** The partition status a finished run gives its backfill partition. */
+const DONE_OF_RUN: Partial<Record<RunStatus, BackfillPartitionStatus>> = {
+  [RunStatus.Success]: BackfillPartitionStatus.Succeeded,
+  [RunStatus.Failure]: BackfillPartitionStatus.Failed,
+  [RunStatus.Canceled]: BackfillPartitionStatus.Canceled,
+};
+
+/**
+ * The backfill loop of the daemon. Each `tick()`, for every backfill in progress: partitions whose
+ * runs finished take their runs' outcome; a REQUESTED backfill launches pending partitions whose
+ * upstream partitions in the backfill succeeded (and fails those whose upstream failed), as QUEUED
+ * runs for the run coordinator, within the per-iteration and per-backfill queue bounds; a
+ * CANCELING one launches nothing more and is CANCELED once its runs in flight have finished; a
+ * backfill with every partition done is COMPLETED, or FAILED when any failed or was canceled.
+ * Everything lives in storage: a daemon killed at any point resumes where it was, and each launch is
+ * one transaction with its run, so no partition is launched twice nor lost.
+ */
+export class BackfillDaemon {
+  readonly #storage: Storage;
+  readonly #defs: Definitions;
+  readonly #batch: number;
+  readonly #maxQueued: number;
+  readonly #hooks: DaemonHooks;
+  readonly #log: (line: string) => void;
+
+  constructor(options: BackfillDaemonOptions) {
+    this.#storage = options.storage;
+    this.#defs = options.defs;
+    this.#batch = Math.max(1, options.launchBatchSize ?? 100);
+    this.#maxQueued = Math.max(1, options.maxQueuedRuns ?? 1000);
+    this.#hooks = options.hooks ?? {};
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  /** One iteration over the backfills in progress, oldest first; returns how many runs it launched. */
+  async tick(): Promise<number> {
+    const active = await this.#storage.listBackfills({ statuses: [BackfillStatus.Requested, BackfillStatus.Canceling] });
+    let budget = this.#batch;
+    for (const backfill of active.reverse()) {
+      try {
+        budget -= await this.#advance(backfill, budget);
+      } catch (err) {
+        // One backfill's trouble (storage, mostly) holds up no other; it is tried again next time.
+        this.#log(`Backfill ${backfill.backfillId}: ${errorMessage(err)}; retrying on the next iteration.`);
+      }
+    }
+    return this.#batch - budget;
+  }
+
+  /** Moves one backfill on; returns how many runs it launched. */
+  async #advance(backfill: BackfillRecord, budget: number): Promise<number> {
+    const id = backfill.backfillId;
+    const launched = await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Launched] });
+    const finished: BackfillPartitionUpdate[] = [];
+    let queued = 0;
+    let inFlight = 0;
+    for (const p of launched) {
+      const done = p.runStatus === null ? BackfillPartitionStatus.Failed : DONE_OF_RUN[p.runStatus];
+      if (done !== undefined) finished.push({ group: p.group, partition: p.partition, status: done, reason: p.runStatus === null ? `its run ${p.runId} no longer exists` : null });
+      else {
+        inFlight++;
+        if (p.runStatus === RunStatus.Queued) queued++;
+      }
+    }
+    if (finished.length > 0) {
+      await this.#storage.updateBackfillPartitions(id, finished, { onlyFrom: [BackfillPartitionStatus.Launched] });
+      this.#hooks.at?.("backfill_partitions_updated");
+    }
+    if (backfill.status === BackfillStatus.Canceling) {
+      await this.#storage.cancelPendingBackfillPartitions(id, "the backfill was canceled before this partition was launched");
+      if (inFlight === 0 && (await this.#storage.setBackfillStatus(id, BackfillStatus.Canceled, { onlyFrom: [BackfillStatus.Canceling] }))) {
+        this.#log(`Backfill ${id} canceled.`);
+        this.#hooks.at?.("backfill_finished");
+      }
+      return 0;
+    }
+    const launchedNow = await this.#launchReady(backfill, Math.min(budget, this.#maxQueued - queued));
+    const counts = await this.#storage.countBackfillPartitions(id);
+    if (counts.pending === 0 && counts.launched === 0) {
+      const failed = counts.failed + counts.canceled;
+      const status = failed === 0 ? BackfillStatus.Completed : BackfillStatus.Failed;
+      const error = failed === 0 ? null : `${counts.failed} partition${counts.failed === 1 ? "" : "s"} failed, ${counts.canceled} canceled, ${counts.succeeded} succeeded.`;
+      if (await this.#storage.setBackfillStatus(id, status, { onlyFrom: [BackfillStatus.Requested], error })) {
+        this.#log(`Backfill ${id} ${status === BackfillStatus.Completed ? "completed" : `failed: ${error}`}`);
+        this.#hooks.at?.("backfill_finished");
+      }
+    }
+    return launchedNow;
+  }
+
+  /**
+   * Launches up to `budget` pending partitions that are ready, in the backfill's order, and fails
+   * the pending partitions whose upstream partitions in the backfill failed or were canceled.
+   */
+  async #launchReady(backfill: BackfillRecord, budget: number): Promise<number> {
+    if (budget <= 0) return 0;
+    const id = backfill.backfillId;
+    const independent = backfill.groups.every((g) => g.upstream.length === 0);
+    // Without dependencies between groups every pending partition is ready: read only what launches.
+    const rows = independent
+      ? await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Pending], limit: budget })
+      : await this.#storage.getBackfillPartitions(id);
+    const statusOf = new Map<string, BackfillPartitionStatus>(independent ? [] : rows.map((r) => [slot(r.group, r.partition), r.status]));
+    const blocked: BackfillPartitionUpdate[] = [];
+    const ready = new Map<string, string[]>();
+    let count = 0;
+    for (const row of rows) {
+      if (row.status !== BackfillPartitionStatus.Pending || count >= budget) continue;
+      const verdict = independent ? "ready" : this.#readiness(backfill, row, statusOf);
+      if (verdict === "ready") {
+        (ready.get(row.group) ?? ready.set(row.group, []).get(row.group)!).push(row.partition);
+        count++;
+      } else if (verdict !== "waiting") blocked.push({ group: row.group, partition: row.partition, status: BackfillPartitionStatus.Failed, reason: verdict });
+    }
+    if (blocked.length > 0) await this.#storage.updateBackfillPartitions(id, blocked, { onlyFrom: [BackfillPartitionStatus.Pending] });
+    let launched = 0;
+    for (const group of backfill.groups) {
+      for (const request of runsToLaunch(group, ready.get(group.name) ?? [])) {
+        const [partition] = request.partitions;
+        let run;
+        try {
+          run = backfillRun(this.#defs, backfill, request);
+        } catch (err) {
+          // The run could not start (the definitions changed since the backfill was recorded).
+          await this.#storage.updateBackfillPartitions(id, [{ group: group.name, partition: partition!, status: BackfillPartitionStatus.Failed, reason: errorMessage(err) }], { onlyFrom: [BackfillPartitionStatus.Pending] });
+          continue;
+        }
+        const created = await this.#storage.launchBackfillPartition(id, group.name, partition!, run);
+        if (created === undefined) return launched; // canceled meanwhile: launch nothing more
+        launched++;
+        this.#hooks.at?.("backfill_run_created");
+      }
+    }
+    return launched;
+  }
+
+  /** `ready`, `waiting` (an upstream partition is not done), or why it fails (an upstream failed). */
+  #readiness(backfill: BackfillRecord, row: BackfillPartitionRecord, statusOf: ReadonlyMap<string, BackfillPartitionStatus>): string {
+    const group = backfill.groups.find((g) => g.name === row.group);
+    if (!group) return `its asset group "${row.group}" is not part of the backfill`;
+    let waiting = false;
+    for (const up of upstreamInBackfill(this.#defs, backfill, group, row.partition)) {
+      const status = statusOf.get(slot(up.group, up.partition));
+      if (status === BackfillPartitionStatus.Failed || status === BackfillPartitionStatus.Canceled) {
+        return `upstream partition "${up.partition}" of ${up.group === "" ? "the backfill" : `group "${up.group}"`} ${status}`;
+      }
+      if (status !== undefined && status !== BackfillPartitionStatus.Succeeded) waiting = true;
+    }
+    return waiting ? "waiting" : "ready";
+  }
+}
+
+function slot(group: string, partition: string): string {
+  return `${group}\u0000${partition}`;
+}

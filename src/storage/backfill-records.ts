@@ -1,0 +1,161 @@
+/**
+ * Records of backfills and of the per-partition status index, shared by storage, the daemon, the
+ * server and the CLI. Timestamps are epoch milliseconds.
+ */
+import type { RunStatus } from "./records.js";
+
+/** Where a backfill stands, as Dagster names a bulk action's status. */
+export const BackfillStatus = {
+  /** Being executed by the daemon: partitions are launched as their upstream partitions succeed. */
+  Requested: "REQUESTED",
+  /** Every partition succeeded. */
+  Completed: "COMPLETED",
+  /** Every partition is done and at least one failed or was canceled. */
+  Failed: "FAILED",
+  /** A cancel was asked for: nothing more is launched; runs in flight finish. */
+  Canceling: "CANCELING",
+  /** Canceled, and its runs in flight have finished. */
+  Canceled: "CANCELED",
+} as const;
+/** One of the values of {@link BackfillStatus}. */
+export type BackfillStatus = (typeof BackfillStatus)[keyof typeof BackfillStatus];
+
+/** Statuses a backfill leaves only by `resumeBackfill`. */
+export const FINISHED_BACKFILL_STATUSES: readonly BackfillStatus[] = [BackfillStatus.Completed, BackfillStatus.Failed, BackfillStatus.Canceled];
+
+/** Where one partition (of one asset group) of a backfill stands. */
+export const BackfillPartitionStatus = {
+  Pending: "pending",
+  Launched: "launched",
+  Succeeded: "succeeded",
+  Failed: "failed",
+  Canceled: "canceled",
+} as const;
+/** One of the values of {@link BackfillPartitionStatus}. */
+export type BackfillPartitionStatus = (typeof BackfillPartitionStatus)[keyof typeof BackfillPartitionStatus];
+
+/** Partition statuses that are final for a backfill (until it is resumed). */
+export const DONE_BACKFILL_PARTITION_STATUSES: readonly BackfillPartitionStatus[] = ["succeeded", "failed", "canceled"];
+
+/**
+ * What a backfill runs. `assets`: the asset keys of a selection (its expression kept for people);
+ * `job`: a job by name. Either way the keys are split in {@link BackfillGroup}s.
+ */
+export type BackfillTarget =
+  | { kind: "assets"; selection: string | null; assetKeys: string[] }
+  | { kind: "job"; jobName: string; assetKeys: string[] };
+
+/**
+ * Assets of a backfill that share one partitions definition and are launched together: one run per
+ * (group, partition key). Groups come in dependency order; `upstream` names the groups whose
+ * partitions must succeed first (today a backfill has one group, named `''`).
+ */
+export interface BackfillGroup {
+  name: string;
+  assetKeys: string[];
+  upstream: string[];
+}
+
+/** How the partitions of a backfill were chosen (for people; the partitions themselves are stored). */
+export type BackfillPartitionSet =
+  | { kind: "range"; first: string; last: string }
+  | { kind: "keys"; keys: string[] }
+  | { kind: "all" }
+  | { kind: "missing" }
+  | { kind: "failed" };
+
+/** A backfill as storage keeps it. */
+export interface BackfillRecord {
+  backfillId: string;
+  status: BackfillStatus;
+  target: BackfillTarget;
+  groups: BackfillGroup[];
+  partitionSet: BackfillPartitionSet;
+  /** Partitions per group (the runs it makes: this times the groups). */
+  partitionCount: number;
+  /** Tags of the backfill, given to each of its runs. */
+  tags: Record<string, string>;
+  /** Who launched it: `cli`, `api`... */
+  launchedBy: string;
+  /** The backfill this one retries the failed partitions of. */
+  parentBackfillId: string | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+}
+
+/** What a caller gives to create a backfill. */
+export interface NewBackfill {
+  backfillId: string;
+  target: BackfillTarget;
+  groups: BackfillGroup[];
+  partitionSet: BackfillPartitionSet;
+  /** The partition keys, in the definition's order: each group gets one partition per key. */
+  partitionKeys: readonly string[];
+  tags?: Record<string, string>;
+  launchedBy: string;
+  parentBackfillId?: string | null;
+}
+
+/** One partition of one group of a backfill. */
+export interface BackfillPartitionRecord {
+  group: string;
+  partition: string;
+  status: BackfillPartitionStatus;
+  runId: string | null;
+  /** The status of its run now (read with it), when it has one. */
+  runStatus: RunStatus | null;
+  /** Why it failed or was canceled without a run of its own (an upstream partition failed). */
+  reason: string | null;
+}
+
+/** Filters for listing backfills, newest first. */
+export interface BackfillsFilter {
+  statuses?: BackfillStatus[];
+  /** Only backfills older than this one (the next page after it). Throws BackfillNotFoundError when unknown. */
+  before?: string;
+  limit?: number;
+}
+
+/** Options for reading a backfill's partitions, in the order of its groups and keys. */
+export interface BackfillPartitionsQuery {
+  statuses?: BackfillPartitionStatus[];
+  group?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/** A change of a backfill partition's status made by the daemon. */
+export interface BackfillPartitionUpdate {
+  group: string;
+  partition: string;
+  status: BackfillPartitionStatus;
+  reason?: string | null;
+}
+
+/** The status of one partition of an asset in the per-partition status index (missing: no row). */
+export const AssetPartitionStatus = {
+  Materialized: "MATERIALIZED",
+  Failed: "FAILED",
+  InProgress: "IN_PROGRESS",
+} as const;
+/** One of the values of {@link AssetPartitionStatus}. */
+export type AssetPartitionStatus = (typeof AssetPartitionStatus)[keyof typeof AssetPartitionStatus];
+
+/** The latest attempt at one partition of an asset. */
+export interface AssetPartitionStatusRecord {
+  assetKey: string;
+  partition: string;
+  status: AssetPartitionStatus;
+  /** The run of that attempt. */
+  runId: string;
+  updatedAt: number;
+}
+
+/** How many partitions of an asset are in each status of the index (missing ones are not counted here). */
+export interface AssetPartitionCounts {
+  materialized: number;
+  failed: number;
+  inProgress: number;
+}
