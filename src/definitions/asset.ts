@@ -259,6 +259,9 @@ export function asset<
   const partitionMappings: Record<string, PartitionMapping> = {};
   const upstreamOf = (ref: AssetDep, where: string): string => {
     if (!isMappedUpstream(ref)) return refKey(ref);
+    if (typeof ref.asset !== "string" && !isAssetDefinition(ref.asset)) {
+      throw new DefinitionError(`Asset "${spec.key}": ${where} is { asset, mapping } without an asset: give the upstream asset or its key as asset.`, spec.key);
+    }
     const key = refKey(ref.asset);
     if (!isPartitionMapping(ref.mapping)) {
       throw new DefinitionError(
@@ -301,7 +304,7 @@ export function asset<
 }
 
 function refKey(ref: AssetRef | AssetDefinition<any>): string {
-  return typeof ref === "string" ? ref : ref?.key;
+  return typeof ref === "string" ? ref : ref.key;
 }
 
 function isMappedUpstream(ref: unknown): ref is MappedUpstream {

@@ -199,7 +199,11 @@ describe("partition errors (exit 2, nothing recorded)", () => {
   it("at load: an upstream with other partitions names both assets; a bad start date names the value and the line", async () => {
     const mismatch = await runCli(["asset", "list", "-f", fixture("partitions", "mismatch.ts")]);
     expect(mismatch.code).toBe(2);
-    expect(mismatch.stderr).toContain('Asset "daily_events" is partitioned by daily partitions from "2025-01-01" (UTC), but its upstream asset "hourly_events" is partitioned by hourly partitions');
+    expect(mismatch.stderr).toContain(
+      'Asset "daily_events" (daily partitions from "2025-01-01" (UTC)) reads input "hourly" from asset "hourly_events" (hourly partitions from "2025-01-01-00:00" (UTC)), ' +
+        'and each of its partitions reads several partitions of "hourly_events"',
+    );
+    expect(mismatch.stderr).toContain('ins: { hourly: { asset: "hourly_events", mapping: timeWindowMapping() } }');
     const badStart = await runCli(["asset", "list", "-f", fixture("partitions", "bad-start.ts")]);
     expect(badStart.code).toBe(2);
     expect(badStart.stderr).toContain('dailyPartitions: start "2025-02-30" is not a valid date. Write it as YYYY-MM-DD');

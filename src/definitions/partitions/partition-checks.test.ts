@@ -88,6 +88,9 @@ describe("partitions across assets, checked when definitions load", () => {
     expect(definitionError(() => asset({ key: "b", partitions: days, ins: { x: { asset: a, mapping: identityMapping() } }, deps: [{ asset: a, mapping: lastPartition() }], run: () => 1 }))).toContain(
       'Asset "b" declares two partition mappings for upstream asset "a"',
     );
+    expect(definitionError(() => asset({ key: "b", partitions: days, deps: [{ asset: undefined as never, mapping: lastPartition() }], run: () => 1 }))).toBe(
+      'Asset "b": deps[0] is { asset, mapping } without an asset: give the upstream asset or its key as asset.',
+    );
     const c = asset({ key: "c", backfillPolicy: singleRun(), run: () => 1 });
     expect(definitionError(() => defineDefinitions({ assets: [c] }))).toBe(
       'Asset "c" has backfillPolicy singleRun() but no partitions; a backfill policy says how many partitions one run may materialize.',
