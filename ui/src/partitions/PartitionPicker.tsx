@@ -44,6 +44,8 @@ export interface PartitionPickerProps {
   tags?: Record<string, string>;
   /** Said beside the choice when a backfill cannot carry something (the launchpad's config). */
   backfillNote?: string;
+  /** Launching is not possible now (the launchpad's config does not parse). */
+  disabled?: boolean;
   /** After one key's run is queued. */
   onRunLaunched: (run: RunJson) => void;
   onClose?: () => void;
@@ -138,7 +140,7 @@ export function PartitionPicker(props: PartitionPickerProps) {
       : mode === "key"
         ? "1 partition, 1 run"
         : `${plural(preview.preview.partitionCount, "partition")}, ${plural(preview.preview.runCount, "run")}`;
-  const canLaunch = !launching && !!partitionSet && !!preview.preview && !preview.pending && !preview.error;
+  const canLaunch = !props.disabled && !launching && !!partitionSet && !!preview.preview && !preview.pending && !preview.error;
 
   return (
     <div className="partition-picker panel" data-testid="partition-picker" data-mode={mode}>
