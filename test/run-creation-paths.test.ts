@@ -1,7 +1,8 @@
 /**
  * Every way a run is made — `sluice job launch`, `sluice job execute`, `sluice materialize`,
  * `sluice run reexecute`, POST /api/runs (job and assets), POST /api/runs/:id/reexecute,
- * executeJob() and materialize() from code, a schedule tick, a sensor tick and an automatic retry —
+ * executeJob() and materialize() from code, a schedule tick, a sensor tick, an automatic retry and a
+ * backfill's partition (against a user's run of that partition) —
  * into one instance, then the records compared: the same request makes the same record whoever
  * asked, and a schedule, a sensor or a retry adds only its own tags.
  */
@@ -14,7 +15,9 @@ import * as sluice from "../src/index.js";
 import { Instance } from "../src/instance/instance.js";
 import { materialize } from "../src/instance/materialize.js";
 import { executeJob } from "../src/runs/execute-job.js";
-import { REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
+import { BackfillDaemon } from "../src/daemon/backfill-daemon.js";
+import { launchBackfill } from "../src/runs/backfill-control.js";
+import { BACKFILL_TAG, REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
 import { RunStatus, type RunRecord } from "../src/storage/records.js";
 import { assertBuilt, REPO_ROOT, removeTempDirs, runCli } from "./cli/helpers.js";
 import { everyPathDefinitions } from "./fixtures/runs/every-path-defs.js";
@@ -83,9 +86,9 @@ describe("every way of making a run", () => {
     await record("executeJob() as is", (await executeJob(instance, defs, "nightly")).runId);
 
     // The same assets, likewise.
-    await record("cli materialize", await cli(["materialize", "--select", "*", "-c", JSON.stringify(CONFIG), "--tags", JSON.stringify(TAGS)]));
-    await record("api assets", await post("/api/runs", { selection: "*", config: CONFIG, tags: TAGS }));
-    await record("materialize()", (await materialize(defs, { instance, selection: "*", config: CONFIG, tags: TAGS })).runId);
+    await record("cli materialize", await cli(["materialize", "--select", "raw+", "-c", JSON.stringify(CONFIG), "--tags", JSON.stringify(TAGS)]));
+    await record("api assets", await post("/api/runs", { selection: "raw+", config: CONFIG, tags: TAGS }));
+    await record("materialize()", (await materialize(defs, { instance, selection: "raw+", config: CONFIG, tags: TAGS })).runId);
 
     // A schedule's tick and a sensor's evaluation, in the daemon's own classes.
     // The clock starts now (stored states carry real times) and moves to just after the next hour.
@@ -102,8 +105,15 @@ describe("every way of making a run", () => {
     const [sensed] = await instance.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "on_file" } });
     made.set("sensor tick", sensed!);
 
+    // A user's run of a partition, and a backfill's run of the same partition (the daemon's own class).
+    await record("api partition", await post("/api/runs", { selection: ["regions"], partition: "eu", tags: TAGS }));
+    const { backfill } = await launchBackfill(instance.storage, { defs, target: { selection: ["regions"] }, partitionSet: { kind: "keys", keys: ["eu"] }, tags: TAGS, launchedBy: "test" });
+    await new BackfillDaemon({ storage: instance.storage, defs }).tick();
+    const [backfilled] = await instance.storage.listRuns({ tags: { [BACKFILL_TAG]: backfill.backfillId } });
+    made.set("backfill", backfilled!);
+
     // A failed run, then its retry and its re-executions from failure.
-    const failed = await materialize(defs, { instance, selection: "*", config: FAIL, tags: TAGS });
+    const failed = await materialize(defs, { instance, selection: "raw+", config: FAIL, tags: TAGS });
     expect(failed.status).toBe(RunStatus.Failure);
     await record("failed parent", failed.runId);
     await new RunRetries({ storage: instance.storage, maxRetries: 1 }).tick();
@@ -120,7 +130,7 @@ describe("every way of making a run", () => {
   });
 
   it("stores every run with the same fields, of the same kinds", () => {
-    expect([...made.keys()]).toHaveLength(14);
+    expect([...made.keys()]).toHaveLength(16);
     const reference = shapeOf(made.get("api job")!);
     for (const [name, run] of made) {
       const shape = shapeOf(run);
@@ -158,7 +168,7 @@ describe("every way of making a run", () => {
     expect(expected).toEqual({
       jobName: sluice.ASSET_JOB_NAME,
       selection: ["raw", "clean"],
-      selectionExpression: "*",
+      selectionExpression: "raw+",
       partition: null,
       config: CONFIG,
       tags: TAGS,
@@ -176,6 +186,12 @@ describe("every way of making a run", () => {
     const sensed = made.get("sensor tick")!;
     expect({ ...requestOf(sensed), tags: without(sensed.tags, SENSOR_NAME_TAG, RUN_KEY_TAG) }).toEqual(requestOf(made.get("api job")!));
     expect(sensed.tags).toMatchObject({ [SENSOR_NAME_TAG]: "on_file", [RUN_KEY_TAG]: "file-1" });
+  });
+
+  it("gives a backfill's run what a user's run of the partition gets, plus the backfill's tag", () => {
+    const backfilled = made.get("backfill")!;
+    expect({ ...requestOf(backfilled), tags: without(backfilled.tags, BACKFILL_TAG) }).toEqual(requestOf(made.get("api partition")!));
+    expect(requestOf(backfilled)).toMatchObject({ selection: ["regions"], partition: "eu", tags: { ...TAGS, "sluice/partition": "eu", [BACKFILL_TAG]: expect.any(String) } });
   });
 
   it("makes the same re-execution record by the API, the CLI and a retry, keeping the parent's request", () => {

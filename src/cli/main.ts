@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   asset: async () => (await import("./asset-commands.js")).registerAssetCommands,
   job: async () => (await import("./job-commands.js")).registerJobCommands,
   run: async () => (await import("./run-commands.js")).registerRunCommands,
+  backfill: async () => (await import("./backfill-commands.js")).registerBackfillCommands,
   schedule: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   sensor: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   daemon: async () => (await import("./daemon-command.js")).registerDaemonCommand,

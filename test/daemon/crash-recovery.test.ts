@@ -9,13 +9,18 @@
  * keys stay deduplicated across the restart; the one-transaction guarantee itself is the storage
  * contract's test of recordSensorTick.
  *
+ * Backfills: the daemon dies at each point of a backfill (a partition's run created, a run
+ * launched, partitions updated from their runs, the backfill finished), is restarted, and the
+ * backfill completes with every partition launched exactly once (one run per partition tag, each
+ * partition's asset called once).
+ *
  * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DaemonPoint } from "../../src/daemon/daemon-hooks.js";
 import { TickStatus, type TickRecord } from "../../src/storage/records.js";
 import { assertBuilt, listRuns, removeTempDirs } from "../cli/helpers.js";
-import { DAEMON_DEFS, Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
+import { BACKFILL_DEFS, DAEMON_DEFS, Sandbox, sleep, waitFor, STORAGE_BACKENDS } from "./helpers.js";
 
 const SCHEDULE = "every_minute";
 const SCHEDULE_NAME_TAG = "sluice/schedule_name";
@@ -144,4 +149,44 @@ describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL while a sen
     expect(extracts.length, "no run executed twice").toBe(new Set(extracts.map((c) => c.runId)).size);
     for (const tick of await storage.listTicks(SENSOR)) expect(new Set(tick.runIds).size).toBe(tick.runIds.length);
   });
+});
+
+const BACKFILL_POINTS: DaemonPoint[] = ["backfill_run_created", "run_launched", "backfill_partitions_updated", "backfill_finished"];
+const PARTITIONS = ["p1", "p2", "p3", "p4", "p5", "p6"];
+
+describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL in the middle of a backfill, then restarted (%s storage)", (backend) => {
+  for (const point of BACKFILL_POINTS) {
+    it(`crash at ${point}: the backfill completes with every partition launched exactly once`, { timeout: 150_000 }, async ({ onTestFinished }) => {
+      const box = new Sandbox({ backend });
+      onTestFinished(() => box.dispose());
+      const launched = await box.cliOk(["backfill", "launch", "-f", BACKFILL_DEFS, "--select", "regional", "--all"]);
+      const backfillId = launched.stdout.trim().split("\n").pop()!;
+
+      const crashing = await box.startDaemon({}, { defs: BACKFILL_DEFS, crashAt: point });
+      const signal = await crashing.exited;
+      expect(signal, `the daemon should have killed itself at ${point}:\n${crashing.log()}`).toBe("SIGKILL");
+
+      const storage = await box.storage();
+      await box.startDaemon({}, { defs: BACKFILL_DEFS });
+      const done = await waitFor("the backfill to complete", async () => {
+        const backfill = await storage.getBackfill(backfillId);
+        return backfill?.status === "COMPLETED" || backfill?.status === "FAILED" ? backfill : undefined;
+      }, 120_000, 200);
+      await Promise.all(box.daemons.map((d) => box.stopDaemon(d)));
+      expect(done.status, JSON.stringify(await storage.getBackfillPartitions(backfillId))).toBe("COMPLETED");
+
+      const runs = await storage.listRuns({ tags: { "sluice/backfill": backfillId } });
+      const byPartition = new Map<string, string[]>();
+      for (const run of runs) byPartition.set(run.tags["sluice/partition"]!, [...(byPartition.get(run.tags["sluice/partition"]!) ?? []), run.runId]);
+      expect([...byPartition.keys()].sort()).toEqual(PARTITIONS);
+      for (const [partition, ids] of byPartition) expect(ids, `runs of partition ${partition}`).toHaveLength(1);
+      expect(runs.every((r) => r.status === "SUCCESS")).toBe(true);
+      const partitions = await storage.getBackfillPartitions(backfillId);
+      expect(partitions.map((p) => [p.partition, p.status])).toEqual(PARTITIONS.map((p) => [p, "succeeded"]));
+      expect(new Set(partitions.map((p) => p.runId))).toEqual(new Set(runs.map((r) => r.runId)));
+      const calls = box.calls().filter((c) => c.op === "regional");
+      expect(calls.length, "each partition's asset ran once").toBe(PARTITIONS.length);
+      expect(new Set(calls.map((c) => c.runId)).size).toBe(PARTITIONS.length);
+    });
+  }
 });

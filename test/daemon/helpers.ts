@@ -18,6 +18,8 @@ import { REPO_ROOT, runCli, startCli, tempDir, describeResult, type CliOptions, 
 
 /** The daemon fixture (an `etl` job: extract → transform → load, and schedule `every_minute`). */
 export const DAEMON_DEFS = path.join(REPO_ROOT, "test", "fixtures", "daemon", "defs.ts");
+/** The backfill fixture (asset `regional` on static partitions p1..p6). */
+export const BACKFILL_DEFS = path.join(REPO_ROOT, "test", "fixtures", "daemon", "backfill-defs.ts");
 /** The crash-point harness's daemon (see startDaemon's `crashAt`). */
 export const CRASHING_DAEMON = path.join(REPO_ROOT, "test", "fixtures", "daemon", "crashing-daemon.ts");
 /** tsx's loader, as a URL for `node --import` (which resolves a bare name from the working directory). */

@@ -40,8 +40,9 @@ export function assetRoutes(ctx: ServerContext): Hono {
     return c.json(body);
   });
 
-  // Before the asset's own route, whose key would swallow "/partitions".
-  app.get("/assets/:key{.+}/partitions", async (c) => {
+  // Before the asset's own route, whose key would swallow "/partitions" (a pattern spelled like its
+  // own, `{.+}`, would be merged with it by the router and never match).
+  app.get("/assets/:key{.+?}/partitions", async (c) => {
     const key = c.req.param("key");
     const q = parseInput(partitionsQuery, queryOf(c), "query");
     const { defs } = requireLoaded(ctx);
