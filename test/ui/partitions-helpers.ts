@@ -1,6 +1,6 @@
 /**
  * Set-up of the partitions browser tests: a real `sluice dev` (daemon included, so backfills run)
- * on a fresh copy of test/fixtures/ui/partitions, and a headless Chromium; helpers to steer the
+ * on a fresh copy of test/fixtures/ui/partitions (two runs at a time), and a headless Chromium; helpers to steer the
  * fixture's failing keys and delay, and to read the health bar's pixels.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +35,8 @@ export async function startPartitionsWorld(): Promise<PartitionsWorld> {
     await sandbox.dispose();
     rmSync(project, { recursive: true, force: true });
   };
+  // Two runs at a time, one queued per backfill: a backfill stays in progress long enough to be canceled half-way.
+  writeFileSync(path.join(sandbox.home, "sluice.yaml"), "run_queue:\n  max_concurrent_runs: 2\nbackfills:\n  max_queued_runs: 1\n");
   try {
     const server = await sandbox.startServer("dev", ["-f", path.join(project, "defs.ts")], { cwd: REPO_ROOT });
     return {
@@ -82,8 +84,8 @@ export async function barColorAt(page: Page, index: number): Promise<string> {
     const to = Number(canvas.dataset.to);
     if (i < from || i >= to) throw new Error(`key #${i} is outside the bar's window ${from}..${to}`);
     const x = Math.floor(((i - from + 0.5) / (to - from)) * canvas.width);
-    const [r, g, b] = canvas.getContext("2d").getImageData(x, Math.floor(canvas.height / 2), 1, 1).data;
-    return `#${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+    const pixel = canvas.getContext("2d").getImageData(x, Math.floor(canvas.height / 2), 1, 1).data;
+    return `#${[pixel[0]!, pixel[1]!, pixel[2]!].map((v) => v.toString(16).padStart(2, "0")).join("")}`;
   }, index);
 }
 
