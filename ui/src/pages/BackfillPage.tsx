@@ -179,6 +179,13 @@ function Actions({ backfill: b, onChanged }: { backfill: BackfillJson; onChanged
   );
 }
 
+/** A group by its name, else by its assets. */
+function groupLabel(backfill: BackfillJson, name: string): string {
+  const group = backfill.groups.find((g) => g.name === name);
+  const keys = group ? group.assetKeys.join(", ") : "";
+  return name ? `${name}${keys ? `: ${keys}` : ""}` : keys;
+}
+
 function cellTitle(p: BackfillPartitionJson): string {
   return `${p.partition}: ${p.status}${p.runStatus ? ` (run ${p.runStatus.toLowerCase()})` : ""}${p.reason ? ` — ${p.reason}` : ""}`;
 }
@@ -215,7 +222,7 @@ function Grid({ data, offset, setOffset }: { data: BackfillAnswerJson; offset: n
       {[...byGroup].map(([group, parts]) => (
         <div key={group} data-testid="backfill-group" data-group={group}>
           <div className="small muted">
-            Group <span className="mono">{group}</span>
+            <span className="mono">{groupLabel(data.backfill, group)}</span>
           </div>
           <div className="backfill-grid">
             {parts.map((p) =>
