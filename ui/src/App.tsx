@@ -2,6 +2,8 @@ import { Route, Routes } from "react-router";
 import { Layout } from "./components/Layout";
 import { AssetPage } from "./pages/AssetPage";
 import { AutomationPage } from "./pages/AutomationPage";
+import { BackfillPage } from "./pages/BackfillPage";
+import { BackfillsPage } from "./pages/BackfillsPage";
 import { JobPage } from "./pages/JobPage";
 import { JobsPage } from "./pages/JobsPage";
 import { LineagePage } from "./pages/LineagePage";
@@ -24,6 +26,8 @@ export function App() {
         <Route path="runs/:runId" element={<RunPage />} />
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:name" element={<JobPage />} />
+        <Route path="backfills" element={<BackfillsPage />} />
+        <Route path="backfills/:id" element={<BackfillPage />} />
         <Route path="automation" element={<AutomationPage />} />
         <Route path="schedules/:name" element={<SchedulePage />} />
         <Route path="sensors/:name" element={<SensorPage />} />

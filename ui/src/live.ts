@@ -1,10 +1,11 @@
 /**
  * One EventSource per page, shared by every component that wants live updates. Messages are those
  * of `GET /api/events/stream`: `event` (a new run event), `run` (a run whose status changed),
- * `definitions` (after a reload) and `reset`.
+ * `definitions` (after a reload), `backfill` (a backfill that changed, with its counts) and `reset`.
  */
 import { useEffect, useRef } from "react";
 import { streamUrl } from "./api";
+import type { BackfillJson } from "./partitions/partition-types";
 import type { DefinitionsReloadedJson, EventJson, RunJson } from "./types";
 
 /** A message of the live stream, parsed. */
@@ -12,6 +13,7 @@ export type LiveMessage =
   | { kind: "event"; event: EventJson }
   | { kind: "run"; run: RunJson }
   | { kind: "definitions"; data: DefinitionsReloadedJson }
+  | { kind: "backfill"; backfill: BackfillJson }
   | { kind: "reset" }
   /** The stream (re)connected: messages sent while it was down that are not events (definitions reloads) are lost. */
   | { kind: "ready" };
@@ -30,6 +32,7 @@ function ensureSource(): void {
   source.addEventListener("event", (e) => emit({ kind: "event", event: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener("run", (e) => emit({ kind: "run", run: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener("definitions", (e) => emit({ kind: "definitions", data: JSON.parse((e as MessageEvent).data) }));
+  source.addEventListener("backfill", (e) => emit({ kind: "backfill", backfill: JSON.parse((e as MessageEvent).data) }));
   source.addEventListener("reset", () => emit({ kind: "reset" }));
   source.addEventListener("ready", () => emit({ kind: "ready" }));
 }

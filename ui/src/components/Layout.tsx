@@ -9,6 +9,7 @@ const NAV = [
   { to: "/assets", label: "Assets", end: false },
   { to: "/runs", label: "Runs", end: false },
   { to: "/jobs", label: "Jobs", end: false },
+  { to: "/backfills", label: "Backfills", end: false },
   { to: "/automation", label: "Automation", end: false },
 ];
 

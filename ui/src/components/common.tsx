@@ -20,6 +20,9 @@ const STATUS_CLASS: Record<string, string> = {
   SKIPPED: "muted",
   STOPPED: "muted",
   NEVER_MATERIALIZED: "muted",
+  REQUESTED: "info",
+  COMPLETED: "ok",
+  MISSING: "muted",
 };
 
 /** A status as a coloured badge. */

@@ -2,6 +2,8 @@ import { useMemo, useRef, useState, type UIEvent } from "react";
 import { useNavigate } from "react-router";
 import { api, ApiError } from "../api";
 import { ErrorBox } from "../components/common";
+import { PartitionPicker } from "../partitions/PartitionPicker";
+import { useAssetPartitions } from "../partitions/use-asset-partitions";
 import type { RunAnswerJson } from "../types";
 import { checkAgainstSchema, initialRunConfig, launchSchema, type JsonSchema } from "./config-schema";
 import { runConfigSchemaOf, type JobJson } from "./job-types";
@@ -101,7 +103,8 @@ function FieldList({ fields }: { fields: FieldDoc[] }) {
  * A job's launchpad: a JSON editor of the run config, pre-filled from the schema's defaults; a
  * syntax error shows at once with its line and column, schema mismatches while typing, and the
  * server's verdict (a CONFIG_ERROR names the path at fault; no run is created) after "Launch".
- * A launched run opens its page.
+ * A launched run opens its page. A partitioned job launches through the partition picker: one key
+ * (with this config and tags) or a backfill (with the job's default config).
  */
 export function Launchpad({ job }: { job: JobJson }) {
   const navigate = useNavigate();
@@ -119,6 +122,9 @@ export function Launchpad({ job }: { job: JobJson }) {
   const tags = parseTags(tagsText);
   const fields = useMemo(() => fieldsOf(job), [job]);
   const lineCount = text.split("\n").length;
+  // A partitioned job's keys are those of its assets (a job has one partitions definition).
+  const partitionedStep = job.partitions ? (job.steps.find((s) => s.kind === "asset")?.key ?? null) : null;
+  const partitionKeys = useAssetPartitions(partitionedStep);
 
   const goTo = (line: number, column: number) => {
     const el = editor.current;
@@ -227,16 +233,30 @@ export function Launchpad({ job }: { job: JobJson }) {
           </label>
           {"error" in tags && <span className="field-error">{tags.error}</span>}
           <span className="spacer" />
-          <button
-            type="button"
-            className="primary"
-            onClick={launch}
-            disabled={launching || syntaxError !== null || notObject || "error" in tags}
-            data-testid="launch-run"
-          >
-            {launching ? "Launching…" : "Launch run"}
-          </button>
+          {!job.partitions && (
+            <button
+              type="button"
+              className="primary"
+              onClick={launch}
+              disabled={launching || syntaxError !== null || notObject || "error" in tags}
+              data-testid="launch-run"
+            >
+              {launching ? "Launching…" : "Launch run"}
+            </button>
+          )}
         </div>
+        {job.partitions && (
+          <PartitionPicker
+            target={{ job: job.name }}
+            keys={partitionKeys.data?.keys ?? null}
+            partitions={job.partitions}
+            runExtras={parsed.ok && !notObject ? { config: parsed.value } : {}}
+            tags={"error" in tags ? {} : tags.tags}
+            disabled={syntaxError !== null || notObject || "error" in tags}
+            backfillNote="A backfill's runs use the job's default config."
+            onRunLaunched={(run) => void navigate(`/runs/${run.runId}`)}
+          />
+        )}
       </div>
       <aside className="launchpad-schema">
         <strong>Config fields</strong>

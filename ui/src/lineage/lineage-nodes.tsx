@@ -1,6 +1,6 @@
 /**
- * What the lineage graph draws: an asset (key, kinds, status badge and time of its latest
- * materialization), a collapsed group (one node standing for its assets, with their statuses
+ * What the lineage graph draws: an asset (key, kinds, status badge, or for a partitioned asset its
+ * partitions materialized of all, and the time of its latest materialization), a collapsed group (one node standing for its assets, with their statuses
  * counted) and an expanded group's box. Sizes come from LINEAGE_SIZES, which the layout uses.
  */
 import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from "@xyflow/react";
@@ -8,6 +8,7 @@ import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
 import { StatusBadge, Time } from "../components/common";
+import "../partitions/partitions.css";
 
 /** An asset node's data. */
 export interface AssetNodeData extends Record<string, unknown> {
@@ -106,7 +107,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
         ))}
       </div>
       <div className="lineage-asset-status">
-        <StatusBadge status={asset.status} />
+        {asset.partitionCounts ? <PartitionCounts asset={asset} /> : <StatusBadge status={asset.status} />}
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>
@@ -114,6 +115,28 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
     </div>
   );
 });
+
+/**
+ * A partitioned asset's status: "3 / 15,196" partitions materialized, a failed marker when some
+ * failed, and an in-progress one while some run.
+ */
+function PartitionCounts({ asset }: { asset: AssetSummaryJson }) {
+  const c = asset.partitionCounts!;
+  const title = `${c.materialized.toLocaleString("en-US")} of ${c.total.toLocaleString("en-US")} partitions materialized, ${c.failed} failed, ${c.inProgress} in progress, ${c.missing.toLocaleString("en-US")} missing`;
+  return (
+    <span className="partition-node-counts" data-testid="node-partition-counts" data-materialized={c.materialized} data-total={c.total} data-failed={c.failed} title={title}>
+      <span className="partition-node-done">
+        {c.materialized.toLocaleString("en-US")} <span className="of">/ {c.total.toLocaleString("en-US")}</span>
+      </span>
+      {c.failed > 0 && (
+        <span className="partition-node-failed" data-testid="node-partition-failed" title={`${c.failed} partition${c.failed === 1 ? "" : "s"} failed`}>
+          ● {c.failed.toLocaleString("en-US")} failed
+        </span>
+      )}
+      {c.inProgress > 0 && <span className="partition-node-running">◐ {c.inProgress.toLocaleString("en-US")}</span>}
+    </span>
+  );
+}
 
 function countsTitle(counts: StatusCounts): string {
   return STATUS_ORDER.filter((s) => counts[s]).map((s) => `${counts[s]} ${STATUS_LABEL[s]}`).join(", ");

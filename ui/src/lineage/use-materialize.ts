@@ -15,6 +15,8 @@ export interface Materializer {
   error: ApiError | null;
   /** Queues a run of these assets (`"*"`: all of them) with POST /api/runs. */
   materialize: (selection: readonly string[] | "*") => Promise<void>;
+  /** Shows a run launched elsewhere (the partition picker) as the last one launched. */
+  report: (run: RunJson, count: number | "all") => void;
   dismiss: () => void;
 }
 
@@ -37,5 +39,10 @@ export function useMaterialize(onLaunched: () => void): Materializer {
       setLaunching(false);
     }
   };
-  return { launching, launched, error, materialize, dismiss: () => setLaunched(null) };
+  const report = (run: RunJson, count: number | "all") => {
+    setError(null);
+    setLaunched({ run, count });
+    onLaunched();
+  };
+  return { launching, launched, error, materialize, report, dismiss: () => setLaunched(null) };
 }

@@ -9,6 +9,9 @@ import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
 import { mayHaveMissed, useLive } from "../live";
+import { PartitionHealthBar } from "../partitions/PartitionHealthBar";
+import { PartitionPicker } from "../partitions/PartitionPicker";
+import { useAssetPartitions } from "../partitions/use-asset-partitions";
 import type { RunAnswerJson, RunJson } from "../types";
 
 /** The job name of ad-hoc materializations (src/execution/materialize-assets.ts). */
@@ -19,17 +22,31 @@ const HISTORY_LIMIT = 100;
 /**
  * One asset (route /assets/<key with slashes>): its definition, status, latest materialization,
  * history with numeric metadata charted over time, upstream and downstream, recent runs, and a
- * Materialize button. Live: it refetches when a run touches the asset.
+ * Materialize button; for a partitioned asset, the partition health bar and a partition picker
+ * behind Materialize. Live: it refetches when a run or backfill touches the asset.
  */
 export function AssetPage() {
   const key = useParams()["*"] ?? "";
   const detail = useApi<AssetDetailJson>(key ? `${assetPath(key)}?limit=${HISTORY_LIMIT}` : null);
+  const partitioned = detail.data?.asset?.partitions ? key : null;
+  const partitions = useAssetPartitions(partitioned);
   const refresh = useThrottled(detail.reload, 1000);
+  const refreshPartitions = useThrottled(partitions.reload, 1000);
   useLive((m) => {
-    if (m.kind === "event" && m.event.assetKey === key) refresh();
-    else if (m.kind === "run" && (m.run.selection === null || m.run.selection.includes(key))) refresh();
-    else if (m.kind === "definitions" || mayHaveMissed(m)) refresh();
+    if (m.kind === "event" && m.event.assetKey === key) {
+      refresh();
+      refreshPartitions();
+    } else if (m.kind === "run" && (m.run.selection === null || m.run.selection.includes(key))) {
+      refresh();
+      refreshPartitions();
+    } else if (m.kind === "backfill" && m.backfill.target.assetKeys.includes(key)) refreshPartitions();
+    else if (m.kind === "definitions" || mayHaveMissed(m)) {
+      refresh();
+      refreshPartitions();
+    }
   });
+  // The picker (for a partitioned asset), and the key it starts with (a click on the health bar).
+  const [picking, setPicking] = useState<{ key: string | null; version: number } | null>(null);
 
   const [launching, setLaunching] = useState(false);
   const [launched, setLaunched] = useState<RunJson | null>(null);
@@ -77,11 +94,33 @@ export function AssetPage() {
             </span>
           ))}
           <span className="spacer" />
-          <button type="button" className="primary" data-testid="materialize-asset" disabled={launching || !data?.defined} onClick={() => void materialize()}>
-            {launching ? "Launching…" : "Materialize"}
+          <button
+            type="button"
+            className="primary"
+            data-testid="materialize-asset"
+            disabled={launching || !data?.defined}
+            aria-expanded={partitioned ? picking !== null : undefined}
+            onClick={() => (partitioned ? setPicking((p) => (p ? null : { key: null, version: 0 })) : void materialize())}
+          >
+            {launching ? "Launching…" : partitioned ? "Materialize…" : "Materialize"}
           </button>
         </div>
       </div>
+      {partitioned && picking && def && (
+        <PartitionPicker
+          key={picking.version}
+          target={{ selection: [key] }}
+          keys={partitions.data?.keys ?? null}
+          partitions={def.partitions}
+          initialKey={picking.key}
+          onRunLaunched={(run) => {
+            setLaunched(run);
+            setPicking(null);
+            refresh();
+          }}
+          onClose={() => setPicking(null)}
+        />
+      )}
       {launched && (
         <div className="banner asset-launched" data-testid="launched-run">
           Run <Link to={`/runs/${launched.runId}`} className="mono">{launched.runId}</Link> queued. <Link to={`/runs/${launched.runId}`}>Watch it →</Link>
@@ -100,6 +139,10 @@ export function AssetPage() {
             <div className="asset-columns">
               <div className="asset-main">
                 {def?.description && <p className="asset-description" data-testid="asset-description">{def.description}</p>}
+                {partitioned && partitions.error && <ErrorBox error={partitions.error} />}
+                {partitioned && partitions.data && (
+                  <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
+                )}
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />

@@ -17,6 +17,7 @@ import { useLineageViewport, ZOOM_LIMITS } from "../lineage/use-lineage-viewport
 import { useMaterialize } from "../lineage/use-materialize";
 import { useSelectionSearch } from "../lineage/use-selection-search";
 import { mayHaveMissed, useLive } from "../live";
+import { firstPartitioned, LineagePicker } from "../partitions/LineagePicker";
 
 /** Above this many shown assets, groups start collapsed (one node each) until expanded or filtered. */
 const FULL_GRAPH_LIMIT = 2000;
@@ -127,7 +128,14 @@ function LineageView() {
   }, []);
   const selectedKeys = useMemo(() => selectedAssetKeys(selected, layout, members), [selected, layout, members]);
 
-  const { launching, launched, error: launchError, materialize, dismiss } = useMaterialize(refresh);
+  const { launching, launched, error: launchError, materialize, report, dismiss } = useMaterialize(refresh);
+  // A selection with partitioned assets is launched through the partition picker.
+  const [picking, setPicking] = useState<{ selection: readonly string[] | "*"; partitioned: AssetSummaryJson } | null>(null);
+  const launch = (selection: readonly string[] | "*") => {
+    const partitioned = firstPartitioned(selection, assetsByKey);
+    if (partitioned) setPicking({ selection, partitioned });
+    else void materialize(selection);
+  };
 
   // Asset names in nodes are plain links (cheaper than router Links by the thousand): route them here.
   const navigate = useNavigate();
@@ -175,12 +183,12 @@ function LineageView() {
           className="primary"
           data-testid="materialize-selected"
           disabled={launching || selectedKeys.length === 0}
-          onClick={() => void materialize(selectedKeys)}
+          onClick={() => launch(selectedKeys)}
           title="Shift-click or shift-drag to select several"
         >
           Materialize selected{selectedKeys.length > 0 ? ` (${selectedKeys.length.toLocaleString()})` : ""}
         </button>
-        <button type="button" data-testid="materialize-all" disabled={launching || !list?.length} onClick={() => void materialize("*")}>
+        <button type="button" data-testid="materialize-all" disabled={launching || !list?.length} onClick={() => launch("*")}>
           Materialize all
         </button>
       </div>
@@ -196,6 +204,18 @@ function LineageView() {
         <div className="banner lineage-note" data-testid="selection-empty">
           No asset matches <span className="mono">{expression}</span>.
         </div>
+      )}
+      {picking && (
+        <LineagePicker
+          key={`${picking.selection === "*" ? "*" : picking.selection.join("\u0000")}`}
+          selection={picking.selection}
+          partitioned={picking.partitioned}
+          onRunLaunched={(run) => {
+            report(run, picking.selection === "*" ? "all" : picking.selection.length);
+            setPicking(null);
+          }}
+          onClose={() => setPicking(null)}
+        />
       )}
       {launched && (
         <div className="banner lineage-launched" data-testid="launched-run">
