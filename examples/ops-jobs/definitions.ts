@@ -1,6 +1,6 @@
 /**
  * Replacing Celery: billing and maintenance op jobs, their schedules, and a sensor provisioning
- * new tenants. Reads OPS_DATABASE_URL (the app's Postgres database, a secret read with EnvVar:
+ * new tenants (one partition each of the asset tenant_workspace, on dynamic partitions). Reads OPS_DATABASE_URL (the app's Postgres database, a secret read with EnvVar:
  * never logged or stored) from the environment or this folder's .env. The instance (sluice.yaml
  * here) keeps its runs in Postgres too, at SLUICE_DATABASE_URL.
  *
@@ -13,15 +13,16 @@ import { postgresResource } from "sluice/postgres";
 import { hourlyStorageSamplingJob, monthlyCreditAllocationJob } from "./billing.js";
 import { weeklyUsageDigestJob } from "./digests.js";
 import { nightlyMaintenanceJob } from "./maintenance.js";
-import { provisionTenantJob, tenantsAwaitingProvisioning } from "./provisioning.js";
+import { provisionTenantJob, tenantsAwaitingProvisioning, tenantWorkspace } from "./provisioning.js";
 import { schedules } from "./schedules.js";
 
 export default defineDefinitions({
+  assets: [tenantWorkspace],
   jobs: [monthlyCreditAllocationJob, hourlyStorageSamplingJob, nightlyMaintenanceJob, weeklyUsageDigestJob, provisionTenantJob],
   schedules,
   sensors: [tenantsAwaitingProvisioning],
   resources: {
-    // The app's database, for the ops and for the provisioning sensor alike.
+    // The app's database, for the ops, the tenant asset and the provisioning sensor alike.
     postgres: configured(postgresResource, { url: EnvVar("OPS_DATABASE_URL"), applicationName: "ops-jobs" }),
   },
 });

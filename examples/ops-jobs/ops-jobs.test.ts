@@ -263,6 +263,19 @@ describe("ops-jobs: the daemon, its provisioning sensor, and runs kept in Postgr
     }
     const settings = await db.query("SELECT tenant_id, key, value FROM app.tenant_settings WHERE tenant_id = $1 ORDER BY key", [first[0]]);
     expect(settings.rows.map((r) => `${r.key}=${r.value}`)).toEqual(["plan=free", "region=eu-west-1", "retention_days=30"]);
+    // Each tenant is a partition of tenant_workspace, added by the tick that launched its run.
+    expect(runs.map((r) => [r.partition, r.tags["sluice/partition"]]).sort()).toEqual(first.map((id) => [String(id), String(id)]).sort());
+    expect(await cliJson(["partitions", "list", "tenants", "-f", "definitions.ts", "--json"], opts)).toEqual({
+      name: "tenants",
+      keys: first.map(String),
+      assets: ["tenant_workspace"],
+    });
+    const workspace = await cliJson<{ materialized: number; keys: { key: string; materialized: boolean; runId: string }[] }>(
+      ["asset", "partitions", "tenant_workspace", "-f", "definitions.ts", "--json"],
+      opts,
+    );
+    expect(workspace.materialized).toBe(3);
+    expect(workspace.keys.map((k) => [k.key, k.runId])).toEqual(first.map((id) => [String(id), tenants.rows.find((t) => t.id === id)!.provisioned_by_run]));
 
     // One more sign-up, and a row already provisioned set back to provisioning: the sensor sees
     // both on its next ticks, but the old row's run key has been used.
@@ -274,6 +287,7 @@ describe("ops-jobs: the daemon, its provisioning sensor, and runs kept in Postgr
     runs = await provisioningRuns();
     expect(runs).toHaveLength(4);
     expect(runs.filter((r) => r.tags["sluice/run_key"] === String(fourth))).toHaveLength(1);
+    expect(((await cliJson(["partitions", "list", "tenants", "-f", "definitions.ts", "--json"], opts)) as { keys: string[] }).keys).toEqual([...first, fourth].map(String));
     const status = await db.query("SELECT id, status FROM app.tenants ORDER BY id");
     expect(status.rows).toEqual([
       { id: first[0], status: "provisioning" },
@@ -286,6 +300,14 @@ describe("ops-jobs: the daemon, its provisioning sensor, and runs kept in Postgr
     const stopped = await daemon.done;
     expect(stopped.code, describeResult(stopped)).toBe(0);
     expect(stopped.stderr).toContain("daemon stopped");
+  });
+
+  it("refuses a run of a tenant that is not a partition (exit 2, naming it and how to add it), recording nothing", async () => {
+    const before = (await runList()).length;
+    const result = await runCli(["materialize", "-f", "definitions.ts", "--select", "tenant_workspace", "--partition", "999999"], opts);
+    expect(result.code, describeResult(result)).toBe(2);
+    expect(result.stderr).toContain('Partition "999999" of dynamic partitions "tenants" does not exist; add it with `sluice partitions add tenants 999999` (4 keys exist:');
+    expect((await runList()).length).toBe(before);
   });
 
   it("keeps every run in the instance's Postgres schema, and nothing in a SQLite file", async () => {

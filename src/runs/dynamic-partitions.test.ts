@@ -5,6 +5,7 @@ import { dynamicPartitions, staticPartitions, multiPartitions } from "../definit
 import { loadDynamicPartitions, withRequestedPartitions } from "./dynamic-partitions.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { newRun } from "./new-run.js";
+import type { Storage } from "../storage/storage.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
 let target: TempTarget;
@@ -34,6 +35,20 @@ describe("loadDynamicPartitions", () => {
     await target.storage.deleteDynamicPartitions("tenants", ["acme"]);
     await loadDynamicPartitions(defs, target.storage);
     expect(tenantsB.keys()).toEqual(["globex"]);
+  });
+
+  it("keeps the keys of the newest read when reads racing in one process finish out of order", async () => {
+    const tenants = dynamicPartitions("tenants");
+    const defs = defineDefinitions({ assets: [asset({ key: "a", partitions: tenants, run: () => 1 })] });
+    const answers: ((keys: string[]) => void)[] = [];
+    const slow = { getDynamicPartitions: () => new Promise<string[]>((resolve) => answers.push(resolve)) } as unknown as Storage;
+    const older = loadDynamicPartitions(defs, slow);
+    const newer = loadDynamicPartitions(defs, slow);
+    answers[1]!(["acme", "globex"]);
+    await newer;
+    answers[0]!(["acme"]);
+    await older;
+    expect(tenants.keys()).toEqual(["acme", "globex"]);
   });
 
   it("lets materializeAssets run a stored key, and refuses a missing one before recording anything", async () => {

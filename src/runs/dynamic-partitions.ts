@@ -23,11 +23,22 @@ export async function loadDynamicPartitions(defs: Definitions, storage: Storage)
   if (declared.length === 0) return;
   await Promise.all(
     declared.map(async ({ name, definitions }) => {
+      const read = ++reads;
       const keys = await storage.getDynamicPartitions(name);
-      for (const definition of definitions) definition.useKeys(keys);
+      for (const definition of definitions) {
+        // Reads racing in one process (a server's requests) finish in any order: an older read
+        // must not replace the keys of a newer one.
+        if ((appliedRead.get(definition) ?? 0) > read) continue;
+        appliedRead.set(definition, read);
+        definition.useKeys(keys);
+      }
     }),
   );
 }
+
+/** Reads of keys started in this process, numbered; and the latest applied to each definition. */
+let reads = 0;
+const appliedRead = new WeakMap<object, number>();
 
 /**
  * Calls `fn` (synchronously) while the dynamic partitions of `defs` have the keys they would have

@@ -78,6 +78,14 @@ describe("sluice partitions", () => {
     expect(await cliJson(["partitions", "list", "tenants", "--json", "-f", DEFS], { home })).toMatchObject({ keys: ["globex", "acme", "initech"] });
   });
 
+  it("sensor preview shows the keys a tick would add, with the run of one of them, and stores neither", async () => {
+    const preview = await cliJson<{ status: string; requests: { partition: string }[]; dynamicPartitionsRequests: unknown }>(["sensor", "preview", "signups", "-f", DEFS], { home });
+    expect(preview.status).toBe("SUCCESS");
+    expect(preview.dynamicPartitionsRequests).toEqual([{ partitionsName: "tenants", add: ["umbrella"] }]);
+    expect(preview.requests.map((r) => r.partition)).toEqual(["umbrella"]);
+    expect(await cliJson(["partitions", "list", "tenants", "--json", "-f", DEFS], { home })).toMatchObject({ keys: ["globex", "acme", "initech"] });
+  });
+
   it("removes keys, says which did not exist (exit 0), and runs of a removed key are refused", async () => {
     const removed = await runCli(["partitions", "remove", "tenants", "globex", "nobody", "-f", DEFS], { home });
     expect(removed.code, describeResult(removed)).toBe(0);

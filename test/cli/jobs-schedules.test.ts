@@ -80,6 +80,7 @@ interface SensorPreviewJson {
     config: Record<string, unknown>;
     tags: Record<string, string>;
   }[];
+  dynamicPartitionsRequests: { partitionsName: string; add?: string[]; remove?: string[] }[];
   cursor: string | null;
   skipReason: string | null;
   error: unknown;
@@ -528,7 +529,8 @@ describe.concurrent("sluice sensor", () => {
         tags: { team: "data", "sluice/sensor_name": "batch_sensor", "sluice/run_key": "batch-1-after-none" },
       },
     ]);
-    expect(Object.keys(first).sort()).toEqual(["cursor", "error", "requests", "skipReason", "status"]);
+    expect(Object.keys(first).sort()).toEqual(["cursor", "dynamicPartitionsRequests", "error", "requests", "skipReason", "status"]);
+    expect(first.dynamicPartitionsRequests).toEqual([]);
 
     const fromCursor = await preview(["--cursor", "41"]);
     expect(fromCursor).toMatchObject({ status: "SUCCESS", cursor: "42" });
