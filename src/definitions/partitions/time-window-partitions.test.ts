@@ -144,6 +144,17 @@ describe("hourlyPartitions", () => {
     expect(performance.now() - t0).toBeLessThan(100);
   });
 
+  it("lists the same keys whatever was listed before: later, earlier, then later again", () => {
+    const hours = hourlyPartitions({ start: "2025-10-25", timezone: "Europe/Berlin" });
+    const fresh = (at: string) => hourlyPartitions({ start: "2025-10-25", timezone: "Europe/Berlin" }).keys(new Date(at));
+    const times = ["2025-10-27T12:00:00Z", "2025-10-26T03:30:00Z", "2025-10-28T00:00:00Z", "2025-10-28T00:00:00Z", "2025-10-25T00:30:00Z"];
+    for (const at of times) expect(hours.keys(new Date(at))).toEqual(fresh(at));
+    // A caller changing the list it got changes nothing for the next caller.
+    const listed = hours.keys(new Date(times[2]!));
+    listed.length = 1;
+    expect(hours.keys(new Date(times[2]!))).toEqual(fresh(times[2]!));
+  });
+
   it("refuses a format without hours", () => {
     expect(definitionError(() => hourlyPartitions({ start: "2025-01-01", fmt: "%Y-%m-%d" }))).toContain("has no %H");
   });
