@@ -9,6 +9,7 @@ import type {
   BackfillPartitionRecord,
   BackfillPartitionsQuery,
   BackfillPartitionStatus,
+  BackfillLaunch,
   BackfillPartitionUpdate,
   BackfillRecord,
   BackfillsFilter,
@@ -391,6 +392,11 @@ export class SqlStorage implements Storage {
     return this.#backfills.countBackfillPartitions(backfillId);
   }
 
+  /** Launched partitions only. */
+  countBackfillRunStatuses(backfillId: string): Promise<Partial<Record<RunStatus, number>>> {
+    return this.#backfills.countBackfillRunStatuses(backfillId);
+  }
+
   /** Atomic with onlyFrom. */
   setBackfillStatus(backfillId: string, status: BackfillStatus, options?: { onlyFrom?: BackfillStatus[]; error?: string | null }): Promise<boolean> {
     return this.#backfills.setBackfillStatus(backfillId, status, options);
@@ -399,6 +405,11 @@ export class SqlStorage implements Storage {
   /** One transaction: the run and the partition's launch, or nothing. */
   launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
     return this.#backfills.launchBackfillPartition(backfillId, group, partition, run);
+  }
+
+  /** One transaction for the batch. */
+  launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]> {
+    return this.#backfills.launchBackfillPartitions(backfillId, launches);
   }
 
   /** Only partitions in one of `onlyFrom`. */
