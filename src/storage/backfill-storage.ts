@@ -4,15 +4,12 @@ import {
   BackfillPartitionStatus,
   BackfillStatus,
   FINISHED_BACKFILL_STATUSES,
-  type AssetPartitionCounts,
-  type AssetPartitionStatusRecord,
   type BackfillPartitionRecord,
   type BackfillPartitionsQuery,
   type BackfillPartitionUpdate,
   type BackfillRecord,
   type BackfillsFilter,
   type NewBackfill,
-  type AssetPartitionStatus,
   type BackfillLaunch,
 } from "./backfill-records.js";
 import type { StorageDialect } from "./dialect.js";
@@ -32,7 +29,7 @@ const PARTITION_ROWS_PER_INSERT = 2000;
 export const MAX_BACKFILL_PARTITION_ROWS = 1_000_000;
 
 /**
- * Backfills and their partitions, and the per-partition status index of assets. Launching a
+ * Backfills and their partitions. Launching a
  * partition's run is one transaction that creates the run and marks the partition launched only if
  * it is still pending, so a daemon killed anywhere never launches a partition twice nor loses one.
  */
@@ -356,38 +353,6 @@ export class BackfillStorage {
         return Number(reset.numUpdatedRows);
       }),
     );
-  }
-
-  /** Sorted by partition key; an empty `statuses` matches nothing. */
-  getAssetPartitionStatuses(assetKey: string, options: { statuses?: AssetPartitionStatus[] } = {}): Promise<AssetPartitionStatusRecord[]> {
-    return this.#guard.run(`read the partition statuses of asset "${assetKey}"`, async () => {
-      if (options.statuses?.length === 0) return [];
-      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "updated_at"]).where("asset_key", "=", assetKey);
-      if (options.statuses !== undefined) query = query.where("status", "in", options.statuses);
-      const rows = await query.orderBy("partition").execute();
-      return rows.map((r) => ({ assetKey: r.asset_key, partition: r.partition, status: r.status as AssetPartitionStatus, runId: r.run_id, updatedAt: Number(r.updated_at) }));
-    });
-  }
-
-  /** One entry per asset key asked for (zeros for an asset with no partition recorded). */
-  countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
-    return this.#guard.run("count asset partition statuses", async () => {
-      const counts = new Map<string, AssetPartitionCounts>(assetKeys.map((k) => [k, { materialized: 0, failed: 0, inProgress: 0 }]));
-      if (assetKeys.length === 0) return counts;
-      const rows = await this.#db
-        .selectFrom("asset_partition_status")
-        .select(["asset_key", "status", (eb) => eb.fn.countAll().as("n")])
-        .where("asset_key", "in", [...assetKeys])
-        .groupBy(["asset_key", "status"])
-        .execute();
-      for (const row of rows) {
-        const entry = counts.get(row.asset_key)!;
-        if (row.status === "MATERIALIZED") entry.materialized = Number(row.n);
-        else if (row.status === "FAILED") entry.failed = Number(row.n);
-        else if (row.status === "IN_PROGRESS") entry.inProgress = Number(row.n);
-      }
-      return counts;
-    });
   }
 
   #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { BackfillStorage } from "./backfill-storage.js";
+import { PartitionStatusReader } from "./partition-status-index.js";
 import type {
   AssetPartitionCounts,
   AssetPartitionStatus,
@@ -65,6 +66,7 @@ export class SqlStorage implements Storage {
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
   readonly #backfills: BackfillStorage;
+  readonly #partitionStatuses: PartitionStatusReader;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -77,6 +79,7 @@ export class SqlStorage implements Storage {
     this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
+    this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -357,14 +360,14 @@ export class SqlStorage implements Storage {
     );
   }
 
-  /** See {@link BackfillStorage}. */
+  /** See {@link PartitionStatusReader}. */
   getAssetPartitionStatuses(assetKey: string, options?: { statuses?: AssetPartitionStatus[] }): Promise<AssetPartitionStatusRecord[]> {
-    return this.#backfills.getAssetPartitionStatuses(assetKey, options);
+    return this.#partitionStatuses.getAssetPartitionStatuses(assetKey, options);
   }
 
   /** Zeros for an asset with no partition recorded. */
   countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
-    return this.#backfills.countAssetPartitionStatuses(assetKeys);
+    return this.#partitionStatuses.countAssetPartitionStatuses(assetKeys);
   }
 
   /** Batched inserts in one transaction. */
