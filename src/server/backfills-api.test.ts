@@ -155,6 +155,30 @@ describe("partition statuses of assets", () => {
 });
 
 describe("live updates", () => {
+  it("streams a backfill message (with its counts) when a backfill changes", async () => {
+    const res = await app.request("/api/events/stream", { headers: HOST });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (pattern: RegExp): Promise<RegExpExecArray> => {
+      for (;;) {
+        const match = pattern.exec(text);
+        if (match) return match;
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${pattern}: ${text}`);
+        text += decoder.decode(value);
+      }
+    };
+    try {
+      await until(/event: ready/);
+      const { body } = await post("/api/backfills", { selection: "regions", partitionSet: { kind: "all" } });
+      const [, data] = await until(/event: backfill\ndata: (.*)\n/);
+      expect(JSON.parse(data!)).toMatchObject({ backfillId: body.backfill.backfillId, status: "REQUESTED", counts: { pending: 2 } });
+    } finally {
+      await reader.cancel();
+    }
+  });
+
   it("tells subscribers a backfill changed", async () => {
     const hub = new LiveEventHub(target.storage, { intervalMs: 50 });
     const received: LiveMessage[] = [];
