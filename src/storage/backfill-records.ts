@@ -34,9 +34,6 @@ export const BackfillPartitionStatus = {
 /** One of the values of {@link BackfillPartitionStatus}. */
 export type BackfillPartitionStatus = (typeof BackfillPartitionStatus)[keyof typeof BackfillPartitionStatus];
 
-/** Partition statuses that are final for a backfill (until it is resumed). */
-export const DONE_BACKFILL_PARTITION_STATUSES: readonly BackfillPartitionStatus[] = ["succeeded", "failed", "canceled"];
-
 /**
  * What a backfill runs. `assets`: the asset keys of a selection (its expression kept for people);
  * `job`: a job by name. Either way the keys are split in {@link BackfillGroup}s.
