@@ -44,12 +44,12 @@ export function registerAssetCommands(program: Command): void {
     });
   asset
     .command("partitions")
-    .description("the partitions of a partitioned asset, each with its latest materialization")
+    .description("the partitions of a partitioned asset, each with its status and latest materialization")
     .argument("<key>", "asset key")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
-    .option("--json", "print {assetKey, partitions, materialized, keys: [{key, materialized, runId, timestamp}]}")
+    .option("--json", "print {assetKey, partitions, materialized, failed, inProgress, keys: [{key, status, materialized, runId, timestamp}]}")
     .action(async (key: string, flags: LocationOptions & { json?: boolean }) => {
       const { defs } = await loadFromOptions(flags);
       const def = defs.assets.get(key);
@@ -59,16 +59,21 @@ export function registerAssetCommands(program: Command): void {
       const now = new Date();
       await withInstance(flags, async (instance) => {
         await loadDynamicPartitions(defs, instance.storage);
-        const latest = new Map((await instance.storage.getAssetIndex([key])).map((row) => [row.partition, row]));
+        const [index, statuses] = await Promise.all([instance.storage.getAssetIndex([key]), instance.storage.getAssetPartitionStatuses(key)]);
+        const latest = new Map(index.map((row) => [row.partition, row]));
+        // The latest attempt (the per-partition status index): a failed retry of a materialized partition is FAILED.
+        const statusOf = new Map(statuses.map((row) => [row.partition, row.status as string]));
         const keys = partitions.keys(now).map((k) => {
           const row = latest.get(k);
-          return { key: k, materialized: row !== undefined, runId: row?.runId ?? null, timestamp: row ? new Date(row.timestamp).toISOString() : null };
+          const status = statusOf.get(k) ?? "MISSING";
+          return { key: k, status, materialized: row !== undefined, runId: row?.runId ?? null, timestamp: row ? new Date(row.timestamp).toISOString() : null };
         });
+        const count = (status: string): number => keys.filter((k) => k.status === status).length;
         const materialized = keys.filter((k) => k.materialized).length;
-        if (flags.json) return printJson({ assetKey: key, partitions: partitions.toSnapshot(now), materialized, keys });
-        process.stderr.write(`${partitions.describe()}: ${materialized} of ${keys.length} materialized.\n`);
+        if (flags.json) return printJson({ assetKey: key, partitions: partitions.toSnapshot(now), materialized, failed: count("FAILED"), inProgress: count("IN_PROGRESS"), keys });
+        process.stderr.write(`${partitions.describe()}: ${materialized} of ${keys.length} materialized, ${count("FAILED")} failed, ${count("IN_PROGRESS")} in progress.\n`);
         if (keys.length > 0) {
-          process.stdout.write(`${table([["PARTITION", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.materialized ? "yes" : "no", k.runId ?? "", k.timestamp ?? ""])])}\n`);
+          process.stdout.write(`${table([["PARTITION", "STATUS", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.status, k.materialized ? "yes" : "no", k.runId ?? "", k.timestamp ?? ""])])}\n`);
         }
       });
     });

@@ -1,5 +1,6 @@
 import { PartitionError, UsageError } from "../definitions/errors.js";
 import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
+import { RANGE_SEPARATOR } from "../runs/backfill-request.js";
 
 /** The partition flags of `materialize` and `job execute`. */
 export interface PartitionFlags {
@@ -8,8 +9,6 @@ export interface PartitionFlags {
   partitionRange?: string;
 }
 
-/** Separates the ends of `--partition-range` (as Dagster's CLI). */
-const RANGE_SEPARATOR = "...";
 
 /**
  * The partition of each run the flags ask for, in order: `[null]` without partition flags (the

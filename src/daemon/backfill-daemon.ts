@@ -4,6 +4,7 @@ import { backfillRun, runsToLaunch, upstreamInBackfill } from "../runs/backfill-
 import {
   BackfillPartitionStatus,
   BackfillStatus,
+  type BackfillLaunch,
   type BackfillPartitionRecord,
   type BackfillPartitionUpdate,
   type BackfillRecord,
@@ -77,18 +78,20 @@ export class BackfillDaemon {
   /** Moves one backfill on; returns how many runs it launched. */
   async #advance(backfill: BackfillRecord, budget: number): Promise<number> {
     const id = backfill.backfillId;
-    const launched = await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Launched] });
-    const finished: BackfillPartitionUpdate[] = [];
-    let queued = 0;
-    let inFlight = 0;
-    for (const p of launched) {
-      const done = p.runStatus === null ? BackfillPartitionStatus.Failed : DONE_OF_RUN[p.runStatus];
-      if (done !== undefined) finished.push({ group: p.group, partition: p.partition, status: done, reason: p.runStatus === null ? `its run ${p.runId} no longer exists` : null });
-      else {
-        inFlight++;
-        if (p.runStatus === RunStatus.Queued) queued++;
-      }
-    }
+    // Only the partitions whose runs ended are read: a tick costs the same at any size of backfill.
+    const ended = await this.#storage.getBackfillPartitions(id, {
+      statuses: [BackfillPartitionStatus.Launched],
+      runStatuses: [RunStatus.Success, RunStatus.Failure, RunStatus.Canceled, null],
+    });
+    const finished: BackfillPartitionUpdate[] = ended.map((p) => ({
+      group: p.group,
+      partition: p.partition,
+      status: p.runStatus === null ? BackfillPartitionStatus.Failed : DONE_OF_RUN[p.runStatus]!,
+      reason: p.runStatus === null ? `its run ${p.runId} no longer exists` : null,
+    }));
+    const runs = await this.#storage.countBackfillRunStatuses(id);
+    const queued = runs[RunStatus.Queued] ?? 0;
+    const inFlight = Object.entries(runs).reduce((sum, [status, n]) => (DONE_OF_RUN[status as RunStatus] === undefined ? sum + (n ?? 0) : sum), 0);
     if (finished.length > 0) {
       await this.#storage.updateBackfillPartitions(id, finished, { onlyFrom: [BackfillPartitionStatus.Launched] });
       this.#hooks.at?.("backfill_partitions_updated");
@@ -140,25 +143,24 @@ export class BackfillDaemon {
       } else if (verdict !== "waiting") blocked.push({ group: row.group, partition: row.partition, status: BackfillPartitionStatus.Failed, reason: verdict });
     }
     if (blocked.length > 0) await this.#storage.updateBackfillPartitions(id, blocked, { onlyFrom: [BackfillPartitionStatus.Pending] });
-    let launched = 0;
+    const launches: BackfillLaunch[] = [];
+    const unstartable: BackfillPartitionUpdate[] = [];
     for (const group of backfill.groups) {
       for (const request of runsToLaunch(group, ready.get(group.name) ?? [])) {
-        const [partition] = request.partitions;
-        let run;
+        const partition = request.partitions[0]!;
         try {
-          run = backfillRun(this.#defs, backfill, request);
+          launches.push({ group: group.name, partition, run: backfillRun(this.#defs, backfill, request) });
         } catch (err) {
           // The run could not start (the definitions changed since the backfill was recorded).
-          await this.#storage.updateBackfillPartitions(id, [{ group: group.name, partition: partition!, status: BackfillPartitionStatus.Failed, reason: errorMessage(err) }], { onlyFrom: [BackfillPartitionStatus.Pending] });
-          continue;
+          unstartable.push({ group: group.name, partition, status: BackfillPartitionStatus.Failed, reason: errorMessage(err) });
         }
-        const created = await this.#storage.launchBackfillPartition(id, group.name, partition!, run);
-        if (created === undefined) return launched; // canceled meanwhile: launch nothing more
-        launched++;
-        this.#hooks.at?.("backfill_run_created");
       }
     }
-    return launched;
+    if (unstartable.length > 0) await this.#storage.updateBackfillPartitions(id, unstartable, { onlyFrom: [BackfillPartitionStatus.Pending] });
+    // One transaction for the batch: each partition is launched with its run, or not at all.
+    const created = await this.#storage.launchBackfillPartitions(id, launches);
+    if (created.length > 0) this.#hooks.at?.("backfill_run_created");
+    return created.length;
   }
 
   /** `ready`, `waiting` (an upstream partition is not done), or why it fails (an upstream failed). */

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { dailyPartitions, staticPartitions } from "../definitions/partitions.js";
-import { BackfillDaemon } from "../daemon/backfill-daemon.js";
 import { CodeLocationState } from "../instance/code-location.js";
+import { backfillRun } from "../runs/backfill-plan.js";
 import { materializeAssets } from "../runs/materialize-assets.js";
 import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
 import type { AssetPartitionsJson, AssetsJson, BackfillAnswerJson, BackfillLaunchAnswerJson, BackfillPreviewJson, BackfillsPageJson } from "./api-types.js";
@@ -70,7 +70,11 @@ describe("POST /api/backfills", () => {
     const { backfill } = launched.body as BackfillLaunchAnswerJson;
     expect(backfill).toMatchObject({ status: "REQUESTED", partitionCount: 10, runCount: 10, launchedBy: "api", tags: { team: "data" }, counts: { pending: 10 } });
 
-    await new BackfillDaemon({ storage: target.storage, defs, launchBatchSize: 4 }).tick();
+    // Four partitions launched, as the daemon launches them (the server never imports the daemon).
+    const record = (await target.storage.getBackfill(backfill.backfillId))!;
+    const group = record.groups[0]!;
+    const launches = ["2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"].map((partition) => ({ group: "", partition, run: backfillRun(defs, record, { group, partitions: [partition] }) }));
+    await target.storage.launchBackfillPartitions(backfill.backfillId, launches);
     const page = await get<BackfillAnswerJson>(`/api/backfills/${backfill.backfillId}?offset=2&limit=3`);
     expect(page.status).toBe(200);
     expect(page.body.page).toEqual({ offset: 2, limit: 3, total: 10 });
@@ -151,6 +155,30 @@ describe("partition statuses of assets", () => {
 });
 
 describe("live updates", () => {
+  it("streams a backfill message (with its counts) when a backfill changes", async () => {
+    const res = await app.request("/api/events/stream", { headers: HOST });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (pattern: RegExp): Promise<RegExpExecArray> => {
+      for (;;) {
+        const match = pattern.exec(text);
+        if (match) return match;
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${pattern}: ${text}`);
+        text += decoder.decode(value);
+      }
+    };
+    try {
+      await until(/event: ready/);
+      const { body } = await post("/api/backfills", { selection: "regions", partitionSet: { kind: "all" } });
+      const [, data] = await until(/event: backfill\ndata: (.*)\n/);
+      expect(JSON.parse(data!)).toMatchObject({ backfillId: body.backfill.backfillId, status: "REQUESTED", counts: { pending: 2 } });
+    } finally {
+      await reader.cancel();
+    }
+  });
+
   it("tells subscribers a backfill changed", async () => {
     const hub = new LiveEventHub(target.storage, { intervalMs: 50 });
     const received: LiveMessage[] = [];

@@ -2,7 +2,7 @@
  * Records of backfills and of the per-partition status index, shared by storage, the daemon, the
  * server and the CLI. Timestamps are epoch milliseconds.
  */
-import type { RunStatus } from "./records.js";
+import type { NewRun, RunStatus } from "./records.js";
 
 /** Where a backfill stands, as Dagster names a bulk action's status. */
 export const BackfillStatus = {
@@ -33,9 +33,6 @@ export const BackfillPartitionStatus = {
 } as const;
 /** One of the values of {@link BackfillPartitionStatus}. */
 export type BackfillPartitionStatus = (typeof BackfillPartitionStatus)[keyof typeof BackfillPartitionStatus];
-
-/** Partition statuses that are final for a backfill (until it is resumed). */
-export const DONE_BACKFILL_PARTITION_STATUSES: readonly BackfillPartitionStatus[] = ["succeeded", "failed", "canceled"];
 
 /**
  * What a backfill runs. `assets`: the asset keys of a selection (its expression kept for people);
@@ -121,9 +118,18 @@ export interface BackfillsFilter {
 /** Options for reading a backfill's partitions, in the order of its groups and keys. */
 export interface BackfillPartitionsQuery {
   statuses?: BackfillPartitionStatus[];
+  /** Only partitions whose run has one of these statuses (null: no run, or a run that is gone). */
+  runStatuses?: (RunStatus | null)[];
   group?: string;
   offset?: number;
   limit?: number;
+}
+
+/** A partition of a backfill to launch, and its run. */
+export interface BackfillLaunch {
+  group: string;
+  partition: string;
+  run: NewRun;
 }
 
 /** A change of a backfill partition's status made by the daemon. */

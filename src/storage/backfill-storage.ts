@@ -4,19 +4,17 @@ import {
   BackfillPartitionStatus,
   BackfillStatus,
   FINISHED_BACKFILL_STATUSES,
-  type AssetPartitionCounts,
-  type AssetPartitionStatusRecord,
   type BackfillPartitionRecord,
   type BackfillPartitionsQuery,
   type BackfillPartitionUpdate,
   type BackfillRecord,
   type BackfillsFilter,
   type NewBackfill,
-  type AssetPartitionStatus,
+  type BackfillLaunch,
 } from "./backfill-records.js";
 import type { StorageDialect } from "./dialect.js";
 import type { StorageGuard } from "./guard.js";
-import { insertRun } from "./insert-run.js";
+import { insertRuns } from "./insert-run.js";
 import type { NewRun, RunRecord, RunStatus } from "./records.js";
 import type { BackfillPartitionsTable, BackfillsTable, Database } from "./schema.js";
 
@@ -31,7 +29,7 @@ const PARTITION_ROWS_PER_INSERT = 2000;
 export const MAX_BACKFILL_PARTITION_ROWS = 1_000_000;
 
 /**
- * Backfills and their partitions, and the per-partition status index of assets. Launching a
+ * Backfills and their partitions. Launching a
  * partition's run is one transaction that creates the run and marks the partition launched only if
  * it is still pending, so a daemon killed anywhere never launches a partition twice nor loses one.
  */
@@ -124,13 +122,18 @@ export class BackfillStorage {
   getBackfillPartitions(backfillId: string, query: BackfillPartitionsQuery = {}): Promise<BackfillPartitionRecord[]> {
     return this.#guard.run(`read the partitions of backfill "${backfillId}"`, async () => {
       await assertBackfillExists(this.#db, backfillId);
-      if (query.statuses?.length === 0 || query.limit === 0) return [];
+      if (query.statuses?.length === 0 || query.runStatuses?.length === 0 || query.limit === 0) return [];
       let select = this.#db
         .selectFrom("backfill_partitions as p")
         .leftJoin("runs as r", "r.run_id", "p.run_id")
         .select(["p.asset_group", "p.partition", "p.status", "p.run_id", "p.reason", "r.status as run_status"])
         .where("p.backfill_id", "=", backfillId);
       if (query.statuses !== undefined) select = select.where("p.status", "in", query.statuses);
+      if (query.runStatuses !== undefined) {
+        const { runStatuses } = query;
+        const statuses = runStatuses.filter((s): s is RunStatus => s !== null);
+        select = select.where((eb) => eb.or([...(statuses.length > 0 ? [eb("r.status", "in", statuses)] : []), ...(runStatuses.includes(null) ? [eb("r.run_id", "is", null)] : [])]));
+      }
       if (query.group !== undefined) select = select.where("p.asset_group", "=", query.group);
       select = select.orderBy("p.position");
       // SQLite takes an OFFSET only after a LIMIT.
@@ -163,6 +166,22 @@ export class BackfillStorage {
     });
   }
 
+  /** See Storage.countBackfillRunStatuses. */
+  countBackfillRunStatuses(backfillId: string): Promise<Partial<Record<RunStatus, number>>> {
+    return this.#guard.run(`count the runs of backfill "${backfillId}"`, async () => {
+      await assertBackfillExists(this.#db, backfillId);
+      const rows = await this.#db
+        .selectFrom("backfill_partitions as p")
+        .innerJoin("runs as r", "r.run_id", "p.run_id")
+        .select(["r.status", (eb) => eb.fn.countAll().as("n")])
+        .where("p.backfill_id", "=", backfillId)
+        .where("p.status", "=", BackfillPartitionStatus.Launched)
+        .groupBy("r.status")
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    });
+  }
+
   /** See Storage.setBackfillStatus. */
   setBackfillStatus(backfillId: string, status: BackfillStatus, options: { onlyFrom?: BackfillStatus[]; error?: string | null } = {}): Promise<boolean> {
     return this.#guard.run(`set the status of backfill "${backfillId}"`, () =>
@@ -187,8 +206,15 @@ export class BackfillStorage {
   }
 
   /** See Storage.launchBackfillPartition. */
-  launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
-    return this.#guard.run(`launch partition "${partition}" of backfill "${backfillId}"`, () =>
+  async launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
+    const [created] = await this.launchBackfillPartitions(backfillId, [{ group, partition, run }]);
+    return created;
+  }
+
+  /** See Storage.launchBackfillPartitions. */
+  launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]> {
+    if (launches.length === 0) return Promise.resolve([]);
+    return this.#guard.run(`launch ${launches.length} partition${launches.length === 1 ? "" : "s"} of backfill "${backfillId}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
         // Only a backfill still being executed launches. The UPDATE (not a SELECT) locks its row on
@@ -201,18 +227,60 @@ export class BackfillStorage {
           .executeTakeFirst();
         if (Number(live.numUpdatedRows) === 0) {
           await assertBackfillExists(trx, backfillId);
-          return undefined;
+          return [];
         }
-        const marked = await trx
-          .updateTable("backfill_partitions")
-          .set({ status: BackfillPartitionStatus.Launched, run_id: run.runId, updated_at: now })
-          .where("backfill_id", "=", backfillId)
-          .where("asset_group", "=", group)
-          .where("partition", "=", partition)
-          .where("status", "=", BackfillPartitionStatus.Pending)
-          .executeTakeFirst();
-        if (Number(marked.numUpdatedRows) === 0) return undefined;
-        return insertRun(trx, run, now);
+        // A few statements for the whole batch: the partitions still pending (locked on Postgres, so a
+        // second daemon racing this one skips them), their runs, then the partitions marked launched.
+        const pending = new Map<string, number>();
+        for (let at = 0; at < launches.length; at += PARTITION_ROWS_PER_INSERT) {
+          const chunk = launches.slice(at, at + PARTITION_ROWS_PER_INSERT);
+          const rows = await this.#dialect
+            .forUpdateSkipLocked(
+              trx
+                .selectFrom("backfill_partitions")
+                .select(["asset_group", "partition", "position"])
+                .where("backfill_id", "=", backfillId)
+                .where("status", "=", BackfillPartitionStatus.Pending)
+                .where("partition", "in", [...new Set(chunk.map((l) => l.partition))]),
+            )
+            .execute();
+          for (const row of rows) pending.set(slot(row.asset_group, row.partition), Number(row.position));
+        }
+        const launching: (BackfillLaunch & { position: number })[] = [];
+        for (const launch of launches) {
+          const key = slot(launch.group, launch.partition);
+          const position = pending.get(key);
+          if (position === undefined) continue;
+          pending.delete(key); // a partition listed twice launches once
+          launching.push({ ...launch, position });
+        }
+        if (launching.length === 0) return [];
+        const created = await insertRuns(trx, launching.map((l) => l.run), now);
+        for (let at = 0; at < launching.length; at += PARTITION_ROWS_PER_INSERT) {
+          const rows = launching.slice(at, at + PARTITION_ROWS_PER_INSERT).map((l) => ({
+            backfill_id: backfillId,
+            asset_group: l.group,
+            partition: l.partition,
+            position: l.position,
+            status: BackfillPartitionStatus.Launched,
+            run_id: l.run.runId,
+            reason: null,
+            updated_at: now,
+          }));
+          // Every row exists (read above, under the write lock): the upsert is a batched UPDATE.
+          await trx
+            .insertInto("backfill_partitions")
+            .values(rows)
+            .onConflict((oc) =>
+              oc.columns(["backfill_id", "asset_group", "partition"]).doUpdateSet((eb) => ({
+                status: eb.ref("excluded.status"),
+                run_id: eb.ref("excluded.run_id"),
+                updated_at: eb.ref("excluded.updated_at"),
+              })),
+            )
+            .execute();
+        }
+        return created;
       }),
     );
   }
@@ -287,38 +355,6 @@ export class BackfillStorage {
     );
   }
 
-  /** Sorted by partition key; an empty `statuses` matches nothing. */
-  getAssetPartitionStatuses(assetKey: string, options: { statuses?: AssetPartitionStatus[] } = {}): Promise<AssetPartitionStatusRecord[]> {
-    return this.#guard.run(`read the partition statuses of asset "${assetKey}"`, async () => {
-      if (options.statuses?.length === 0) return [];
-      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "updated_at"]).where("asset_key", "=", assetKey);
-      if (options.statuses !== undefined) query = query.where("status", "in", options.statuses);
-      const rows = await query.orderBy("partition").execute();
-      return rows.map((r) => ({ assetKey: r.asset_key, partition: r.partition, status: r.status as AssetPartitionStatus, runId: r.run_id, updatedAt: Number(r.updated_at) }));
-    });
-  }
-
-  /** One entry per asset key asked for (zeros for an asset with no partition recorded). */
-  countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
-    return this.#guard.run("count asset partition statuses", async () => {
-      const counts = new Map<string, AssetPartitionCounts>(assetKeys.map((k) => [k, { materialized: 0, failed: 0, inProgress: 0 }]));
-      if (assetKeys.length === 0) return counts;
-      const rows = await this.#db
-        .selectFrom("asset_partition_status")
-        .select(["asset_key", "status", (eb) => eb.fn.countAll().as("n")])
-        .where("asset_key", "in", [...assetKeys])
-        .groupBy(["asset_key", "status"])
-        .execute();
-      for (const row of rows) {
-        const entry = counts.get(row.asset_key)!;
-        if (row.status === "MATERIALIZED") entry.materialized = Number(row.n);
-        else if (row.status === "FAILED") entry.failed = Number(row.n);
-        else if (row.status === "IN_PROGRESS") entry.inProgress = Number(row.n);
-      }
-      return counts;
-    });
-  }
-
   #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.#dialect.writeTransaction(this.#db, fn);
   }
@@ -332,6 +368,10 @@ async function readBackfill(db: Kysely<Database>, backfillId: string): Promise<B
 async function assertBackfillExists(db: Kysely<Database>, backfillId: string): Promise<void> {
   const row = await db.selectFrom("backfills").select("backfill_id").where("backfill_id", "=", backfillId).executeTakeFirst();
   if (row === undefined) throw new BackfillNotFoundError(backfillId);
+}
+
+function slot(group: string, partition: string): string {
+  return `${group}\u0000${partition}`;
 }
 
 function fromBackfillRow(row: Selectable<BackfillsTable>): BackfillRecord {

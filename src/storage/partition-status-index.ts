@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import { AssetPartitionStatus } from "./backfill-records.js";
+import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord } from "./backfill-records.js";
+import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
 import type { Database } from "./schema.js";
 
@@ -38,4 +39,47 @@ export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<
       }),
     )
     .execute();
+}
+
+/** Reads of the per-partition status index (see {@link updatePartitionStatus} for its writes). */
+export class PartitionStatusReader {
+  readonly #db: Kysely<Database>;
+  readonly #guard: StorageGuard;
+
+  constructor(db: Kysely<Database>, guard: StorageGuard) {
+    this.#db = db;
+    this.#guard = guard;
+  }
+
+  /** Sorted by partition key; an empty `statuses` matches nothing. */
+  getAssetPartitionStatuses(assetKey: string, options: { statuses?: AssetPartitionStatus[] } = {}): Promise<AssetPartitionStatusRecord[]> {
+    return this.#guard.run(`read the partition statuses of asset "${assetKey}"`, async () => {
+      if (options.statuses?.length === 0) return [];
+      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "updated_at"]).where("asset_key", "=", assetKey);
+      if (options.statuses !== undefined) query = query.where("status", "in", options.statuses);
+      const rows = await query.orderBy("partition").execute();
+      return rows.map((r) => ({ assetKey: r.asset_key, partition: r.partition, status: r.status as AssetPartitionStatus, runId: r.run_id, updatedAt: Number(r.updated_at) }));
+    });
+  }
+
+  /** One entry per asset key asked for (zeros for an asset with no partition recorded). */
+  countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
+    return this.#guard.run("count asset partition statuses", async () => {
+      const counts = new Map<string, AssetPartitionCounts>(assetKeys.map((k) => [k, { materialized: 0, failed: 0, inProgress: 0 }]));
+      if (assetKeys.length === 0) return counts;
+      const rows = await this.#db
+        .selectFrom("asset_partition_status")
+        .select(["asset_key", "status", (eb) => eb.fn.countAll().as("n")])
+        .where("asset_key", "in", [...assetKeys])
+        .groupBy(["asset_key", "status"])
+        .execute();
+      for (const row of rows) {
+        const entry = counts.get(row.asset_key)!;
+        if (row.status === "MATERIALIZED") entry.materialized = Number(row.n);
+        else if (row.status === "FAILED") entry.failed = Number(row.n);
+        else if (row.status === "IN_PROGRESS") entry.inProgress = Number(row.n);
+      }
+      return counts;
+    });
+  }
 }

@@ -3,6 +3,7 @@ import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
 import { BackfillStorage } from "./backfill-storage.js";
+import { PartitionStatusReader } from "./partition-status-index.js";
 import type {
   AssetPartitionCounts,
   AssetPartitionStatus,
@@ -10,6 +11,7 @@ import type {
   BackfillPartitionRecord,
   BackfillPartitionsQuery,
   BackfillPartitionStatus,
+  BackfillLaunch,
   BackfillPartitionUpdate,
   BackfillRecord,
   BackfillsFilter,
@@ -66,6 +68,7 @@ export class SqlStorage implements Storage {
   readonly #leases: LeaseStorage;
   readonly #dynamicPartitions: DynamicPartitionStorage;
   readonly #backfills: BackfillStorage;
+  readonly #partitionStatuses: PartitionStatusReader;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -79,6 +82,7 @@ export class SqlStorage implements Storage {
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
+    this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -359,14 +363,14 @@ export class SqlStorage implements Storage {
     );
   }
 
-  /** See {@link BackfillStorage}. */
+  /** See {@link PartitionStatusReader}. */
   getAssetPartitionStatuses(assetKey: string, options?: { statuses?: AssetPartitionStatus[] }): Promise<AssetPartitionStatusRecord[]> {
-    return this.#backfills.getAssetPartitionStatuses(assetKey, options);
+    return this.#partitionStatuses.getAssetPartitionStatuses(assetKey, options);
   }
 
   /** Zeros for an asset with no partition recorded. */
   countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>> {
-    return this.#backfills.countAssetPartitionStatuses(assetKeys);
+    return this.#partitionStatuses.countAssetPartitionStatuses(assetKeys);
   }
 
   /** Batched inserts in one transaction. */
@@ -394,6 +398,11 @@ export class SqlStorage implements Storage {
     return this.#backfills.countBackfillPartitions(backfillId);
   }
 
+  /** Launched partitions only. */
+  countBackfillRunStatuses(backfillId: string): Promise<Partial<Record<RunStatus, number>>> {
+    return this.#backfills.countBackfillRunStatuses(backfillId);
+  }
+
   /** Atomic with onlyFrom. */
   setBackfillStatus(backfillId: string, status: BackfillStatus, options?: { onlyFrom?: BackfillStatus[]; error?: string | null }): Promise<boolean> {
     return this.#backfills.setBackfillStatus(backfillId, status, options);
@@ -402,6 +411,11 @@ export class SqlStorage implements Storage {
   /** One transaction: the run and the partition's launch, or nothing. */
   launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
     return this.#backfills.launchBackfillPartition(backfillId, group, partition, run);
+  }
+
+  /** One transaction for the batch. */
+  launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]> {
+    return this.#backfills.launchBackfillPartitions(backfillId, launches);
   }
 
   /** Only partitions in one of `onlyFrom`. */

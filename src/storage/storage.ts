@@ -29,6 +29,7 @@ import type {
   BackfillPartitionRecord,
   BackfillPartitionsQuery,
   BackfillPartitionStatus,
+  BackfillLaunch,
   BackfillPartitionUpdate,
   BackfillRecord,
   BackfillsFilter,
@@ -172,6 +173,11 @@ export interface Storage {
    * BackfillNotFoundError.
    */
   getBackfillPartitions(backfillId: string, query?: BackfillPartitionsQuery): Promise<BackfillPartitionRecord[]>;
+  /**
+   * How many launched partitions of a backfill have a run in each status (statuses with none are
+   * left out): what is queued and in flight, counted in the database. Throws BackfillNotFoundError.
+   */
+  countBackfillRunStatuses(backfillId: string): Promise<Partial<Record<RunStatus, number>>>;
   /** How many partitions of a backfill are in each status. Throws BackfillNotFoundError. */
   countBackfillPartitions(backfillId: string): Promise<Record<BackfillPartitionStatus, number>>;
   /**
@@ -187,6 +193,12 @@ export interface Storage {
    * partition with its run, or neither. Throws BackfillNotFoundError, StorageError when the run id exists.
    */
   launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined>;
+  /**
+   * Launches several partitions of a backfill in ONE transaction, each as launchBackfillPartition
+   * would (those no longer pending are left out); returns the runs created, in order. Nothing when
+   * the backfill is not REQUESTED. A run id that exists rolls the whole batch back (StorageError).
+   */
+  launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]>;
   /**
    * Sets the status (and reason) of partitions of a backfill whose status is one of `onlyFrom`, in
    * one transaction; returns how many changed. Throws BackfillNotFoundError.

@@ -78,8 +78,8 @@ describe("sluice materialize --partition", () => {
     expect(listing.partitions.firstKey).toBe("2025-01-01");
     expect(listing.materialized).toBe(2);
     expect(listing.keys.slice(0, 4)).toEqual([
-      { key: "2025-01-01", materialized: false, runId: null, timestamp: null },
-      expect.objectContaining({ key: "2025-01-02", materialized: true, runId: runIds["2025-01-02"] }),
+      { key: "2025-01-01", status: "MISSING", materialized: false, runId: null, timestamp: null },
+      expect.objectContaining({ key: "2025-01-02", status: "MATERIALIZED", materialized: true, runId: runIds["2025-01-02"] }),
       expect.objectContaining({ key: "2025-01-03", materialized: true, runId: runIds["2025-01-03"] }),
       expect.objectContaining({ key: "2025-01-04", materialized: false }),
     ]);

@@ -117,6 +117,33 @@ describe("migrator on sqlite", () => {
     }
   });
 
+  it("carries materialized partitions of a version 4 database into the per-partition status index", async () => {
+    const file = tempFile();
+    const dialect = sqliteDialect(file);
+    const db = dialect.createKysely();
+    try {
+      expect(await migrateToLatest(db, dialect, MIGRATIONS.slice(0, 4))).toBe(4);
+      const raw = new BetterSqlite3(file);
+      const insert = raw.prepare("insert into asset_index (asset_key, partition, run_id, event_id, timestamp, metadata) values (?, ?, 'old', ?, 5, '{}')");
+      insert.run("a", "", 1);
+      insert.run("a", "2024-01-01", 2);
+      insert.run("b", "eu", 3);
+      raw.close();
+    } finally {
+      await db.destroy();
+    }
+    const storage = await openSqliteStorage(file);
+    try {
+      expect(await storage.getAssetPartitionStatuses("a")).toEqual([{ assetKey: "a", partition: "2024-01-01", status: "MATERIALIZED", runId: "old", updatedAt: 5 }]);
+      expect(Object.fromEntries(await storage.countAssetPartitionStatuses(["a", "b"]))).toEqual({
+        a: { materialized: 1, failed: 0, inProgress: 0 },
+        b: { materialized: 1, failed: 0, inProgress: 0 },
+      });
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("upgrades a version 1 database in place, keeping its runs and events", async () => {
     const file = tempFile();
     const dialect = sqliteDialect(file);

@@ -154,6 +154,37 @@ export function describeBackfillContract(s: StorageFixture): void {
       expectSluiceError(await caught(s().launchBackfillPartition("nope", "", "k", queuedRecord("x"))), "BACKFILL_NOT_FOUND", /nope/);
     });
 
+    it("launches a batch in one transaction: pending partitions once each, with their runs' statuses countable", async () => {
+      await s().createBackfill(newBackfill("bf", ["k1", "k2", "k3", "k4"]));
+      await s().launchBackfillPartition("bf", "", "k2", queuedRecord("early"));
+      const created = await s().launchBackfillPartitions("bf", [
+        { group: "", partition: "k1", run: queuedRecord("r1") },
+        { group: "", partition: "k2", run: queuedRecord("r2") },
+        { group: "", partition: "k3", run: queuedRecord("r3") },
+        { group: "", partition: "k3", run: queuedRecord("r3b") },
+        { group: "other", partition: "k4", run: queuedRecord("r4") },
+      ]);
+      expect(created.map((r) => r.runId)).toEqual(["r1", "r3"]);
+      expect((await s().listRuns()).map((r) => r.runId).sort()).toEqual(["early", "r1", "r3"]);
+      expect((await s().getBackfillPartitions("bf")).map((p) => [p.partition, p.status, p.runId])).toEqual([
+        ["k1", "launched", "r1"],
+        ["k2", "launched", "early"],
+        ["k3", "launched", "r3"],
+        ["k4", "pending", null],
+      ]);
+      // A run id that exists rolls the whole batch back.
+      expectSluiceError(await caught(s().launchBackfillPartitions("bf", [{ group: "", partition: "k4", run: queuedRecord("r1") }])), "STORAGE_ERROR", /"r1" already exists/);
+      expect((await s().getBackfillPartitions("bf", { statuses: ["pending"] })).map((p) => p.partition)).toEqual(["k4"]);
+      await s().storeEvent(newEvent("r1", "RUN_START"));
+      await s().storeEvent(newEvent("r1", "RUN_SUCCESS"));
+      await s().setRunStatus("r3", "STARTED");
+      expect(await s().countBackfillRunStatuses("bf")).toEqual({ QUEUED: 1, STARTED: 1, SUCCESS: 1 });
+      const ended = await s().getBackfillPartitions("bf", { statuses: ["launched"], runStatuses: ["SUCCESS", "FAILURE", null] });
+      expect(ended.map((p) => [p.partition, p.runStatus])).toEqual([["k1", "SUCCESS"]]);
+      expect(await s().getBackfillPartitions("bf", { runStatuses: [] })).toEqual([]);
+      expect((await s().getBackfillPartitions("bf", { runStatuses: [null] })).map((p) => p.partition)).toEqual(["k4"]);
+    });
+
     it("launches nothing for a backfill that is no longer REQUESTED", async () => {
       await s().createBackfill(newBackfill("bf", ["k1"]));
       expect(await s().setBackfillStatus("bf", "CANCELING", { onlyFrom: ["REQUESTED"] })).toBe(true);
