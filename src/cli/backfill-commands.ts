@@ -53,11 +53,17 @@ export function registerBackfillCommands(program: Command): void {
           launchedBy: "cli",
         });
         if (flags.json) return printJson(await readBackfillJson(instance.storage, backfill));
-        const keys = plan.backfill.partitionKeys;
+        const keys = plan.backfill.groups[0]!.partitionKeys;
         process.stderr.write(
-          `Backfill of ${plan.partitionCount} partition${plan.partitionCount === 1 ? "" : "s"} (${keys[0]} to ${keys[keys.length - 1]}), ${plan.runCount} run${plan.runCount === 1 ? "" : "s"}; ` +
+          `Backfill of ${plural(plan.partitionCount, "partition")} (${keys[0]} to ${keys[keys.length - 1]}), ${plural(plan.runCount, "run")}; ` +
             `the daemon will launch them (sluice daemon, dev or start). Follow it with: sluice backfill show ${backfill.backfillId}\n`,
         );
+        if (plan.backfill.groups.length > 1) {
+          for (const g of plan.backfill.groups) {
+            const own = g.partitionKeys;
+            process.stderr.write(`  group ${g.name} (${g.assetKeys.join(", ")}): ${plural(own.length, "partition")} (${own[0]} to ${own[own.length - 1]}), ${plural(g.runCount ?? own.length, "run")}${g.upstream.length ? `, after ${g.upstream.join(", ")}` : ""}\n`);
+          }
+        }
         process.stdout.write(`${backfill.backfillId}\n`);
       });
     });
@@ -100,6 +106,13 @@ export function registerBackfillCommands(program: Command): void {
         const counts = Object.entries(json.counts).map(([k, n]) => `${k} ${n}`).join(", ");
         process.stdout.write(`Backfill ${json.backfillId}: ${json.status} (${targetText(json.target)}, ${json.partitionCount} partitions; ${counts})\n`);
         if (json.error) process.stdout.write(`${json.error}\n`);
+        if (json.groups.length > 1) {
+          for (const g of json.groups) {
+            const mine = partitions.filter((p) => p.group === g.name);
+            const byStatus = Object.keys(json.counts).map((status) => `${status} ${mine.filter((p) => p.status === status).length}`).join(", ");
+            process.stdout.write(`  group ${g.name} (${g.assetKeys.join(", ")}${g.upstream.length ? `; after ${g.upstream.join(", ")}` : ""}): ${g.partitionCount} partitions; ${byStatus}\n`);
+          }
+        }
         const rows = [["PARTITION", "STATUS", "RUN", "RUN STATUS", "REASON"]];
         for (const p of partitions) rows.push([p.group ? `${p.group}:${p.partition}` : p.partition, p.status, p.runId ?? "-", p.runStatus ?? "-", p.reason ?? ""]);
         process.stdout.write(`${table(rows)}\n`);
@@ -162,6 +175,10 @@ function tagsOf(pairs: readonly string[]): Record<string, string> {
   }
   checkTags(tags, "--tag");
   return tags;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function targetText(target: BackfillRecord["target"]): string {

@@ -102,11 +102,10 @@ describe("backfill daemon", () => {
       backfillId: "bf",
       target: { kind: "assets", selection: "*", assetKeys: ["up", "down"] },
       groups: [
-        { name: "up", assetKeys: ["up"], upstream: [] },
-        { name: "down", assetKeys: ["down"], upstream: ["up"] },
+        { name: "up", assetKeys: ["up"], upstream: [], partitionKeys: ["k1", "k2"] },
+        { name: "down", assetKeys: ["down"], upstream: ["up"], partitionKeys: ["k1", "k2"] },
       ],
       partitionSet: { kind: "keys", keys: ["k1", "k2"] },
-      partitionKeys: ["k1", "k2"],
       launchedBy: "test",
     });
     const daemon = new BackfillDaemon({ storage: s, defs });

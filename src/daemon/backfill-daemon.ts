@@ -1,9 +1,11 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { errorMessage } from "../definitions/errors.js";
-import { backfillRun, runsToLaunch, upstreamInBackfill } from "../runs/backfill-plan.js";
+import { BackfillDependencies, backfillRun, groupPolicy, missingPartition, runsToLaunch, upstreamInBackfill } from "../runs/backfill-plan.js";
+import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import {
   BackfillPartitionStatus,
   BackfillStatus,
+  type BackfillGroup,
   type BackfillLaunch,
   type BackfillPartitionRecord,
   type BackfillPartitionUpdate,
@@ -63,6 +65,8 @@ export class BackfillDaemon {
   /** One iteration over the backfills in progress, oldest first; returns how many runs it launched. */
   async tick(): Promise<number> {
     const active = await this.#storage.listBackfills({ statuses: [BackfillStatus.Requested, BackfillStatus.Canceling] });
+    // Runs are checked against the instance's dynamic partition keys as they are now.
+    if (active.length > 0) await loadDynamicPartitions(this.#defs, this.#storage);
     let budget = this.#batch;
     for (const backfill of active.reverse()) {
       try {
@@ -119,64 +123,73 @@ export class BackfillDaemon {
   }
 
   /**
-   * Launches up to `budget` pending partitions that are ready, in the backfill's order, and fails
-   * the pending partitions whose upstream partitions in the backfill failed or were canceled.
+   * Launches up to `budget` runs of pending partitions that are ready, in the backfill's order (one
+   * per key, or one per range of consecutive keys in a group under a backfill policy), and fails
+   * the pending partitions whose upstream partitions in the backfill failed or were canceled, and
+   * those whose dynamic key was removed since the backfill was recorded.
    */
   async #launchReady(backfill: BackfillRecord, budget: number): Promise<number> {
     if (budget <= 0) return 0;
     const id = backfill.backfillId;
+    const now = new Date();
     const independent = backfill.groups.every((g) => g.upstream.length === 0);
-    // Without dependencies between groups every pending partition is ready: read only what launches.
+    const ranged = backfill.groups.some((g) => groupPolicy(this.#defs, g) !== undefined);
+    // Without dependencies between groups every pending partition is ready: read only what launches
+    // (all pending ones when a run may take a range). With them, every partition's status is read
+    // in one query, and each pending one checks its upstream keys in memory.
     const rows = independent
-      ? await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Pending], limit: budget })
+      ? await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Pending], ...(ranged ? {} : { limit: budget }) })
       : await this.#storage.getBackfillPartitions(id);
     const statusOf = new Map<string, BackfillPartitionStatus>(independent ? [] : rows.map((r) => [slot(r.group, r.partition), r.status]));
-    const blocked: BackfillPartitionUpdate[] = [];
+    const deps = independent ? undefined : new BackfillDependencies(this.#defs, backfill.groups, now);
+    const groups = new Map(backfill.groups.map((g) => [g.name, g]));
+    const failing: BackfillPartitionUpdate[] = [];
     const ready = new Map<string, string[]>();
-    let count = 0;
     for (const row of rows) {
-      if (row.status !== BackfillPartitionStatus.Pending || count >= budget) continue;
-      const verdict = independent ? "ready" : this.#readiness(backfill, row, statusOf);
-      if (verdict === "ready") {
-        (ready.get(row.group) ?? ready.set(row.group, []).get(row.group)!).push(row.partition);
-        count++;
-      } else if (verdict !== "waiting") blocked.push({ group: row.group, partition: row.partition, status: BackfillPartitionStatus.Failed, reason: verdict });
+      if (row.status !== BackfillPartitionStatus.Pending) continue;
+      const group = groups.get(row.group);
+      const verdict = !group ? `its asset group "${row.group}" is not part of the backfill` : deps ? readiness(deps, group, row, statusOf) : "ready";
+      if (verdict === "waiting") continue;
+      // A dynamic key removed since the backfill was recorded fails its partition, not the backfill.
+      const gone = verdict === "ready" ? missingPartition(this.#defs, group!, row.partition, now) : verdict;
+      if (gone !== undefined) failing.push({ group: row.group, partition: row.partition, status: BackfillPartitionStatus.Failed, reason: gone });
+      else (ready.get(row.group) ?? ready.set(row.group, []).get(row.group)!).push(row.partition);
     }
-    if (blocked.length > 0) await this.#storage.updateBackfillPartitions(id, blocked, { onlyFrom: [BackfillPartitionStatus.Pending] });
     const launches: BackfillLaunch[] = [];
-    const unstartable: BackfillPartitionUpdate[] = [];
     for (const group of backfill.groups) {
-      for (const request of runsToLaunch(group, ready.get(group.name) ?? [])) {
-        const partition = request.partitions[0]!;
+      for (const request of runsToLaunch(this.#defs, group, ready.get(group.name) ?? [], now)) {
+        if (launches.length >= budget) break;
         try {
-          launches.push({ group: group.name, partition, run: backfillRun(this.#defs, backfill, request) });
+          launches.push({ group: group.name, partitions: request.partitions, run: backfillRun(this.#defs, backfill, request) });
         } catch (err) {
           // The run could not start (the definitions changed since the backfill was recorded).
-          unstartable.push({ group: group.name, partition, status: BackfillPartitionStatus.Failed, reason: errorMessage(err) });
+          for (const partition of request.partitions) failing.push({ group: group.name, partition, status: BackfillPartitionStatus.Failed, reason: errorMessage(err) });
         }
       }
     }
-    if (unstartable.length > 0) await this.#storage.updateBackfillPartitions(id, unstartable, { onlyFrom: [BackfillPartitionStatus.Pending] });
-    // One transaction for the batch: each partition is launched with its run, or not at all.
+    if (failing.length > 0) await this.#storage.updateBackfillPartitions(id, failing, { onlyFrom: [BackfillPartitionStatus.Pending] });
+    // One transaction for the batch: each run is created with its partitions marked launched, or not at all.
     const created = await this.#storage.launchBackfillPartitions(id, launches);
     if (created.length > 0) this.#hooks.at?.("backfill_run_created");
     return created.length;
   }
+}
 
-  /** `ready`, `waiting` (an upstream partition is not done), or why it fails (an upstream failed). */
-  #readiness(backfill: BackfillRecord, row: BackfillPartitionRecord, statusOf: ReadonlyMap<string, BackfillPartitionStatus>): string {
-    const group = backfill.groups.find((g) => g.name === row.group);
-    if (!group) return `its asset group "${row.group}" is not part of the backfill`;
-    let waiting = false;
-    for (const up of upstreamInBackfill(this.#defs, backfill, group, row.partition)) {
-      const status = statusOf.get(slot(up.group, up.partition));
-      if (status === BackfillPartitionStatus.Failed || status === BackfillPartitionStatus.Canceled) {
-        return `upstream partition "${up.partition}" of ${up.group === "" ? "the backfill" : `group "${up.group}"`} ${status}`;
-      }
-      if (status !== undefined && status !== BackfillPartitionStatus.Succeeded) waiting = true;
+/**
+ * `ready`, `waiting` (an upstream partition in the backfill is not done), or why it fails (an
+ * upstream partition failed or was canceled). Upstream keys that are not partitions of the
+ * backfill are not waited for.
+ */
+function readiness(deps: BackfillDependencies, group: BackfillGroup, row: BackfillPartitionRecord, statusOf: ReadonlyMap<string, BackfillPartitionStatus>): string {
+  let waiting = false;
+  for (const up of upstreamInBackfill(deps, group, row.partition, (p) => statusOf.has(slot(p.group, p.partition)))) {
+    const status = statusOf.get(slot(up.group, up.partition));
+    if (status === BackfillPartitionStatus.Failed || status === BackfillPartitionStatus.Canceled) {
+      return `upstream partition "${up.partition}" of ${up.group === "" ? "the backfill" : `group "${up.group}"`} ${status}`;
     }
-    return waiting ? "waiting" : "ready";
+    if (status !== BackfillPartitionStatus.Succeeded) waiting = true;
   }
+  return waiting ? "waiting" : "ready";
 }
 
 function slot(group: string, partition: string): string {

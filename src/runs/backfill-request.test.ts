@@ -48,14 +48,14 @@ describe("parsePartitionsArg", () => {
 describe("planBackfill", () => {
   it("plans a range in the definition's order, one group, one run per key", async () => {
     const p = await plan({ kind: "range", first: "2024-01-02", last: "2024-01-04" });
-    expect(p.backfill.partitionKeys).toEqual(["2024-01-02", "2024-01-03", "2024-01-04"]);
-    expect(p.backfill.groups).toEqual([{ name: "", assetKeys: ["raw", "clean"], upstream: [] }]);
+    expect(p.backfill.groups[0]!.partitionKeys).toEqual(["2024-01-02", "2024-01-03", "2024-01-04"]);
+    expect(p.backfill.groups).toEqual([{ name: "", assetKeys: ["raw", "clean"], upstream: [], partitionKeys: ["2024-01-02", "2024-01-03", "2024-01-04"], runCount: 3 }]);
     expect(p.backfill.target).toEqual({ kind: "assets", selection: "raw+", assetKeys: ["raw", "clean"] });
     expect([p.partitionCount, p.runCount]).toEqual([3, 3]);
     const all = await plan({ kind: "all" });
     expect(all.partitionCount).toBe(10);
     const keys = await plan({ kind: "keys", keys: ["us", "eu", "us"] }, "by_region");
-    expect(keys.backfill.partitionKeys).toEqual(["eu", "us"]);
+    expect(keys.backfill.groups[0]!.partitionKeys).toEqual(["eu", "us"]);
     const job = await planBackfill(target.storage, { defs, target: { job: "daily_job" }, partitionSet: { kind: "all" }, launchedBy: "test" });
     expect(job.backfill.target).toEqual({ kind: "job", jobName: "daily_job", assetKeys: ["raw", "clean"] });
   });
@@ -71,7 +71,7 @@ describe("planBackfill", () => {
     expectSluiceError(await caught(plan({ kind: "keys", keys: [] })), "PARTITION_ERROR", /no partition key/);
     expectSluiceError(await caught(plan({ kind: "all" }, "plain")), "PARTITION_ERROR", /has no partitioned asset/);
     expectSluiceError(await caught(plan({ kind: "all" }, ["raw", "plain"])), "PARTITION_ERROR", /unpartitioned ones \("plain"\)/);
-    expectSluiceError(await caught(plan({ kind: "all" }, ["raw", "by_region"])), "PARTITION_ERROR", /"raw" \(daily partitions.*"by_region" \(static.*no partition mapping/s);
+    expectSluiceError(await caught(plan({ kind: "all" }, ["raw", "by_region"])), "PARTITION_ERROR", /"raw" \(daily partitions.*"by_region" \(static.*neither reads the other.*Backfill them separately/s);
     expectSluiceError(await caught(planBackfill(target.storage, { defs, target: { job: "nope" }, partitionSet: { kind: "all" }, launchedBy: "t" })), "USAGE_ERROR", /nope/);
     expectSluiceError(await caught(plan({ kind: "all" }, "nothing_here")), "SELECTION_ERROR", /matched no assets/);
     expect(await target.storage.listBackfills()).toEqual([]);
@@ -96,9 +96,9 @@ describe("planBackfill", () => {
     await s.storeEvent({ runId: "r", type: "STEP_START", assetKey: "clean", stepKey: "clean", partition: "2024-01-02" });
     await s.storeEvent({ runId: "r", type: "STEP_FAILURE", assetKey: "clean", stepKey: "clean", partition: "2024-01-02" });
     const missing = await plan({ kind: "missing" });
-    expect(missing.backfill.partitionKeys).toEqual(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08", "2024-01-09", "2024-01-10"]);
+    expect(missing.backfill.groups[0]!.partitionKeys).toEqual(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08", "2024-01-09", "2024-01-10"]);
     expect((await plan({ kind: "missing" }, "raw")).partitionCount).toBe(7);
-    expect((await plan({ kind: "failed" })).backfill.partitionKeys).toEqual(["2024-01-02"]);
+    expect((await plan({ kind: "failed" })).backfill.groups[0]!.partitionKeys).toEqual(["2024-01-02"]);
     expectSluiceError(await caught(plan({ kind: "failed" }, "raw")), "PARTITION_ERROR", /no partition is failed/);
   });
 });
@@ -112,7 +112,7 @@ describe("retry-failed", () => {
     await s.setBackfillStatus(backfill.backfillId, "FAILED");
     const retry = await retryFailedBackfill(s, defs, backfill.backfillId, "test");
     expect(retry.backfill).toMatchObject({ parentBackfillId: backfill.backfillId, partitionCount: 1, tags: { team: "data", [PARENT_BACKFILL_TAG]: backfill.backfillId } });
-    expect(retry.plan.backfill.partitionKeys).toEqual(["2024-01-02"]);
+    expect(retry.plan.backfill.groups[0]!.partitionKeys).toEqual(["2024-01-02"]);
     expect(BACKFILL_TAG).toBe("sluice/backfill");
   });
 });

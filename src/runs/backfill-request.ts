@@ -9,9 +9,10 @@ import { InputLimitError, PartitionError, UsageError } from "../definitions/erro
 import { checkName, checkTags } from "../definitions/input-limits.js";
 import { quoteKeys, samePartitions, type PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
 import { unknownJobError } from "../execution/plan.js";
-import { AssetPartitionStatus, type BackfillPartitionSet, type BackfillRecord, type BackfillTarget, type NewBackfill } from "../storage/backfill-records.js";
+import { AssetPartitionStatus, type BackfillPartitionSet, type BackfillTarget, type NewBackfill, type NewBackfillGroup } from "../storage/backfill-records.js";
 import type { Storage } from "../storage/storage.js";
-import { backfillGroups, backfillRun, runsToLaunch } from "./backfill-plan.js";
+import { BackfillDependencies, backfillGroups, backfillRun, groupPartitions, runsToLaunch, type GroupOfAssets } from "./backfill-plan.js";
+import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { PARENT_BACKFILL_TAG } from "./new-run.js";
 import { resolveSelection } from "./run-target.js";
 
@@ -38,10 +39,11 @@ export interface BackfillRequest {
 /** A backfill checked and ready to record, with what it will launch. */
 export interface BackfillPlan {
   backfill: NewBackfill;
-  /** Partition keys per group. */
+  /** Partition keys of all groups. */
   partitionCount: number;
-  /** Runs it will launch (one per group and key today). */
+  /** Runs it will launch when each group's keys are all ready at once (see BackfillGroup.runCount). */
   runCount: number;
+  /** The partitions of its root groups, in which the partition set was given. */
   partitions: PartitionsDefinition;
 }
 
@@ -70,38 +72,61 @@ export function parsePartitionsArg(text: string): BackfillPartitionSet {
 }
 
 /**
- * Checks a backfill request and plans it: resolves the target to partitioned assets sharing one
- * partitions definition, the partition set to keys (`missing` and `failed` from the per-partition
- * status index), and builds the run of its first partition as a check that runs can start (config,
- * env vars). Throws, recording nothing: SelectionError, UsageError (unknown job, malformed set),
- * PartitionError (unpartitioned or mixed assets, unknown key, reversed range, nothing missing or
- * failed: naming the assets, the key and the valid range), InputLimitError (too many partitions),
- * and what newRun throws.
+ * Checks a backfill request and plans it: resolves the target to partitioned assets, splits them
+ * into groups (see backfillGroups), resolves the partition set to keys of the root groups'
+ * partitions (`missing` and `failed` from the per-partition status index of the root assets), maps
+ * them to each downstream group's keys, and builds the first run of each group as a check that
+ * runs can start (config, env vars). Throws, recording nothing: SelectionError, UsageError
+ * (unknown job, malformed set), PartitionError (unpartitioned assets, root groups with different
+ * partitions, unknown key, reversed range, nothing missing or failed, a group no key maps to:
+ * naming the assets, the key and the valid range), InputLimitError (too many partitions), and what
+ * newRun throws.
  */
 export async function planBackfill(storage: Storage, request: BackfillRequest): Promise<BackfillPlan> {
   const { defs } = request;
   const now = request.now ?? new Date();
   const tags = { ...(request.tags ?? {}), ...(request.parentBackfillId ? { [PARENT_BACKFILL_TAG]: request.parentBackfillId } : {}) };
   checkTags(tags, "tags");
+  await loadDynamicPartitions(defs, storage);
   const { target, what } = resolveTarget(defs, request.target);
-  const partitions = sharedPartitions(defs, target.assetKeys, what);
-  const keys = await partitionKeys(storage, partitions, target.assetKeys, request.partitionSet, what, now);
-  const groups = backfillGroups(defs, target.assetKeys, partitions);
+  checkPartitioned(defs, target.assetKeys, what);
+  const shapes = backfillGroups(defs, target.assetKeys);
+  const roots = shapes.filter((g) => g.upstream.length === 0);
+  const partitions = rootPartitions(defs, roots, what);
+  const rootAssets = roots.flatMap((g) => g.assetKeys);
+  const rootKeys = await partitionKeys(storage, partitions, rootAssets, request.partitionSet, what, now);
+  const deps = new BackfillDependencies(defs, shapes, now);
+  const keysOf = new Map<string, string[]>();
+  for (const shape of shapes) {
+    if (shape.upstream.length === 0) {
+      keysOf.set(shape.name, rootKeys);
+      continue;
+    }
+    const own = groupPartitions(defs, shape)!;
+    const keys = deps.downstreamKeys(shape, own, (name) => keysOf.get(name) ?? []);
+    if (keys.length === 0) throw noKeyFor(shape, own, rootAssets, partitions, rootKeys, what, now);
+    if (keys.length > MAX_BACKFILL_PARTITIONS) tooMany(keys.length, what);
+    keysOf.set(shape.name, keys);
+  }
+  const groups: NewBackfillGroup[] = shapes.map((g) => {
+    const keys = keysOf.get(g.name)!;
+    return { ...g, partitionKeys: keys, runCount: runsToLaunch(defs, g, keys, now).length };
+  });
   const backfill: NewBackfill = {
     backfillId: request.backfillId ?? randomUUID(),
     target,
     groups,
     partitionSet: request.partitionSet,
-    partitionKeys: keys,
     tags,
     launchedBy: request.launchedBy,
     parentBackfillId: request.parentBackfillId ?? null,
   };
-  // The first run, built as the daemon will build each: a run that could not start is refused now.
-  const asRecord: BackfillRecord = { ...backfill, status: "REQUESTED", partitionCount: keys.length, tags, parentBackfillId: backfill.parentBackfillId ?? null, error: null, createdAt: 0, updatedAt: 0, endedAt: null };
-  backfillRun(defs, asRecord, runsToLaunch(groups[0]!, [keys[0]!])[0]!);
-  const runCount = groups.reduce((sum, g) => sum + runsToLaunch(g, keys).length, 0);
-  return { backfill, partitionCount: keys.length, runCount, partitions };
+  // The first run of each group, built as the daemon will build each: a run that could not start is refused now.
+  const recorded = { backfillId: backfill.backfillId, target, groups: groups.map((g) => ({ ...g, partitionCount: g.partitionKeys.length, runCount: g.runCount! })), tags };
+  for (const g of groups) backfillRun(defs, recorded, runsToLaunch(defs, g, g.partitionKeys, now)[0]!);
+  const partitionCount = groups.reduce((sum, g) => sum + g.partitionKeys.length, 0);
+  const runCount = groups.reduce((sum, g) => sum + g.runCount!, 0);
+  return { backfill, partitionCount, runCount, partitions };
 }
 
 function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { target: BackfillTarget; what: string } {
@@ -120,8 +145,8 @@ function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { targ
   return { target: { kind: "assets", selection: expression, assetKeys: keys }, what: expression !== null ? `selection "${expression}"` : `assets ${quoteKeys(keys)}` };
 }
 
-/** The one partitions definition of the assets; PartitionError when none, some, or different ones are partitioned. */
-function sharedPartitions(defs: Definitions, assetKeys: readonly string[], what: string): PartitionsDefinition {
+/** PartitionError when none, or only some, of the assets are partitioned. */
+function checkPartitioned(defs: Definitions, assetKeys: readonly string[], what: string): void {
   const unpartitioned = assetKeys.filter((k) => !defs.assets.get(k)?.partitions);
   if (unpartitioned.length === assetKeys.length) {
     throw new PartitionError(`The ${what} (${quoteKeys(assetKeys)}) has no partitioned asset: a backfill launches one run per partition. Materialize it with: sluice materialize`, null, assetKeys);
@@ -134,21 +159,48 @@ function sharedPartitions(defs: Definitions, assetKeys: readonly string[], what:
       unpartitioned,
     );
   }
-  const first = assetKeys[0]!;
+}
+
+/**
+ * The one partitions definition of the root groups (those reading no other group of the
+ * backfill), in which the partition set is given; PartitionError naming the assets when they differ.
+ */
+function rootPartitions(defs: Definitions, roots: readonly GroupOfAssets[], what: string): PartitionsDefinition {
+  const first = roots[0]!.assetKeys[0]!;
   const partitions = defs.assets.get(first)!.partitions!;
-  for (const key of assetKeys) {
+  for (const root of roots) {
+    const key = root.assetKeys[0]!;
     const other = defs.assets.get(key)!.partitions!;
     if (!samePartitions(partitions, other)) {
-      // Assets related by a partition mapping will be backfilled together once mappings exist.
       throw new PartitionError(
         `Assets "${first}" (${partitions.describe()}) and "${key}" (${other.describe()}) of the ${what} have different partitions, ` +
-          `and no partition mapping relates them: backfill them separately.`,
+          `and neither reads the other through a partition mapping inside the backfill: the partitions of a backfill are given in those of ` +
+          `the assets it starts from, which must be the same. Backfill them separately.`,
         null,
         [first, key],
       );
     }
   }
   return partitions;
+}
+
+/** The PartitionError of a group that no key of the backfill maps to. */
+function noKeyFor(
+  group: GroupOfAssets,
+  own: PartitionsDefinition,
+  rootAssets: readonly string[],
+  roots: PartitionsDefinition,
+  rootKeys: readonly string[],
+  what: string,
+  now: Date,
+): PartitionError {
+  const span = rootKeys.length === 1 ? `partition "${rootKeys[0]}"` : `partitions "${rootKeys[0]}" to "${rootKeys[rootKeys.length - 1]}"`;
+  return new PartitionError(
+    `Backfill of the ${what}: ${span} of ${quoteKeys(rootAssets)} (${roots.describe()}) map to no partition of ${quoteKeys(group.assetKeys)} ` +
+      `(${own.describe()}), so they would have nothing to materialize. ${validRange(own, now)} Widen the range, or leave ${quoteKeys(group.assetKeys)} out of the selection.`,
+    rootKeys.length === 1 ? rootKeys[0]! : `${rootKeys[0]}${RANGE_SEPARATOR}${rootKeys[rootKeys.length - 1]}`,
+    [...group.assetKeys],
+  );
 }
 
 async function partitionKeys(

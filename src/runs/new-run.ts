@@ -4,7 +4,7 @@ import { effectiveRunConfig, prepareRun, type RunTarget } from "../execution/pre
 import { unknownJobError } from "../execution/plan.js";
 import { normalizeRunConfig } from "../execution/run-config.js";
 import type { PartitionKeyRange } from "../definitions/asset.js";
-import { PartitionError } from "../definitions/errors.js";
+import { PartitionError, UsageError } from "../definitions/errors.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, partitionRangeTags, partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
 import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
@@ -26,8 +26,11 @@ export const PARENT_BACKFILL_TAG = "sluice/parent_backfill";
 /** Tag on automatic run retries: the attempt number (2 for the first retry). */
 export const RETRY_NUMBER_TAG = "sluice/retry_number";
 
-/** What a new run executes: a job by name, or assets (a selection expression, or assets or keys; default every asset). */
-export type RunRequestTarget = { job: string } | { assets?: AssetSelection };
+/**
+ * What a new run executes: a job by name (optionally only some of its steps, as a backfill's group
+ * of a job does), or assets (a selection expression, or assets or keys; default every asset).
+ */
+export type RunRequestTarget = { job: string; steps?: readonly string[] } | { assets?: AssetSelection };
 
 /** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
@@ -94,8 +97,11 @@ function fromDefinitions(request: NewRunRequest): NewRun {
   if ("job" in request.target) {
     const job = defs.jobs.get(request.target.job);
     if (!job) throw unknownJobError(defs, request.target.job);
-    target = { kind: "job", jobName: job.definition.name };
-    shape = { jobName: job.definition.name, selection: [...job.stepKeys], selectionExpression: null };
+    const steps = request.target.steps;
+    const unknown = steps?.find((k) => !job.stepKeys.includes(k));
+    if (unknown !== undefined) throw new UsageError(`Step "${unknown}" is not a step of job "${job.definition.name}". Its steps: ${job.stepKeys.map((k) => `"${k}"`).join(", ")}.`);
+    target = { kind: "job", jobName: job.definition.name, ...(steps ? { stepKeys: [...steps] } : {}) };
+    shape = { jobName: job.definition.name, selection: [...(steps ?? job.stepKeys)], selectionExpression: null };
     jobTags = job.definition.tags;
   } else {
     const selection = request.target.assets;

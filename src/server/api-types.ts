@@ -647,11 +647,18 @@ export type BackfillTargetJson =
   | { kind: "assets"; selection: string | null; assetKeys: string[] }
   | { kind: "job"; jobName: string; assetKeys: string[] };
 
-/** Assets launched together, one run per partition key; `upstream` groups go first. */
+/**
+ * Assets launched together, one run per partition key (or per range under a backfill policy);
+ * `upstream` groups go first. One group is named `""`; several, after their first asset.
+ */
 export interface BackfillGroupJson {
   name: string;
   assetKeys: string[];
   upstream: string[];
+  /** Its partition keys (its own partitions: mapped from those of the root groups). */
+  partitionCount: number;
+  /** Runs it launches when its keys are all ready at once. */
+  runCount: number;
 }
 
 /** A backfill, in `GET /api/backfills`, `GET /api/backfills/:id` and `sluice backfill show --json`. */
@@ -661,9 +668,9 @@ export interface BackfillJson {
   target: BackfillTargetJson;
   groups: BackfillGroupJson[];
   partitionSet: BackfillPartitionSetJson;
-  /** Partition keys per group. */
+  /** Partitions of all its groups. */
   partitionCount: number;
-  /** Runs it launches in all (partitionCount × groups). */
+  /** Runs it launches in all (the sum of its groups' runCount). */
   runCount: number;
   tags: Record<string, string>;
   /** `cli`, `api`... */
@@ -713,10 +720,13 @@ export interface BackfillLaunchAnswerJson {
 export interface BackfillPreviewJson {
   preview: true;
   target: BackfillTargetJson;
+  /** Partitions of all its groups. */
   partitionCount: number;
   runCount: number;
+  /** First and last key of the root groups (where the partition set was given). */
   firstKey: string;
   lastKey: string;
+  groups: BackfillGroupJson[];
 }
 
 /**

@@ -12,7 +12,7 @@ export function backfillJson(backfill: BackfillRecord, counts: Record<BackfillPa
     groups: backfill.groups,
     partitionSet: backfill.partitionSet,
     partitionCount: backfill.partitionCount,
-    runCount: backfill.partitionCount * backfill.groups.length,
+    runCount: backfill.groups.reduce((sum, g) => sum + g.runCount, 0),
     tags: backfill.tags,
     launchedBy: backfill.launchedBy,
     parentBackfillId: backfill.parentBackfillId,

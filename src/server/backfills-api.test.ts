@@ -62,6 +62,7 @@ describe("POST /api/backfills", () => {
       runCount: 10,
       firstKey: "2025-01-02",
       lastKey: "2025-01-11",
+      groups: [{ name: "", assetKeys: ["events", "per_day"], upstream: [], partitionCount: 10, runCount: 10 }],
     });
     expect(await target.storage.listBackfills()).toEqual([]);
 
@@ -73,7 +74,7 @@ describe("POST /api/backfills", () => {
     // Four partitions launched, as the daemon launches them (the server never imports the daemon).
     const record = (await target.storage.getBackfill(backfill.backfillId))!;
     const group = record.groups[0]!;
-    const launches = ["2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"].map((partition) => ({ group: "", partition, run: backfillRun(defs, record, { group, partitions: [partition] }) }));
+    const launches = ["2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"].map((partition) => ({ group: "", partitions: [partition], run: backfillRun(defs, record, { group, partitions: [partition] }) }));
     await target.storage.launchBackfillPartitions(backfill.backfillId, launches);
     const page = await get<BackfillAnswerJson>(`/api/backfills/${backfill.backfillId}?offset=2&limit=3`);
     expect(page.status).toBe(200);

@@ -44,13 +44,32 @@ export type BackfillTarget =
 
 /**
  * Assets of a backfill that share one partitions definition and are launched together: one run per
- * (group, partition key). Groups come in dependency order; `upstream` names the groups whose
- * partitions must succeed first (today a backfill has one group, named `''`).
+ * (group, partition key), or per range of keys under a backfill policy. Groups come in dependency
+ * order; `upstream` names the groups whose partitions must succeed first. A backfill of assets
+ * with equal partitions has one group, named `''`; assets with mapped partitions make several,
+ * each named after its first asset.
  */
 export interface BackfillGroup {
   name: string;
   assetKeys: string[];
   upstream: string[];
+  /** Its partition keys. */
+  partitionCount: number;
+  /**
+   * The runs that launch them when all are ready at once (one per key; fewer under a backfill
+   * policy, whose ranges may split further when keys become ready one after another).
+   */
+  runCount: number;
+}
+
+/** A group of a backfill to create, with its partition keys in its definition's order. */
+export interface NewBackfillGroup {
+  name: string;
+  assetKeys: string[];
+  upstream: string[];
+  partitionKeys: readonly string[];
+  /** See {@link BackfillGroup.runCount}; defaults to the number of keys. */
+  runCount?: number;
 }
 
 /** How the partitions of a backfill were chosen (for people; the partitions themselves are stored). */
@@ -68,7 +87,7 @@ export interface BackfillRecord {
   target: BackfillTarget;
   groups: BackfillGroup[];
   partitionSet: BackfillPartitionSet;
-  /** Partitions per group (the runs it makes: this times the groups). */
+  /** Partitions of all its groups (each group's own count is in `groups`). */
   partitionCount: number;
   /** Tags of the backfill, given to each of its runs. */
   tags: Record<string, string>;
@@ -86,10 +105,9 @@ export interface BackfillRecord {
 export interface NewBackfill {
   backfillId: string;
   target: BackfillTarget;
-  groups: BackfillGroup[];
+  /** Its groups in dependency order, each with its own keys (one pending partition per key). */
+  groups: NewBackfillGroup[];
   partitionSet: BackfillPartitionSet;
-  /** The partition keys, in the definition's order: each group gets one partition per key. */
-  partitionKeys: readonly string[];
   tags?: Record<string, string>;
   launchedBy: string;
   parentBackfillId?: string | null;
@@ -125,10 +143,13 @@ export interface BackfillPartitionsQuery {
   limit?: number;
 }
 
-/** A partition of a backfill to launch, and its run. */
+/**
+ * Partitions of one group of a backfill to launch with one run: one key, or every key of the
+ * range a run under a backfill policy materializes.
+ */
 export interface BackfillLaunch {
   group: string;
-  partition: string;
+  partitions: readonly string[];
   run: NewRun;
 }
 

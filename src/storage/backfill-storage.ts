@@ -11,6 +11,7 @@ import {
   type BackfillsFilter,
   type NewBackfill,
   type BackfillLaunch,
+  type BackfillGroup,
 } from "./backfill-records.js";
 import type { StorageDialect } from "./dialect.js";
 import type { StorageGuard } from "./guard.js";
@@ -46,13 +47,25 @@ export class BackfillStorage {
 
   /** See Storage.createBackfill. */
   createBackfill(backfill: NewBackfill): Promise<BackfillRecord> {
-    const rows = backfill.groups.length * backfill.partitionKeys.length;
-    if (backfill.groups.length === 0 || backfill.partitionKeys.length === 0) {
-      return Promise.reject(new StorageError(`Backfill "${backfill.backfillId}" has no ${backfill.groups.length === 0 ? "asset group" : "partition"}; there is nothing to record.`));
+    const rows = backfill.groups.reduce((sum, g) => sum + g.partitionKeys.length, 0);
+    const empty = backfill.groups.find((g) => g.partitionKeys.length === 0);
+    if (backfill.groups.length === 0 || empty) {
+      const what = empty ? `partition${backfill.groups.length > 1 ? ` in group "${empty.name}"` : ""}` : "asset group";
+      return Promise.reject(new StorageError(`Backfill "${backfill.backfillId}" has no ${what}; there is nothing to record.`));
+    }
+    if (new Set(backfill.groups.map((g) => g.name)).size !== backfill.groups.length) {
+      return Promise.reject(new StorageError(`Backfill "${backfill.backfillId}" names two groups alike; group names must be unique.`));
     }
     if (rows > MAX_BACKFILL_PARTITION_ROWS) {
       return Promise.reject(new StorageError(`Backfill "${backfill.backfillId}" has ${rows} partitions, more than the ${MAX_BACKFILL_PARTITION_ROWS} a backfill may have.`));
     }
+    const groups: BackfillGroup[] = backfill.groups.map((g) => ({
+      name: g.name,
+      assetKeys: g.assetKeys,
+      upstream: g.upstream,
+      partitionCount: g.partitionKeys.length,
+      runCount: g.runCount ?? g.partitionKeys.length,
+    }));
     return this.#guard.run(`create backfill "${backfill.backfillId}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
@@ -62,9 +75,9 @@ export class BackfillStorage {
             backfill_id: backfill.backfillId,
             status: BackfillStatus.Requested,
             target: JSON.stringify(backfill.target),
-            groups: JSON.stringify(backfill.groups),
+            groups: JSON.stringify(groups),
             partition_set: JSON.stringify(backfill.partitionSet),
-            partition_count: backfill.partitionKeys.length,
+            partition_count: rows,
             tags: JSON.stringify(backfill.tags ?? {}),
             launched_by: backfill.launchedBy,
             parent_backfill_id: backfill.parentBackfillId ?? null,
@@ -85,7 +98,7 @@ export class BackfillStorage {
           batch = [];
         };
         for (const group of backfill.groups) {
-          for (const partition of backfill.partitionKeys) {
+          for (const partition of group.partitionKeys) {
             batch.push({ backfill_id: backfill.backfillId, asset_group: group.name, partition, position: position++, status: BackfillPartitionStatus.Pending, run_id: null, reason: null, updated_at: now });
             if (batch.length >= PARTITION_ROWS_PER_INSERT) await flush();
           }
@@ -173,7 +186,8 @@ export class BackfillStorage {
       const rows = await this.#db
         .selectFrom("backfill_partitions as p")
         .innerJoin("runs as r", "r.run_id", "p.run_id")
-        .select(["r.status", (eb) => eb.fn.countAll().as("n")])
+        // A run over a range launches several partitions: count it once.
+        .select(["r.status", (eb) => eb.fn.count("r.run_id").distinct().as("n")])
         .where("p.backfill_id", "=", backfillId)
         .where("p.status", "=", BackfillPartitionStatus.Launched)
         .groupBy("r.status")
@@ -206,15 +220,16 @@ export class BackfillStorage {
   }
 
   /** See Storage.launchBackfillPartition. */
-  async launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
-    const [created] = await this.launchBackfillPartitions(backfillId, [{ group, partition, run }]);
+  async launchBackfillPartition(backfillId: string, group: string, partitions: string | readonly string[], run: NewRun): Promise<RunRecord | undefined> {
+    const [created] = await this.launchBackfillPartitions(backfillId, [{ group, partitions: typeof partitions === "string" ? [partitions] : partitions, run }]);
     return created;
   }
 
   /** See Storage.launchBackfillPartitions. */
   launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]> {
     if (launches.length === 0) return Promise.resolve([]);
-    return this.#guard.run(`launch ${launches.length} partition${launches.length === 1 ? "" : "s"} of backfill "${backfillId}"`, () =>
+    if (launches.some((l) => l.partitions.length === 0)) return Promise.reject(new StorageError(`A launch of backfill "${backfillId}" names no partition: each run launches at least one.`));
+    return this.#guard.run(`launch ${launches.length} run${launches.length === 1 ? "" : "s"} of backfill "${backfillId}"`, () =>
       this.#write(async (trx) => {
         const now = Date.now();
         // Only a backfill still being executed launches. The UPDATE (not a SELECT) locks its row on
@@ -232,8 +247,8 @@ export class BackfillStorage {
         // A few statements for the whole batch: the partitions still pending (locked on Postgres, so a
         // second daemon racing this one skips them), their runs, then the partitions marked launched.
         const pending = new Map<string, number>();
-        for (let at = 0; at < launches.length; at += PARTITION_ROWS_PER_INSERT) {
-          const chunk = launches.slice(at, at + PARTITION_ROWS_PER_INSERT);
+        const named = [...new Set(launches.flatMap((l) => l.partitions))];
+        for (let at = 0; at < named.length; at += PARTITION_ROWS_PER_INSERT) {
           const rows = await this.#dialect
             .forUpdateSkipLocked(
               trx
@@ -241,36 +256,38 @@ export class BackfillStorage {
                 .select(["asset_group", "partition", "position"])
                 .where("backfill_id", "=", backfillId)
                 .where("status", "=", BackfillPartitionStatus.Pending)
-                .where("partition", "in", [...new Set(chunk.map((l) => l.partition))]),
+                .where("partition", "in", named.slice(at, at + PARTITION_ROWS_PER_INSERT)),
             )
             .execute();
           for (const row of rows) pending.set(slot(row.asset_group, row.partition), Number(row.position));
         }
-        const launching: (BackfillLaunch & { position: number })[] = [];
+        const launching: { launch: BackfillLaunch; positions: number[] }[] = [];
         for (const launch of launches) {
-          const key = slot(launch.group, launch.partition);
-          const position = pending.get(key);
-          if (position === undefined) continue;
-          pending.delete(key); // a partition listed twice launches once
-          launching.push({ ...launch, position });
+          const keys = launch.partitions.map((p) => slot(launch.group, p));
+          // A run over a range launches only when every partition of it is still pending.
+          if (new Set(keys).size !== keys.length || keys.some((k) => !pending.has(k))) continue;
+          launching.push({ launch, positions: keys.map((k) => pending.get(k)!) });
+          for (const k of keys) pending.delete(k); // a partition listed twice launches once
         }
         if (launching.length === 0) return [];
-        const created = await insertRuns(trx, launching.map((l) => l.run), now);
-        for (let at = 0; at < launching.length; at += PARTITION_ROWS_PER_INSERT) {
-          const rows = launching.slice(at, at + PARTITION_ROWS_PER_INSERT).map((l) => ({
+        const created = await insertRuns(trx, launching.map((l) => l.launch.run), now);
+        const rows = launching.flatMap(({ launch, positions }) =>
+          launch.partitions.map((partition, i) => ({
             backfill_id: backfillId,
-            asset_group: l.group,
-            partition: l.partition,
-            position: l.position,
+            asset_group: launch.group,
+            partition,
+            position: positions[i]!,
             status: BackfillPartitionStatus.Launched,
-            run_id: l.run.runId,
+            run_id: launch.run.runId,
             reason: null,
             updated_at: now,
-          }));
+          })),
+        );
+        for (let at = 0; at < rows.length; at += PARTITION_ROWS_PER_INSERT) {
           // Every row exists (read above, under the write lock): the upsert is a batched UPDATE.
           await trx
             .insertInto("backfill_partitions")
-            .values(rows)
+            .values(rows.slice(at, at + PARTITION_ROWS_PER_INSERT))
             .onConflict((oc) =>
               oc.columns(["backfill_id", "asset_group", "partition"]).doUpdateSet((eb) => ({
                 status: eb.ref("excluded.status"),
@@ -375,13 +392,18 @@ function slot(group: string, partition: string): string {
 }
 
 function fromBackfillRow(row: Selectable<BackfillsTable>): BackfillRecord {
+  const partitionCount = Number(row.partition_count);
+  // Backfills recorded before groups had their own keys had one group with every partition.
+  const groups = (JSON.parse(row.groups) as Partial<BackfillGroup>[]).map(
+    (g): BackfillGroup => ({ name: g.name ?? "", assetKeys: g.assetKeys ?? [], upstream: g.upstream ?? [], partitionCount: g.partitionCount ?? partitionCount, runCount: g.runCount ?? g.partitionCount ?? partitionCount }),
+  );
   return {
     backfillId: row.backfill_id,
     status: row.status as BackfillStatus,
     target: JSON.parse(row.target) as BackfillRecord["target"],
-    groups: JSON.parse(row.groups) as BackfillRecord["groups"],
+    groups,
     partitionSet: JSON.parse(row.partition_set) as BackfillRecord["partitionSet"],
-    partitionCount: Number(row.partition_count),
+    partitionCount,
     tags: JSON.parse(row.tags) as Record<string, string>,
     launchedBy: row.launched_by,
     parentBackfillId: row.parent_backfill_id,

@@ -409,8 +409,8 @@ export class SqlStorage implements Storage {
   }
 
   /** One transaction: the run and the partition's launch, or nothing. */
-  launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined> {
-    return this.#backfills.launchBackfillPartition(backfillId, group, partition, run);
+  launchBackfillPartition(backfillId: string, group: string, partitions: string | readonly string[], run: NewRun): Promise<RunRecord | undefined> {
+    return this.#backfills.launchBackfillPartition(backfillId, group, partitions, run);
   }
 
   /** One transaction for the batch. */

@@ -158,9 +158,10 @@ export interface Storage {
   countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>>;
 
   /**
-   * Records a backfill (REQUESTED) and one pending partition per (group, key), in one transaction
-   * with batched inserts. Throws StorageError when the id exists, or it has no group or no key (and
-   * then stores nothing).
+   * Records a backfill (REQUESTED) and one pending partition per (group, key of that group), in one
+   * transaction with batched inserts; its `partitionCount` is the partitions of all groups. Throws
+   * StorageError when the id exists, two groups share a name, or it has no group or a group has no
+   * key (and then stores nothing).
    */
   createBackfill(backfill: NewBackfill): Promise<BackfillRecord>;
   /** The backfill, or undefined. */
@@ -174,8 +175,8 @@ export interface Storage {
    */
   getBackfillPartitions(backfillId: string, query?: BackfillPartitionsQuery): Promise<BackfillPartitionRecord[]>;
   /**
-   * How many launched partitions of a backfill have a run in each status (statuses with none are
-   * left out): what is queued and in flight, counted in the database. Throws BackfillNotFoundError.
+   * How many runs of a backfill's launched partitions are in each status (a run over a range counts
+   * once; statuses with none are left out): what is queued and in flight, counted in the database. Throws BackfillNotFoundError.
    */
   countBackfillRunStatuses(backfillId: string): Promise<Partial<Record<RunStatus, number>>>;
   /** How many partitions of a backfill are in each status. Throws BackfillNotFoundError. */
@@ -187,16 +188,19 @@ export interface Storage {
    */
   setBackfillStatus(backfillId: string, status: BackfillStatus, options?: { onlyFrom?: BackfillStatus[]; error?: string | null }): Promise<boolean>;
   /**
-   * Launches one partition of a backfill, in ONE transaction: marks it launched with `run`'s id and
-   * creates the run, only if the partition is still pending and the backfill REQUESTED; returns the
-   * run, or undefined (and changes nothing) otherwise. A daemon killed at any point has launched the
-   * partition with its run, or neither. Throws BackfillNotFoundError, StorageError when the run id exists.
+   * Launches one partition of a backfill (or several of one group, the range a run over a range
+   * materializes) with one run, in ONE transaction: marks each launched with `run`'s id and
+   * creates the run, only if every one of them is still pending and the backfill REQUESTED;
+   * returns the run, or undefined (and changes nothing) otherwise. A daemon killed at any point has
+   * launched the partitions with their run, or neither. Throws BackfillNotFoundError, StorageError
+   * when the run id exists.
    */
-  launchBackfillPartition(backfillId: string, group: string, partition: string, run: NewRun): Promise<RunRecord | undefined>;
+  launchBackfillPartition(backfillId: string, group: string, partitions: string | readonly string[], run: NewRun): Promise<RunRecord | undefined>;
   /**
-   * Launches several partitions of a backfill in ONE transaction, each as launchBackfillPartition
-   * would (those no longer pending are left out); returns the runs created, in order. Nothing when
-   * the backfill is not REQUESTED. A run id that exists rolls the whole batch back (StorageError).
+   * Launches several runs of a backfill in ONE transaction, each as launchBackfillPartition would
+   * (a run any of whose partitions is no longer pending, or taken by an earlier run of the batch, is
+   * left out); returns the runs created, in order. Nothing when the backfill is not REQUESTED. A run
+   * id that exists rolls the whole batch back (StorageError).
    */
   launchBackfillPartitions(backfillId: string, launches: readonly BackfillLaunch[]): Promise<RunRecord[]>;
   /**

@@ -75,8 +75,9 @@ export function backfillRoutes(ctx: ServerContext): Hono {
     };
     if (body.preview) {
       const plan = await withInputPaths(() => planBackfill(storage, request));
-      const keys = plan.backfill.partitionKeys;
-      const answer: BackfillPreviewJson = { preview: true, target: plan.backfill.target, partitionCount: plan.partitionCount, runCount: plan.runCount, firstKey: keys[0]!, lastKey: keys[keys.length - 1]! };
+      const keys = plan.backfill.groups[0]!.partitionKeys;
+      const groups = plan.backfill.groups.map((g) => ({ name: g.name, assetKeys: g.assetKeys, upstream: g.upstream, partitionCount: g.partitionKeys.length, runCount: g.runCount ?? g.partitionKeys.length }));
+      const answer: BackfillPreviewJson = { preview: true, target: plan.backfill.target, partitionCount: plan.partitionCount, runCount: plan.runCount, firstKey: keys[0]!, lastKey: keys[keys.length - 1]!, groups };
       return c.json(answer);
     }
     const { backfill } = await withInputPaths(() => launchBackfill(storage, request));

@@ -7,9 +7,8 @@ export function newBackfill(backfillId: string, keys: readonly string[], extra: 
   return {
     backfillId,
     target: { kind: "assets", selection: "a", assetKeys: ["a"] },
-    groups: [{ name: "", assetKeys: ["a"], upstream: [] }],
+    groups: [{ name: "", assetKeys: ["a"], upstream: [], partitionKeys: keys }],
     partitionSet: { kind: "keys", keys: [...keys] },
-    partitionKeys: keys,
     launchedBy: "test",
     ...extra,
   };
@@ -158,11 +157,11 @@ export function describeBackfillContract(s: StorageFixture): void {
       await s().createBackfill(newBackfill("bf", ["k1", "k2", "k3", "k4"]));
       await s().launchBackfillPartition("bf", "", "k2", queuedRecord("early"));
       const created = await s().launchBackfillPartitions("bf", [
-        { group: "", partition: "k1", run: queuedRecord("r1") },
-        { group: "", partition: "k2", run: queuedRecord("r2") },
-        { group: "", partition: "k3", run: queuedRecord("r3") },
-        { group: "", partition: "k3", run: queuedRecord("r3b") },
-        { group: "other", partition: "k4", run: queuedRecord("r4") },
+        { group: "", partitions: ["k1"], run: queuedRecord("r1") },
+        { group: "", partitions: ["k2"], run: queuedRecord("r2") },
+        { group: "", partitions: ["k3"], run: queuedRecord("r3") },
+        { group: "", partitions: ["k3"], run: queuedRecord("r3b") },
+        { group: "other", partitions: ["k4"], run: queuedRecord("r4") },
       ]);
       expect(created.map((r) => r.runId)).toEqual(["r1", "r3"]);
       expect((await s().listRuns()).map((r) => r.runId).sort()).toEqual(["early", "r1", "r3"]);
@@ -173,7 +172,7 @@ export function describeBackfillContract(s: StorageFixture): void {
         ["k4", "pending", null],
       ]);
       // A run id that exists rolls the whole batch back.
-      expectSluiceError(await caught(s().launchBackfillPartitions("bf", [{ group: "", partition: "k4", run: queuedRecord("r1") }])), "STORAGE_ERROR", /"r1" already exists/);
+      expectSluiceError(await caught(s().launchBackfillPartitions("bf", [{ group: "", partitions: ["k4"], run: queuedRecord("r1") }])), "STORAGE_ERROR", /"r1" already exists/);
       expect((await s().getBackfillPartitions("bf", { statuses: ["pending"] })).map((p) => p.partition)).toEqual(["k4"]);
       await s().storeEvent(newEvent("r1", "RUN_START"));
       await s().storeEvent(newEvent("r1", "RUN_SUCCESS"));
@@ -183,6 +182,50 @@ export function describeBackfillContract(s: StorageFixture): void {
       expect(ended.map((p) => [p.partition, p.runStatus])).toEqual([["k1", "SUCCESS"]]);
       expect(await s().getBackfillPartitions("bf", { runStatuses: [] })).toEqual([]);
       expect((await s().getBackfillPartitions("bf", { runStatuses: [null] })).map((p) => p.partition)).toEqual(["k4"]);
+    });
+
+    it("launches a range of partitions with one run, atomically: all still pending, or nothing", async () => {
+      await s().createBackfill({
+        ...newBackfill("bf", []),
+        groups: [
+          { name: "a", assetKeys: ["a"], upstream: [], partitionKeys: ["k1", "k2", "k3", "k4", "k5"], runCount: 1 },
+          { name: "b", assetKeys: ["b"], upstream: ["a"], partitionKeys: ["d1"] },
+        ],
+      });
+      expect((await s().getBackfill("bf"))?.groups).toEqual([
+        { name: "a", assetKeys: ["a"], upstream: [], partitionCount: 5, runCount: 1 },
+        { name: "b", assetKeys: ["b"], upstream: ["a"], partitionCount: 1, runCount: 1 },
+      ]);
+      expect((await s().getBackfill("bf"))?.partitionCount).toBe(6);
+      const run = await s().launchBackfillPartition("bf", "a", ["k1", "k2", "k3"], queuedRecord("range"));
+      expect(run?.runId).toBe("range");
+      // k3 is no longer pending: a range over it launches nothing, not even its pending keys.
+      expect(await s().launchBackfillPartition("bf", "a", ["k3", "k4", "k5"], queuedRecord("overlap"))).toBeUndefined();
+      expect(await s().getRun("overlap")).toBeUndefined();
+      // Within one batch, a partition taken by an earlier run leaves the later run out.
+      const batch = await s().launchBackfillPartitions("bf", [
+        { group: "a", partitions: ["k4"], run: queuedRecord("r4") },
+        { group: "a", partitions: ["k4", "k5"], run: queuedRecord("r45") },
+        { group: "b", partitions: ["k5"], run: queuedRecord("wrong-group") },
+      ]);
+      expect(batch.map((r) => r.runId)).toEqual(["r4"]);
+      expect((await s().getBackfillPartitions("bf")).map((p) => [p.group, p.partition, p.status, p.runId])).toEqual([
+        ["a", "k1", "launched", "range"],
+        ["a", "k2", "launched", "range"],
+        ["a", "k3", "launched", "range"],
+        ["a", "k4", "launched", "r4"],
+        ["a", "k5", "pending", null],
+        ["b", "d1", "pending", null],
+      ]);
+      // The run is counted once, and its outcome reaches every partition of its range.
+      expect(await s().countBackfillRunStatuses("bf")).toEqual({ QUEUED: 2 });
+      await s().storeEvent(newEvent("range", "RUN_START"));
+      await s().storeEvent(newEvent("range", "RUN_SUCCESS"));
+      const ended = await s().getBackfillPartitions("bf", { statuses: ["launched"], runStatuses: ["SUCCESS"] });
+      expect(ended.map((p) => p.partition)).toEqual(["k1", "k2", "k3"]);
+      expectSluiceError(await caught(s().launchBackfillPartitions("bf", [{ group: "a", partitions: [], run: queuedRecord("empty") }])), "STORAGE_ERROR", /names no partition/);
+      expectSluiceError(await caught(s().createBackfill({ ...newBackfill("bad", ["x"]), groups: [{ name: "a", assetKeys: ["a"], upstream: [], partitionKeys: ["x"] }, { name: "b", assetKeys: ["b"], upstream: ["a"], partitionKeys: [] }] })), "STORAGE_ERROR", /no partition in group "b"/);
+      expect(await s().getBackfill("bad")).toBeUndefined();
     });
 
     it("launches nothing for a backfill that is no longer REQUESTED", async () => {
