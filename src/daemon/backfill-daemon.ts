@@ -52,6 +52,8 @@ export class BackfillDaemon {
   readonly #maxQueued: number;
   readonly #hooks: DaemonHooks;
   readonly #log: (line: string) => void;
+  /** Per backfill in progress: its groups' edges and each partition's upstream partitions, computed once. */
+  readonly #deps = new Map<string, BackfillDependencies>();
 
   constructor(options: BackfillDaemonOptions) {
     this.#storage = options.storage;
@@ -67,6 +69,7 @@ export class BackfillDaemon {
     const active = await this.#storage.listBackfills({ statuses: [BackfillStatus.Requested, BackfillStatus.Canceling] });
     // Runs are checked against the instance's dynamic partition keys as they are now.
     if (active.length > 0) await loadDynamicPartitions(this.#defs, this.#storage);
+    for (const id of this.#deps.keys()) if (!active.some((b) => b.backfillId === id)) this.#deps.delete(id);
     let budget = this.#batch;
     for (const backfill of active.reverse()) {
       try {
@@ -141,7 +144,7 @@ export class BackfillDaemon {
       ? await this.#storage.getBackfillPartitions(id, { statuses: [BackfillPartitionStatus.Pending], ...(ranged ? {} : { limit: budget }) })
       : await this.#storage.getBackfillPartitions(id);
     const statusOf = new Map<string, BackfillPartitionStatus>(independent ? [] : rows.map((r) => [slot(r.group, r.partition), r.status]));
-    const deps = independent ? undefined : new BackfillDependencies(this.#defs, backfill.groups, now);
+    const deps = independent ? undefined : (this.#deps.get(id) ?? this.#deps.set(id, new BackfillDependencies(this.#defs, backfill.groups, now)).get(id)!);
     const groups = new Map(backfill.groups.map((g) => [g.name, g]));
     const failing: BackfillPartitionUpdate[] = [];
     const ready = new Map<string, string[]>();

@@ -10,7 +10,7 @@ import { dynamicPartitions } from "../definitions/partitions/dynamic-partitions.
 import { dailyPartitions, hourlyPartitions } from "../definitions/partitions/time-partition-factories.js";
 import { timeWindowMapping } from "../definitions/partitions/time-window-mapping.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG } from "../execution/run-partition.js";
-import { launchBackfill } from "../runs/backfill-control.js";
+import { launchBackfill, retryFailedBackfill } from "../runs/backfill-control.js";
 import type { BackfillRequest } from "../runs/backfill-request.js";
 import { executeRunRecord } from "../runs/execute-run-record.js";
 import { BACKFILL_TAG } from "../runs/new-run.js";
@@ -174,5 +174,21 @@ describe("backfill daemon on dynamic partitions", () => {
     expect((await runsOf(id)).map((r) => r.partition).sort()).toEqual(["acme", "initech"]);
     // Planning reads the stored keys too: an unknown one is refused with the keys that exist.
     await expect(launch(defs, "tenant_report", { kind: "keys", keys: ["umbrella"] })).rejects.toThrow(/"umbrella".*2 keys exist: "acme", "initech"/s);
+  });
+});
+
+describe("retry-failed of a mapped backfill", () => {
+  it("backfills again the root keys that the failed partitions read", async () => {
+    const defs = hourlyToDaily("2024-01-03-05:00");
+    const id = await launch(defs, ["events", "daily"], { kind: "range", first: "2024-01-02-00:00", last: "2024-01-03-23:00" });
+    expect((await drive(defs, id)).status).toBe("FAILED");
+    const { backfill } = await retryFailedBackfill(target.storage, hourlyToDaily(), id, "test");
+    // The failed hour and its failed day: the day reads its 24 hours, so they are the roots' keys.
+    expect(backfill.groups.map((g) => [g.name, g.partitionCount])).toEqual([
+      ["events", 24],
+      ["daily", 1],
+    ]);
+    expect((await drive(hourlyToDaily(), backfill.backfillId)).status).toBe("COMPLETED");
+    expect((await target.storage.getAssetPartitionStatuses("daily")).map((p) => p.status)).toEqual(["MATERIALIZED", "MATERIALIZED"]);
   });
 });

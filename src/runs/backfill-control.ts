@@ -6,6 +6,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { BackfillNotFoundError, UsageError } from "../definitions/errors.js";
 import { BackfillStatus, FINISHED_BACKFILL_STATUSES, type BackfillRecord } from "../storage/backfill-records.js";
 import type { Storage } from "../storage/storage.js";
+import { BackfillDependencies, type GroupPartition } from "./backfill-plan.js";
 import { planBackfill, type BackfillPlan, type BackfillRequest } from "./backfill-request.js";
 import { PARENT_BACKFILL_TAG } from "./new-run.js";
 
@@ -57,8 +58,10 @@ export async function resumeBackfill(storage: Storage, backfillId: string): Prom
 
 /**
  * A new backfill of the partitions of a finished backfill that failed or were canceled, of the same
- * target and tags, tagged with its parent's id. Throws BackfillNotFoundError, UsageError when the
- * backfill is still running or nothing failed, and what launchBackfill throws.
+ * target and tags, tagged with its parent's id. With several groups, the partition set is given in
+ * the root groups' partitions: the keys of the roots that the failed partitions read, through the
+ * mappings, within the backfill. Throws BackfillNotFoundError, UsageError when the backfill is
+ * still running or nothing failed, and what launchBackfill throws.
  */
 export async function retryFailedBackfill(storage: Storage, defs: Definitions, backfillId: string, launchedBy: string): Promise<LaunchedBackfill> {
   const parent = await requireBackfill(storage, backfillId);
@@ -66,9 +69,28 @@ export async function retryFailedBackfill(storage: Storage, defs: Definitions, b
     throw new UsageError(`Backfill "${backfillId}" is ${parent.status}: its failed partitions can be retried once it has finished (or cancel it first).`);
   }
   const failed = await storage.getBackfillPartitions(backfillId, { statuses: ["failed", "canceled"] });
-  const keys = [...new Set(failed.map((p) => p.partition))];
+  const keys = parent.groups.length > 1 ? await rootKeysOf(storage, defs, parent, failed) : [...new Set(failed.map((p) => p.partition))];
   if (keys.length === 0) throw new UsageError(`Backfill "${backfillId}" has no failed or canceled partition to retry.`);
   const { [PARENT_BACKFILL_TAG]: _previousParent, ...tags } = parent.tags;
   const target = parent.target.kind === "job" ? { job: parent.target.jobName } : { selection: parent.target.selection ?? parent.target.assetKeys };
   return launchBackfill(storage, { defs, target, partitionSet: { kind: "keys", keys }, tags, launchedBy, parentBackfillId: backfillId });
+}
+
+/** The keys of the root groups that `partitions` read, directly or through other groups of the backfill. */
+async function rootKeysOf(storage: Storage, defs: Definitions, backfill: BackfillRecord, partitions: readonly GroupPartition[]): Promise<string[]> {
+  const slot = (p: GroupPartition): string => `${p.group}\u0000${p.partition}`;
+  const rows = new Map((await storage.getBackfillPartitions(backfill.backfillId)).map((p) => [slot(p), p]));
+  const roots = new Set(backfill.groups.filter((g) => g.upstream.length === 0).map((g) => g.name));
+  const deps = new BackfillDependencies(defs, backfill.groups);
+  const seen = new Set<string>();
+  const keys: string[] = [];
+  const queue = [...partitions];
+  while (queue.length > 0) {
+    const p = queue.pop()!;
+    if (seen.has(slot(p))) continue;
+    seen.add(slot(p));
+    if (roots.has(p.group)) keys.push(p.partition);
+    else for (const up of deps.upstreamOf(p.group, p.partition)) if (rows.has(slot(up))) queue.push(up);
+  }
+  return [...new Set(keys)];
 }

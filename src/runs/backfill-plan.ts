@@ -104,13 +104,16 @@ export interface GroupPartition {
 
 /**
  * The edges between a backfill's groups with their mappings (effective ones: declared or
- * default), read from the definitions once and answered at one `now`. Mappings whose answer does
- * not depend on the key (all partitions, last partition) are asked once.
+ * default), read from the definitions once and answered at one `now`. Each partition's upstream
+ * partitions are computed once and remembered (a daemon keeps one of these per backfill, so a
+ * tick over 10,000s of partitions costs map lookups); mappings whose answer does not depend on
+ * the key (all partitions, last partition) are asked once.
  */
 export class BackfillDependencies {
   readonly #edges = new Map<string, CrossingEdge[]>();
   readonly #now: Date;
   readonly #constant = new Map<CrossingEdge, string[]>();
+  readonly #upstream = new Map<string, GroupPartition[]>();
 
   constructor(defs: Definitions, groups: readonly GroupOfAssets[], now: Date = new Date()) {
     this.#now = now;
@@ -140,7 +143,10 @@ export class BackfillDependencies {
   }
 
   /** Every (upstream group, key) that `partition` of `group` reads, through each crossing edge. */
-  upstreamOf(group: string, partition: string): GroupPartition[] {
+  upstreamOf(group: string, partition: string): readonly GroupPartition[] {
+    const slot = `${group}\u0000${partition}`;
+    const known = this.#upstream.get(slot);
+    if (known) return known;
     const out: GroupPartition[] = [];
     for (const edge of this.edgesInto(group)) {
       const keyFree = edge.mapping.type === "all" || edge.mapping.type === "last";
@@ -151,6 +157,7 @@ export class BackfillDependencies {
       }
       for (const k of keys) out.push({ group: edge.upstreamGroup, partition: k });
     }
+    this.#upstream.set(slot, out);
     return out;
   }
 
@@ -240,7 +247,9 @@ export function runsToLaunch(defs: Definitions, group: GroupOfAssets, ready: rea
  */
 export function missingPartition(defs: Definitions, group: GroupOfAssets, partition: string, now: Date = new Date()): string | undefined {
   const partitions = groupPartitions(defs, group);
-  if (!partitions || partitions.has(partition, now)) return undefined;
+  // Only stored keys disappear; any other key that no longer exists is refused by newRun.
+  const dynamic = partitions?.type === "dynamic" || (partitions?.type === "multi" && partitions.dimensions.some((d) => d.partitions.type === "dynamic"));
+  if (!partitions || !dynamic || partitions.has(partition, now)) return undefined;
   try {
     checkPartitionKey(defs.assets, group.assetKeys, partitions, partition, now);
     return undefined;
