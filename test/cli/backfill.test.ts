@@ -9,12 +9,14 @@ import { waitFor } from "../daemon/helpers.js";
 import { assertBuilt, cliJson, describeResult, fixture, lastLine, listRuns, removeTempDirs, runCli, startCli, tempDir } from "./helpers.js";
 
 const DEFS = fixture("partitions", "defs.ts");
+const MAPPED = fixture("mapped-partitions", "defs.ts");
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
 
 interface BackfillJson {
   backfillId: string;
+  groups: { name: string; assetKeys: string[]; upstream: string[]; partitionCount: number; runCount: number }[];
   status: string;
   partitionCount: number;
   runCount: number;
@@ -26,7 +28,7 @@ interface BackfillJson {
 
 interface ShowJson {
   backfill: BackfillJson;
-  partitions: { partition: string; status: string; runId: string | null; runStatus: string | null }[];
+  partitions: { group: string; partition: string; status: string; runId: string | null; runStatus: string | null; reason: string | null }[];
 }
 
 describe("sluice backfill", () => {
@@ -97,7 +99,7 @@ describe("sluice backfill", () => {
       [["--select", "group:ingest", "--partitions", "2025-01-05...2025-01-02"], /reversed: "2025-01-05" comes after "2025-01-02"/],
       [["--select", "group:ingest", "--partitions", "2025-01-05..."], /not a range START...END/],
       [["--select", "regions", "--partitions", "eu,mars"], /"mars".*Valid partitions: "eu" to "us"/s],
-      [["--select", "regions or group:ingest", "--all"], /"raw\/readings" \(daily partitions.*"regions" \(static.*no partition mapping/s],
+      [["--select", "regions or group:ingest", "--all"], /"raw\/readings" \(daily partitions.*"regions" \(static.*neither reads the other.*Backfill them separately/s],
       [["--select", "report", "--all"], /no partitioned asset/],
       [["--select", "group:ingest", "--all", "--missing"], /exactly one of --partitions/],
       [["--partitions", "eu"], /either --select EXPR or --job NAME/],
@@ -113,5 +115,62 @@ describe("sluice backfill", () => {
     const unknown = await runCli(["backfill", "show", "nope"], { home });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Backfill "nope" was not found/);
+  });
+});
+
+describe("sluice backfill across mapped partitions", () => {
+  const home = tempDir();
+
+  it("launches groups in dependency order, shows each group's counts, and refuses roots with different partitions", { timeout: 150_000 }, async () => {
+    const launched = await runCli(["backfill", "launch", "-f", MAPPED, "--select", "readings or daily_totals or daily_report", "--partitions", "2025-01-02-00:00...2025-01-03-18:00"], { home });
+    expect(launched.code, describeResult(launched)).toBe(0);
+    expect(launched.stderr).toMatch(/Backfill of 10 partitions \(2025-01-02-00:00 to 2025-01-03-18:00\), 10 runs/);
+    expect(launched.stderr).toMatch(/group readings \(readings\): 8 partitions \(2025-01-02-00:00 to 2025-01-03-18:00\), 8 runs/);
+    expect(launched.stderr).toMatch(/group daily_totals \(daily_totals, daily_report\): 2 partitions \(2025-01-02 to 2025-01-03\), 2 runs, after readings/);
+    const id = lastLine(launched.stdout);
+    const daemon = startCli(["daemon", "-f", MAPPED], { home, timeoutMs: 140_000 });
+    let done: ShowJson;
+    try {
+      await daemon.waitForStderr("started:");
+      done = await waitFor("the mapped backfill to complete", async () => {
+        const s = await cliJson<ShowJson>(["backfill", "show", id, "--json"], { home });
+        return s.backfill.status === "COMPLETED" || s.backfill.status === "FAILED" ? s : undefined;
+      }, 130_000, 300);
+    } finally {
+      daemon.child.kill("SIGTERM");
+      await daemon.done;
+    }
+    expect(done.backfill.status, JSON.stringify(done.partitions)).toBe("COMPLETED");
+    expect(done.backfill.groups.map((g) => [g.name, g.assetKeys, g.upstream, g.partitionCount, g.runCount])).toEqual([
+      ["readings", ["readings"], [], 8, 8],
+      ["daily_totals", ["daily_totals", "daily_report"], ["readings"], 2, 2],
+    ]);
+    // Each day's run was created after its four readings' runs ended.
+    const runs = (await listRuns(home)).filter((r) => r.tags["sluice/backfill"] === id);
+    expect(runs).toHaveLength(10);
+    for (const day of runs.filter((r) => r.selection.includes("daily_totals"))) {
+      const upstream = runs.filter((r) => r.selection.includes("readings") && r.partition!.startsWith(day.partition!));
+      expect(upstream).toHaveLength(4);
+      for (const up of upstream) expect(Date.parse(day.createdAt)).toBeGreaterThanOrEqual(Date.parse(up.endedAt!));
+    }
+    const shown = await runCli(["backfill", "show", id], { home });
+    expect(shown.code, describeResult(shown)).toBe(0);
+    expect(shown.stdout).toMatch(/group readings \(readings\): 8 partitions; pending 0, launched 0, succeeded 8, failed 0, canceled 0/);
+    expect(shown.stdout).toMatch(/group daily_totals \(daily_totals, daily_report; after readings\): 2 partitions; pending 0, launched 0, succeeded 2, failed 0, canceled 0/);
+    expect(shown.stdout).toMatch(/daily_totals:2025-01-03\s+succeeded/);
+
+    const single = await cliJson<BackfillJson>(["backfill", "launch", "-f", MAPPED, "--select", "rollup", "--partitions", "2025-01-01...2025-01-30", "--json"], { home });
+    expect([single.partitionCount, single.runCount]).toEqual([30, 1]);
+    const before = await cliJson<BackfillJson[]>(["backfill", "list", "--json"], { home });
+    const cases: [string[], RegExp][] = [
+      [["--select", "readings or rollup", "--all"], /"readings" \(time-window partitions.*"rollup" \(daily partitions.*Backfill them separately/s],
+      [["--select", "readings+", "--partitions", "2099-01-01-00:00...2099-01-01-06:00"], /"2099-01-01-00:00".*Valid partitions: "2025-01-01-00:00" to/s],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(["backfill", "launch", "-f", MAPPED, ...args], { home });
+      expect(result.code, `${args.join(" ")}: ${describeResult(result)}`).toBe(2);
+      expect(result.stderr, args.join(" ")).toMatch(message);
+    }
+    expect(await cliJson<BackfillJson[]>(["backfill", "list", "--json"], { home })).toEqual(before);
   });
 });
