@@ -9,10 +9,11 @@
  * keys stay deduplicated across the restart; the one-transaction guarantee itself is the storage
  * contract's test of recordSensorTick.
  *
- * Backfills: the daemon dies at each point of a backfill (a partition's run created, a run
- * launched, partitions updated from their runs, the backfill finished), is restarted, and the
- * backfill completes with every partition launched exactly once (one run per partition tag, each
- * partition's asset called once).
+ * Backfills: the daemon dies at each point of a two-group backfill across a static mapping (a
+ * partition's run created, a run launched, partitions updated from their runs, the backfill
+ * finished), is restarted, and the backfill completes with every partition launched exactly once
+ * (one run per group and partition tag, each partition's asset called once), each downstream
+ * partition after the upstream partitions it reads.
  *
  * Every test runs twice, on SQLite and on a fresh Postgres schema (Sandbox, STORAGE_BACKENDS).
  */
@@ -153,13 +154,16 @@ describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL while a sen
 
 const BACKFILL_POINTS: DaemonPoint[] = ["backfill_run_created", "run_launched", "backfill_partitions_updated", "backfill_finished"];
 const PARTITIONS = ["p1", "p2", "p3", "p4", "p5", "p6"];
+const REGIONS = ["eu", "us"];
+/** The backfill's (group, partition) rows, in its order. */
+const ROWS = [...PARTITIONS.map((p) => ["regional", p]), ...REGIONS.map((r) => ["continental", r])];
 
 describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL in the middle of a backfill, then restarted (%s storage)", (backend) => {
   for (const point of BACKFILL_POINTS) {
     it(`crash at ${point}: the backfill completes with every partition launched exactly once`, { timeout: 150_000 }, async ({ onTestFinished }) => {
       const box = new Sandbox({ backend });
       onTestFinished(() => box.dispose());
-      const launched = await box.cliOk(["backfill", "launch", "-f", BACKFILL_DEFS, "--select", "regional", "--all"]);
+      const launched = await box.cliOk(["backfill", "launch", "-f", BACKFILL_DEFS, "--select", "regional or continental", "--all"]);
       const backfillId = launched.stdout.trim().split("\n").pop()!;
 
       const crashing = await box.startDaemon({}, { defs: BACKFILL_DEFS, crashAt: point });
@@ -174,19 +178,34 @@ describe.concurrent.each(STORAGE_BACKENDS)("daemon killed by SIGKILL in the midd
       }, 120_000, 200);
       await Promise.all(box.daemons.map((d) => box.stopDaemon(d)));
       expect(done.status, JSON.stringify(await storage.getBackfillPartitions(backfillId))).toBe("COMPLETED");
+      expect(done.groups.map((g) => [g.name, g.upstream, g.partitionCount])).toEqual([
+        ["regional", [], 6],
+        ["continental", ["regional"], 2],
+      ]);
 
       const runs = await storage.listRuns({ tags: { "sluice/backfill": backfillId } });
-      const byPartition = new Map<string, string[]>();
-      for (const run of runs) byPartition.set(run.tags["sluice/partition"]!, [...(byPartition.get(run.tags["sluice/partition"]!) ?? []), run.runId]);
-      expect([...byPartition.keys()].sort()).toEqual(PARTITIONS);
-      for (const [partition, ids] of byPartition) expect(ids, `runs of partition ${partition}`).toHaveLength(1);
+      const byRow = new Map<string, string[]>();
+      for (const run of runs) {
+        const row = `${run.selection.join()}:${run.tags["sluice/partition"]!}`;
+        byRow.set(row, [...(byRow.get(row) ?? []), run.runId]);
+      }
+      expect([...byRow.keys()].sort()).toEqual(ROWS.map(([g, p]) => `${g}:${p}`).sort());
+      for (const [row, ids] of byRow) expect(ids, `runs of ${row}`).toHaveLength(1);
       expect(runs.every((r) => r.status === "SUCCESS")).toBe(true);
+      // A region's run was created once the runs of its three partitions had ended.
+      for (const region of runs.filter((r) => r.selection[0] === "continental")) {
+        const reads = runs.filter((r) => r.selection[0] === "regional" && (region.partition === "eu" ? ["p1", "p2", "p3"] : ["p4", "p5", "p6"]).includes(r.partition!));
+        expect(reads).toHaveLength(3);
+        for (const up of reads) expect(region.createdAt).toBeGreaterThanOrEqual(up.endedAt!);
+      }
       const partitions = await storage.getBackfillPartitions(backfillId);
-      expect(partitions.map((p) => [p.partition, p.status])).toEqual(PARTITIONS.map((p) => [p, "succeeded"]));
+      expect(partitions.map((p) => [p.group, p.partition, p.status])).toEqual(ROWS.map(([g, p]) => [g, p, "succeeded"]));
       expect(new Set(partitions.map((p) => p.runId))).toEqual(new Set(runs.map((r) => r.runId)));
-      const calls = box.calls().filter((c) => c.op === "regional");
-      expect(calls.length, "each partition's asset ran once").toBe(PARTITIONS.length);
-      expect(new Set(calls.map((c) => c.runId)).size).toBe(PARTITIONS.length);
+      for (const [op, count] of [["regional", PARTITIONS.length], ["continental", REGIONS.length]] as const) {
+        const calls = box.calls().filter((c) => c.op === op);
+        expect(calls.length, `each partition of ${op} ran once`).toBe(count);
+        expect(new Set(calls.map((c) => c.runId)).size).toBe(count);
+      }
     });
   }
 });
