@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
+import { assetJob } from "../definitions/job.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { multiRun, singleRun } from "../definitions/partitions/backfill-policy.js";
 import { staticMapping } from "../definitions/partitions/static-mapping.js";
@@ -8,6 +9,8 @@ import { dailyPartitions, hourlyPartitions } from "../definitions/partitions/tim
 import { timeWindowMapping } from "../definitions/partitions/time-window-mapping.js";
 import { caught, expectSluiceError } from "../storage/testing/contract-helpers.js";
 import { launchBackfill } from "./backfill-control.js";
+import { backfillRun } from "./backfill-plan.js";
+import { newRun } from "./new-run.js";
 import { planBackfill, type BackfillRequest } from "./backfill-request.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
@@ -25,7 +28,10 @@ const perCountry = asset({ key: "per_country", partitions: countries, run: () =>
 const perRegion = asset({ key: "per_region", partitions: regions, deps: [{ asset: "per_country", mapping: staticMapping({ fr: "eu", de: "eu", us: "na" }) }], run: () => 1 });
 const rollup = asset({ key: "rollup", partitions: days, backfillPolicy: singleRun(), run: () => 1 });
 const chunked = asset({ key: "chunked", partitions: days, backfillPolicy: multiRun(4), run: () => 1 });
-const defs = defineDefinitions({ assets: [events, daily, dailyClean, prices, hourlyPrices, tomorrow, perCountry, perRegion, rollup, chunked] });
+const defs = defineDefinitions({
+  assets: [events, daily, dailyClean, prices, hourlyPrices, tomorrow, perCountry, perRegion, rollup, chunked],
+  jobs: [assetJob({ name: "prices_job", selection: ["prices", "tomorrow"], tags: { team: "pricing" } })],
+});
 
 let target: TempTarget;
 beforeEach(async () => {
@@ -104,6 +110,19 @@ describe("backfill groups across mapped partitions", () => {
     const { backfill } = await launchBackfill(target.storage, { defs, target: { selection: "chunked" }, partitionSet: { kind: "all" }, launchedBy: "t" });
     expect(backfill.groups).toEqual([{ name: "", assetKeys: ["chunked"], upstream: [], partitionCount: 10, runCount: 3 }]);
     expect(backfill.partitionCount).toBe(10);
+  });
+});
+
+describe("a job's backfill in several groups", () => {
+  it("runs each group's steps of the job, keeping the job's name and tags", async () => {
+    const { backfill } = await launchBackfill(target.storage, { defs, target: { job: "prices_job" }, partitionSet: { kind: "keys", keys: ["2024-01-02"] }, launchedBy: "t" });
+    expect(backfill.groups.map((g) => [g.name, g.assetKeys])).toEqual([
+      ["prices", ["prices"]],
+      ["tomorrow", ["tomorrow"]],
+    ]);
+    const run = backfillRun(defs, backfill, { group: backfill.groups[1]!, partitions: ["2024-01-03"] });
+    expect(run).toMatchObject({ jobName: "prices_job", selection: ["tomorrow"], partition: "2024-01-03", tags: { team: "pricing", "sluice/backfill": backfill.backfillId } });
+    expect(() => newRun({ defs, target: { job: "prices_job", steps: ["events"] }, partition: "2024-01-03" })).toThrow(/Step "events" is not a step of job "prices_job". Its steps: "prices", "tomorrow"/);
   });
 });
 

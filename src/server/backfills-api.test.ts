@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
-import { dailyPartitions, staticPartitions } from "../definitions/partitions.js";
+import { dailyPartitions, staticPartitions, timeWindowMapping } from "../definitions/partitions.js";
 import { CodeLocationState } from "../instance/code-location.js";
 import { backfillRun } from "../runs/backfill-plan.js";
 import { materializeAssets } from "../runs/materialize-assets.js";
@@ -15,7 +15,8 @@ const events = asset({ key: "events", partitions: days, run: (_in, { partitionKe
 const perDay = asset({ key: "per_day", partitions: days, ins: { events }, run: ({ events: e }) => e });
 const regions = asset({ key: "regions", partitions: staticPartitions(["eu", "us"]), run: () => 1 });
 const plain = asset({ key: "plain", run: () => 1 });
-const defs = defineDefinitions({ assets: [events, perDay, regions, plain] });
+const nextDay = asset({ key: "next_day", partitions: days, deps: [{ asset: "events", mapping: timeWindowMapping({ startOffset: -1, endOffset: -1 }) }], run: () => 1 });
+const defs = defineDefinitions({ assets: [events, perDay, regions, plain, nextDay] });
 
 let target: TempTarget;
 let app: ReturnType<typeof createApp>;
@@ -53,11 +54,11 @@ const get = async <T = any>(path: string) => {
 
 describe("POST /api/backfills", () => {
   it("previews without recording, then records a backfill the daemon executes", async () => {
-    const preview = await post("/api/backfills", { selection: "events+", partitionSet: { kind: "range", first: "2025-01-02", last: "2025-01-11" }, preview: true });
+    const preview = await post("/api/backfills", { selection: "events or per_day", partitionSet: { kind: "range", first: "2025-01-02", last: "2025-01-11" }, preview: true });
     expect(preview.status).toBe(200);
     expect(preview.body as BackfillPreviewJson).toEqual({
       preview: true,
-      target: { kind: "assets", selection: "events+", assetKeys: ["events", "per_day"] },
+      target: { kind: "assets", selection: "events or per_day", assetKeys: ["events", "per_day"] },
       partitionCount: 10,
       runCount: 10,
       firstKey: "2025-01-02",
@@ -66,7 +67,7 @@ describe("POST /api/backfills", () => {
     });
     expect(await target.storage.listBackfills()).toEqual([]);
 
-    const launched = await post("/api/backfills", { selection: "events+", partitionSet: { kind: "range", first: "2025-01-02", last: "2025-01-11" }, tags: { team: "data" } });
+    const launched = await post("/api/backfills", { selection: "events or per_day", partitionSet: { kind: "range", first: "2025-01-02", last: "2025-01-11" }, tags: { team: "data" } });
     expect(launched.status).toBe(201);
     const { backfill } = launched.body as BackfillLaunchAnswerJson;
     expect(backfill).toMatchObject({ status: "REQUESTED", partitionCount: 10, runCount: 10, launchedBy: "api", tags: { team: "data" }, counts: { pending: 10 } });
@@ -107,6 +108,7 @@ describe("POST /api/backfills", () => {
       [{ selection: "regions", partitionSet: { kind: "keys", keys: ["mars"] } }, "body.partitionSet", /"mars".*Valid partitions: "eu" to "us"/s],
       [{ selection: ["events", "regions"], partitionSet: { kind: "all" } }, "body.partitionSet", /different partitions/],
       [{ selection: "plain", partitionSet: { kind: "all" } }, "body.partitionSet", /no partitioned asset/],
+      [{ selection: ["events", "next_day"], partitionSet: { kind: "keys", keys: ["2025-04-10"] } }, "body.partitionSet", /"2025-04-10" of "events".*map to no partition of "next_day".*Valid partitions: "2025-01-01" to "2025-04-10"/s],
       [{ selection: "nothing", partitionSet: { kind: "all" } }, "body.selection", /matched no assets/],
       [{ selection: "events", partitionSet: { kind: "failed" } }, "body.partitionSet", /no partition is failed/],
       [{ selection: "events", partitionSet: { kind: "range", first: "", last: "2025-01-02" } }, "body.partitionSet.first", /.+/],
