@@ -5,15 +5,17 @@
  * right. Group boxes therefore never overlap, a group's layout is reused while only other groups
  * change, and a huge graph can start as one node per group.
  *
- * Small sparse graphs go through dagre, whose layouts are the nicer (it routes long edges around
- * boxes); the others through `layeredLayout`, which stays linear. Dagre's cost grows fast with
- * edges and cycles: measured here, 20 boxes with 280 edges (the bench's group graph) 3 s, 100 boxes
+ * Small sparse graphs go through dagre, whose layouts are the nicer; the others through
+ * `layeredLayout`, which stays linear. Either way, edges are then routed around the boxes they do
+ * not touch (edge-routes.ts): through each group's columns, then between the groups' columns.
+ * Dagre's cost grows fast with edges and cycles: measured here, 20 boxes with 280 edges (the bench's group graph) 3 s, 100 boxes
  * with 200 edges 0.3–0.7 s, 10 boxes with 65 edges 0.1–0.2 s, 1,000 boxes of the bench's shape 32 s.
  *
  * Pure (no DOM): it runs in the layout worker and in unit tests. Imports carry `.js` so that the
  * tests' NodeNext resolution and Vite both accept them.
  */
 import dagre from "@dagrejs/dagre";
+import { EdgeRouter, RoutePoints } from "./edge-routes.js";
 import { layeredLayout, type LayoutBox, type LayoutEdge, type LayoutSpacing, type PlacedLayout, type Point } from "./layered-layout.js";
 
 /** What the layout needs of an asset. */
@@ -58,7 +60,10 @@ export interface PlacedEdge {
   source: string;
   target: string;
   count: number;
-  /** Points to pass through between the ends (an edge that skips a rank goes around what lies in it). */
+  /**
+   * Points to pass through between the ends, so that the edge goes around every box it does not
+   * touch (through the gaps of the columns it crosses); absent when a plain curve is clear.
+   */
   via?: Point[];
 }
 
@@ -128,14 +133,7 @@ export function placeBoxes(boxes: readonly LayoutBox[], edges: readonly LayoutEd
     const c = centers[i]!;
     positions.set(box.id, { x: c.x - box.width / 2 - minX, y: c.y - box.height / 2 - minY });
   });
-  // Dagre bends an edge at one point per rank it crosses (plus its two ends and a midpoint):
-  // more than three points means it skips ranks.
-  const routes = new Map<string, Point[]>();
-  for (const e of g.edges()) {
-    const points = (g.edge(e) as { points?: Point[] }).points ?? [];
-    if (points.length > 3) routes.set(`${e.v}\u0000${e.w}`, points.slice(1, -1).map((p) => ({ x: p.x - minX, y: p.y - minY })));
-  }
-  return { positions, width: boxes.length ? maxX - minX : 0, height: boxes.length ? maxY - minY : 0, routes };
+  return { positions, width: boxes.length ? maxX - minX : 0, height: boxes.length ? maxY - minY : 0 };
 }
 
 function isAcyclic(boxes: readonly LayoutBox[], edges: readonly LayoutEdge[]): boolean {
@@ -166,6 +164,8 @@ export class LineageGraph {
   /** Every asset edge whose both ends exist: [upstream, downstream]. */
   private readonly edges: [string, string][] = [];
   private readonly innerCache = new Map<string, PlacedLayout>();
+  /** Each inner layout's boxes by column, made when an edge is first routed through it. */
+  private readonly routers = new WeakMap<PlacedLayout, EdgeRouter>();
   /** Longest path from a root, per asset: where the asset stands in the flow of data. */
   private readonly assetRank = new Map<string, number>();
 
@@ -211,7 +211,7 @@ export class LineageGraph {
   }
 
   /**
-   * Groups' columns: by the group graph's own ranks (dagre, which also routes edges around boxes)
+   * Groups' columns: by the group graph's own ranks (dagre)
    * when it is small, sparse and acyclic; else by where each group's data starts (the lowest
    * rank of its shown assets), since the longest-path ranks of a cyclic group graph stretch it
    * into one long chain (measured on the bench's 40 groups: 38 columns in one row).
@@ -300,20 +300,69 @@ export class LineageGraph {
         assets.push({ key, group: box.id, x: at.x + groupPadding + p.x, y: at.y + groupHeader + groupPadding + p.y });
       }
     }
+    const groupSizes = new Map(groupBoxes.map((b) => [b.id, { width: b.width, height: b.height }]));
+    const outerRouter = new EdgeRouter(outer.positions, groupSizes, { top: Number.NEGATIVE_INFINITY, bottom: Number.POSITIVE_INFINITY, loopY: -GROUP_SPACING.nodeSep / 2 });
+    const placedGroups = new Map(groups.map((g) => [g.name, g]));
+    const points = new RoutePoints();
     for (const edge of shownEdges.values()) {
       const [from, to] = sample.get(edge.id)!;
-      const fromGroup = this.groupOf.get(from)!;
-      const toGroup = this.groupOf.get(to)!;
-      if (fromGroup !== toGroup) {
-        const route = outer.routes?.get(`${fromGroup}\u0000${toGroup}`);
-        if (route) edge.via = route;
-      } else {
-        const route = inner.get(fromGroup)?.routes?.get(`${from}\u0000${to}`);
-        const at = outer.positions.get(fromGroup)!;
-        if (route) edge.via = route.map((p) => ({ x: at.x + groupPadding + p.x, y: at.y + groupHeader + groupPadding + p.y }));
-      }
+      this.route(from, to, placedGroups, inner, outerRouter, points);
+      const via = points.take();
+      if (via) edge.via = via;
     }
     return { groups, assets, edges: [...shownEdges.values()], width: outer.width, height: outer.height };
+  }
+
+  /**
+   * The bends of the edge drawn for asset edge `from` → `to` (between assets, or groups standing
+   * for them), into `out` in graph coordinates: within one group through its columns; between
+   * groups out through the source group's columns, between the groups' columns (around the groups
+   * in between), and in through the target group's columns.
+   */
+  private route(from: string, to: string, groups: ReadonlyMap<string, PlacedGroup>, inner: ReadonlyMap<string, PlacedLayout>, outerRouter: EdgeRouter, out: RoutePoints): void {
+    const fromGroup = groups.get(this.groupOf.get(from)!)!;
+    const toGroup = groups.get(this.groupOf.get(to)!)!;
+    const fromInner = inner.get(fromGroup.name);
+    const toInner = inner.get(toGroup.name);
+    // A group's inner layout starts this far from the group's corner.
+    const { groupPadding: innerX } = LINEAGE_SIZES;
+    const innerY = LINEAGE_SIZES.groupHeader + LINEAGE_SIZES.groupPadding;
+    if (fromGroup === toGroup) {
+      if (!fromInner) return;
+      out.dx = fromGroup.x + innerX;
+      out.dy = fromGroup.y + innerY;
+      this.innerRouter(fromInner).route(from, to, out);
+      return;
+    }
+    let y = fromGroup.y + fromGroup.height / 2;
+    if (fromInner) {
+      out.dx = fromGroup.x + innerX;
+      out.dy = fromGroup.y + innerY;
+      const router = this.innerRouter(fromInner);
+      y = router.exitRight(from, router.middleY(from), out) + out.dy;
+      out.dx = out.dy = 0;
+      out.push(fromGroup.x + fromGroup.width, y);
+    }
+    const toRouter = toInner ? this.innerRouter(toInner) : null;
+    const targetY = toRouter ? toRouter.middleY(to) + toGroup.y + innerY : toGroup.y + toGroup.height / 2;
+    outerRouter.leave(fromGroup.name, y, out);
+    outerRouter.arrive(outerRouter.column(fromGroup.name), y, toGroup.name, targetY, out);
+    if (toRouter) {
+      out.push(toGroup.x, targetY);
+      out.dx = toGroup.x + innerX;
+      out.dy = toGroup.y + innerY;
+      toRouter.enterLeft(to, targetY - out.dy, targetY - out.dy, out);
+    }
+  }
+
+  private innerRouter(placed: PlacedLayout): EdgeRouter {
+    let router = this.routers.get(placed);
+    if (!router) {
+      const { assetWidth: width, assetHeight: height, groupPadding } = LINEAGE_SIZES;
+      router = new EdgeRouter(placed.positions, { width, height }, { top: -groupPadding, bottom: placed.height + groupPadding, loopY: -groupPadding / 2 });
+      this.routers.set(placed, router);
+    }
+    return router;
   }
 
   private innerLayout(group: string, members: string[], everyMember: boolean, edges: LayoutEdge[]): PlacedLayout {
