@@ -178,6 +178,13 @@ describe("lineage edge routing", () => {
     const expanded = graph.layout({ visible: null, expanded: ["ingest", "stage", "report"] });
     expect(crossings(expanded, false).length).toBeGreaterThan(0);
     expect(crossings(expanded)).toEqual([]);
+    // Into report past r1: at the group's side, away from r1's height (else it would read as an edge into r1).
+    const report = expanded.groups.find((g) => g.name === "report")!;
+    const r1 = expanded.assets.find((a) => a.key === "r1")!;
+    for (const id of ["asset:b1->asset:r2", "asset:a2->asset:r3"]) {
+      const entry = expanded.edges.find((e) => e.id === id)!.via!.find((p) => p.x === report.x)!;
+      expect(entry.y < r1.y || entry.y > r1.y + LINEAGE_SIZES.assetHeight, id).toBe(true);
+    }
     // Collapsed groups are nodes that edges go around as well.
     for (const open of [["ingest"], ["report"], ["stage"], []]) expect(crossings(graph.layout({ visible: null, expanded: open })), open.join()).toEqual([]);
   });

@@ -62,8 +62,11 @@ export class RoutePoints {
   }
 }
 
-/** How close to a box a route may pass, at most (less when the gap is narrower than twice this). */
-const CLEARANCE = 6;
+/**
+ * How close to a box a route passes at most: in a gap narrower than twice this (the 18 px between
+ * two assets), in its middle, so that an edge never reads as a node's border.
+ */
+const CLEARANCE = 12;
 /** The width of the gap beside the first or last column, for the runs of edges that go back. */
 const OUTER_GAP = 48;
 

@@ -344,14 +344,23 @@ export class LineageGraph {
       out.push(fromGroup.x + fromGroup.width, y);
     }
     const toRouter = toInner ? this.innerRouter(toInner) : null;
-    const targetY = toRouter ? toRouter.middleY(to) + toGroup.y + innerY : toGroup.y + toGroup.height / 2;
+    let targetY = toGroup.y + toGroup.height / 2;
+    // Into an expanded group at a height where its first column has no asset, unless the target is
+    // in that column: arriving at another asset's side would read as an edge into it.
+    let entryY = 0;
+    let middleY = 0;
+    if (toRouter) {
+      middleY = toRouter.middleY(to);
+      entryY = toRouter.column(to) === 0 ? middleY : toRouter.freeY(0, middleY);
+      targetY = entryY + toGroup.y + innerY;
+    }
     outerRouter.leave(fromGroup.name, y, out);
     outerRouter.arrive(outerRouter.column(fromGroup.name), y, toGroup.name, targetY, out);
     if (toRouter) {
       out.push(toGroup.x, targetY);
       out.dx = toGroup.x + innerX;
       out.dy = toGroup.y + innerY;
-      toRouter.enterLeft(to, targetY - out.dy, targetY - out.dy, out);
+      toRouter.enterLeft(to, entryY, middleY, out);
     }
   }
 
