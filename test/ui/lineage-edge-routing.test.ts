@@ -78,6 +78,10 @@ const CHECK_EDGES = `(() => {
     const end = toScreen(path.getPointAtLength(total));
     const sourceBox = nodes.find((n) => n.id === source);
     const targetBox = nodes.find((n) => n.id === target);
+    if (!sourceBox || !targetBox) {
+      result.misdirected.push(id + ": an end is not drawn");
+      continue;
+    }
     if (Math.abs(end.x - (targetBox.left - 1)) > 4 || end.y < targetBox.top || end.y > targetBox.bottom) result.misdirected.push(id + " ends at " + Math.round(end.x) + "," + Math.round(end.y) + ", target " + Math.round(targetBox.left - 1) + "," + Math.round(targetBox.top - 1) + "-" + Math.round(targetBox.bottom + 1));
     const own = new Set([source, target]);
     const ownGroups = new Set([sourceBox.group ?? source.slice("group:".length), targetBox.group ?? target.slice("group:".length)]);
@@ -152,15 +156,17 @@ export default defineDefinitions({ assets: graph.map(([key, group, deps]) => ass
       },
       15_000,
     );
-    // The fit to the whole graph animates: wait until the nodes stop moving.
+    // The fit to the whole graph animates (200 ms): wait until the view has not moved for 300 ms.
+    // (The checks hold at any zoom; this is for the screenshots.)
     let last = "";
+    let still = 0;
     await waitFor(
       "the view to settle",
       async () => {
-        const now = JSON.stringify(await page.locator(".react-flow__viewport").getAttribute("style"));
-        const settled = now === last;
+        const now = (await page.locator(".react-flow__viewport").getAttribute("style")) ?? "";
+        still = now === last ? still + 1 : 0;
         last = now;
-        return settled ? true : undefined;
+        return still >= 3 ? true : undefined;
       },
       10_000,
     );
