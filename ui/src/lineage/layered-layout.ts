@@ -8,7 +8,8 @@
  * roots, with roots pulled next to their first child; order within each rank by a few barycenter
  * sweeps; vertical positions by isotonic regression (pool-adjacent-violators) toward the mean of
  * each node's neighbours, which keeps the order and the spacing while drawing edges straight.
- * No dummy nodes: an edge that spans ranks may cross the nodes between, which is the price of speed.
+ * No dummy nodes while placing (the price of speed): edges that span ranks are routed afterwards
+ * through the gaps of the ranks they cross (edge-routes.ts), so that none passes behind a box.
  *
  * Pure: no DOM, no Node API, so it runs in a Web Worker and in unit tests.
  */
@@ -43,11 +44,6 @@ export interface PlacedLayout {
   positions: Map<string, Point>;
   width: number;
   height: number;
-  /**
-   * Bends of edges that span several ranks, keyed `from + "\u0000" + to`, so that they pass beside
-   * the boxes in between rather than behind them. Only dagre's layouts have them.
-   */
-  routes?: Map<string, Point[]>;
 }
 
 const ORDER_SWEEPS = 4;

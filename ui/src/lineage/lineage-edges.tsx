@@ -5,6 +5,7 @@
  */
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
+import { smoothPath } from "./edge-path";
 import type { Point } from "./layered-layout";
 
 /** An edge's data: the bends to pass through, if any. */
@@ -14,20 +15,6 @@ export interface LineageEdgeData extends Record<string, unknown> {
 
 /** The xyflow edge of the lineage graph. */
 export type LineageFlowEdge = Edge<LineageEdgeData, "lineage">;
-
-/** An SVG path through `points` made of cubic segments that leave and arrive horizontally. */
-export function smoothPath(points: readonly Point[]): string {
-  const [first, ...rest] = points;
-  if (!first) return "";
-  let d = `M ${first.x},${first.y}`;
-  let prev = first;
-  for (const p of rest) {
-    const half = (p.x - prev.x) / 2;
-    d += ` C ${prev.x + half},${prev.y} ${p.x - half},${p.y} ${p.x},${p.y}`;
-    prev = p;
-  }
-  return d;
-}
 
 /**
  * Draws one lineage edge, with its count as label when it stands for several. The label is HTML

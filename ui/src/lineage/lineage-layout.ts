@@ -5,15 +5,17 @@
  * right. Group boxes therefore never overlap, a group's layout is reused while only other groups
  * change, and a huge graph can start as one node per group.
  *
- * Small sparse graphs go through dagre, whose layouts are the nicer (it routes long edges around
- * boxes); the others through `layeredLayout`, which stays linear. Dagre's cost grows fast with
- * edges and cycles: measured here, 20 boxes with 280 edges (the bench's group graph) 3 s, 100 boxes
+ * Small sparse graphs go through dagre, whose layouts are the nicer; the others through
+ * `layeredLayout`, which stays linear. Either way, edges are then routed around the boxes they do
+ * not touch (edge-routes.ts): through each group's columns, then between the groups' columns.
+ * Dagre's cost grows fast with edges and cycles: measured here, 20 boxes with 280 edges (the bench's group graph) 3 s, 100 boxes
  * with 200 edges 0.3–0.7 s, 10 boxes with 65 edges 0.1–0.2 s, 1,000 boxes of the bench's shape 32 s.
  *
  * Pure (no DOM): it runs in the layout worker and in unit tests. Imports carry `.js` so that the
  * tests' NodeNext resolution and Vite both accept them.
  */
 import dagre from "@dagrejs/dagre";
+import { EdgeRouter, RoutePoints } from "./edge-routes.js";
 import { layeredLayout, type LayoutBox, type LayoutEdge, type LayoutSpacing, type PlacedLayout, type Point } from "./layered-layout.js";
 
 /** What the layout needs of an asset. */
@@ -58,7 +60,10 @@ export interface PlacedEdge {
   source: string;
   target: string;
   count: number;
-  /** Points to pass through between the ends (an edge that skips a rank goes around what lies in it). */
+  /**
+   * Points to pass through between the ends, so that the edge goes around every box it does not
+   * touch (through the gaps of the columns it crosses); absent when a plain curve is clear.
+   */
   via?: Point[];
 }
 
@@ -128,14 +133,7 @@ export function placeBoxes(boxes: readonly LayoutBox[], edges: readonly LayoutEd
     const c = centers[i]!;
     positions.set(box.id, { x: c.x - box.width / 2 - minX, y: c.y - box.height / 2 - minY });
   });
-  // Dagre bends an edge at one point per rank it crosses (plus its two ends and a midpoint):
-  // more than three points means it skips ranks.
-  const routes = new Map<string, Point[]>();
-  for (const e of g.edges()) {
-    const points = (g.edge(e) as { points?: Point[] }).points ?? [];
-    if (points.length > 3) routes.set(`${e.v}\u0000${e.w}`, points.slice(1, -1).map((p) => ({ x: p.x - minX, y: p.y - minY })));
-  }
-  return { positions, width: boxes.length ? maxX - minX : 0, height: boxes.length ? maxY - minY : 0, routes };
+  return { positions, width: boxes.length ? maxX - minX : 0, height: boxes.length ? maxY - minY : 0 };
 }
 
 function isAcyclic(boxes: readonly LayoutBox[], edges: readonly LayoutEdge[]): boolean {
@@ -166,6 +164,8 @@ export class LineageGraph {
   /** Every asset edge whose both ends exist: [upstream, downstream]. */
   private readonly edges: [string, string][] = [];
   private readonly innerCache = new Map<string, PlacedLayout>();
+  /** Each inner layout's boxes by column, made when an edge is first routed through it. */
+  private readonly routers = new WeakMap<PlacedLayout, EdgeRouter>();
   /** Longest path from a root, per asset: where the asset stands in the flow of data. */
   private readonly assetRank = new Map<string, number>();
 
@@ -211,7 +211,7 @@ export class LineageGraph {
   }
 
   /**
-   * Groups' columns: by the group graph's own ranks (dagre, which also routes edges around boxes)
+   * Groups' columns: by the group graph's own ranks (dagre)
    * when it is small, sparse and acyclic; else by where each group's data starts (the lowest
    * rank of its shown assets), since the longest-path ranks of a cyclic group graph stretch it
    * into one long chain (measured on the bench's 40 groups: 38 columns in one row).
@@ -244,8 +244,9 @@ export class LineageGraph {
     const innerEdges = new Map<string, LayoutEdge[]>();
     const groupEdges = new Map<string, LayoutEdge>();
     const shownEdges = new Map<string, PlacedEdge>();
-    // One asset edge per shown edge, to find its route once groups are placed.
-    const sample = new Map<string, [string, string]>();
+    // One asset edge per shown edge, to find its route once groups are placed (an array: looking
+    // edges up by id again cost a tenth of the layout of 100,000 assets).
+    const samples: { edge: PlacedEdge; from: string; to: string; fromGroup: string; toGroup: string }[] = [];
     for (const [from, to] of this.edges) {
       if (!isShown(from) || !isShown(to)) continue;
       const fromGroup = this.groupOf.get(from)!;
@@ -264,8 +265,9 @@ export class LineageGraph {
       const edge = shownEdges.get(id);
       if (edge) edge.count++;
       else {
-        shownEdges.set(id, { id, source, target, count: 1 });
-        sample.set(id, [from, to]);
+        const placed: PlacedEdge = { id, source, target, count: 1 };
+        shownEdges.set(id, placed);
+        samples.push({ edge: placed, from, to, fromGroup, toGroup });
       }
     }
 
@@ -300,20 +302,79 @@ export class LineageGraph {
         assets.push({ key, group: box.id, x: at.x + groupPadding + p.x, y: at.y + groupHeader + groupPadding + p.y });
       }
     }
-    for (const edge of shownEdges.values()) {
-      const [from, to] = sample.get(edge.id)!;
-      const fromGroup = this.groupOf.get(from)!;
-      const toGroup = this.groupOf.get(to)!;
-      if (fromGroup !== toGroup) {
-        const route = outer.routes?.get(`${fromGroup}\u0000${toGroup}`);
-        if (route) edge.via = route;
-      } else {
-        const route = inner.get(fromGroup)?.routes?.get(`${from}\u0000${to}`);
-        const at = outer.positions.get(fromGroup)!;
-        if (route) edge.via = route.map((p) => ({ x: at.x + groupPadding + p.x, y: at.y + groupHeader + groupPadding + p.y }));
-      }
+    const groupSizes = new Map(groupBoxes.map((b) => [b.id, { width: b.width, height: b.height }]));
+    const outerRouter = new EdgeRouter(outer.positions, groupSizes, { top: Number.NEGATIVE_INFINITY, bottom: Number.POSITIVE_INFINITY, loopY: -GROUP_SPACING.nodeSep / 2 });
+    const routed = new Map<string, RoutedGroup>(groups.map((g) => [g.name, { group: g, inner: inner.get(g.name) ?? null, router: null }]));
+    const points = new RoutePoints();
+    for (const { edge, from, to, fromGroup, toGroup } of samples) {
+      this.route(from, to, routed.get(fromGroup)!, routed.get(toGroup)!, outerRouter, points);
+      const via = points.take();
+      if (via) edge.via = via;
     }
     return { groups, assets, edges: [...shownEdges.values()], width: outer.width, height: outer.height };
+  }
+
+  /**
+   * The bends of the edge drawn for asset edge `from` → `to` (between assets, or groups standing
+   * for them), into `out` in graph coordinates: within one group through its columns; between
+   * groups out through the source group's columns, between the groups' columns (around the groups
+   * in between), and in through the target group's columns.
+   */
+  private route(from: string, to: string, source: RoutedGroup, target: RoutedGroup, outerRouter: EdgeRouter, out: RoutePoints): void {
+    const fromGroup = source.group;
+    const toGroup = target.group;
+    // A group's inner layout starts this far from the group's corner.
+    const { groupPadding: innerX } = LINEAGE_SIZES;
+    const innerY = LINEAGE_SIZES.groupHeader + LINEAGE_SIZES.groupPadding;
+    if (source === target) {
+      if (!source.inner) return;
+      out.dx = fromGroup.x + innerX;
+      out.dy = fromGroup.y + innerY;
+      this.innerRouter(source).route(from, to, out);
+      return;
+    }
+    let y = fromGroup.y + fromGroup.height / 2;
+    if (source.inner) {
+      out.dx = fromGroup.x + innerX;
+      out.dy = fromGroup.y + innerY;
+      const router = this.innerRouter(source);
+      y = router.exitRight(from, router.middleY(from), out) + out.dy;
+      out.dx = out.dy = 0;
+      out.push(fromGroup.x + fromGroup.width, y);
+    }
+    const toRouter = target.inner ? this.innerRouter(target) : null;
+    let targetY = toGroup.y + toGroup.height / 2;
+    // Into an expanded group at a height where its first column has no asset, unless the target is
+    // in that column: arriving at another asset's side would read as an edge into it.
+    let entryY = 0;
+    let middleY = 0;
+    if (toRouter) {
+      middleY = toRouter.middleY(to);
+      entryY = toRouter.column(to) === 0 ? middleY : toRouter.freeY(0, middleY);
+      targetY = entryY + toGroup.y + innerY;
+    }
+    outerRouter.leave(fromGroup.name, y, out);
+    outerRouter.arrive(outerRouter.column(fromGroup.name), y, toGroup.name, targetY, out);
+    if (toRouter) {
+      out.push(toGroup.x, targetY);
+      out.dx = toGroup.x + innerX;
+      out.dy = toGroup.y + innerY;
+      toRouter.enterLeft(to, entryY, middleY, out);
+    }
+  }
+
+  /** The router of an expanded group's assets: made once per inner layout, kept while the layout is cached. */
+  private innerRouter(routed: RoutedGroup): EdgeRouter {
+    if (routed.router) return routed.router;
+    const placed = routed.inner!;
+    let router = this.routers.get(placed);
+    if (!router) {
+      const { assetWidth: width, assetHeight: height, groupPadding } = LINEAGE_SIZES;
+      router = new EdgeRouter(placed.positions, { width, height }, { top: -groupPadding, bottom: placed.height + groupPadding, loopY: -groupPadding / 2 });
+      this.routers.set(placed, router);
+    }
+    routed.router = router;
+    return router;
   }
 
   private innerLayout(group: string, members: string[], everyMember: boolean, edges: LayoutEdge[]): PlacedLayout {
@@ -330,4 +391,11 @@ export class LineageGraph {
     this.innerCache.set(cacheKey, placed);
     return placed;
   }
+}
+
+/** A placed group while edges are routed: its inner layout when expanded, and that layout's router once needed. */
+interface RoutedGroup {
+  group: PlacedGroup;
+  inner: PlacedLayout | null;
+  router: EdgeRouter | null;
 }

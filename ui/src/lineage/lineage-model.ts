@@ -3,13 +3,20 @@
  * a fingerprint of the graph's definitions (to lay out again only when they change), status
  * counts per group, and which asset keys a set of selected nodes stands for.
  */
-import { Position, type NodeHandle } from "@xyflow/react";
+import { MarkerType, Position, type EdgeMarker, type NodeHandle } from "@xyflow/react";
 import type { AssetSummaryJson } from "../assets/asset-json";
 import type { LineageFlowEdge } from "./lineage-edges";
 import { LINEAGE_SIZES, assetNodeId, groupNodeId, type LineageLayout } from "./lineage-layout";
 
-const isAssetNodeId = (id: string) => id.startsWith("asset:");
 import type { AssetFlowNode, GroupBoxFlowNode, GroupFlowNode, StatusCounts } from "./lineage-nodes";
+
+const isAssetNodeId = (id: string) => id.startsWith("asset:");
+
+// The arrowheads at the downstream end of edges, in the colours of lineage.css's edge strokes
+// (a marker is drawn outside the edge's path, so it cannot take the path's CSS colour).
+// Sizes are in stroke widths (1.4 px, 2 px when active): an arrow about 8 px long either way.
+const ARROW: EdgeMarker = { type: MarkerType.ArrowClosed, color: "#9aa6b8", width: 22, height: 22 };
+const ACTIVE_ARROW: EdgeMarker = { type: MarkerType.ArrowClosed, color: "#2f6fde", width: 16, height: 16 };
 
 /** Any node of the lineage graph. */
 export type LineageFlowNode = AssetFlowNode | GroupFlowNode | GroupBoxFlowNode;
@@ -170,6 +177,7 @@ export class FlowElements {
               // Nothing to click on an edge: no invisible wider path for the pointer.
               interactionWidth: 0,
               className: active ? "lineage-edge active" : "lineage-edge",
+              markerEnd: active ? ACTIVE_ARROW : ARROW,
               hidden,
               ...(e.count > 1 ? { label: String(e.count) } : {}),
             };

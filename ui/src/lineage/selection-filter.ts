@@ -26,3 +26,16 @@ export function applySelection(expression: string, assets: readonly SelectableAs
     throw err;
   }
 }
+
+/**
+ * Up to this many shown assets, "Materialize shown" sends their keys (exactly what the page
+ * shows); above it, the filter's expression, which the server evaluates with the same parser on
+ * the same definitions: a request that stays small (an expression is at most 10,000 characters)
+ * where a key list could pass the server's limits (10,000 keys, 1 MB).
+ */
+export const SHOWN_KEYS_LIMIT = 1000;
+
+/** What POST /api/runs is given to materialize the assets that `filter` shows (`keys`). */
+export function shownSelection(filter: string, keys: readonly string[]): readonly string[] | string {
+  return keys.length <= SHOWN_KEYS_LIMIT ? keys : filter;
+}

@@ -2,10 +2,19 @@ import { useState } from "react";
 import { api, ApiError } from "../api";
 import type { RunAnswerJson, RunJson } from "../types";
 
-/** The last run launched from the page, and for how many assets. */
+/** What a launch from the lineage page stands for, to say so once it is queued. */
+export type LaunchScope =
+  /** The assets of the selected nodes. */
+  | { kind: "selected" }
+  /** Every asset, no filter applied. */
+  | { kind: "all" }
+  /** The assets a filter shows: `count` of them, by the selection expression `filter`. */
+  | { kind: "shown"; count: number; filter: string };
+
+/** The last run launched from the page, and what it was launched for. */
 export interface LaunchedRun {
   run: RunJson;
-  count: number | "all";
+  scope: LaunchScope;
 }
 
 /** Launching materializations: in flight, the last run launched, the last error. */
@@ -13,10 +22,13 @@ export interface Materializer {
   launching: boolean;
   launched: LaunchedRun | null;
   error: ApiError | null;
-  /** Queues a run of these assets (`"*"`: all of them) with POST /api/runs. */
-  materialize: (selection: readonly string[] | "*") => Promise<void>;
+  /**
+   * Queues a run with POST /api/runs: of these asset keys, or of what a selection expression
+   * selects (`"*"`: every asset); `scope` says what it stands for.
+   */
+  materialize: (selection: readonly string[] | string, scope: LaunchScope) => Promise<void>;
   /** Shows a run launched elsewhere (the partition picker) as the last one launched. */
-  report: (run: RunJson, count: number | "all") => void;
+  report: (run: RunJson, scope: LaunchScope) => void;
   dismiss: () => void;
 }
 
@@ -25,12 +37,12 @@ export function useMaterialize(onLaunched: () => void): Materializer {
   const [launching, setLaunching] = useState(false);
   const [launched, setLaunched] = useState<LaunchedRun | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const materialize = async (selection: readonly string[] | "*") => {
+  const materialize = async (selection: readonly string[] | string, scope: LaunchScope) => {
     setLaunching(true);
     setError(null);
     try {
       const { run } = await api<RunAnswerJson>("/runs", { body: { selection } });
-      setLaunched({ run, count: selection === "*" ? "all" : selection.length });
+      setLaunched({ run, scope });
       onLaunched();
     } catch (err) {
       setLaunched(null);
@@ -39,9 +51,9 @@ export function useMaterialize(onLaunched: () => void): Materializer {
       setLaunching(false);
     }
   };
-  const report = (run: RunJson, count: number | "all") => {
+  const report = (run: RunJson, scope: LaunchScope) => {
     setError(null);
-    setLaunched({ run, count });
+    setLaunched({ run, scope });
     onLaunched();
   };
   return { launching, launched, error, materialize, report, dismiss: () => setLaunched(null) };

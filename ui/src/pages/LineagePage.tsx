@@ -1,7 +1,7 @@
 import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, type NodeChange } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent } from "react";
-import { Link, useNavigate } from "react-router";
+import { useNavigate } from "react-router";
 import type { AssetSummaryJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
 import { ErrorBox, Loading } from "../components/common";
@@ -10,11 +10,12 @@ import { groupNodeId, type GraphAsset, type LineageLayoutRequest } from "../line
 import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys, statusCounts, type LineageFlowNode } from "../lineage/lineage-model";
 import { LINEAGE_EDGE_TYPES, type LineageFlowEdge } from "../lineage/lineage-edges";
 import { LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
-import { applySelection, type SelectionOutcome } from "../lineage/selection-filter";
+import { applySelection, shownSelection, type SelectionOutcome } from "../lineage/selection-filter";
 import { useAssets } from "../lineage/use-assets";
 import { useLineageLayout } from "../lineage/use-lineage-layout";
 import { useLineageViewport, ZOOM_LIMITS } from "../lineage/use-lineage-viewport";
-import { useMaterialize } from "../lineage/use-materialize";
+import { LaunchedBanner } from "../lineage/launched-banner";
+import { useMaterialize, type LaunchScope } from "../lineage/use-materialize";
 import { useSelectionSearch } from "../lineage/use-selection-search";
 import { mayHaveMissed, useLive } from "../live";
 import { firstPartitioned, LineagePicker } from "../partitions/LineagePicker";
@@ -129,12 +130,15 @@ function LineageView() {
   const selectedKeys = useMemo(() => selectedAssetKeys(selected, layout, members), [selected, layout, members]);
 
   const { launching, launched, error: launchError, materialize, report, dismiss } = useMaterialize(refresh);
-  // A selection with partitioned assets is launched through the partition picker.
-  const [picking, setPicking] = useState<{ selection: readonly string[] | "*"; partitioned: AssetSummaryJson } | null>(null);
-  const launch = (selection: readonly string[] | "*") => {
-    const partitioned = firstPartitioned(selection, assetsByKey);
-    if (partitioned) setPicking({ selection, partitioned });
-    else void materialize(selection);
+  // With a filter applied, "Materialize all" launches what it shows.
+  const shown = applied.keys;
+  // A launch with partitioned assets goes through the partition picker. `keys` are the assets it
+  // stands for (to find a partitioned one), `selection` what is sent (keys, or the filter's expression).
+  const [picking, setPicking] = useState<{ keys: readonly string[] | "*"; selection: readonly string[] | string; scope: LaunchScope; partitioned: AssetSummaryJson } | null>(null);
+  const launch = (keys: readonly string[] | "*", selection: readonly string[] | string, scope: LaunchScope) => {
+    const partitioned = firstPartitioned(keys, assetsByKey);
+    if (partitioned) setPicking({ keys, selection, scope, partitioned });
+    else void materialize(selection, scope);
   };
 
   // Asset names in nodes are plain links (cheaper than router Links by the thousand): route them here.
@@ -183,14 +187,27 @@ function LineageView() {
           className="primary"
           data-testid="materialize-selected"
           disabled={launching || selectedKeys.length === 0}
-          onClick={() => launch(selectedKeys)}
+          onClick={() => launch(selectedKeys, selectedKeys, { kind: "selected" })}
           title="Shift-click or shift-drag to select several"
         >
           Materialize selected{selectedKeys.length > 0 ? ` (${selectedKeys.length.toLocaleString()})` : ""}
         </button>
-        <button type="button" data-testid="materialize-all" disabled={launching || !list?.length} onClick={() => launch("*")}>
-          Materialize all
-        </button>
+        {shown ? (
+          // With a filter, what is shown: never "*".
+          <button
+            type="button"
+            data-testid="materialize-all"
+            disabled={launching || shown.length === 0}
+            onClick={() => launch(shown, shownSelection(applied.expression, shown), { kind: "shown", count: shown.length, filter: applied.expression })}
+            title={`Materialize the ${shownCount.toLocaleString()} assets the filter ${applied.expression} shows`}
+          >
+            Materialize {shownCount.toLocaleString()} shown asset{shownCount === 1 ? "" : "s"}
+          </button>
+        ) : (
+          <button type="button" data-testid="materialize-all" disabled={launching || !list?.length} onClick={() => launch("*", "*", { kind: "all" })} title="Materialize every asset">
+            Materialize all
+          </button>
+        )}
       </div>
       {outcome && !outcome.ok && (
         <div className="banner error lineage-selection-error" role="alert" data-testid="selection-error">
@@ -207,29 +224,18 @@ function LineageView() {
       )}
       {picking && (
         <LineagePicker
-          key={`${picking.selection === "*" ? "*" : picking.selection.join("\u0000")}`}
+          key={typeof picking.selection === "string" ? picking.selection : picking.selection.join("\u0000")}
           selection={picking.selection}
+          count={picking.keys === "*" ? "all" : picking.keys.length}
           partitioned={picking.partitioned}
           onRunLaunched={(run) => {
-            report(run, picking.selection === "*" ? "all" : picking.selection.length);
+            report(run, picking.scope);
             setPicking(null);
           }}
           onClose={() => setPicking(null)}
         />
       )}
-      {launched && (
-        <div className="banner lineage-launched" data-testid="launched-run">
-          Run{" "}
-          <Link to={`/runs/${launched.run.runId}`} className="mono">
-            {launched.run.runId}
-          </Link>{" "}
-          queued for {launched.count === "all" ? "every asset" : `${launched.count} asset${launched.count === 1 ? "" : "s"}`}.{" "}
-          <Link to={`/runs/${launched.run.runId}`}>Watch it →</Link>
-          <button type="button" aria-label="Dismiss" title="Dismiss" onClick={dismiss}>
-            ×
-          </button>
-        </div>
-      )}
+      {launched && <LaunchedBanner launched={launched} onDismiss={dismiss} />}
       {launchError && <ErrorBox error={launchError} />}
       {assets.error && assets.data && <ErrorBox error={assets.error} />}
       {layoutError && <ErrorBox error={layoutError} />}

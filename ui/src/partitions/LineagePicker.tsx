@@ -23,7 +23,10 @@ export function firstPartitioned(selection: readonly string[] | "*", assetsByKey
 
 /** Props of LineagePicker. */
 export interface LineagePickerProps {
-  selection: readonly string[] | "*";
+  /** What is launched: asset keys, or a selection expression (`"*"`: every asset). */
+  selection: readonly string[] | string;
+  /** How many assets it stands for. */
+  count: number | "all";
   /** Its first partitioned asset (firstPartitioned). */
   partitioned: AssetSummaryJson;
   onRunLaunched: (run: RunJson) => void;
@@ -31,16 +34,16 @@ export interface LineagePickerProps {
 }
 
 /** A picker for a selection of the lineage. */
-export function LineagePicker({ selection, partitioned, onRunLaunched, onClose }: LineagePickerProps) {
+export function LineagePicker({ selection, count: assetCount, partitioned, onRunLaunched, onClose }: LineagePickerProps) {
   const partitions = useAssetPartitions(partitioned.key);
-  const count = selection === "*" ? "every asset" : `${selection.length.toLocaleString("en-US")} asset${selection.length === 1 ? "" : "s"}`;
+  const count = assetCount === "all" ? "every asset" : `${assetCount.toLocaleString("en-US")} asset${assetCount === 1 ? "" : "s"}`;
   return (
     <div className="lineage-picker" data-testid="lineage-picker">
       <div className="small muted">
         Materialize {count}, partitioned like <span className="mono">{partitioned.key}</span>:
       </div>
       <PartitionPicker
-        target={{ selection: selection === "*" ? "*" : [...selection] }}
+        target={{ selection: typeof selection === "string" ? selection : [...selection] }}
         keys={partitions.data?.keys ?? null}
         partitions={partitioned.partitions}
         onRunLaunched={onRunLaunched}
