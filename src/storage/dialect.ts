@@ -113,4 +113,12 @@ export interface StorageDialect {
    * transaction-scoped advisory lock.
    */
   lockEventLog<DB>(trx: Kysely<DB>): Promise<void>;
+
+  /**
+   * Called in a write transaction before it adds or removes keys of dynamic partitions: writers of
+   * keys take turns, so two adding the same keys in different orders (a sensor tick and a CLI
+   * command) wait instead of deadlocking on the unique index. SQLite: nothing (one writer at a
+   * time already). Postgres: a transaction-scoped advisory lock.
+   */
+  lockDynamicPartitions<DB>(trx: Kysely<DB>): Promise<void>;
 }

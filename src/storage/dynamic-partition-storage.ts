@@ -32,7 +32,10 @@ export class DynamicPartitionStorage {
     return this.#guard.run(`add keys to dynamic partitions "${name}"`, async () => {
       const unique = checkDynamicPartitionKeys(name, keys);
       if (unique.length === 0) return [];
-      return this.#dialect.writeTransaction(this.#db, (trx) => insertKeys(trx, name, unique, Date.now()));
+      return this.#dialect.writeTransaction(this.#db, async (trx) => {
+        await this.#dialect.lockDynamicPartitions(trx);
+        return insertKeys(trx, name, unique, Date.now());
+      });
     });
   }
 
@@ -41,7 +44,10 @@ export class DynamicPartitionStorage {
     return this.#guard.run(`remove keys of dynamic partitions "${name}"`, async () => {
       const unique = checkDynamicPartitionKeys(name, keys);
       if (unique.length === 0) return [];
-      return this.#dialect.writeTransaction(this.#db, (trx) => deleteKeys(trx, name, unique));
+      return this.#dialect.writeTransaction(this.#db, async (trx) => {
+        await this.#dialect.lockDynamicPartitions(trx);
+        return deleteKeys(trx, name, unique);
+      });
     });
   }
 
@@ -72,8 +78,9 @@ export class DynamicPartitionStorage {
  * (within one request: its additions, then its removals). Throws the errors of
  * checkDynamicPartitionKeys for a malformed request, failing the whole transaction.
  */
-export async function applyDynamicPartitionsRequests(trx: Kysely<Database>, requests: readonly DynamicPartitionsRequest[], now: number): Promise<DynamicPartitionsChange[]> {
+export async function applyDynamicPartitionsRequests(trx: Kysely<Database>, dialect: StorageDialect, requests: readonly DynamicPartitionsRequest[], now: number): Promise<DynamicPartitionsChange[]> {
   const changes: DynamicPartitionsChange[] = [];
+  if (requests.length > 0) await dialect.lockDynamicPartitions(trx);
   for (const [i, request] of requests.entries()) {
     const name = request.partitionsName;
     const add = checkDynamicPartitionKeys(name, request.add ?? [], `dynamicPartitionsRequests[${i}].add`);

@@ -195,7 +195,7 @@ export class TickStorage {
       this.#write(async (trx) => {
         const now = Date.now();
         // Before the runs: they may be of keys this tick adds (the checks of newRun saw them).
-        const dynamicPartitions = await applyDynamicPartitionsRequests(trx, tick.dynamicPartitionsRequests ?? [], now);
+        const dynamicPartitions = await applyDynamicPartitionsRequests(trx, this.#dialect, tick.dynamicPartitionsRequests ?? [], now);
         const createdRuns: RunRecord[] = [];
         const skippedRunKeys: string[] = [];
         for (const request of tick.requests) {

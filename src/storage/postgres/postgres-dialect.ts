@@ -43,6 +43,7 @@ const LockSpace = {
   Migration: 0x534c0001,
   RunQueue: 0x534c0002,
   EventLog: 0x534c0003,
+  DynamicPartitions: 0x534c0004,
 } as const;
 
 /** Postgres' SQLSTATE codes that the storage decides on. */
@@ -132,6 +133,10 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
 
     async lockRunQueue<DB>(trx: Kysely<DB>): Promise<void> {
       await lock(LockSpace.RunQueue).execute(trx);
+    },
+
+    async lockDynamicPartitions<DB>(trx: Kysely<DB>): Promise<void> {
+      await lock(LockSpace.DynamicPartitions).execute(trx);
     },
 
     async lockEventLog<DB>(trx: Kysely<DB>): Promise<void> {

@@ -119,6 +119,10 @@ export function sqliteDialect(filePath: string): StorageDialect {
     async lockEventLog() {
       // Nothing to do, for the same reason: appenders already commit one at a time, in id order.
     },
+
+    async lockDynamicPartitions() {
+      // Nothing to do, for the same reason: one writer of keys at a time already.
+    },
   };
 }
 
