@@ -229,6 +229,8 @@ describe("errors", () => {
     ["key:a+ and", 10, 'expected an expression after "and"'],
     ["key:a or 2+", 11, 'after "2+"'],
     ["2 key:a", 2, 'expected "+" after the depth "2"'],
+    // A long depth is quoted cut short, so that the message stays readable.
+    [`${"1".repeat(3000)} key:a`, 3001, `expected "+" after the depth "${"1".repeat(57)}..."`],
     ["key:a++", 6, 'but found "+"'],
     ["+*", 1, 'after "+" but found "*"'],
     ["+not key:a", 1, 'after "+" but found "not"'],

@@ -353,7 +353,7 @@ class Parser {
       const name = clip(this.expression.slice(digits.start, following.end));
       this.failAt(digits.start, `a name that starts with a digit must be written in double quotes: key:"${name}"`);
     }
-    this.failAt(following.start, `expected "+" after the depth "${digits.text}"`);
+    this.failAt(following.start, `expected "+" after the depth "${clip(digits.text)}"`);
   }
 
   private failBareTraversal(plus: Token, node: SelectionNode): never {
