@@ -10,10 +10,9 @@ import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { job } from "../definitions/job.js";
 import { op } from "../definitions/op.js";
-import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
-import { createApp } from "./app.js";
-import { CodeLocationState } from "../instance/code-location.js";
-import { LiveEventHub } from "./live-events.js";
+import type { TempTarget } from "../runs/testing/temp-target.js";
+import { inProcessApp } from "./testing/in-process-app.js";
+import type { createApp } from "./app.js";
 
 const source = asset({ key: "source", run: () => 1 });
 const report = asset({ key: "report", ins: { source }, run: ({ source: n }) => n + 1 });
@@ -24,22 +23,7 @@ let target: TempTarget;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  target = await tempTarget();
-  const location = new CodeLocationState(async () => ({ defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
-  await location.load();
-  app = createApp({
-    storage: target.storage,
-    location,
-    hub: new LiveEventHub(target.storage),
-    mode: "server",
-    home: target.dir,
-    version: "test",
-    startedAt: Date.now(),
-    daemonInProcess: () => false,
-    token: undefined,
-    uiDir: target.dir,
-    log: () => undefined,
-  });
+  ({ target, app } = await inProcessApp(defs));
 });
 
 afterAll(async () => {

@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { dailyPartitions, staticPartitions, timeWindowMapping } from "../definitions/partitions.js";
-import { CodeLocationState } from "../instance/code-location.js";
 import { backfillRun } from "../runs/backfill-plan.js";
 import { materializeAssets } from "../runs/materialize-assets.js";
-import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
+import type { TempTarget } from "../runs/testing/temp-target.js";
 import type { AssetPartitionsJson, AssetsJson, BackfillAnswerJson, BackfillLaunchAnswerJson, BackfillPreviewJson, BackfillsPageJson } from "./api-types.js";
-import { createApp } from "./app.js";
+import { inProcessApp } from "./testing/in-process-app.js";
+import type { createApp } from "./app.js";
 import { LiveEventHub, type LiveMessage } from "./live-events.js";
 
 const days = dailyPartitions({ start: "2025-01-01", end: "2025-04-11" });
@@ -21,22 +21,7 @@ const defs = defineDefinitions({ assets: [events, perDay, regions, plain, nextDa
 let target: TempTarget;
 let app: ReturnType<typeof createApp>;
 beforeEach(async () => {
-  target = await tempTarget();
-  const location = new CodeLocationState(async () => ({ defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
-  await location.load();
-  app = createApp({
-    storage: target.storage,
-    location,
-    hub: new LiveEventHub(target.storage),
-    mode: "server",
-    home: target.dir,
-    version: "test",
-    startedAt: Date.now(),
-    daemonInProcess: () => false,
-    token: undefined,
-    uiDir: target.dir,
-    log: () => undefined,
-  });
+  ({ target, app } = await inProcessApp(defs));
 });
 afterEach(async () => {
   await target.dispose();

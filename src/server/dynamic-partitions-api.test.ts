@@ -3,11 +3,10 @@ import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { assetJob } from "../definitions/job.js";
 import { dynamicPartitions } from "../definitions/partitions.js";
-import { CodeLocationState } from "../instance/code-location.js";
-import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
+import type { TempTarget } from "../runs/testing/temp-target.js";
 import type { DynamicPartitionKeysJson, DynamicPartitionsChangeJson } from "./api-types.js";
-import { createApp } from "./app.js";
-import { LiveEventHub } from "./live-events.js";
+import { inProcessApp } from "./testing/in-process-app.js";
+import type { createApp } from "./app.js";
 
 const tenants = dynamicPartitions("tenants");
 const usage = asset({ key: "tenant_usage", partitions: tenants, run: (_in, { partitionKey }) => ({ tenant: partitionKey }) });
@@ -16,22 +15,7 @@ const defs = defineDefinitions({ assets: [usage], jobs: [assetJob({ name: "usage
 let target: TempTarget;
 let app: ReturnType<typeof createApp>;
 beforeEach(async () => {
-  target = await tempTarget();
-  const location = new CodeLocationState(async () => ({ defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
-  await location.load();
-  app = createApp({
-    storage: target.storage,
-    location,
-    hub: new LiveEventHub(target.storage),
-    mode: "server",
-    home: target.dir,
-    version: "test",
-    startedAt: Date.now(),
-    daemonInProcess: () => false,
-    token: undefined,
-    uiDir: target.dir,
-    log: () => undefined,
-  });
+  ({ target, app } = await inProcessApp(defs));
 });
 afterEach(async () => {
   await target.dispose();

@@ -5,10 +5,9 @@ import { assetJob } from "../definitions/job.js";
 import { dailyPartitions, hourlyPartitions, multiPartitions, staticPartitions } from "../definitions/partitions.js";
 import { partitionedSchedule } from "../definitions/schedule.js";
 import { materializeAssets } from "../runs/materialize-assets.js";
-import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
-import { createApp } from "./app.js";
-import { CodeLocationState } from "../instance/code-location.js";
-import { LiveEventHub } from "./live-events.js";
+import type { TempTarget } from "../runs/testing/temp-target.js";
+import { inProcessApp } from "./testing/in-process-app.js";
+import type { createApp } from "./app.js";
 import { snapshotOf } from "../instance/snapshot.js";
 
 const days = dailyPartitions({ start: "2025-01-01" });
@@ -70,22 +69,7 @@ describe("POST /api/runs with a partition", () => {
   let target: TempTarget;
   let app: ReturnType<typeof createApp>;
   beforeEach(async () => {
-    target = await tempTarget();
-    const location = new CodeLocationState(async () => ({ defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
-    await location.load();
-    app = createApp({
-      storage: target.storage,
-      location,
-      hub: new LiveEventHub(target.storage),
-      mode: "server",
-      home: target.dir,
-      version: "test",
-      startedAt: Date.now(),
-      daemonInProcess: () => false,
-      token: undefined,
-      uiDir: target.dir,
-      log: () => undefined,
-    });
+    ({ target, app } = await inProcessApp(defs));
   });
   afterEach(async () => {
     await target.dispose();
