@@ -15,6 +15,9 @@ export type {
   ResourceRequirements,
   ResourceValues,
 } from "./definitions/asset.js";
+export type { MultiAssetMembership } from "./definitions/asset.js";
+export { multiAsset, isMultiAssetDefinition } from "./definitions/multi-asset.js";
+export type { MultiAssetContext, MultiAssetDefinition, MultiAssetOut, MultiAssetOutputs, MultiAssetSpec } from "./definitions/multi-asset.js";
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";
 export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";
@@ -41,6 +44,7 @@ export {
   UnsafePathError,
   UsageError,
   UserCodeError,
+  MultiAssetOutputError,
   ValueWriteError,
 } from "./definitions/errors.js";
 export { meta, ROW_COUNT_KEY } from "./definitions/metadata.js";

@@ -167,6 +167,23 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   /** How many partitions one run may materialize (`singleRun()`, `multiRun(n)`), or undefined: one. */
   readonly backfillPolicy: BackfillPolicy | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
+  /** Set when the asset is an output of a multi-asset, which computes it (see `multiAsset()`). */
+  readonly multiAsset?: MultiAssetMembership;
+}
+
+/**
+ * What an asset produced by a multi-asset knows of it: the step that computes it, and its
+ * siblings.
+ */
+export interface MultiAssetMembership {
+  /** The multi-asset's name: the key of the step that computes all its outputs. */
+  readonly name: string;
+  /** This asset's output name in the multi-asset. */
+  readonly outName: string;
+  /** Output name → asset key, for every output of the multi-asset. */
+  readonly outs: Readonly<Record<string, string>>;
+  /** True when a run may compute only some of the outputs. */
+  readonly canSubset: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@ import { instigatorResourceNeeds, resolveInstigators, type InstigatorResourceNee
 import type { JobDefinition } from "./job.js";
 import { opResourceNeeds, resolveJobs, type ResolvedJob } from "./job-validation.js";
 import { checkAssetPartitions } from "./partitions/partition-checks.js";
+import { isMultiAssetDefinition, type MultiAssetDefinition } from "./multi-asset.js";
 import { isResourceDefinition, type ResourceDefinition } from "./resource.js";
 import { retryPolicyProblem } from "./retry-policy.js";
 import { registerEnvSecrets } from "./secret-mask.js";
@@ -34,7 +35,8 @@ export interface ExecutorSettings {
 
 /** What `defineDefinitions()` takes. */
 export interface DefinitionsSpec {
-  assets?: readonly AssetDefinition<any>[];
+  /** Assets, and multi-assets (`multiAsset()`), whose outputs become assets of the graph. */
+  assets?: readonly (AssetDefinition<any> | MultiAssetDefinition<any>)[];
   /**
    * Resources by name: a resource definition (possibly `configured()`), or a plain config object
    * for the resource that the assets declare under that name. Values may be `EnvVar("NAME")`.
@@ -112,17 +114,39 @@ export function isDefinitions(value: unknown): value is Definitions {
   return typeof value === "object" && value !== null && DEFINITIONS_BRAND in value;
 }
 
-function collectAssets(list: readonly AssetDefinition<any>[]): Map<string, AssetDefinition> {
+function collectAssets(list: readonly (AssetDefinition<any> | MultiAssetDefinition<any>)[]): Map<string, AssetDefinition> {
   const assets = new Map<string, AssetDefinition>();
-  list.forEach((def, index) => {
+  const multiAssets = new Set<string>();
+  // Who declared each key, for a collision's message: `asset "x"` or `multi-asset "m" (out "a")`.
+  const declaredBy = (def: AssetDefinition): string => (def.multiAsset ? `multi-asset "${def.multiAsset.name}" (out "${def.multiAsset.outName}")` : `asset "${def.key}"`);
+  const expanded: { def: AssetDefinition; index: number }[] = [];
+  list.forEach((item, index) => {
+    if (isMultiAssetDefinition(item)) {
+      if (multiAssets.has(item.name)) {
+        throw new DefinitionError(`Multi-asset name "${item.name}" is used by two multi-assets. Each multi-asset needs its own name; rename one of them.`, item.name);
+      }
+      multiAssets.add(item.name);
+      for (const def of Object.values(item.assets)) expanded.push({ def, index });
+      return;
+    }
+    if (isAssetDefinition(item) && item.multiAsset) {
+      throw new DefinitionError(
+        `assets[${index}] is asset "${item.key}", an out of multi-asset "${item.multiAsset.name}", which computes it. ` +
+          `Give the multi-asset itself to assets instead of its out.`,
+        item.key,
+      );
+    }
+    expanded.push({ def: item as AssetDefinition, index });
+  });
+  for (const { def, index } of expanded) {
     if (!isAssetDefinition(def)) {
       throw new DefinitionError(
-        `assets[${index}] is not an asset (got ${describe(def)}). Create assets with asset({ key, run }).`,
+        `assets[${index}] is not an asset (got ${describe(def)}). Create assets with asset({ key, run }) or multiAsset({ name, outs, run }).`,
       );
     }
     if (typeof def.key !== "string" || !ASSET_KEY_PATTERN.test(def.key)) {
       throw new DefinitionError(
-        `Asset key "${String(def.key)}" is not valid. Use letters, digits, "_", "-" and "." in ` +
+        `Asset key "${String(def.key)}"${def.multiAsset ? ` of ${declaredBy(def)}` : ""} is not valid. Use letters, digits, "_", "-" and "." in ` +
           `components separated by "/", e.g. "raw/orders".`,
         String(def.key),
       );
@@ -137,14 +161,26 @@ function collectAssets(list: readonly AssetDefinition<any>[]): Map<string, Asset
         def.key,
       );
     }
-    if (assets.has(def.key)) {
+    const earlier = assets.get(def.key);
+    if (earlier) {
+      const both = earlier.multiAsset || def.multiAsset ? ` (by ${declaredBy(earlier)} and by ${declaredBy(def)})` : "";
       throw new DefinitionError(
-        `Asset key "${def.key}" is defined twice. Each asset needs its own key; rename one of them.`,
+        `Asset key "${def.key}" is defined twice${both}. Each asset needs its own key; rename one of them.`,
         def.key,
       );
     }
     assets.set(def.key, def);
-  });
+  }
+  for (const name of multiAssets) {
+    // The multi-asset's step key and run config name must not be taken by an asset's.
+    const clash = assets.get(name);
+    if (clash) {
+      throw new DefinitionError(
+        `Multi-asset "${name}" has the same name as ${declaredBy(clash)}: the name is the key of its step in runs and run config. Rename the multi-asset or the asset.`,
+        name,
+      );
+    }
+  }
   return assets;
 }
 

@@ -106,6 +106,23 @@ export class UserCodeError extends SluiceError {
   }
 }
 
+/**
+ * What a multi-asset's function returned does not match its outputs: a selected output is
+ * missing, or an output is unknown or was not selected. Its code is USER_CODE_ERROR: the function
+ * is at fault.
+ */
+export class MultiAssetOutputError extends SluiceError {
+  /** The multi-asset's name. */
+  readonly multiAsset: string;
+  /** The output names at fault. */
+  readonly outNames: readonly string[];
+  constructor(message: string, multiAsset: string, outNames: readonly string[]) {
+    super(ErrorCode.UserCode, message);
+    this.multiAsset = multiAsset;
+    this.outNames = outNames;
+  }
+}
+
 /** An input whose upstream asset (or the needed partition of it) has never been materialized (nothing to load). */
 export class InputNotMaterializedError extends SluiceError {
   readonly assetKey: string;

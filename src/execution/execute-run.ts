@@ -3,7 +3,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { RunEventWriter, type EventListener } from "./run-event-writer.js";
-import type { PlanStep } from "./plan.js";
+import { stepAssetKey, type PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { RunResources } from "./run-resources.js";
 import { serializeError } from "./serialize-error.js";
@@ -140,7 +140,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
         runId,
         type: EventType.StepSkipped,
         stepKey: step.key,
-        assetKey: step.node.kind === "asset" ? step.key : null,
+        assetKey: stepAssetKey(step.node),
         partition: step.node.partitions ? partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
@@ -305,7 +305,7 @@ async function skipDownstream(
         runId: ctx.runId,
         type: EventType.StepSkipped,
         stepKey: key,
-        assetKey: byKey.get(key)!.node.kind === "asset" ? key : null,
+        assetKey: stepAssetKey(byKey.get(key)!.node),
         partition: byKey.get(key)!.node.partitions ? ctx.partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,

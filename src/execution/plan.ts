@@ -30,6 +30,39 @@ export interface StepNode {
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
+  /**
+   * Set on the step of a multi-asset (whose key is the multi-asset's name): the outputs this step
+   * computes, each an asset. Undefined for a one-asset step (its output is `key`) and for an op.
+   */
+  outputs?: readonly StepOutput[];
+  /** Of a multi-asset's step: true when it can compute only the selected outputs. */
+  canSubset?: boolean;
+  /**
+   * Of a multi-asset's step: asset keys the run did not select but computes anyway, because the
+   * multi-asset cannot compute a subset of its outputs.
+   */
+  addedAssetKeys?: readonly string[];
+}
+
+/** One output of a multi-asset's step: the asset it materializes and how that asset is stored. */
+export interface StepOutput {
+  /** The output's name in the multi-asset (the key of the value its function returns). */
+  name: string;
+  assetKey: string;
+  ioManager: string;
+  /** The asset's static metadata, handed to its IO manager. */
+  metadata: MetadataInput;
+}
+
+/** The asset a step's own events (start, success, failure) are about: null for an op and a multi-asset's step. */
+export function stepAssetKey(node: StepNode): string | null {
+  return node.kind === "asset" && !node.outputs ? node.key : null;
+}
+
+/** Every asset a step materializes: its outputs' for a multi-asset, its own key for an asset, none for an op. */
+export function stepAssetKeys(node: StepNode): string[] {
+  if (node.outputs) return node.outputs.map((o) => o.assetKey);
+  return node.kind === "asset" ? [node.key] : [];
 }
 
 /** Where a step's input comes from. */
@@ -73,14 +106,50 @@ function opNode(def: OpDefinition): StepNode {
   return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, run: def.run };
 }
 
-/** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */
+/**
+ * Builds the plan for a set of asset keys; throws SelectionError for an unknown key. The selected
+ * outputs of a multi-asset share one step, keyed by the multi-asset's name; when the multi-asset
+ * cannot compute a subset, that step computes all its outputs (see `StepNode.addedAssetKeys`).
+ */
 export function buildPlan(defs: Definitions, keys: readonly string[]): ExecutionPlan {
   for (const key of keys) {
     if (!defs.assets.has(key)) throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
   }
   const nodes = new Map<string, StepNode>();
   for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
-  return plan(defs.assetGraph.keys(), nodes, keys);
+  const selected = new Set(keys);
+  const wanted = new Set(keys);
+  const stepKeyOf = new Map<string, string>();
+  const multiOuts = new Map<string, AssetDefinition[]>();
+  for (const key of keys) {
+    const multi = defs.assets.get(key)!.multiAsset;
+    if (!multi || multiOuts.has(multi.name)) continue;
+    const outKeys = Object.values(multi.outs).filter((k) => multi.canSubset ? selected.has(k) : true);
+    for (const k of outKeys) {
+      wanted.add(k);
+      stepKeyOf.set(k, multi.name);
+    }
+    multiOuts.set(multi.name, outKeys.map((k) => defs.assets.get(k)!));
+  }
+  const stepNodes = new Map<string, StepNode>();
+  for (const [name, outs] of multiOuts) stepNodes.set(name, multiAssetNode(name, outs, outs.map((d) => d.key).filter((k) => !selected.has(k))));
+  const built = plan(defs.assetGraph.keys(), nodes, [...wanted], { stepKeyOf, stepNodes });
+  // Run config names a multi-asset's config by the multi-asset, never by one of its outputs.
+  const configNames = [...defs.assets.values()].map((d) => d.multiAsset?.name ?? d.key);
+  return { ...built, configNames: [...new Set(configNames)] };
+}
+
+/** The step of a multi-asset computing `outs` (all share its inputs, config, resources, partitions and function). */
+function multiAssetNode(name: string, outs: readonly AssetDefinition[], added: readonly string[]): StepNode {
+  const first = outs[0]!;
+  return {
+    ...assetNode(first),
+    key: name,
+    metadata: {},
+    outputs: outs.map((d) => ({ name: d.multiAsset!.outName, assetKey: d.key, ioManager: d.ioManager, metadata: d.metadata })),
+    canSubset: first.multiAsset!.canSubset,
+    addedAssetKeys: added,
+  };
 }
 
 /**
@@ -105,23 +174,33 @@ export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: read
   return plan(job.stepKeys, nodes, wanted);
 }
 
-function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[]): ExecutionPlan {
+/** Nodes that several keys share one step of (a multi-asset's outputs): key → step key, and the steps' nodes. */
+interface SharedSteps {
+  stepKeyOf: ReadonlyMap<string, string>;
+  stepNodes: ReadonlyMap<string, StepNode>;
+}
+
+function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[], shared?: SharedSteps): ExecutionPlan {
   const wanted = new Set(keys);
   const steps: PlanStep[] = [];
   const byKey = new Map<string, PlanStep>();
+  const stepKeyOf = (k: string): string => shared?.stepKeyOf.get(k) ?? k;
   for (const key of order) {
     if (!wanted.has(key)) continue;
-    const node = nodes.get(key)!;
-    const upstream = [...new Set([...Object.values(node.ins), ...node.deps])].filter((d) => wanted.has(d));
+    const stepKey = stepKeyOf(key);
+    // Every output of a multi-asset reads the same upstream assets: its first one places the step.
+    if (byKey.has(stepKey)) continue;
+    const node = shared?.stepNodes.get(stepKey) ?? nodes.get(key)!;
+    const upstream = [...new Set([...Object.values(node.ins), ...node.deps].filter((d) => wanted.has(d)).map(stepKeyOf))].filter((k) => k !== stepKey);
     const step: PlanStep = {
-      key,
+      key: stepKey,
       node,
       inputs: Object.entries(node.ins).map(([name, upstreamKey]) => ({ name, upstreamKey, fromStep: wanted.has(upstreamKey) })),
       upstream,
       downstream: [],
     };
     steps.push(step);
-    byKey.set(key, step);
+    byKey.set(stepKey, step);
   }
   for (const step of steps) {
     for (const up of step.upstream) byKey.get(up)!.downstream.push(step.key);

@@ -3,7 +3,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { PartitionError } from "../definitions/errors.js";
 import { checkPartitionKey, checkPartitionRange, partitionsOf } from "../definitions/partitions/partition-checks.js";
 import type { PartitionsDefinition } from "../definitions/partitions/partitions-definition.js";
-import { buildJobPlan, buildPlan, type ExecutionPlan } from "./plan.js";
+import { buildJobPlan, buildPlan, stepAssetKeys, type ExecutionPlan } from "./plan.js";
 import { checkNoSecretValues, checkRunConfigNames, mergeConfigs, parseRunConfig, resolveResourceConfig, resolveStepConfig } from "./run-config.js";
 import { SecretRedactor } from "./secret-redactor.js";
 
@@ -71,7 +71,7 @@ export function effectiveRunConfig(defs: Definitions, target: RunTarget, runConf
  */
 export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
   const plan = planFor(defs, target);
-  const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, plan.steps.filter((s) => s.node.kind === "asset").map((s) => s.key), partition);
+  const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, plan.steps.flatMap((s) => stepAssetKeys(s.node)), partition);
   if (partition.newRun) checkNoSecretValues(runConfig);
   const config = parseRunConfig(effectiveRunConfig(defs, target, runConfig));
   checkRunConfigNames(config, defs, plan.configNames);
@@ -82,6 +82,7 @@ export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unkn
     assetConfigs.set(step.key, resolveStepConfig(step.node, config, redactor));
     for (const name of Object.keys(step.node.resources)) names.add(name);
     names.add(step.node.ioManager);
+    for (const out of step.node.outputs ?? []) names.add(out.ioManager);
     for (const input of step.inputs) {
       // Values from outside the run are loaded by the upstream step's own IO manager.
       if (!input.fromStep) names.add(plan.nodes.get(input.upstreamKey)!.ioManager);

@@ -1,15 +1,15 @@
 import type { AssetContext, PartitionKeyRange } from "../definitions/asset.js";
 import type { OpContext } from "../definitions/op.js";
-import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, UserCodeError } from "../definitions/errors.js";
-import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
-import { isOutput } from "../definitions/output.js";
+import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, MultiAssetOutputError, UserCodeError } from "../definitions/errors.js";
+import { normalizeMetadata, type MetadataInput } from "../definitions/metadata.js";
 import { retryDelayMs } from "../definitions/retry-policy.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import type { RunEventWriter } from "./run-event-writer.js";
 import { isIOManager, type IOManager } from "./io-manager.js";
-import type { PlanStep, StepNode } from "./plan.js";
+import { stepAssetKey, type PlanStep, type StepNode, type StepOutput } from "./plan.js";
+import { stepResults, type StepResult } from "./step-results.js";
 import type { RunResources } from "./run-resources.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import { serializeError } from "./serialize-error.js";
@@ -79,10 +79,18 @@ export function stepLogger(ctx: Pick<StepRunContext, "runId" | "writer" | "redac
 export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<StepOutcome> {
   const key = step.key;
   const isAsset = step.node.kind === "asset";
+  const outputs = step.node.outputs;
+  const what = outputs ? "Multi-asset" : isAsset ? "Asset" : "Op";
   const partition = stepPartition(step.node.partitions, { key: ctx.partitionKey, range: ctx.partitionRange, rangeKeys: ctx.rangeKeys });
-  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: partition.partitionKey };
+  const base = { runId: ctx.runId, stepKey: key, assetKey: stepAssetKey(step.node), partition: partition.partitionKey };
   const log = stepLogger(ctx, key, partition.partitionKey);
   const policy = step.node.retry;
+  if (step.node.addedAssetKeys?.length) {
+    log.info(
+      `Multi-asset "${key}" cannot compute a subset of its outputs (it has no canSubset), so this step also materializes ` +
+        `${step.node.addedAssetKeys.map((k) => `"${k}"`).join(", ")}, which the run did not select.`,
+    );
+  }
   for (let attempt = 1; ; attempt++) {
     // Awaited: user code runs only once its STEP_START is committed, and with it (the writer keeps
     // the order) the STEP_SUCCESS of every upstream step, which are written without waiting below.
@@ -90,11 +98,11 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       ...base,
       type: EventType.StepStart,
       message: attempt === 1 ? `Started step "${key}".` : `Started step "${key}" (attempt ${attempt}).`,
-      data: { attempt },
+      data: { attempt, ...(outputs ? { assetKeys: outputs.map((o) => o.assetKey) } : {}) },
     });
     try {
       const inputs = await loadInputs(step, ctx, log, partition);
-      const added: MetadataInput = {};
+      const added: Record<string, any> = {};
       const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = definePartition(
         {
           runId: ctx.runId,
@@ -107,57 +115,61 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
           log,
           signal: ctx.signal,
           addMetadata: (m: MetadataInput) => Object.assign(added, m),
+          ...(outputs ? multiAssetContext(key, outputs, added) : {}),
         },
         key,
         partition,
       );
       let returned: unknown;
-      const owner = stepErrorOwner(key, isAsset, log);
+      const owner = stepErrorOwner(key, what, log);
       try {
         // An error its function throws from a timer or callback, where no promise catches it, fails
         // the step as if the function had thrown it (when the process routes such errors).
         returned = await Promise.race([runOwnedBy(owner, () => step.node.run(inputs, context)), owner.thrown]);
       } catch (err) {
-        throw new UserCodeError(`${isAsset ? "Asset" : "Op"} "${key}" failed: ${errorSummary(err)}`, key, err);
+        throw new UserCodeError(`${what} "${key}" failed: ${errorSummary(err)}`, key, err);
       } finally {
         owner.finished = true;
       }
-      let value = returned;
-      const metadata: MetadataInput = {};
-      if (isOutput(returned)) {
-        value = returned.value;
-        Object.assign(metadata, returned.metadata);
-        if (returned.rowCount !== undefined) metadata[ROW_COUNT_KEY] = Math.trunc(returned.rowCount);
-      }
-      Object.assign(metadata, added);
+      const results = stepResults(step.node, returned, added);
       // A range run stores the value once under each key of the range, and records each key
       // materialized, so that every partition shows in the asset index.
       const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
-      const perKey: MetadataInput[] = [];
-      for (const partitionKey of keys) {
-        const keyMetadata: MetadataInput = { ...metadata };
-        if (value !== undefined) {
-          const io = ioManager(ctx, step.node.ioManager);
-          const stored = await io.handleOutput({ assetKey: isAsset ? key : null, stepKey: key, runId: ctx.runId, partitionKey, definitionMetadata: step.node.metadata, log }, value);
-          if (stored) Object.assign(keyMetadata, stored);
+      const events: { result: StepResult; partitionKey: string | null; metadata: MetadataInput }[] = [];
+      // Every value is stored before any is recorded: a multi-asset whose second output fails to
+      // store records none of its outputs as materialized.
+      for (const result of results) {
+        for (const partitionKey of keys) {
+          const keyMetadata: MetadataInput = { ...result.metadata };
+          if (result.value !== undefined) {
+            const io = ioManager(ctx, result.ioManager);
+            const stored = await io.handleOutput({ assetKey: result.assetKey, stepKey: key, runId: ctx.runId, partitionKey, definitionMetadata: result.definitionMetadata, log }, result.value);
+            if (stored) Object.assign(keyMetadata, stored);
+          }
+          events.push({ result, partitionKey, metadata: keyMetadata });
         }
-        perKey.push(keyMetadata);
       }
-      ctx.outputs.set(key, value);
-      keys.forEach((partitionKey, i) => {
+      for (const result of results) ctx.outputs.set(result.outputKey, result.value);
+      for (const { result, partitionKey, metadata } of events) {
+        const partitionNote = partitionKey !== base.partition ? ` (partition "${partitionKey}")` : "";
         void ctx.writer
           .write({
             ...base,
             ...(keys.length > 1 || partitionKey !== base.partition ? { partition: partitionKey } : {}),
+            assetKey: result.assetKey,
             type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
-            message: isAsset ? `Materialized asset "${key}"${partitionKey !== base.partition ? ` (partition "${partitionKey}")` : ""}.` : `Op "${key}" produced its output.`,
-            data: { metadata: normalizeMetadata(perKey[i]!) },
+            message: !isAsset
+              ? `Op "${key}" produced its output.`
+              : result.outName !== null
+                ? `Materialized asset "${result.assetKey}" (output "${result.outName}" of multi-asset "${key}")${partitionNote}.`
+                : `Materialized asset "${key}"${partitionNote}.`,
+            data: { metadata: normalizeMetadata(metadata) },
           })
           .catch(() => {
             // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
             // the run's process: the writer remembers it, and the run reports it when it flushes.
           });
-      });
+      }
       // Not awaited: downstream steps are scheduled now and their STEP_START joins the same
       // transaction as this STEP_SUCCESS; they wait for that commit before running user code, so a
       // downstream step never runs before its upstream's success is durable.
@@ -198,7 +210,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
  * Answers for what one attempt of a step throws uncaught: while the attempt runs, the error rejects
  * `thrown` (and so fails the attempt); afterwards it is logged on the step, which already ended.
  */
-function stepErrorOwner(key: string, isAsset: boolean, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
+function stepErrorOwner(key: string, what: string, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
   let reject!: (err: unknown) => void;
   const thrown = new Promise<never>((_, r) => (reject = r));
   // Only ever awaited in the race above: nobody else must see it as an unhandled rejection.
@@ -208,7 +220,7 @@ function stepErrorOwner(key: string, isAsset: boolean, log: StepLogger): ErrorOw
     finished: false,
     take(err: unknown): void {
       if (!this.finished) return reject(err);
-      log.error(`${isAsset ? "Asset" : "Op"} "${key}": an error was thrown after the step had ended, by a timer or callback it started: ${errorSummary(err)}`);
+      log.error(`${what} "${key}": an error was thrown after the step had ended, by a timer or callback it started: ${errorSummary(err)}`);
     },
   };
 }
@@ -309,6 +321,25 @@ function ioManager(ctx: StepRunContext, name: string): IOManager {
     );
   }
   return value;
+}
+
+/** What a multi-asset's function finds in its context beside an asset's: its name and selected outputs. */
+function multiAssetContext(name: string, outputs: readonly StepOutput[], added: Record<string, MetadataInput>): Record<string, unknown> {
+  return {
+    name,
+    selectedOutputs: outputs.map((o) => o.name),
+    selectedAssetKeys: outputs.map((o) => o.assetKey),
+    addMetadata: (outName: string, metadata: MetadataInput) => {
+      if (!outputs.some((o) => o.name === outName)) {
+        throw new MultiAssetOutputError(
+          `Multi-asset "${name}": addMetadata("${outName}", ...) names no output this run computes (selected: ${outputs.map((o) => `"${o.name}"`).join(", ")}).`,
+          name,
+          [outName],
+        );
+      }
+      Object.assign((added[outName] ??= {}), metadata);
+    },
+  };
 }
 
 function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { RunNotFoundError, UsageError } from "../definitions/errors.js";
-import { FINISHED_RUN_STATUSES, type NewRun, type RunRecord } from "../storage/records.js";
+import { EventType, FINISHED_RUN_STATUSES, type NewRun, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { newRun } from "./new-run.js";
 
@@ -20,6 +20,11 @@ export async function reexecutionOf(storage: Storage, parentRunId: string, optio
   let selection = parent.selection;
   if (options.fromFailure) {
     const succeeded = new Set((await storage.getStepStats(parentRunId)).filter((s) => s.status === "SUCCESS").map((s) => s.key));
+    // A multi-asset's step is keyed by its name, not by the assets it materializes: those assets
+    // succeeded with it.
+    for (const event of await storage.getEvents(parentRunId, { types: [EventType.AssetMaterialization] })) {
+      if (event.assetKey !== null && event.stepKey !== null && event.stepKey !== event.assetKey && succeeded.has(event.stepKey)) succeeded.add(event.assetKey);
+    }
     selection = parent.selection.filter((k) => !succeeded.has(k));
     if (selection.length === 0) {
       throw new UsageError(`Run "${parentRunId}" has no failed or skipped step to re-execute (status ${parent.status}).`);
