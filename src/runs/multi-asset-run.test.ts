@@ -40,8 +40,8 @@ function shop(options: { canSubset?: boolean; fail?: { times: number }; extra?: 
       return context.selectedOutputs.length === 2 ? values : context.selectedOutputs.includes("paid") ? { paid: values.paid } : { open: values.open };
     },
   });
-  const revenue = asset({ key: "revenue", ins: { paid: split.assets.paid }, run: ({ paid }) => paid.reduce((sum, o) => sum + o.amount, 0) });
-  const backlog = asset({ key: "backlog", ins: { open: split.assets.open }, run: ({ open }) => open.length });
+  const revenue = asset({ key: "revenue", ins: { paid: split.assets.paid }, run: ({ paid }) => (paid ?? []).reduce((sum, o) => sum + o.amount, 0) });
+  const backlog = asset({ key: "backlog", ins: { open: split.assets.open }, run: ({ open }) => (open ?? []).length });
   return { calls, defs: defineDefinitions({ assets: [orders, split, revenue, backlog, ...(options.extra ?? [])] }) };
 }
 
