@@ -54,6 +54,20 @@ export interface AssetSnapshot {
   partitionMappings: Record<string, PartitionMappingSnapshot>;
   /** How many partitions one run may materialize, or null (one). */
   backfillPolicy: BackfillPolicy | null;
+  /** The multi-asset that computes it together with its other outputs, or null for an asset of its own. */
+  multiAsset: MultiAssetSnapshot | null;
+}
+
+/** The multi-asset an asset is an output of. */
+export interface MultiAssetSnapshot {
+  /** Its name: the key of the step that computes its outputs in a run. */
+  name: string;
+  /** This asset's output name. */
+  outName: string;
+  /** True when a run may compute only some of its outputs. */
+  canSubset: boolean;
+  /** The asset keys of all its outputs, this one included, in declaration order. */
+  assetKeys: string[];
 }
 
 /** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
@@ -207,6 +221,9 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       partitions: def.partitions?.toSnapshot(now) ?? null,
       partitionMappings: mappingSnapshots(defs, def.key),
       backfillPolicy: def.backfillPolicy ? { ...def.backfillPolicy } : null,
+      multiAsset: def.multiAsset
+        ? { name: def.multiAsset.name, outName: def.multiAsset.outName, canSubset: def.multiAsset.canSubset, assetKeys: Object.values(def.multiAsset.outs) }
+        : null,
     };
   });
 

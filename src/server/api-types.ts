@@ -254,6 +254,20 @@ export interface AssetSnapshotJson {
   partitionMappings: Record<string, PartitionMappingJson>;
   /** How many partitions one run may materialize, or null (one partition per run). */
   backfillPolicy: BackfillPolicyJson | null;
+  /** The multi-asset that computes it together with its other outputs, or null for an asset of its own. */
+  multiAsset: MultiAssetJson | null;
+}
+
+/** The multi-asset an asset is an output of: its outputs are computed together, in one step. */
+export interface MultiAssetJson {
+  /** Its name: the key of its step in runs (and of its config, `ops.NAME.config`). */
+  name: string;
+  /** This asset's output name. */
+  outName: string;
+  /** True when a run may compute only some of its outputs. */
+  canSubset: boolean;
+  /** The asset keys of all its outputs, this one included, in declaration order. */
+  assetKeys: string[];
 }
 
 /** A partition mapping between an asset and one of its upstream assets. */

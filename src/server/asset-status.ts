@@ -44,10 +44,18 @@ export async function assetStates(storage: Storage, snapshot: DefinitionsSnapsho
     if (!prev || row.timestamp > prev.timestamp || (row.timestamp === prev.timestamp && row.eventId > prev.eventId)) latestByKey.set(row.assetKey, row);
     partitions.set(row.assetKey, (partitions.get(row.assetKey) ?? 0) + 1);
   }
+  const multiOf = new Map(snapshot.assets.flatMap((a) => (a.multiAsset ? [[a.key, a.multiAsset] as const] : [])));
+  // A run that selects an output of a multi-asset that cannot subset computes all its outputs.
+  const computedBy = (key: string): readonly string[] => {
+    const multi = multiOf.get(key);
+    return multi && !multi.canSubset ? multi.assetKeys : [key];
+  };
   const latestRunOf = new Map<string, RunRecord>();
   for (const run of runs) {
-    for (const key of run.selection) if (!latestRunOf.has(key)) latestRunOf.set(key, run);
+    for (const selected of run.selection) for (const key of computedBy(selected)) if (!latestRunOf.has(key)) latestRunOf.set(key, run);
   }
+  // The step of a multi-asset's output is keyed by the multi-asset's name.
+  const stepKeyOf = (key: string): string => multiOf.get(key)?.name ?? key;
   const stepCache = new Map<string, Promise<StepStats[]>>();
   const stepsOf = (runId: string): Promise<StepStats[]> => {
     let steps = stepCache.get(runId);
@@ -62,11 +70,11 @@ export async function assetStates(storage: Storage, snapshot: DefinitionsSnapsho
     if (run) {
       if (run.status === RunStatus.Queued) status = AssetStatus.Queued;
       else if (run.status === RunStatus.Starting || run.status === RunStatus.Started || run.status === RunStatus.Canceling) {
-        const step = (await stepsOf(run.runId)).find((s) => s.key === key);
+        const step = (await stepsOf(run.runId)).find((s) => s.key === stepKeyOf(key));
         // A step that already succeeded in the running run is materialized; the rest are in progress.
         status = step?.status === "SUCCESS" ? AssetStatus.Materialized : AssetStatus.InProgress;
       } else if (run.status === RunStatus.Failure) {
-        const step = (await stepsOf(run.runId)).find((s) => s.key === key);
+        const step = (await stepsOf(run.runId)).find((s) => s.key === stepKeyOf(key));
         if (step?.status === "FAILURE") status = AssetStatus.Failed;
       }
     }

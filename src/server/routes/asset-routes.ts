@@ -73,7 +73,9 @@ export function assetRoutes(ctx: ServerContext): Hono {
       throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined and has no materializations.`, "params.key");
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
-    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
+    // An output of a multi-asset that cannot subset is computed by every run selecting one of its siblings.
+    const computedBy = asset?.multiAsset && !asset.multiAsset.canSubset ? asset.multiAsset.assetKeys : [key];
+    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => computedBy.some((k) => r.selection.includes(k))).slice(0, 20);
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../assets/asset-json";
+import { MultiAssetFact } from "../assets/multi-asset-fact";
 import "../assets/asset-page.css";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
@@ -321,6 +322,7 @@ function Definition({ def }: { def: AssetSnapshotJson }) {
         <dl className="asset-facts">
           <dt>Group</dt>
           <dd>{def.group}</dd>
+          <MultiAssetFact def={def} />
           <dt>Kinds</dt>
           <dd>{def.kinds.length ? def.kinds.join(", ") : <span className="muted">—</span>}</dd>
           <dt>Owners</dt>
