@@ -3,7 +3,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { RunEventWriter, type EventListener } from "./run-event-writer.js";
-import { stepAssetKey, type PlanStep } from "./plan.js";
+import { stepAssetKey, stepAssetKeys, type PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { RunResources } from "./run-resources.js";
 import { serializeError } from "./serialize-error.js";
@@ -144,6 +144,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
         partition: step.node.partitions ? partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${step.key}" because the run's resources failed to set up.`,
+        ...(step.node.outputs ? { data: { assetKeys: stepAssetKeys(step.node) } } : {}),
       }).catch(() => {
         // The writer remembers the failure; the flush below reports it.
       });
@@ -309,7 +310,7 @@ async function skipDownstream(
         partition: byKey.get(key)!.node.partitions ? ctx.partitionKey : null,
         level: LogLevel.Warn,
         message: `Skipped step "${key}" because upstream step "${failed.key}" failed.`,
-        data: { skippedBecause: [failed.key] },
+        data: { skippedBecause: [failed.key], ...(byKey.get(key)!.node.outputs ? { assetKeys: stepAssetKeys(byKey.get(key)!.node) } : {}) },
       }).catch(() => {
         // Storage lost: the writer remembers it and the run reports it when it flushes. Thrown
         // here, it would stop the scheduler from ever pumping again and the run would hang.

@@ -83,6 +83,8 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   const what = outputs ? "Multi-asset" : isAsset ? "Asset" : "Op";
   const partition = stepPartition(step.node.partitions, { key: ctx.partitionKey, range: ctx.partitionRange, rangeKeys: ctx.rangeKeys });
   const base = { runId: ctx.runId, stepKey: key, assetKey: stepAssetKey(step.node), partition: partition.partitionKey };
+  // A multi-asset's step events name the assets it materializes: their partition statuses follow it.
+  const assetKeys = outputs ? { assetKeys: outputs.map((o) => o.assetKey) } : {};
   const log = stepLogger(ctx, key, partition.partitionKey);
   const policy = step.node.retry;
   if (step.node.addedAssetKeys?.length) {
@@ -98,7 +100,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       ...base,
       type: EventType.StepStart,
       message: attempt === 1 ? `Started step "${key}".` : `Started step "${key}" (attempt ${attempt}).`,
-      data: { attempt, ...(outputs ? { assetKeys: outputs.map((o) => o.assetKey) } : {}) },
+      data: { attempt, ...assetKeys },
     });
     try {
       const inputs = await loadInputs(step, ctx, log, partition);
@@ -189,7 +191,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
           type: EventType.StepUpForRetry,
           level: LogLevel.Warn,
           message: `Step "${key}" failed (${summary}); retry ${attempt} of ${policy.maxRetries} in ${delay} ms.`,
-          data: { error, attempt, retryDelayMs: delay },
+          data: { error, attempt, retryDelayMs: delay, ...assetKeys },
         });
         await abortableSleep(delay, ctx.signal);
         continue;
@@ -199,7 +201,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         type: EventType.StepFailure,
         level: LogLevel.Error,
         message: `Step "${key}" failed: ${summary}`,
-        data: { error, attempt },
+        data: { error, attempt, ...assetKeys },
       });
       return { ok: false, error, summary };
     }

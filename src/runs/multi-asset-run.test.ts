@@ -197,6 +197,23 @@ describe("multi-asset runs", () => {
     expect(statuses.map((s) => [s.partition, s.status])).toEqual([["2025-01-03", "MATERIALIZED"]]);
   });
 
+  it("marks the partition failed for every output when a partitioned multi-asset's step fails", async () => {
+    const m = multiAsset({
+      name: "broken",
+      outs: { a: { key: "broken/a" }, b: { key: "broken/b" } },
+      partitions: dailyPartitions({ start: "2025-01-01" }),
+      run: (): { a: number; b: number } => {
+        throw new Error("source down");
+      },
+    });
+    const result = await materializeAssets(target, defineDefinitions({ assets: [m] }), { partitionKey: "2025-01-02" });
+    expect(result.status).toBe(RunStatus.Failure);
+    expect(result.failures[0]!.error.message).toBe("source down");
+    for (const key of ["broken/a", "broken/b"]) {
+      expect((await target.storage.getAssetPartitionStatuses(key)).map((s) => [s.partition, s.status])).toEqual([["2025-01-02", "FAILED"]]);
+    }
+  });
+
   it("materializes a range of partitions in one step under a backfill policy", async () => {
     const days = dailyPartitions({ start: "2025-01-01" });
     const m = multiAsset({

@@ -112,7 +112,7 @@ export class EventAppender {
   async #endUnfinishedSteps(trx: Kysely<Database>, runEnd: Omit<EventRecord, "id">, status: RunStatus): Promise<void> {
     const rows = await trx
       .selectFrom("events")
-      .select(["id", "type", "step_key", "asset_key", "partition", "timestamp"])
+      .select(["id", "type", "step_key", "asset_key", "partition", "timestamp", "data"])
       .where("run_id", "=", runEnd.runId)
       .where("step_key", "is not", null)
       .where("type", "in", STEP_EVENT_TYPES)
@@ -134,7 +134,7 @@ export class EventAppender {
         partition: last.partition,
         level: LogLevel.Error,
         message: `Step "${step.key}" did not finish: the run ${how} while it ${step.status === "IN_PROGRESS" ? "was running" : "waited for a retry"}.`,
-        data: { reason: "run_ended", attempt: step.attempts },
+        data: { reason: "run_ended", attempt: step.attempts, ...multiAssetKeysOf(last.data) },
       };
       await updatePartitionStatus(trx, ended, await this.#insertEvent(trx, ended));
     }
@@ -169,6 +169,20 @@ export class EventAppender {
     if (row === undefined) throw new StorageError(`Storing a ${record.type} event returned no id.`);
     return Number(row.id);
   }
+}
+
+/** The `assetKeys` of a multi-asset step's stored event data, to carry over to the event that ends the step. */
+function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
+  let parsed: unknown = data;
+  if (typeof data === "string") {
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return {};
+    }
+  }
+  const keys = typeof parsed === "object" && parsed !== null ? (parsed as { assetKeys?: unknown }).assetKeys : undefined;
+  return Array.isArray(keys) ? { assetKeys: keys.filter((k): k is string => typeof k === "string") } : {};
 }
 
 /** Points the asset index of the event's (asset, partition) at this event. */

@@ -22,23 +22,35 @@ const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
  */
 export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<EventRecord, "id">, eventId: number): Promise<void> {
   const status = STATUS_OF_EVENT[record.type];
-  if (status === undefined || record.assetKey === null || record.partition === null) return;
-  const row = { asset_key: record.assetKey, partition: record.partition, status, run_id: record.runId, event_id: eventId, updated_at: record.timestamp };
-  await trx
-    .insertInto("asset_partition_status")
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(["asset_key", "partition"]).doUpdateSet({ status, run_id: row.run_id, event_id: eventId, updated_at: row.updated_at }).where((eb) => {
-        const newer = eb("asset_partition_status.event_id", "<", eventId);
-        if (status !== AssetPartitionStatus.Failed) return newer;
-        // A step that materialized its partition, then failed (or its run ended), leaves it materialized.
-        return eb.and([
-          newer,
-          eb.not(eb.and([eb("asset_partition_status.status", "=", AssetPartitionStatus.Materialized), eb("asset_partition_status.run_id", "=", row.run_id)])),
-        ]);
-      }),
-    )
-    .execute();
+  if (status === undefined || record.partition === null) return;
+  for (const assetKey of eventAssetKeys(record)) {
+    const row = { asset_key: assetKey, partition: record.partition, status, run_id: record.runId, event_id: eventId, updated_at: record.timestamp };
+    await trx
+      .insertInto("asset_partition_status")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["asset_key", "partition"]).doUpdateSet({ status, run_id: row.run_id, event_id: eventId, updated_at: row.updated_at }).where((eb) => {
+          const newer = eb("asset_partition_status.event_id", "<", eventId);
+          if (status !== AssetPartitionStatus.Failed) return newer;
+          // A step that materialized its partition, then failed (or its run ended), leaves it materialized.
+          return eb.and([
+            newer,
+            eb.not(eb.and([eb("asset_partition_status.status", "=", AssetPartitionStatus.Materialized), eb("asset_partition_status.run_id", "=", row.run_id)])),
+          ]);
+        }),
+      )
+      .execute();
+  }
+}
+
+/**
+ * The assets an event is about: its asset key, or for a step event of a multi-asset's step (no
+ * asset key of its own) the assets that step materializes (`data.assetKeys`).
+ */
+export function eventAssetKeys(record: Pick<EventRecord, "assetKey" | "data">): string[] {
+  if (record.assetKey !== null) return [record.assetKey];
+  const keys = record.data.assetKeys;
+  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
 }
 
 /** Reads of the per-partition status index (see {@link updatePartitionStatus} for its writes). */

@@ -150,6 +150,11 @@ export interface EventData {
   failedSteps?: string[];
   /** For STEP_SKIPPED: the failed upstream steps that caused the skip. */
   skippedBecause?: string[];
+  /**
+   * For the step events of a multi-asset's step (whose own `assetKey` is null): the assets the step
+   * materializes, whose partition statuses the event sets.
+   */
+  assetKeys?: string[];
   [key: string]: unknown;
 }
 

@@ -66,6 +66,30 @@ export function describeBackfillContract(s: StorageFixture): void {
       expect((await s().getAssetPartitionStatuses("down")).map((r) => r.status)).toEqual(["FAILED"]);
     });
 
+    it("follows a multi-asset's step (no asset key of its own) for each asset its events name in data.assetKeys", async () => {
+      await s().createRun(queuedRecord("r"));
+      await s().storeEvent(newEvent("r", "RUN_START"));
+      const multi = (type: Parameters<typeof newEvent>[1], partition: string, data: Record<string, unknown> = {}) =>
+        newEvent("r", type, { stepKey: "split", assetKey: null, partition, data: { assetKeys: ["m/a", "m/b"], ...data } });
+      await s().storeEvent(multi("STEP_START", "p1"));
+      await s().storeEvent(multi("STEP_START", "p2"));
+      expect((await s().getAssetPartitionStatuses("m/b")).map((r) => [r.partition, r.status])).toEqual([
+        ["p1", "IN_PROGRESS"],
+        ["p2", "IN_PROGRESS"],
+      ]);
+      await s().storeEvent(newEvent("r", "ASSET_MATERIALIZATION", { stepKey: "split", assetKey: "m/a", partition: "p1" }));
+      await s().storeEvent(newEvent("r", "ASSET_MATERIALIZATION", { stepKey: "split", assetKey: "m/b", partition: "p1" }));
+      // The run ends while p2's step still runs: the event that ends the step fails both its assets.
+      await s().storeEvent(newEvent("r", "RUN_FAILURE"));
+      for (const key of ["m/a", "m/b"]) {
+        expect((await s().getAssetPartitionStatuses(key)).map((r) => [r.partition, r.status])).toEqual([
+          ["p1", "MATERIALIZED"],
+          ["p2", "FAILED"],
+        ]);
+      }
+      expect(Object.fromEntries(await s().countAssetPartitionStatuses(["split"]))).toEqual({ split: { materialized: 0, failed: 0, inProgress: 0 } });
+    });
+
     it("ignores unpartitioned assets and ops, counts per asset, and is wiped with the asset", async () => {
       await s().createRun(queuedRecord("r"));
       await s().storeEvents([
