@@ -9,6 +9,8 @@ import { output } from "../definitions/output.js";
 import { dailyPartitions } from "../definitions/partitions.js";
 import { singleRun } from "../definitions/partitions/backfill-policy.js";
 import { EventType, RunStatus } from "../storage/records.js";
+import { assetJob } from "../definitions/job.js";
+import { executeJob } from "./execute-job.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { reexecutionOf } from "./reexecution.js";
 import { runInForeground } from "./foreground-run.js";
@@ -101,6 +103,17 @@ describe("multi-asset runs", () => {
     expect((await materializations(result.runId)).map(([k]) => k)).toEqual(["orders", "orders/paid", "orders/open", "revenue"]);
     const logs = await target.storage.getEvents(result.runId, { types: [EventType.Log] });
     expect(logs.find((e) => e.stepKey === "split_orders")?.message).toContain('also materializes "orders/open", which the run did not select');
+  });
+
+  it("runs in an asset job that selects one of its outputs, as one step", async () => {
+    const orders = asset({ key: "orders", run: () => [1, 2] });
+    const m = multiAsset({ name: "stats", outs: { min: { key: "stats/min" }, max: { key: "stats/max" } }, ins: { orders }, run: ({ orders: o }) => ({ min: Math.min(...o), max: Math.max(...o) }) });
+    const defs = defineDefinitions({ assets: [orders, m], jobs: [assetJob({ name: "stats_job", selection: ["orders", "stats/max"] })] });
+    const result = await executeJob(target, defs, "stats_job");
+    expect(result.status).toBe(RunStatus.Success);
+    expect(result.succeeded).toEqual(["orders", "stats"]);
+    expect(result.outputOf("stats/min")).toBe(1);
+    expect(result.outputOf("stats/max")).toBe(2);
   });
 
   it("with canSubset, computes and materializes only the selected outputs", async () => {
