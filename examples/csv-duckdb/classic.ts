@@ -11,7 +11,7 @@ import defs from "./definitions.js";
 
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
 if (result.success) {
-  console.log(`run ${result.runId}: ${result.succeeded.length} assets materialized`);
+  console.log(`run ${result.runId}: ${result.materialized.length} assets materialized`);
   console.table(result.outputOf("SUMMARY"));
 } else {
   console.error(`run ${result.runId} failed:`);

@@ -65,7 +65,8 @@ describe("csv-duckdb: sluice materialize", () => {
   it("materializes the three tables and the two exports", async () => {
     const run = await showRun(home, runId);
     expect(run.status).toBe("SUCCESS");
-    expect(run.steps!.map((s) => s.key).sort()).toEqual(["SOURCE", "SUMMARY", "TRANSFORMED", "exports/summary_csv", "exports/transformed_csv"]);
+    // The two exports are one multi-asset: one step, "export_csv".
+    expect(run.steps!.map((s) => s.key).sort()).toEqual(["SOURCE", "SUMMARY", "TRANSFORMED", "export_csv"]);
   });
 
   it("exports the summary computed by hand", () => {
@@ -101,7 +102,7 @@ describe("csv-duckdb: sluice materialize", () => {
       'dropping order 1008 of orders_2026-02.csv: quantity="-1" unit_price="25.00"',
     ]);
     const rowCounts = Object.fromEntries(
-      events.filter((e) => e.type === "ASSET_MATERIALIZATION").map((e) => [e.stepKey, e.metadata?.["sluice/row_count"]?.value]),
+      events.filter((e) => e.type === "ASSET_MATERIALIZATION").map((e) => [e.assetKey, e.metadata?.["sluice/row_count"]?.value]),
     );
     expect(rowCounts).toEqual({ SOURCE: 10, TRANSFORMED: 8, SUMMARY: 3, "exports/summary_csv": 3, "exports/transformed_csv": 8 });
   });

@@ -2,17 +2,17 @@
  * CSV → DuckDB → CSV, the assets both modes run (definitions.ts for `sluice`, classic.ts for a
  * plain script):
  *
- *   SOURCE ──► TRANSFORMED ──► SUMMARY ──► exports/summary_csv
- *                   └──────────────────────► exports/transformed_csv
+ *   SOURCE ──► TRANSFORMED ──► SUMMARY ──► export_csv ─┬─► exports/summary_csv
+ *                   └──────────────────────►            └─► exports/transformed_csv
  *
  * SOURCE, TRANSFORMED and SUMMARY are DuckDB tables in DATA_DIR/warehouse.duckdb (stored by the
  * DuckDB IO manager: the rows an asset returns become its table); the exports are CSV files in
- * DATA_DIR/final, written by DuckDB's COPY.
+ * DATA_DIR/final, both written by DuckDB's COPY in one step (the multi-asset `export_csv`).
  */
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { asset, assetJob, configured, defineDefinitions, meta, output, resource, schedule, type Definitions } from "sluice";
+import { asset, assetJob, configured, defineDefinitions, meta, multiAsset, output, resource, schedule, type Definitions } from "sluice";
 import { duckdbIOManager, duckdbResource } from "sluice/duckdb";
 
 /** Where a project's files are: `source/*.csv` in, `final/*.csv` out, `warehouse.duckdb`. */
@@ -126,17 +126,18 @@ const summary = asset({
   },
 });
 
-/** An asset that exports a table of the warehouse to DATA_DIR/final/<file> with DuckDB's COPY. */
-function csvExport(key: string, table: string, file: string, orderBy: string, upstream: typeof summary | typeof transformed) {
-  return asset({
-    key,
-    group: "report",
-    kinds: ["csv"],
-    description: `The ${table} table as ${file}.`,
-    deps: [upstream],
-    resources: { warehouse: duckdbResource, data: dataDir },
-    run: async (_inputs, { resources, log }) => {
-      await mkdir(resources.data.final, { recursive: true });
+/** Both CSV exports, written by one step (a multi-asset): each file is an asset of its own. */
+const exportCsv = multiAsset({
+  name: "export_csv",
+  outs: {
+    summary: { key: "exports/summary_csv", group: "report", kinds: ["csv"], description: "The SUMMARY table as summary.csv." },
+    transformed: { key: "exports/transformed_csv", group: "report", kinds: ["csv"], description: "The TRANSFORMED table as transformed.csv." },
+  },
+  deps: [summary, transformed],
+  resources: { warehouse: duckdbResource, data: dataDir },
+  run: async (_inputs, { resources, log }) => {
+    await mkdir(resources.data.final, { recursive: true });
+    const write = async (table: string, file: string, orderBy: string) => {
       const target = path.join(resources.data.final, file);
       // COPY answers with one row: how many rows it wrote.
       const copied = await resources.warehouse.query<{ Count: number }>(
@@ -145,15 +146,13 @@ function csvExport(key: string, table: string, file: string, orderBy: string, up
       const n = copied[0]?.Count ?? 0;
       log.info(`wrote ${n} rows to ${target}`);
       return output(target, { rowCount: n, metadata: { file: meta.path(target) } });
-    },
-  });
-}
-
-const summaryCsv = csvExport("exports/summary_csv", "SUMMARY", "summary.csv", "region", summary);
-const transformedCsv = csvExport("exports/transformed_csv", "TRANSFORMED", "transformed.csv", "order_id", transformed);
+    };
+    return { summary: await write("SUMMARY", "summary.csv", "region"), transformed: await write("TRANSFORMED", "transformed.csv", "order_id") };
+  },
+});
 
 /** Every asset of the pipeline, in the order they run. */
-export const assets = [source, transformed, summary, summaryCsv, transformedCsv];
+export const assets = [source, transformed, summary, exportCsv];
 
 /** Re-imports the CSV files and rebuilds every table and export. */
 export const refresh = assetJob({ name: "refresh", description: "CSV files → DuckDB → CSV exports", selection: "*" });

@@ -42,7 +42,10 @@ export interface RunResult {
   runId: string;
   status: RunStatus;
   success: boolean;
+  /** Keys of the steps that succeeded (an asset's key, an op's or a multi-asset's name). */
   succeeded: string[];
+  /** Keys of the assets the succeeded steps materialized (a multi-asset's step materializes several). */
+  materialized: string[];
   failures: StepFailure[];
   skipped: string[];
   /** An error that stopped the whole run (a resource that failed to set up), if any. */
@@ -157,7 +160,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
       data: { error, failedSteps: [], skippedSteps: steps.map((s) => s.key) },
     });
     await writer.flush();
-    return result(runId, RunStatus.Failure, [], [], steps.map((s) => s.key), error, new Map());
+    return result(runId, RunStatus.Failure, [], [], [], steps.map((s) => s.key), error, new Map());
   }
 
   const outputs = new Map<string, unknown>();
@@ -190,6 +193,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   }
 
   const succeeded = steps.filter((s) => states.get(s.key)?.state === "success").map((s) => s.key);
+  const materialized = steps.filter((s) => states.get(s.key)?.state === "success").flatMap((s) => stepAssetKeys(s.node));
   const failed = steps.filter((s) => states.get(s.key)?.state === "failure");
   const skipped = steps.filter((s) => states.get(s.key)?.state === "skipped").map((s) => s.key);
   const failures = failed.map((s) => ({ stepKey: s.key, error: states.get(s.key)!.error! }));
@@ -205,7 +209,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
       data: { error, failedSteps: failed.map((s) => s.key), skippedSteps: skipped },
     });
     await writer.flush();
-    return result(runId, status, succeeded, failures, skipped, error, outputs);
+    return result(runId, status, succeeded, materialized, failures, skipped, error, outputs);
   } else if (signal.aborted) {
     status = RunStatus.Canceled;
     await writer.write({ runId, type: EventType.RunCanceled, level: LogLevel.Warn, message: "Run canceled." });
@@ -237,11 +241,11 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
         message: `Run failed: its steps succeeded, but some of its events could not be stored: ${errorSummary(lost)}`,
         data: { error, failedSteps: [], reason: "events_lost" },
       });
-      return result(runId, RunStatus.Failure, succeeded, failures, skipped, error, outputs);
+      return result(runId, RunStatus.Failure, succeeded, materialized, failures, skipped, error, outputs);
     }
   }
   await writer.flush();
-  return result(runId, status, succeeded, failures, skipped, null, outputs);
+  return result(runId, status, succeeded, materialized, failures, skipped, null, outputs);
 }
 
 interface StepEntry {
@@ -325,6 +329,7 @@ function result(
   runId: string,
   status: RunStatus,
   succeeded: string[],
+  materialized: string[],
   failures: StepFailure[],
   skipped: string[],
   runError: SerializedError | null,
@@ -335,6 +340,7 @@ function result(
     status,
     success: status === RunStatus.Success,
     succeeded,
+    materialized,
     failures,
     skipped,
     runError,

@@ -40,7 +40,7 @@ export async function executeRunRecord(target: RunDestination, defs: Definitions
   } catch (err) {
     const record = await failBeforeSteps(storage, run.runId, `Run failed before any step: ${errorSummary(err)}`, err);
     for (const listener of options.listeners ?? []) listener(record);
-    return { runId: run.runId, status: RunStatus.Failure, success: false, succeeded: [], failures: [], skipped: [], runError: serializeError(err), outputOf: () => undefined };
+    return { runId: run.runId, status: RunStatus.Failure, success: false, succeeded: [], materialized: [], failures: [], skipped: [], runError: serializeError(err), outputOf: () => undefined };
   }
   const stopHeartbeat = startHeartbeat(storage, run.runId, options.heartbeatIntervalMs ?? 1000, controller);
   try {

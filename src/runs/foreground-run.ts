@@ -83,11 +83,13 @@ export async function resultOfRecord(storage: Storage, run: RunRecord): Promise<
     .filter((e) => e.stepKey !== null && e.data.error)
     .map((e) => ({ stepKey: e.stepKey!, error: e.data.error! }));
   const runFailure = (await storage.getEvents(run.runId, { types: [EventType.RunFailure] }))[0];
+  const materializations = await storage.getEvents(run.runId, { types: [EventType.AssetMaterialization] });
   return {
     runId: run.runId,
     status: run.status,
     success: run.status === RunStatus.Success,
     succeeded: steps.filter((s) => s.status === "SUCCESS").map((s) => s.key),
+    materialized: [...new Set(materializations.flatMap((e) => (e.assetKey !== null ? [e.assetKey] : [])))],
     failures,
     skipped: steps.filter((s) => s.status === "SKIPPED").map((s) => s.key),
     runError: runFailure?.data.error ?? null,

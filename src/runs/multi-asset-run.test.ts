@@ -58,6 +58,7 @@ describe("multi-asset runs", () => {
     const result = await materializeAssets(target, defs);
     expect(result.status).toBe(RunStatus.Success);
     expect(result.succeeded).toEqual(["orders", "split_orders", "revenue", "backlog"]);
+    expect(result.materialized).toEqual(["orders", "orders/paid", "orders/open", "revenue", "backlog"]);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.selected).toEqual(["paid", "open"]);
     expect(calls[0]!.keys).toEqual(["orders/paid", "orders/open"]);
