@@ -117,6 +117,8 @@ export interface EventJson {
   failedSteps?: string[];
   /** STEP_SKIPPED: the failed upstream steps that caused the skip. */
   skippedBecause?: string[];
+  /** Step events of a multi-asset's step (whose assetKey is null): the assets the step materializes. */
+  assetKeys?: string[];
   [field: string]: unknown;
 }
 

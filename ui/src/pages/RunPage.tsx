@@ -125,7 +125,9 @@ export function RunPage() {
       navigate(`/runs/${res.run.runId}`);
     });
 
-  const stepKeys = [...new Set([...(run.steps ?? []).map((s) => s.key), ...(run.selection ?? [])])];
+  // A selected asset computed by a multi-asset's step is not a step of its own.
+  const inMultiSteps = new Set(events.flatMap((e) => e.assetKeys ?? []));
+  const stepKeys = [...new Set([...(run.steps ?? []).map((s) => s.key), ...(run.selection ?? []).filter((k) => !inMultiSteps.has(k))])];
   const hasConfig = run.config !== null && typeof run.config === "object" && Object.keys(run.config as object).length > 0;
 
   return (
@@ -239,7 +241,7 @@ export function RunPage() {
         </details>
       </div>
       <h2>Timeline</h2>
-      <RunGantt run={run} now={now} selectedStep={logFilter.step} onSelectStep={(step) => setLogFilter({ ...logFilter, step })} />
+      <RunGantt run={run} inMultiSteps={inMultiSteps} now={now} selectedStep={logFilter.step} onSelectStep={(step) => setLogFilter({ ...logFilter, step })} />
       <h2>Events</h2>
       {eventsError && <ErrorBox error={eventsError} />}
       <RunLogs events={events} steps={stepKeys} filter={logFilter} onFilter={setLogFilter} live={active} loaded={loaded} />

@@ -8,8 +8,21 @@ import "./runs.css";
  * it runs, so bars grow live), coloured by status. Clicking a row selects the step (the log viewer
  * then shows only its events).
  */
-export function RunGantt({ run, now, selectedStep, onSelectStep }: { run: RunJson; now: number; selectedStep: string | null; onSelectStep: (step: string | null) => void }) {
-  const rows = ganttRows(run);
+export function RunGantt({
+  run,
+  now,
+  selectedStep,
+  onSelectStep,
+  inMultiSteps,
+}: {
+  run: RunJson;
+  now: number;
+  selectedStep: string | null;
+  onSelectStep: (step: string | null) => void;
+  /** Selected assets computed by a multi-asset's step (not steps of their own). */
+  inMultiSteps?: ReadonlySet<string>;
+}) {
+  const rows = ganttRows(run, inMultiSteps);
   const starts = rows.map((r) => r.start).filter((v): v is number => v !== null);
   const runStart = toMs(run.startedAt);
   const origin = Math.min(...(runStart !== null ? [runStart] : []), ...starts);

@@ -24,6 +24,14 @@ describe("Gantt rows and axis", () => {
     expect(rows[0]).toMatchObject({ attempts: 2, start: Date.parse("2026-01-01T00:00:00.500Z"), end: null });
   });
 
+  it("leaves out selected assets that a multi-asset's step computes", () => {
+    const run = {
+      selection: ["orders", "orders/paid"],
+      steps: [{ key: "split_orders", status: "IN_PROGRESS", attempts: 1, startedAt: "2026-01-01T00:00:01.000Z", endedAt: null }],
+    } as RunJson;
+    expect(ganttRows(run, new Set(["orders/paid", "orders/open"])).map((r) => r.key)).toEqual(["split_orders", "orders"]);
+  });
+
   it("picks round tick intervals, at most 8 ticks", () => {
     expect(tickInterval(33)).toBe(5);
     expect(tickInterval(7_000)).toBe(1000);

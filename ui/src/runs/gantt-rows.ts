@@ -33,12 +33,15 @@ export function toMs(iso: string | null): number | null {
   return iso ? new Date(iso).getTime() : null;
 }
 
-/** Steps in the order they started; steps not started yet follow, in the order the run lists them. */
-export function ganttRows(run: RunJson): GanttRow[] {
+/**
+ * Steps in the order they started; steps not started yet follow, in the order the run lists them.
+ * `inMultiSteps` are selected assets that a multi-asset's step computes: not rows of their own.
+ */
+export function ganttRows(run: RunJson, inMultiSteps: ReadonlySet<string> = new Set()): GanttRow[] {
   const steps = new Map<string, StepJson>((run.steps ?? []).map((s) => [s.key, s]));
   const rows: GanttRow[] = [...steps.values()].map((s) => ({ key: s.key, status: s.status, attempts: s.attempts, start: toMs(s.startedAt), end: toMs(s.endedAt) }));
   for (const key of run.selection ?? []) {
-    if (!steps.has(key)) rows.push({ key, status: "PENDING", attempts: 0, start: null, end: null });
+    if (!steps.has(key) && !inMultiSteps.has(key)) rows.push({ key, status: "PENDING", attempts: 0, start: null, end: null });
   }
   const order = new Map((run.selection ?? []).map((k, i) => [k, i]));
   return rows.sort((a, b) => {
