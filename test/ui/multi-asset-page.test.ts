@@ -6,7 +6,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, fixture, REPO_ROOT } from "../cli/helpers.js";
-import { ServerSandbox, type ServerProcess } from "../server/helpers.js";
+import { ServerSandbox, waitFor, type ServerProcess } from "../server/helpers.js";
 import { runToEnd } from "./asset-ui-helpers.js";
 import { launchBrowser, newPage, screenshot } from "./browser.js";
 
@@ -40,7 +40,7 @@ describe("multi-asset in the UI", () => {
 
     await page.goto(`${server.url}/runs/${run.runId}`);
     const options = page.getByTestId("step-filter").locator("option");
-    await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=step-filter] option")].some((o) => o.textContent === "split_orders"));
+    await waitFor("the multi-asset's step in the step filter", async () => (await options.allTextContents()).includes("split_orders") || undefined, 15_000);
     expect((await options.allTextContents()).slice(2)).toEqual(["orders", "split_orders"]);
     // The timeline has one row per step: the selected output is not a pending row of its own.
     const rows = await page.$$eval("[data-testid=gantt] .gantt-row[data-step]", (els) => els.map((e) => [e.getAttribute("data-step"), e.getAttribute("data-status")]));
