@@ -322,7 +322,9 @@ function runConfigSchemaOf(steps: JobStepSnapshot[], defs: Definitions): Record<
   const ops: Record<string, unknown> = {};
   for (const step of steps) {
     if (!step.config.jsonSchema) continue;
-    ops[step.key] = { type: "object", properties: { config: step.config.jsonSchema }, additionalProperties: false };
+    // The outputs of a multi-asset share its config, which run config names by the multi-asset.
+    const name = step.kind === "asset" ? (defs.assets.get(step.key)?.multiAsset?.name ?? step.key) : step.key;
+    ops[name] = { type: "object", properties: { config: step.config.jsonSchema }, additionalProperties: false };
   }
   const resources: Record<string, unknown> = {};
   for (const r of defs.resources.values()) {

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
+import { assetJob } from "../definitions/job.js";
 import { multiAsset } from "../definitions/multi-asset.js";
+import { snapshotOf } from "../instance/snapshot.js";
+import { z } from "zod";
 import { materializeAssets } from "../runs/materialize-assets.js";
 import { newRun } from "../runs/new-run.js";
 import { EventType, RunStatus } from "../storage/records.js";
@@ -43,6 +46,15 @@ describe("multi-assets in the API", () => {
     expect((await detail("pick/y")).asset!.multiAsset).toEqual({ name: "pick", outName: "y", canSubset: true, assetKeys: ["pick/x", "pick/y"] });
     expect((await detail("total")).asset!.multiAsset).toBeNull();
     expect((await detail("total")).asset!.deps).toEqual(["orders/large"]);
+  });
+
+  it("names a multi-asset's config by the multi-asset in a job's run config schema", () => {
+    const configured = multiAsset({ name: "tuned", outs: { p: { key: "tuned/p" }, q: { key: "tuned/q" } }, config: z.object({ k: z.number().default(1) }), run: () => ({ p: 1, q: 2 }) });
+    const snap = snapshotOf(defineDefinitions({ assets: [configured], jobs: [assetJob({ name: "tune", selection: "*" })] }));
+    const job = snap.jobs.find((j) => j.name === "tune")!;
+    expect(job.steps.map((s) => s.key)).toEqual(["tuned/p", "tuned/q"]);
+    const ops = (job.runConfigSchema as { properties: { ops: { properties: Record<string, unknown> } } }).properties.ops.properties;
+    expect(Object.keys(ops)).toEqual(["tuned"]);
   });
 
   it("derives each output's status from the multi-asset's step: failed, then queued with a sibling, in progress, materialized", async () => {
