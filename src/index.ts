@@ -16,7 +16,7 @@ export type {
   ResourceValues,
 } from "./definitions/asset.js";
 export type { MultiAssetMembership } from "./definitions/asset.js";
-export { multiAsset, isMultiAssetDefinition } from "./definitions/multi-asset.js";
+export { assetStepKey, multiAsset, isMultiAssetDefinition } from "./definitions/multi-asset.js";
 export type { MultiAssetContext, MultiAssetDefinition, MultiAssetOut, MultiAssetOutputs, MultiAssetSpec } from "./definitions/multi-asset.js";
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";

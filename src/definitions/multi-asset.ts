@@ -170,3 +170,11 @@ export function multiAsset<
 export function isMultiAssetDefinition(value: unknown): value is MultiAssetDefinition {
   return typeof value === "object" && value !== null && MULTI_ASSET_BRAND in value;
 }
+
+/**
+ * The key of the step that materializes an asset in a run: the multi-asset's name for one of its
+ * outputs, else the asset's own key (for plans, step stats and events that name steps).
+ */
+export function assetStepKey(def: Pick<AssetDefinition, "key" | "multiAsset">): string {
+  return def.multiAsset?.name ?? def.key;
+}

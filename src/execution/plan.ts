@@ -3,6 +3,7 @@ import type { AssetDefinition } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
+import { assetStepKey } from "../definitions/multi-asset.js";
 import type { OpDefinition } from "../definitions/op.js";
 import type { BackfillPolicy } from "../definitions/partitions/backfill-policy.js";
 import type { PartitionMapping } from "../definitions/partitions/partition-mapping.js";
@@ -135,7 +136,7 @@ export function buildPlan(defs: Definitions, keys: readonly string[]): Execution
   for (const [name, outs] of multiOuts) stepNodes.set(name, multiAssetNode(name, outs, outs.map((d) => d.key).filter((k) => !selected.has(k))));
   const built = plan(defs.assetGraph.keys(), nodes, [...wanted], { stepKeyOf, stepNodes });
   // Run config names a multi-asset's config by the multi-asset, never by one of its outputs.
-  const configNames = [...defs.assets.values()].map((d) => d.multiAsset?.name ?? d.key);
+  const configNames = [...defs.assets.values()].map(assetStepKey);
   return { ...built, configNames: [...new Set(configNames)] };
 }
 

@@ -5,6 +5,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { normalizeMetadata } from "../definitions/metadata.js";
 import type { MetadataMap } from "../definitions/metadata-value.js";
 import type { BackfillPolicy } from "../definitions/partitions/backfill-policy.js";
+import { assetStepKey } from "../definitions/multi-asset.js";
 import { mappingOf } from "../definitions/partitions/partition-checks.js";
 import type { PartitionMappingType } from "../definitions/partitions/partition-mapping.js";
 import type { PartitionsSnapshot } from "../definitions/partitions/partitions-definition.js";
@@ -323,7 +324,8 @@ function runConfigSchemaOf(steps: JobStepSnapshot[], defs: Definitions): Record<
   for (const step of steps) {
     if (!step.config.jsonSchema) continue;
     // The outputs of a multi-asset share its config, which run config names by the multi-asset.
-    const name = step.kind === "asset" ? (defs.assets.get(step.key)?.multiAsset?.name ?? step.key) : step.key;
+    const asset = step.kind === "asset" ? defs.assets.get(step.key) : undefined;
+    const name = asset ? assetStepKey(asset) : step.key;
     ops[name] = { type: "object", properties: { config: step.config.jsonSchema }, additionalProperties: false };
   }
   const resources: Record<string, unknown> = {};
