@@ -127,6 +127,17 @@ describe("multi-asset runs", () => {
     expect(existsSync(path.join(target.valuesDir, "orders", "paid.json"))).toBe(false);
   });
 
+  it("with canSubset, fails the step when the function returns an output the run did not select", async () => {
+    const m = multiAsset({ name: "greedy", canSubset: true, outs: { x: { key: "g/x" }, y: { key: "g/y" } }, run: () => ({ x: 1, y: 2 }) });
+    const result = await materializeAssets(target, defineDefinitions({ assets: [m] }), { selection: ["g/y"] });
+    expect(result.status).toBe(RunStatus.Failure);
+    expect(result.failures[0]).toMatchObject({ stepKey: "greedy" });
+    expect(result.failures[0]!.error.message).toBe(
+      'Multi-asset "greedy" returned "x", which is not an output this run computes (selected: "y"). Return only the outputs in context.selectedOutputs, and declare every output in outs.',
+    );
+    expect(await materializations(result.runId)).toEqual([]);
+  });
+
   it("fails the step, naming the output, when a selected output is missing or an unknown one is returned; nothing is materialized", async () => {
     const missing = multiAsset({ name: "pair", outs: { a: { key: "a" }, b: { key: "b" } }, run: () => ({ a: 1 }) as { a: number; b?: number } });
     const extra = multiAsset({ name: "extra", outs: { c: { key: "c" } }, run: () => ({ c: 1, d: 2 }) });
