@@ -3,6 +3,7 @@ import { SelectionError, UsageError } from "../definitions/errors.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
+import { registerExternalAssetCommands } from "./external-asset-commands.js";
 import { table } from "./format.js";
 
 interface AssetListFlags extends LocationOptions {
@@ -10,9 +11,9 @@ interface AssetListFlags extends LocationOptions {
   json?: boolean;
 }
 
-/** `sluice asset list|wipe`. */
+/** `sluice asset list|partitions|report|observe|wipe`. */
 export function registerAssetCommands(program: Command): void {
-  const asset = program.command("asset").description("list assets, forget materializations");
+  const asset = program.command("asset").description("list assets, report and observe them, forget materializations");
   asset
     .command("list")
     .description("asset keys in a topological order")
@@ -77,6 +78,7 @@ export function registerAssetCommands(program: Command): void {
         }
       });
     });
+  registerExternalAssetCommands(asset);
   asset
     .command("wipe")
     .description("forget the materializations of these assets")

@@ -1,5 +1,5 @@
 import type { MetadataInput } from "../definitions/metadata.js";
-import type { AssetDefinition } from "../definitions/asset.js";
+import { AssetKind, assetKindOf, type AssetDefinition } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
@@ -80,7 +80,9 @@ export function buildPlan(defs: Definitions, keys: readonly string[]): Execution
   }
   const nodes = new Map<string, StepNode>();
   for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
-  return plan(defs.assetGraph.keys(), nodes, keys);
+  // A run never executes an external asset (newRun drops them); this covers a run recorded before
+  // its asset became external.
+  return plan(defs.assetGraph.keys(), nodes, keys.filter((key) => assetKindOf(defs.assets.get(key)!) !== AssetKind.External));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { OpContext } from "../definitions/op.js";
 import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, UserCodeError } from "../definitions/errors.js";
 import { normalizeMetadata, ROW_COUNT_KEY, type MetadataInput } from "../definitions/metadata.js";
 import { isOutput } from "../definitions/output.js";
+import { isObservation, type Observation } from "../definitions/observable-source-asset.js";
 import { retryDelayMs } from "../definitions/retry-policy.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
@@ -122,6 +123,10 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       } finally {
         owner.finished = true;
       }
+      if (isObservation(returned)) {
+        writeObservations(step, ctx, base, partition, returned, added, attempt);
+        return { ok: true };
+      }
       let value = returned;
       const metadata: MetadataInput = {};
       if (isOutput(returned)) {
@@ -192,6 +197,33 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       return { ok: false, error, summary };
     }
   }
+}
+
+/**
+ * Records what an observable source asset's step saw: one ASSET_OBSERVATION per partition key of
+ * the step (one, or each of a range), then its STEP_SUCCESS. No value is stored and none is passed
+ * downstream: an observation is not a materialization.
+ */
+function writeObservations(step: PlanStep, ctx: StepRunContext, base: { runId: string; stepKey: string; assetKey: string | null; partition: string | null }, partition: StepPartition, observation: Observation, added: MetadataInput, attempt: number): void {
+  const key = step.key;
+  const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
+  const metadata = normalizeMetadata({ ...observation.metadata, ...added });
+  for (const partitionKey of keys) {
+    void ctx.writer
+      .write({
+        ...base,
+        ...(partitionKey !== base.partition ? { partition: partitionKey } : {}),
+        type: EventType.AssetObservation,
+        message: `Observed asset "${key}"${partitionKey !== null ? ` (partition "${partitionKey}")` : ""}: data version ${observation.dataVersion}.`,
+        data: { dataVersion: observation.dataVersion, metadata },
+      })
+      .catch(() => {
+        // The writer remembers the failure; the run reports it when it flushes.
+      });
+  }
+  void ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } }).catch(() => {
+    // The writer remembers the failure; the run reports it when it flushes.
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { errorMessage } from "../definitions/errors.js";
 import { z } from "zod";
+import { assetKindOf, type AssetKind } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { normalizeMetadata } from "../definitions/metadata.js";
@@ -54,6 +55,8 @@ export interface AssetSnapshot {
   partitionMappings: Record<string, PartitionMappingSnapshot>;
   /** How many partitions one run may materialize, or null (one). */
   backfillPolicy: BackfillPolicy | null;
+  /** Whether Sluice materializes it, only knows of it (`assetSpec()`), or observes it (`observableSourceAsset()`). */
+  kind: AssetKind;
 }
 
 /** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
@@ -207,6 +210,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       partitions: def.partitions?.toSnapshot(now) ?? null,
       partitionMappings: mappingSnapshots(defs, def.key),
       backfillPolicy: def.backfillPolicy ? { ...def.backfillPolicy } : null,
+      kind: assetKindOf(def),
     };
   });
 

@@ -82,6 +82,7 @@ export type EventType =
   | "STEP_SKIPPED"
   | "STEP_UP_FOR_RETRY"
   | "ASSET_MATERIALIZATION"
+  | "ASSET_OBSERVATION"
   | "STEP_OUTPUT"
   | "LOG";
 
@@ -158,6 +159,31 @@ export interface MaterializationJson {
   metadata: MetadataMapJson;
   /** Set on those read from events (an asset's history), absent on latest ones (the asset index). */
   stepKey?: string | null;
+  /** True for a materialization reported from outside Sluice (it has no run: `runId` is `__runless__`). */
+  reported?: boolean;
+}
+
+/** One observation of an observable source asset, in `GET /api/assets/:key/observations`. */
+export interface ObservationJson {
+  eventId: number;
+  /** The run that observed it. */
+  runId: string;
+  partition: string | null;
+  timestamp: string;
+  dataVersion: string;
+  metadata: MetadataMapJson;
+}
+
+/** `GET /api/assets/:key/observations`: the latest observation per partition, and the history, newest first. */
+export interface AssetObservationsJson {
+  assetKey: string;
+  latest: ObservationJson[];
+  history: ObservationJson[];
+}
+
+/** `POST /api/assets/:key/reports`: the materialization recorded. */
+export interface ReportedMaterializationJson {
+  materialization: MaterializationJson;
 }
 
 // ——— Definitions snapshot (src/instance/snapshot.ts) ———
@@ -254,7 +280,12 @@ export interface AssetSnapshotJson {
   partitionMappings: Record<string, PartitionMappingJson>;
   /** How many partitions one run may materialize, or null (one partition per run). */
   backfillPolicy: BackfillPolicyJson | null;
+  /** Whether Sluice materializes it, only knows of it (an external asset), or observes it (an observable source asset). */
+  kind: AssetKindJson;
 }
+
+/** How Sluice treats an asset (src/definitions/asset.ts AssetKind). */
+export type AssetKindJson = "materializable" | "external" | "observable";
 
 /** A partition mapping between an asset and one of its upstream assets. */
 export interface PartitionMappingJson {
@@ -503,6 +534,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   tags: Record<string, string>;
   owners: string[];
   partitions: PartitionsJson | null;
+  /** Whether Sluice materializes it, only knows of it, or observes it (absent: materializable). */
+  kind?: AssetKindJson;
 }
 
 /** `GET /api/assets`. */
