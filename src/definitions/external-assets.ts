@@ -78,7 +78,7 @@ export function executableAssetKeys(assets: ReadonlyMap<string, AssetDefinition>
   if (kept.every((key) => kindOf(key) === AssetKind.Observable)) {
     throw new UsageError(
       `${listKeys(kept)} ${kept.length === 1 ? "is an observable source asset" : "are observable source assets"}: Sluice observes ${kept.length === 1 ? "it" : "them"} and cannot materialize ${kept.length === 1 ? "it" : "them"}. ` +
-        `Observe with \`sluice asset observe --select ${kept.join(",")}\`.`,
+        `Observe with \`sluice asset observe --select "${kept.join(" or ")}"\` (or POST /api/runs with observe: true).`,
     );
   }
   return kept;
