@@ -4,9 +4,14 @@ import { defineDefinitions } from "../definitions/definitions.js";
 import { assetJob } from "../definitions/job.js";
 import { observableSourceAsset } from "../definitions/observable-source-asset.js";
 import { schedule } from "../definitions/schedule.js";
+import { assetSensor } from "../definitions/sensor.js";
+import { assetSpec } from "../definitions/asset-spec.js";
+import { reportMaterialization } from "../runs/report-materialization.js";
+import { SENSOR_NAME_TAG } from "./run-requests.js";
+import { SensorDaemon } from "./sensor-daemon.js";
 import { executeRunRecord } from "../runs/execute-run-record.js";
 import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
-import { RunStatus, TickStatus } from "../storage/records.js";
+import { RUNLESS_RUN_ID, RunStatus, TickStatus } from "../storage/records.js";
 import { SCHEDULE_NAME_TAG } from "./run-requests.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -54,5 +59,31 @@ describe("a schedule of an asset job of observable source assets", () => {
     expect((await target.storage.getObservations("warehouse/orders")).map((e) => e.data.dataVersion)).toEqual(["rows-120", "rows-100"]);
     // Observing is not materializing: nothing was stored as the asset's value.
     expect(await target.storage.getAssetIndex()).toEqual([]);
+  });
+});
+
+describe("an asset sensor on an external asset", () => {
+  it("fires for a reported materialization, handing it over with the reserved run id", async () => {
+    const feed = assetSpec({ key: "vendor/feed" });
+    const clean = asset({ key: "clean", deps: [feed], run: () => 1 });
+    const got: string[] = [];
+    const watch = assetSensor({
+      name: "on_feed",
+      asset: feed,
+      selection: "clean",
+      defaultStatus: "RUNNING",
+      minimumIntervalSeconds: 1,
+      evaluate: (_ctx, event) => {
+        got.push(event.runId);
+        return { runKey: `feed-${event.eventId}` };
+      },
+    });
+    const defs = defineDefinitions({ assets: [feed, clean], sensors: [watch] });
+    const daemon = new SensorDaemon({ storage: target.storage, defs, now: () => new Date(), startedAt: new Date(Date.now() - 1000) });
+    await reportMaterialization(target, { assetKey: "vendor/feed", definitions: defs });
+    await daemon.tick();
+    expect(got).toEqual([RUNLESS_RUN_ID]);
+    const runs = await target.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "on_feed" } });
+    expect(runs.map((r) => r.selection)).toEqual([["clean"]]);
   });
 });
