@@ -6,6 +6,7 @@ import { DefinitionError, UsageError } from "./errors.js";
 import { executableAssetKeys } from "./external-assets.js";
 import { assetJob } from "./job.js";
 import { observableSourceAsset } from "./observable-source-asset.js";
+import { schedule } from "./schedule.js";
 import { selectAssets } from "./selection/select-assets.js";
 import { staticPartitions } from "./partitions/static-partitions.js";
 
@@ -67,6 +68,15 @@ describe("external and observable assets in definitions", () => {
     expect(defs.jobs.get("observe_sources")?.stepKeys).toEqual(["src/file"]);
     expect(() => defineDefinitions({ assets: [feed], jobs: [assetJob({ name: "feed_only", selection: ["vendor/feed"] })] })).toThrow(
       /Job "feed_only": selection \["vendor\/feed"\] matches only external assets \("vendor\/feed"\), which Sluice cannot materialize/,
+    );
+  });
+
+  it("refuses a schedule whose selection holds only external or only observable assets, at load", () => {
+    expect(() => defineDefinitions({ assets: [feed], schedules: [schedule({ name: "feed_daily", cron: "0 0 * * *", selection: "vendor/feed" })] })).toThrow(
+      /Schedule "feed_daily": Asset "vendor\/feed" is an external asset: Sluice cannot materialize it/,
+    );
+    expect(() => defineDefinitions({ assets: [file], schedules: [schedule({ name: "file_hourly", cron: "0 * * * *", selection: "src/file" })] })).toThrow(
+      /To observe observable source assets on a schedule, target an assetJob\(\) of them/,
     );
   });
 });
