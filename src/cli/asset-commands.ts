@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { assetKindOf } from "../definitions/asset.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { resolveSelection } from "../runs/run-target.js";
@@ -20,7 +21,7 @@ export function registerAssetCommands(program: Command): void {
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--select <expr>", "selection expression (default: all assets)")
-    .option("--json", "print [{key, group, deps, tags, owners, kinds, description}]")
+    .option("--json", "print [{key, group, deps, tags, owners, kinds, description, kind}] (kind: materializable, external or observable)")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
       const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
@@ -36,6 +37,7 @@ export function registerAssetCommands(program: Command): void {
               owners: node.owners,
               kinds: node.kinds,
               description: node.description ?? null,
+              kind: assetKindOf(defs.assets.get(key)!),
             };
           }),
         );
