@@ -30,6 +30,11 @@ export interface StepNode {
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
+  /**
+   * True for an observable source asset: its step records observations, not materializations, so
+   * its step events name no asset (they must not move the asset's partition statuses).
+   */
+  observes?: boolean;
 }
 
 /** Where a step's input comes from. */
@@ -66,7 +71,7 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run, ...(def.assetKind === AssetKind.Observable ? { observes: true } : {}) };
 }
 
 function opNode(def: OpDefinition): StepNode {

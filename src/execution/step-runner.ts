@@ -81,7 +81,8 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   const key = step.key;
   const isAsset = step.node.kind === "asset";
   const partition = stepPartition(step.node.partitions, { key: ctx.partitionKey, range: ctx.partitionRange, rangeKeys: ctx.rangeKeys });
-  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset ? key : null, partition: partition.partitionKey };
+  // An observing step's events name no asset: only its ASSET_OBSERVATION does (see writeObservations).
+  const base = { runId: ctx.runId, stepKey: key, assetKey: isAsset && !step.node.observes ? key : null, partition: partition.partitionKey };
   const log = stepLogger(ctx, key, partition.partitionKey);
   const policy = step.node.retry;
   for (let attempt = 1; ; attempt++) {
@@ -212,6 +213,7 @@ function writeObservations(step: PlanStep, ctx: StepRunContext, base: { runId: s
     void ctx.writer
       .write({
         ...base,
+        assetKey: key,
         ...(partitionKey !== base.partition ? { partition: partitionKey } : {}),
         type: EventType.AssetObservation,
         message: `Observed asset "${key}"${partitionKey !== null ? ` (partition "${partitionKey}")` : ""}: data version ${observation.dataVersion}.`,

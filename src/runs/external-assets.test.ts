@@ -62,6 +62,8 @@ describe("observing", () => {
     const regional = observableSourceAsset({ key: "regional", partitions: parts, observe: (ctx) => `hash-${ctx.partitionKey}` });
     await observeAssets(target, defineDefinitions({ assets: [regional] }), { partitionKey: "us" });
     expect((await target.storage.getLatestObservations()).map((o) => [o.partition, o.dataVersion])).toEqual([["us", "hash-us"]]);
+    // Observing a partition neither materializes it nor leaves it in progress.
+    expect(await target.storage.getAssetPartitionStatuses("regional")).toEqual([]);
   });
 
   it("refuses a selection without an observable source asset, creating no run", async () => {
