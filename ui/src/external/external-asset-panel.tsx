@@ -7,11 +7,11 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, ApiError, useApi } from "../api";
-import { assetPath, type AssetSnapshotJson, type MaterializationJson } from "../assets/asset-json";
+import { assetPath, type AssetKindJson, type AssetObservationsJson, type AssetSnapshotJson, type MaterializationJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
 import { ErrorBox, Time } from "../components/common";
 import { useLive } from "../live";
-import type { AssetKindJson, AssetObservationsJson, RunAnswerJson, RunJson } from "../../../src/server/api-types";
+import type { RunAnswerJson, RunJson } from "../types";
 import "./external.css";
 
 /** The run of a materialization, or "reported" for one reported from outside Sluice (it has no run to link to). */
