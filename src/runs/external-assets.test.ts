@@ -6,6 +6,7 @@ import { PartitionError, UsageError } from "../definitions/errors.js";
 import { observableSourceAsset } from "../definitions/observable-source-asset.js";
 import { staticPartitions } from "../definitions/partitions/static-partitions.js";
 import { EventType, RUNLESS_RUN_ID, RunStatus } from "../storage/records.js";
+import { planBackfill } from "./backfill-request.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { observeAssets } from "./observe-assets.js";
 import { reportMaterialization } from "./report-materialization.js";
@@ -120,5 +121,24 @@ describe("reportMaterialization", () => {
     await expect(reportMaterialization(target, { assetKey: "regional", definitions: d })).rejects.toThrow(/Asset "regional" is partitioned .*--partition KEY/);
     await expect(reportMaterialization(target, { assetKey: "vendor/feed", partition: "eu", definitions: d })).rejects.toThrow('Asset "vendor/feed" is not partitioned, but the report names partition "eu"');
     expect(await target.storage.getAssetIndex()).toEqual([]);
+  });
+});
+
+describe("backfills around external assets", () => {
+  const parts = staticPartitions(["eu", "us"]);
+  const exported = assetSpec({ key: "vendor/export", partitions: parts });
+  const loaded = asset({ key: "loaded", partitions: parts, deps: [exported], run: () => 1 });
+  const d = defineDefinitions({ assets: [exported, loaded] });
+
+  it("leave the external assets of the selection out", async () => {
+    const plan = await planBackfill(target.storage, { defs: d, target: { selection: "*" }, partitionSet: { kind: "all" }, launchedBy: "test" });
+    expect(plan.backfill.target.assetKeys).toEqual(["loaded"]);
+    expect(plan.partitionCount).toBe(2);
+  });
+
+  it("refuse a selection of external assets only", async () => {
+    await expect(planBackfill(target.storage, { defs: d, target: { selection: ["vendor/export"] }, partitionSet: { kind: "all" }, launchedBy: "test" })).rejects.toThrow(
+      /is an external asset: Sluice cannot materialize it/,
+    );
   });
 });
