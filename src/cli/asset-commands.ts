@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { assetKindOf } from "../definitions/asset.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
+import { RUNLESS_RUN_ID } from "../storage/records.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { registerExternalAssetCommands } from "./external-asset-commands.js";
@@ -76,7 +77,7 @@ export function registerAssetCommands(program: Command): void {
         if (flags.json) return printJson({ assetKey: key, partitions: partitions.toSnapshot(now), materialized, failed: count("FAILED"), inProgress: count("IN_PROGRESS"), keys });
         process.stderr.write(`${partitions.describe()}: ${materialized} of ${keys.length} materialized, ${count("FAILED")} failed, ${count("IN_PROGRESS")} in progress.\n`);
         if (keys.length > 0) {
-          process.stdout.write(`${table([["PARTITION", "STATUS", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.status, k.materialized ? "yes" : "no", k.runId ?? "", k.timestamp ?? ""])])}\n`);
+          process.stdout.write(`${table([["PARTITION", "STATUS", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.status, k.materialized ? "yes" : "no", k.runId === RUNLESS_RUN_ID ? "(reported)" : (k.runId ?? ""), k.timestamp ?? ""])])}\n`);
         }
       });
     });

@@ -42,6 +42,8 @@ describe("sluice asset report", () => {
     const partitions = await cliJson<{ materialized: number; keys: { key: string; status: string; runId: string | null }[] }>(["asset", "partitions", "vendor/regional", "-f", DEFS, "--json"], { home });
     expect(partitions.materialized).toBe(1);
     expect(partitions.keys.find((k) => k.key === "us")).toMatchObject({ status: "MATERIALIZED", runId: RUNLESS_RUN_ID });
+    const table = await runCli(["asset", "partitions", "vendor/regional", "-f", DEFS], { home });
+    expect(table.stdout.split("\n").find((line) => line.startsWith("us"))).toMatch(/^us\s+MATERIALIZED\s+yes\s+\(reported\)/);
   });
 
   it("exits 2, recording nothing, for an unknown key, a partition the asset lacks, or bad metadata", async () => {
