@@ -18,6 +18,11 @@ export type {
 export type { MultiAssetMembership } from "./definitions/asset.js";
 export { assetStepKey, multiAsset, isMultiAssetDefinition } from "./definitions/multi-asset.js";
 export type { MultiAssetContext, MultiAssetDefinition, MultiAssetOut, MultiAssetOutputs, MultiAssetSpec } from "./definitions/multi-asset.js";
+export { AssetKind } from "./definitions/asset.js";
+export { assetSpec } from "./definitions/asset-spec.js";
+export type { ExternalAssetSpec } from "./definitions/asset-spec.js";
+export { observableSourceAsset } from "./definitions/observable-source-asset.js";
+export type { ObservableSourceAssetSpec, ObserveResult } from "./definitions/observable-source-asset.js";
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";
 export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";
@@ -120,8 +125,8 @@ export { parseSelection } from "./definitions/selection/selection-parser.js";
 export { selectAssets } from "./definitions/selection/select-assets.js";
 export type { StepLogger } from "./definitions/step-logger.js";
 
-export type { EventRecord, MetadataValue, RunRecord, RunsFilter, SerializedError, StepStats } from "./storage/records.js";
-export { EventType, LogLevel, RunStatus } from "./storage/records.js";
+export type { EventRecord, MetadataValue, ObservationRecord, RunRecord, RunsFilter, SerializedError, StepStats } from "./storage/records.js";
+export { EventType, LogLevel, RUNLESS_RUN_ID, RunStatus } from "./storage/records.js";
 export type { Storage } from "./storage/storage.js";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 export { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
@@ -136,6 +141,10 @@ export { ASSET_JOB_NAME } from "./runs/run-target.js";
 export type { AssetSelection, RunDestination } from "./runs/run-target.js";
 export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG } from "./execution/run-partition.js";
 export { executeJob } from "./runs/execute-job.js";
+export { reportMaterialization } from "./runs/report-materialization.js";
+export type { MaterializationReport } from "./runs/report-materialization.js";
+export { observeAssets } from "./runs/observe-assets.js";
+export type { ObserveOptions } from "./runs/observe-assets.js";
 export type { ExecuteJobOptions } from "./runs/execute-job.js";
 export type { MaterializeOptions } from "./runs/materialize-assets.js";
 

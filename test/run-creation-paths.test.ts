@@ -1,5 +1,6 @@
 /**
  * Every way a run is made — `sluice job launch`, `sluice job execute`, `sluice materialize`,
+ * `sluice asset observe`, POST /api/runs with observe, observeAssets(),
  * `sluice run reexecute`, POST /api/runs (job and assets), POST /api/runs/:id/reexecute,
  * executeJob() and materialize() from code, a schedule tick, a sensor tick, an automatic retry and a
  * backfill's partition (against a user's run of that partition) —
@@ -15,6 +16,7 @@ import * as sluice from "../src/index.js";
 import { Instance } from "../src/instance/instance.js";
 import { materialize } from "../src/instance/materialize.js";
 import { executeJob } from "../src/runs/execute-job.js";
+import { observeAssets } from "../src/runs/observe-assets.js";
 import { BackfillDaemon } from "../src/daemon/backfill-daemon.js";
 import { launchBackfill } from "../src/runs/backfill-control.js";
 import { BACKFILL_TAG, REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
@@ -91,6 +93,11 @@ describe("every way of making a run", () => {
     await record("api assets", await post("/api/runs", { selection: "raw+", config: CONFIG, tags: TAGS }));
     await record("materialize()", (await materialize(defs, { instance, selection: "raw+", config: CONFIG, tags: TAGS })).runId);
 
+    // The observable source asset, observed by each path.
+    await record("cli asset observe", await cli(["asset", "observe", "--select", "source", "--tags", JSON.stringify(TAGS)]));
+    await record("api observe", await post("/api/runs", { selection: "source", observe: true, tags: TAGS }));
+    await record("observeAssets()", (await observeAssets(instance, defs, { selection: "source", tags: TAGS })).runId);
+
     // A schedule's tick and a sensor's evaluation, in the daemon's own classes.
     // The clock starts now (stored states carry real times) and moves to just after the next hour.
     let now = new Date();
@@ -131,7 +138,7 @@ describe("every way of making a run", () => {
   });
 
   it("stores every run with the same fields, of the same kinds", () => {
-    expect([...made.keys()]).toHaveLength(16);
+    expect([...made.keys()]).toHaveLength(19);
     const reference = shapeOf(made.get("api job")!);
     for (const [name, run] of made) {
       const shape = shapeOf(run);
@@ -172,6 +179,21 @@ describe("every way of making a run", () => {
       selectionExpression: "raw+",
       partition: null,
       config: CONFIG,
+      tags: TAGS,
+      parentRunId: null,
+      rootRunId: null,
+    });
+  });
+
+  it("makes the same record of an observation however it is asked for", () => {
+    const expected = requestOf(made.get("api observe")!);
+    for (const name of ["cli asset observe", "observeAssets()"]) expect(requestOf(made.get(name)!), name).toEqual(expected);
+    expect(expected).toEqual({
+      jobName: sluice.ASSET_JOB_NAME,
+      selection: ["source"],
+      selectionExpression: "source",
+      partition: null,
+      config: {},
       tags: TAGS,
       parentRunId: null,
       rootRunId: null,

@@ -1,8 +1,11 @@
 import type { Command } from "commander";
+import { assetKindOf } from "../definitions/asset.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
+import { RUNLESS_RUN_ID } from "../storage/records.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
+import { registerExternalAssetCommands } from "./external-asset-commands.js";
 import { table } from "./format.js";
 
 interface AssetListFlags extends LocationOptions {
@@ -10,16 +13,16 @@ interface AssetListFlags extends LocationOptions {
   json?: boolean;
 }
 
-/** `sluice asset list|wipe`. */
+/** `sluice asset list|partitions|report|observe|wipe`. */
 export function registerAssetCommands(program: Command): void {
-  const asset = program.command("asset").description("list assets, forget materializations");
+  const asset = program.command("asset").description("list assets, report and observe them, forget materializations");
   asset
     .command("list")
     .description("asset keys in a topological order")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--select <expr>", "selection expression (default: all assets)")
-    .option("--json", "print [{key, group, deps, tags, owners, kinds, description}]")
+    .option("--json", "print [{key, group, deps, tags, owners, kinds, description, kind}] (kind: materializable, external or observable)")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
       const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
@@ -35,6 +38,7 @@ export function registerAssetCommands(program: Command): void {
               owners: node.owners,
               kinds: node.kinds,
               description: node.description ?? null,
+              kind: assetKindOf(defs.assets.get(key)!),
             };
           }),
         );
@@ -73,10 +77,11 @@ export function registerAssetCommands(program: Command): void {
         if (flags.json) return printJson({ assetKey: key, partitions: partitions.toSnapshot(now), materialized, failed: count("FAILED"), inProgress: count("IN_PROGRESS"), keys });
         process.stderr.write(`${partitions.describe()}: ${materialized} of ${keys.length} materialized, ${count("FAILED")} failed, ${count("IN_PROGRESS")} in progress.\n`);
         if (keys.length > 0) {
-          process.stdout.write(`${table([["PARTITION", "STATUS", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.status, k.materialized ? "yes" : "no", k.runId ?? "", k.timestamp ?? ""])])}\n`);
+          process.stdout.write(`${table([["PARTITION", "STATUS", "MATERIALIZED", "RUN", "AT"], ...keys.map((k) => [k.key, k.status, k.materialized ? "yes" : "no", k.runId === RUNLESS_RUN_ID ? "(reported)" : (k.runId ?? ""), k.timestamp ?? ""])])}\n`);
         }
       });
     });
+  registerExternalAssetCommands(asset);
   asset
     .command("wipe")
     .description("forget the materializations of these assets")

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { executableAssetKeys } from "../definitions/external-assets.js";
 import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
@@ -34,7 +35,8 @@ export function registerMaterialize(program: Command): void {
       const { defs } = await loadFromOptions(flags);
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
-      const keys = resolveSelection(defs, flags.select);
+      // External assets are left out (UsageError when only they are selected), as the run will.
+      const keys = executableAssetKeys(defs.assets, resolveSelection(defs, flags.select));
       const partitions = partitionsOf(defs.assets, keys);
       const instance = await openInstance(flags);
       let partitionKeys: (string | null)[];

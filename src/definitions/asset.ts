@@ -169,6 +169,25 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
   /** Set when the asset is an output of a multi-asset, which computes it (see `multiAsset()`). */
   readonly multiAsset?: MultiAssetMembership;
+  /**
+   * What Sluice does with the asset: materializes it (undefined or "materializable"), only knows of
+   * it ("external", from `assetSpec()`), or observes it ("observable", from `observableSourceAsset()`).
+   */
+  readonly assetKind?: AssetKind;
+}
+
+/** How Sluice treats an asset: see `AssetDefinition.assetKind`. */
+export const AssetKind = {
+  Materializable: "materializable",
+  External: "external",
+  Observable: "observable",
+} as const;
+/** One of the values of {@link AssetKind}. */
+export type AssetKind = (typeof AssetKind)[keyof typeof AssetKind];
+
+/** The asset's kind; assets made by `asset()` are materializable. */
+export function assetKindOf(definition: Pick<AssetDefinition, "assetKind">): AssetKind {
+  return definition.assetKind ?? AssetKind.Materializable;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DEFAULT_IO_MANAGER, isAssetDefinition, type AssetDefinition } from "./asset.js";
 import { AssetGraph } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
+import { checkExternalAssets, conflictingKindError } from "./external-assets.js";
 import { envVarName } from "./env-var.js";
 import { DefinitionError } from "./errors.js";
 import { instigatorResourceNeeds, resolveInstigators, type InstigatorResourceNeed, type ResolvedSchedule } from "./instigator-validation.js";
@@ -81,6 +82,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   const assets = collectAssets(spec.assets ?? []);
   const assetGraph = AssetGraph.fromDefinitions([...assets.values()]);
   for (const def of assets.values()) checkAsset(def);
+  checkExternalAssets(assets);
   checkAssetPartitions(assets);
   const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
   const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);
@@ -164,7 +166,7 @@ function collectAssets(list: readonly (AssetDefinition<any> | MultiAssetDefiniti
     const earlier = assets.get(def.key);
     if (earlier) {
       const both = earlier.multiAsset || def.multiAsset ? ` (by ${declaredBy(earlier)} and by ${declaredBy(def)})` : "";
-      throw new DefinitionError(
+      throw conflictingKindError(earlier, def) ?? new DefinitionError(
         `Asset key "${def.key}" is defined twice${both}. Each asset needs its own key; rename one of them.`,
         def.key,
       );

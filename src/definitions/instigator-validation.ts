@@ -1,5 +1,6 @@
 import type { AssetDefinition } from "./asset.js";
 import { CronSchedule } from "./cron/cron-schedule.js";
+import { executableAssetKeys } from "./external-assets.js";
 import { DefinitionError, errorMessage } from "./errors.js";
 import { NAME_PATTERN } from "./job.js";
 import type { ResolvedJob } from "./job-validation.js";
@@ -55,6 +56,12 @@ export function resolveInstigators(
         throw new DefinitionError(`${what} "${name}": its selection is invalid: ${errorMessage(err)}`, name);
       }
       if (keys.length === 0) throw new DefinitionError(`${what} "${name}": selection "${selection}" matches no assets.`, name);
+      try {
+        // Its runs would be refused at every tick: say so at load.
+        keys = executableAssetKeys(assets, keys);
+      } catch (err) {
+        throw new DefinitionError(`${what} "${name}": ${errorMessage(err)} To observe observable source assets on a ${what.toLowerCase()}, target an assetJob() of them.`, name);
+      }
       try {
         return partitionsOf(assets, keys);
       } catch (err) {

@@ -1,4 +1,4 @@
-import { DEFAULT_IO_MANAGER, type AssetDefinition } from "./asset.js";
+import { AssetKind, assetKindOf, DEFAULT_IO_MANAGER, type AssetDefinition } from "./asset.js";
 import type { AssetGraph } from "./asset-graph.js";
 import { topologicalSort } from "./asset-graph.js";
 import { findBadDefaults } from "./config-defaults.js";
@@ -57,6 +57,16 @@ function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, grap
   }
   if (keys.length === 0) {
     throw new DefinitionError(`Job "${job.name}": selection ${JSON.stringify(job.selection)} matches no assets.`, job.name);
+  }
+  // Sluice never materializes external assets: a job selecting some runs the others (as Dagster).
+  const external = keys.filter((k) => assetKindOf(assets.get(k) ?? {}) === AssetKind.External);
+  keys = keys.filter((k) => !external.includes(k));
+  if (keys.length === 0) {
+    throw new DefinitionError(
+      `Job "${job.name}": selection ${JSON.stringify(job.selection)} matches only external assets (${external.map((k) => `"${k}"`).join(", ")}), which Sluice cannot materialize. ` +
+        `Select assets Sluice materializes or observes, or report external materializations with \`sluice asset report\`.`,
+      job.name,
+    );
   }
   let partitions: PartitionsDefinition | undefined;
   try {

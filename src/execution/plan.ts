@@ -1,5 +1,5 @@
 import type { MetadataInput } from "../definitions/metadata.js";
-import type { AssetDefinition } from "../definitions/asset.js";
+import { AssetKind, assetKindOf, type AssetDefinition } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
@@ -31,6 +31,11 @@ export interface StepNode {
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
+  /**
+   * True for an observable source asset: its step records observations, not materializations, so
+   * its step events name no asset (they must not move the asset's partition statuses).
+   */
+  observes?: boolean;
   /**
    * Set on the step of a multi-asset (whose key is the multi-asset's name): the outputs this step
    * computes, each an asset. Undefined for a one-asset step (its output is `key`) and for an op.
@@ -100,7 +105,7 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run, ...(def.assetKind === AssetKind.Observable ? { observes: true } : {}) };
 }
 
 function opNode(def: OpDefinition): StepNode {
@@ -118,11 +123,14 @@ export function buildPlan(defs: Definitions, keys: readonly string[]): Execution
   }
   const nodes = new Map<string, StepNode>();
   for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
-  const selected = new Set(keys);
-  const wanted = new Set(keys);
+  // A run never executes an external asset (newRun drops them); this covers a run recorded before
+  // its asset became external.
+  const executable = keys.filter((key) => assetKindOf(defs.assets.get(key)!) !== AssetKind.External);
+  const selected = new Set(executable);
+  const wanted = new Set(executable);
   const stepKeyOf = new Map<string, string>();
   const multiOuts = new Map<string, AssetDefinition[]>();
-  for (const key of keys) {
+  for (const key of executable) {
     const multi = defs.assets.get(key)!.multiAsset;
     if (!multi || multiOuts.has(multi.name)) continue;
     const outKeys = Object.values(multi.outs).filter((k) => multi.canSubset ? selected.has(k) : true);

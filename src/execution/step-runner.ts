@@ -2,6 +2,7 @@ import type { AssetContext, PartitionKeyRange } from "../definitions/asset.js";
 import type { OpContext } from "../definitions/op.js";
 import { ErrorCode, errorSummary, InputNotMaterializedError, isSluiceError, MultiAssetOutputError, UserCodeError } from "../definitions/errors.js";
 import { normalizeMetadata, type MetadataInput } from "../definitions/metadata.js";
+import { isObservation, type Observation } from "../definitions/observable-source-asset.js";
 import { retryDelayMs } from "../definitions/retry-policy.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
@@ -82,7 +83,13 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   const outputs = step.node.outputs;
   const what = outputs ? "Multi-asset" : isAsset ? "Asset" : "Op";
   const partition = stepPartition(step.node.partitions, { key: ctx.partitionKey, range: ctx.partitionRange, rangeKeys: ctx.rangeKeys });
-  const base = { runId: ctx.runId, stepKey: key, assetKey: stepAssetKey(step.node), partition: partition.partitionKey };
+  const base = {
+    runId: ctx.runId,
+    stepKey: key,
+    // An observing step's events name no asset: only its ASSET_OBSERVATION does (see writeObservations).
+    assetKey: step.node.observes ? null : stepAssetKey(step.node),
+    partition: partition.partitionKey,
+  };
   // A multi-asset's step events name the assets it materializes: their partition statuses follow it.
   const assetKeys = outputs ? { assetKeys: outputs.map((o) => o.assetKey) } : {};
   const log = stepLogger(ctx, key, partition.partitionKey);
@@ -132,6 +139,10 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         throw new UserCodeError(`${what} "${key}" failed: ${errorSummary(err)}`, key, err);
       } finally {
         owner.finished = true;
+      }
+      if (isObservation(returned)) {
+        writeObservations(step, ctx, base, partition, returned, added, attempt);
+        return { ok: true };
       }
       const results = stepResults(step.node, returned, added);
       // A range run stores the value once under each key of the range, and records each key
@@ -206,6 +217,34 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       return { ok: false, error, summary };
     }
   }
+}
+
+/**
+ * Records what an observable source asset's step saw: one ASSET_OBSERVATION per partition key of
+ * the step (one, or each of a range), then its STEP_SUCCESS. No value is stored and none is passed
+ * downstream: an observation is not a materialization.
+ */
+function writeObservations(step: PlanStep, ctx: StepRunContext, base: { runId: string; stepKey: string; assetKey: string | null; partition: string | null }, partition: StepPartition, observation: Observation, added: MetadataInput, attempt: number): void {
+  const key = step.key;
+  const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
+  const metadata = normalizeMetadata({ ...observation.metadata, ...added });
+  for (const partitionKey of keys) {
+    void ctx.writer
+      .write({
+        ...base,
+        assetKey: key,
+        ...(partitionKey !== base.partition ? { partition: partitionKey } : {}),
+        type: EventType.AssetObservation,
+        message: `Observed asset "${key}"${partitionKey !== null ? ` (partition "${partitionKey}")` : ""}: data version ${observation.dataVersion}.`,
+        data: { dataVersion: observation.dataVersion, metadata },
+      })
+      .catch(() => {
+        // The writer remembers the failure; the run reports it when it flushes.
+      });
+  }
+  void ctx.writer.write({ ...base, type: EventType.StepSuccess, message: `Step "${key}" succeeded.`, data: { attempt } }).catch(() => {
+    // The writer remembers the failure; the run reports it when it flushes.
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { errorMessage } from "../definitions/errors.js";
 import { z } from "zod";
+import { assetKindOf, type AssetKind } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { normalizeMetadata } from "../definitions/metadata.js";
@@ -57,6 +58,8 @@ export interface AssetSnapshot {
   backfillPolicy: BackfillPolicy | null;
   /** The multi-asset that computes it together with its other outputs, or null for an asset of its own. */
   multiAsset: MultiAssetSnapshot | null;
+  /** Whether Sluice materializes it, only knows of it (`assetSpec()`), or observes it (`observableSourceAsset()`). */
+  kind: AssetKind;
 }
 
 /** The multi-asset an asset is an output of. */
@@ -225,6 +228,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       multiAsset: def.multiAsset
         ? { name: def.multiAsset.name, outName: def.multiAsset.outName, canSubset: def.multiAsset.canSubset, assetKeys: Object.values(def.multiAsset.outs) }
         : null,
+      kind: assetKindOf(def),
     };
   });
 

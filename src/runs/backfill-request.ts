@@ -15,6 +15,7 @@ import { BackfillDependencies, backfillGroups, backfillRun, groupPartitions, run
 import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { PARENT_BACKFILL_TAG } from "./new-run.js";
 import { resolveSelection } from "./run-target.js";
+import { executableAssetKeys } from "../definitions/external-assets.js";
 
 /** Partitions one backfill may cover, at most (per group): a request beyond is refused. */
 export const MAX_BACKFILL_PARTITIONS = 100_000;
@@ -140,7 +141,8 @@ function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { targ
     return { target: { kind: "job", jobName: target.job, assetKeys: [...job.stepKeys] }, what: `job "${target.job}"` };
   }
   const selection = target.selection;
-  const keys = resolveSelection(defs, typeof selection === "string" ? selection : [...selection]);
+  // External assets are never materialized by Sluice: dropped, as from any run (UsageError when only they are selected).
+  const keys = executableAssetKeys(defs.assets, resolveSelection(defs, typeof selection === "string" ? selection : [...selection]));
   const expression = typeof selection === "string" ? selection : null;
   return { target: { kind: "assets", selection: expression, assetKeys: keys }, what: expression !== null ? `selection "${expression}"` : `assets ${quoteKeys(keys)}` };
 }

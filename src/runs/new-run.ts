@@ -5,6 +5,7 @@ import { unknownJobError } from "../execution/plan.js";
 import { normalizeRunConfig } from "../execution/run-config.js";
 import type { PartitionKeyRange } from "../definitions/asset.js";
 import { PartitionError, UsageError } from "../definitions/errors.js";
+import { executableAssetKeys } from "../definitions/external-assets.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, partitionRangeTags, partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
 import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
@@ -28,9 +29,11 @@ export const RETRY_NUMBER_TAG = "sluice/retry_number";
 
 /**
  * What a new run executes: a job by name (optionally only some of its steps, as a backfill's group
- * of a job does), or assets (a selection expression, or assets or keys; default every asset).
+ * of a job does), or assets (a selection expression, or assets or keys; default every asset). Of
+ * assets, external ones are left out; `observe: true` keeps only observable source assets (a run
+ * that observes them), else the run materializes the others (observing observable ones among them).
  */
-export type RunRequestTarget = { job: string; steps?: readonly string[] } | { assets?: AssetSelection };
+export type RunRequestTarget = { job: string; steps?: readonly string[] } | { assets?: AssetSelection; observe?: boolean };
 
 /** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
@@ -105,7 +108,7 @@ function fromDefinitions(request: NewRunRequest): NewRun {
     jobTags = job.definition.tags;
   } else {
     const selection = request.target.assets;
-    const keys = resolveSelection(defs, selection);
+    const keys = executableAssetKeys(defs.assets, resolveSelection(defs, selection), request.target.observe ? "observe" : "materialize");
     target = { kind: "assets", keys };
     shape = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: typeof selection === "string" ? selection : null };
   }

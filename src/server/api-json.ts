@@ -2,7 +2,7 @@
  * Storage records as the HTTP API returns them: timestamps as ISO strings, the same field names as
  * the CLI's `--json` output (CLI.md), plus what a client needs for paging and tailing (event ids).
  */
-import type { AssetIndexRecord, DaemonHeartbeat, EventRecord, InstigatorState, RunRecord, StepStats, TickRecord } from "../storage/records.js";
+import { RUNLESS_RUN_ID, type AssetIndexRecord, type DaemonHeartbeat, type EventRecord, type InstigatorState, type RunRecord, type StepStats, type TickRecord } from "../storage/records.js";
 import type { EventJson, HeartbeatJson, InstigatorStateJson, MaterializationJson, RunJson, StepJson, TickJson } from "./api-types.js";
 
 /** Epoch ms → ISO string (null stays null). */
@@ -63,7 +63,7 @@ export function eventJson(event: EventRecord): EventJson {
 /** A materialization (an ASSET_MATERIALIZATION event, or an asset index row). */
 export function materializationJson(record: EventRecord | AssetIndexRecord): MaterializationJson {
   if ("eventId" in record) {
-    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata };
+    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata, ...(record.runId === RUNLESS_RUN_ID ? { reported: true } : {}) };
   }
   return {
     eventId: record.id,
@@ -72,6 +72,7 @@ export function materializationJson(record: EventRecord | AssetIndexRecord): Mat
     timestamp: iso(record.timestamp),
     metadata: record.data.metadata ?? {},
     stepKey: record.stepKey,
+    ...(record.data.reported === true ? { reported: true } : {}),
   };
 }
 

@@ -82,6 +82,7 @@ export type EventType =
   | "STEP_SKIPPED"
   | "STEP_UP_FOR_RETRY"
   | "ASSET_MATERIALIZATION"
+  | "ASSET_OBSERVATION"
   | "STEP_OUTPUT"
   | "LOG";
 
@@ -160,6 +161,31 @@ export interface MaterializationJson {
   metadata: MetadataMapJson;
   /** Set on those read from events (an asset's history), absent on latest ones (the asset index). */
   stepKey?: string | null;
+  /** True for a materialization reported from outside Sluice (it has no run: `runId` is `__runless__`). */
+  reported?: boolean;
+}
+
+/** One observation of an observable source asset, in `GET /api/assets/:key/observations`. */
+export interface ObservationJson {
+  eventId: number;
+  /** The run that observed it. */
+  runId: string;
+  partition: string | null;
+  timestamp: string;
+  dataVersion: string;
+  metadata: MetadataMapJson;
+}
+
+/** `GET /api/assets/:key/observations`: the latest observation per partition, and the history, newest first. */
+export interface AssetObservationsJson {
+  assetKey: string;
+  latest: ObservationJson[];
+  history: ObservationJson[];
+}
+
+/** `POST /api/assets/:key/reports`: the materialization recorded. */
+export interface ReportedMaterializationJson {
+  materialization: MaterializationJson;
 }
 
 // ——— Definitions snapshot (src/instance/snapshot.ts) ———
@@ -258,6 +284,8 @@ export interface AssetSnapshotJson {
   backfillPolicy: BackfillPolicyJson | null;
   /** The multi-asset that computes it together with its other outputs, or null for an asset of its own. */
   multiAsset: MultiAssetJson | null;
+  /** Whether Sluice materializes it, only knows of it (an external asset), or observes it (an observable source asset). */
+  kind: AssetKindJson;
 }
 
 /** The multi-asset an asset is an output of: its outputs are computed together, in one step. */
@@ -271,6 +299,9 @@ export interface MultiAssetJson {
   /** The asset keys of all its outputs, this one included, in declaration order. */
   assetKeys: string[];
 }
+
+/** How Sluice treats an asset (src/definitions/asset.ts AssetKind). */
+export type AssetKindJson = "materializable" | "external" | "observable";
 
 /** A partition mapping between an asset and one of its upstream assets. */
 export interface PartitionMappingJson {
@@ -519,6 +550,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   tags: Record<string, string>;
   owners: string[];
   partitions: PartitionsJson | null;
+  /** Whether Sluice materializes it, only knows of it, or observes it (absent: materializable). */
+  kind?: AssetKindJson;
 }
 
 /** `GET /api/assets`. */

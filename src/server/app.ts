@@ -7,6 +7,7 @@ import { jsonOnly } from "./json-only.js";
 import { maskSecretsInResponses } from "./masked-responses.js";
 import { API_GATE, RequestGate } from "./request-gate.js";
 import { assetRoutes } from "./routes/asset-routes.js";
+import { externalAssetRoutes } from "./routes/external-asset-routes.js";
 import { backfillRoutes } from "./routes/backfill-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { partitionRoutes } from "./routes/partition-routes.js";
@@ -57,6 +58,7 @@ export function createApp(ctx: ServerContext): Hono {
   // Inside the gate: a masked answer is built, and counted, like any other.
   api.use("*", maskSecretsInResponses());
   api.route("/", systemRoutes(ctx));
+  api.route("/", externalAssetRoutes(ctx));
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));
   api.route("/", instigatorRoutes(ctx));

@@ -11,6 +11,7 @@ import {
   type NewEvent,
 } from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
+import { upsertObservation } from "./observation-storage.js";
 import { updatePartitionStatus } from "./partition-status-index.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
@@ -100,6 +101,7 @@ export class EventAppender {
     if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
       await upsertAssetIndex(trx, { ...record, assetKey: record.assetKey }, id);
     }
+    if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, id);
     await updatePartitionStatus(trx, record, id);
     return { id, ...record };
   }

@@ -254,6 +254,32 @@ export const MIGRATIONS: readonly Migration[] = [
       await createIndex(db, "backfill_partitions_status_idx", "backfill_partitions", ["backfill_id", "status", "position"]);
     },
   },
+  {
+    version: 8,
+    name: "runless_events_observations",
+    async up(db) {
+      // Events reference a run; a materialization reported from outside Sluice has none, so every
+      // such event belongs to this one reserved run, which run lists and counts leave out. Literal
+      // values: migrations must not change when records.ts does.
+      await db
+        .insertInto("runs")
+        .values({ run_id: "__runless__", status: "SUCCESS", job_name: "__runless__", selection: "[]", selection_expression: null, partition: null, config: "{}", tags: "{}", parent_run_id: null, root_run_id: null, created_at: 0, updated_at: 0, started_at: null, ended_at: null })
+        .execute();
+      // The latest observation of each observable source asset (and partition), kept by the event
+      // appender in the event's transaction, so data versions are read without scanning events.
+      await db.schema
+        .createTable("asset_observations")
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("event_id", "bigint", (c) => c.notNull())
+        .addColumn("data_version", "text", (c) => c.notNull())
+        .addColumn("metadata", "text", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("asset_observations_pk", ["asset_key", "partition"])
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -40,6 +40,8 @@ export const EventType = {
   StepSkipped: "STEP_SKIPPED",
   StepUpForRetry: "STEP_UP_FOR_RETRY",
   AssetMaterialization: "ASSET_MATERIALIZATION",
+  /** An observable source asset was observed: `data.dataVersion` (and `data.metadata`). */
+  AssetObservation: "ASSET_OBSERVATION",
   /** An op's output was stored by its IO manager (ops have no materializations). */
   StepOutput: "STEP_OUTPUT",
   Log: "LOG",
@@ -195,6 +197,25 @@ export interface AssetIndexRecord {
   timestamp: number;
   metadata: MetadataMap;
 }
+
+/** Latest observation of an observable source asset (or of one partition of it). */
+export interface ObservationRecord {
+  assetKey: string;
+  partition: string | null;
+  /** The run that observed it ({@link RUNLESS_RUN_ID} for one reported from outside a run). */
+  runId: string;
+  eventId: number;
+  dataVersion: string;
+  metadata: MetadataMap;
+  timestamp: number;
+}
+
+/**
+ * The reserved run that holds events recorded without a Sluice run (reported materializations):
+ * events reference a run, so this one row exists from migration 8 on. Run lists and counts never
+ * show it.
+ */
+export const RUNLESS_RUN_ID = "__runless__";
 
 /** Status of one step of a run, derived from its events. */
 export interface StepStats {

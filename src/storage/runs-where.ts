@@ -1,11 +1,14 @@
 import type { Kysely } from "kysely";
-import type { RunsFilter } from "./records.js";
+import { RUNLESS_RUN_ID, type RunsFilter } from "./records.js";
 import type { Database } from "./schema.js";
 
-/** The runs matching a filter's statuses, job, ids, parents and tags (listRuns and countRuns). */
+/**
+ * The runs matching a filter's statuses, job, ids, parents and tags (listRuns and countRuns); never
+ * the reserved run of run-less events, which no user launched.
+ */
 export function runsWhere(db: Kysely<Database>, filter: RunsFilter) {
   const { statuses, jobName, runIds, parentRunIds, tags } = filter;
-  let query = db.selectFrom("runs");
+  let query = db.selectFrom("runs").where("runs.run_id", "<>", RUNLESS_RUN_ID);
   if (statuses !== undefined) query = query.where("status", "in", statuses);
   if (jobName !== undefined) query = query.where("job_name", "=", jobName);
   if (runIds !== undefined) query = query.where("run_id", "in", runIds);

@@ -203,6 +203,21 @@ export interface SchemaMigrationsTable {
 }
 
 /** Kysely typing of the whole storage schema. */
+/**
+ * Latest observation per (asset, partition) of observable source assets (migration 8); `partition`
+ * is `''` for none, as in asset_index.
+ */
+export interface AssetObservationsTable {
+  asset_key: string;
+  partition: string;
+  run_id: string;
+  event_id: Int8Column;
+  data_version: string;
+  /** JSON object (MetadataMap). */
+  metadata: string;
+  timestamp: Int8Column;
+}
+
 export interface Database {
   runs: RunsTable;
   run_tags: RunTagsTable;
@@ -215,6 +230,7 @@ export interface Database {
   daemon_leases: DaemonLeasesTable;
   dynamic_partitions: DynamicPartitionsTable;
   asset_partition_status: AssetPartitionStatusTable;
+  asset_observations: AssetObservationsTable;
   backfills: BackfillsTable;
   backfill_partitions: BackfillPartitionsTable;
   schema_migrations: SchemaMigrationsTable;

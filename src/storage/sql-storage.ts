@@ -3,6 +3,7 @@ import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
 import { BackfillStorage } from "./backfill-storage.js";
+import { ObservationReader } from "./observation-storage.js";
 import { PartitionStatusReader } from "./partition-status-index.js";
 import type {
   AssetPartitionCounts,
@@ -26,7 +27,9 @@ import { migrateToLatest, readSchemaVersion } from "./migrations.js";
 import {
   EventType,
   FINISHED_RUN_STATUSES,
+  RUNLESS_RUN_ID,
   type AssetIndexRecord,
+  type ObservationRecord,
   type DaemonHeartbeat,
   type EventRecord,
   type InstigatorState,
@@ -69,6 +72,7 @@ export class SqlStorage implements Storage {
   readonly #dynamicPartitions: DynamicPartitionStorage;
   readonly #backfills: BackfillStorage;
   readonly #partitionStatuses: PartitionStatusReader;
+  readonly #observations: ObservationReader;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -83,6 +87,7 @@ export class SqlStorage implements Storage {
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
     this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
+    this.#observations = new ObservationReader(this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -110,7 +115,9 @@ export class SqlStorage implements Storage {
           .executeTakeFirstOrThrow();
         return Number(row.n);
       };
-      return { runs: await count("runs"), events: await count("events") };
+      // The reserved run of run-less events is no run a user made.
+      const runs = await this.countRuns();
+      return { runs, events: await count("events") };
     });
   }
 
@@ -121,9 +128,10 @@ export class SqlStorage implements Storage {
     );
   }
 
-  /** Never throws for an unknown id: returns undefined. */
+  /** Never throws for an unknown id: returns undefined (also for the reserved run of run-less events). */
   getRun(runId: string): Promise<RunRecord | undefined> {
     return this.#guard.run(`read run "${runId}"`, async () => {
+      if (runId === RUNLESS_RUN_ID) return undefined;
       const row = await this.#db
         .selectFrom("runs")
         .selectAll()
@@ -354,13 +362,24 @@ export class SqlStorage implements Storage {
       this.#write(async (trx) => {
         await trx.deleteFrom("asset_index").where("asset_key", "in", assetKeys).execute();
         await trx.deleteFrom("asset_partition_status").where("asset_key", "in", assetKeys).execute();
+        await trx.deleteFrom("asset_observations").where("asset_key", "in", assetKeys).execute();
         await trx
           .deleteFrom("events")
-          .where("type", "=", EventType.AssetMaterialization)
+          .where("type", "in", [EventType.AssetMaterialization, EventType.AssetObservation])
           .where("asset_key", "in", assetKeys)
           .execute();
       }),
     );
+  }
+
+  /** See {@link ObservationReader}. */
+  getLatestObservations(assetKeys?: readonly string[]): Promise<ObservationRecord[]> {
+    return this.#observations.getLatestObservations(assetKeys);
+  }
+
+  /** See {@link ObservationReader}. */
+  getObservations(assetKey: string, options?: { partition?: string | null; limit?: number }): Promise<EventRecord[]> {
+    return this.#observations.getObservations(assetKey, options);
   }
 
   /** See {@link PartitionStatusReader}. */

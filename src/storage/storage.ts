@@ -14,6 +14,7 @@ import type {
   TickStatus,
   EventRecord,
   EventType,
+  ObservationRecord,
   NewEvent,
   NewRun,
   RunProcess,
@@ -69,14 +70,14 @@ export interface Storage {
   schemaVersion(): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
-  /** How many runs and events the storage holds (`sluice instance info`). */
+  /** How many runs and events the storage holds (`sluice instance info`); the reserved run of run-less events is not counted. */
   countRecords(): Promise<{ runs: number; events: number }>;
 
   /** Creates a run (status QUEUED unless given) and returns it. Throws StorageError when the id exists. */
   createRun(run: NewRun): Promise<RunRecord>;
-  /** The run, or undefined. */
+  /** The run, or undefined (also for `__runless__`, the reserved run of run-less events, which is no run). */
   getRun(runId: string): Promise<RunRecord | undefined>;
-  /** Runs matching every field of the filter, newest first. */
+  /** Runs matching every field of the filter, newest first (never the reserved run of run-less events). */
   listRuns(filter?: RunsFilter): Promise<RunRecord[]>;
   /** How many runs match the filter (`before` and `limit` do not apply), without reading them. */
   countRuns(filter?: Omit<RunsFilter, "before" | "limit">): Promise<number>;
@@ -110,7 +111,9 @@ export interface Storage {
 
   /**
    * Appends an event. In the same transaction: a RUN_START/RUN_SUCCESS/RUN_FAILURE/RUN_CANCELED
-   * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index.
+   * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index;
+   * an ASSET_OBSERVATION event (with `data.dataVersion`) updates the latest observations. An event
+   * recorded outside any run (a reported materialization) names the reserved run `__runless__` (RUNLESS_RUN_ID).
    * A finished run (SUCCESS, FAILURE, CANCELED) is never moved by a later RUN_* event (the first
    * finisher wins; the event is still stored), and RUN_START leaves a CANCELING run CANCELING
    * (setting startedAt). The event that ends a run also ends its unfinished steps (in progress, or
@@ -142,8 +145,16 @@ export interface Storage {
   /** ASSET_MATERIALIZATION events of one asset, newest first. */
   getMaterializations(assetKey: string, options?: { limit?: number }): Promise<EventRecord[]>;
   /**
-   * Forgets the materializations of these assets (index rows, materialization events, and their
-   * partitions' statuses).
+   * The latest observation of each observable source asset and partition (optionally only these
+   * keys; an empty list matches nothing), sorted by key then partition. Kept up to date by
+   * storeEvent in the ASSET_OBSERVATION event's transaction; read without scanning events.
+   */
+  getLatestObservations(assetKeys?: readonly string[]): Promise<ObservationRecord[]>;
+  /** ASSET_OBSERVATION events of one asset, newest first (`partition: null`: unpartitioned ones only). */
+  getObservations(assetKey: string, options?: { partition?: string | null; limit?: number }): Promise<EventRecord[]>;
+  /**
+   * Forgets the materializations and observations of these assets (index rows, materialization
+   * and observation events, latest observations, and their partitions' statuses).
    */
   wipeAssets(assetKeys: string[]): Promise<void>;
 

@@ -37,6 +37,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         owners: a.owners,
         // With materializedPartitions (below), enough for "12 of 365 partitions".
         partitions: a.partitions,
+        kind: a.kind,
         ...states.get(a.key)!,
       })),
     };

@@ -46,6 +46,8 @@ const launchBody = z
     tags: tagsSchema.optional(),
     /** The partition to materialize, for targets with partitioned assets. */
     partition: z.string().min(1).optional(),
+    /** With a selection: observe its observable source assets instead of materializing. */
+    observe: z.boolean().optional(),
   })
   .strict();
 
@@ -116,6 +118,9 @@ export function runRoutes(ctx: ServerContext): Hono {
     if ((body.selection === undefined) === (body.job === undefined)) {
       throw new HttpError(400, HttpErrorCode.InvalidInput, 'Give either "selection" (an expression or asset keys) or "job" (a job name), not both or neither.', "body.selection");
     }
+    if (body.observe === true && body.job !== undefined) {
+      throw new HttpError(400, HttpErrorCode.InvalidInput, '"observe" goes with "selection": a job runs as its definition says (an asset job of observable source assets observes them).', "body.observe");
+    }
     checkLaunchLimits(body);
     const { defs } = requireLoaded(ctx);
     if (body.job !== undefined && !defs.jobs.has(body.job)) {
@@ -126,7 +131,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     const record = withInputPaths(() =>
       newRun({
         defs,
-        target: body.job !== undefined ? { job: body.job } : { assets: body.selection },
+        target: body.job !== undefined ? { job: body.job } : { assets: body.selection, observe: body.observe === true },
         config: body.config ?? {},
         tags: body.tags ?? {},
         partition: body.partition ?? null,

@@ -14,6 +14,7 @@ import {
 import { describeDynamicPartitionsContract } from "./dynamic-partitions-contract.js";
 import { describeEventContract } from "./event-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
+import { describeObservationContract } from "./observation-contract.js";
 import { describeRunEndContract } from "./run-end-contract.js";
 import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
@@ -74,6 +75,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeLeaseContract(current);
     describeDynamicPartitionsContract(current);
     describeBackfillContract(current);
+    describeObservationContract(current);
   });
 }
 

@@ -5,6 +5,8 @@
  */
 export type {
   AssetDetailJson,
+  AssetKindJson,
+  AssetObservationsJson,
   AssetRunRefJson,
   AssetSnapshotJson,
   AssetStatus,
@@ -14,6 +16,7 @@ export type {
   MetadataMapJson,
   MetadataPointJson,
   MetadataValueJson,
+  ObservationJson,
 } from "../../../src/server/api-types";
 
 /**

@@ -8,6 +8,7 @@ import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
 import { StatusBadge, Time } from "../components/common";
+import { AssetKindMarker } from "../external/external-asset-panel";
 import "../partitions/partitions.css";
 
 /** An asset node's data. */
@@ -100,6 +101,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
         <KeyText assetKey={asset.key} />
       </a>
       <div className="lineage-asset-kinds">
+        <AssetKindMarker kind={asset.kind} />
         {asset.kinds.map((kind) => (
           <span key={kind} className="lineage-kind">
             {kind}

@@ -9,6 +9,7 @@ import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
+import { ExternalAssetPanel, isMaterializable, MaterializationRunRef } from "../external/external-asset-panel";
 import { mayHaveMissed, useLive } from "../live";
 import { PartitionHealthBar } from "../partitions/PartitionHealthBar";
 import { PartitionPicker } from "../partitions/PartitionPicker";
@@ -95,7 +96,7 @@ export function AssetPage() {
             </span>
           ))}
           <span className="spacer" />
-          <button
+          {isMaterializable(def) && <button
             type="button"
             className="primary"
             data-testid="materialize-asset"
@@ -104,7 +105,7 @@ export function AssetPage() {
             onClick={() => (partitioned ? setPicking((p) => (p ? null : { key: null, version: 0 })) : void materialize())}
           >
             {launching ? "Launching…" : partitioned ? "Materialize…" : "Materialize"}
-          </button>
+          </button>}
         </div>
       </div>
       {partitioned && picking && def && (
@@ -140,6 +141,7 @@ export function AssetPage() {
             <div className="asset-columns">
               <div className="asset-main">
                 {def?.description && <p className="asset-description" data-testid="asset-description">{def.description}</p>}
+                <ExternalAssetPanel def={def} />
                 {partitioned && partitions.error && <ErrorBox error={partitions.error} />}
                 {partitioned && partitions.data && (
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
@@ -171,10 +173,8 @@ function LatestMaterialization({ data }: { data: AssetDetailJson }) {
         <>
           <p className="row small">
             <Time iso={latest.timestamp} />
-            <span className="muted">in run</span>
-            <Link className="mono" to={`/runs/${latest.runId}`}>
-              {latest.runId.slice(0, 8)}
-            </Link>
+            <span className="muted">{latest.reported ? "" : "in run"}</span>
+            <MaterializationRunRef m={latest} />
             {latest.partition && <span className="mono">partition {latest.partition}</span>}
             {data.materializedPartitions > 1 && <span className="muted">{data.materializedPartitions} partitions materialized</span>}
           </p>
@@ -231,9 +231,7 @@ function History({ data }: { data: AssetDetailJson }) {
                   <Time iso={m.timestamp} />
                 </td>
                 <td>
-                  <Link className="mono" to={`/runs/${m.runId}`}>
-                    {m.runId.slice(0, 8)}
-                  </Link>
+                  <MaterializationRunRef m={m} />
                 </td>
                 <td className="mono">{m.partition ?? <span className="muted">—</span>}</td>
                 <td>
