@@ -13,6 +13,7 @@ import {
 } from "./contract-helpers.js";
 import { describeDynamicPartitionsContract } from "./dynamic-partitions-contract.js";
 import { describeEventContract } from "./event-contract.js";
+import { describeFreshnessContract } from "./freshness-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
 import { describeRunEndContract } from "./run-end-contract.js";
 import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
@@ -74,6 +75,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeLeaseContract(current);
     describeDynamicPartitionsContract(current);
     describeBackfillContract(current);
+    describeFreshnessContract(current);
   });
 }
 
