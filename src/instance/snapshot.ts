@@ -117,7 +117,7 @@ export interface ScheduleSnapshot {
 /** A sensor. */
 export interface SensorSnapshot {
   name: string;
-  type: "standard" | "asset" | "run_status";
+  type: "standard" | "asset" | "run_status" | "freshness";
   jobName: string | null;
   selection: string | null;
   description: string | null;

@@ -321,7 +321,7 @@ export interface ScheduleSnapshotJson {
 /** A sensor's definition, in the snapshot of `GET /api/definitions` (the automation routes add its state). */
 export interface SensorSnapshotJson {
   name: string;
-  type: "standard" | "asset" | "run_status";
+  type: "standard" | "asset" | "run_status" | "freshness";
   jobName: string | null;
   selection: string | null;
   description: string | null;
