@@ -4,6 +4,7 @@ import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
+import { registerAssetFreshnessCommand } from "./asset-freshness-command.js";
 
 interface AssetListFlags extends LocationOptions {
   select?: string;
@@ -77,6 +78,7 @@ export function registerAssetCommands(program: Command): void {
         }
       });
     });
+  registerAssetFreshnessCommand(asset);
   asset
     .command("wipe")
     .description("forget the materializations of these assets")

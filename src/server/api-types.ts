@@ -493,6 +493,38 @@ export interface AssetPartitionsJson {
   generatedAt: string;
 }
 
+/** An asset's freshness status (its policy's verdict now); UNKNOWN: no data yet and no deadline passed. */
+export type FreshnessStatusJson = "FRESH" | "OVERDUE" | "UNKNOWN";
+
+/** An asset's freshness policy. */
+export interface FreshnessPolicyJson {
+  maximumLagMs: number;
+  /** The deadline cron, or null: the lag applies at every moment. */
+  cron: string | null;
+  cronTimezone: string;
+  /** `at most 1h old`, `by each "0 9 * * *" (Europe/Paris), at most 2h old`. */
+  description: string;
+}
+
+/**
+ * An asset's freshness, computed when asked from the asset index, in `GET /api/assets`,
+ * `GET /api/assets/:key` and `sluice asset freshness --json`.
+ */
+export interface FreshnessJson {
+  assetKey: string;
+  status: FreshnessStatusJson;
+  policy: FreshnessPolicyJson;
+  /** The materialization judged, or null when there is none. */
+  lastMaterializationAt: string | null;
+  /** Its age now (ms), or null. */
+  lagMs: number | null;
+  /** When the asset must next hold fresh data ("must be materialized by"). */
+  nextDeadline: string;
+  /** The partition judged (time-window: the last complete window), or null. */
+  partition: string | null;
+  evaluatedAt: string;
+}
+
 /** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
 export interface AssetSummaryJson extends AssetStateJson {
   key: string;
@@ -503,6 +535,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   tags: Record<string, string>;
   owners: string[];
   partitions: PartitionsJson | null;
+  /** Null when the asset has no freshness policy. */
+  freshness: FreshnessJson | null;
 }
 
 /** `GET /api/assets`. */
@@ -529,6 +563,8 @@ export interface AssetDetailJson extends AssetStateJson {
   numericSeries: Record<string, MetadataPointJson[]>;
   /** Newest first, at most 20. */
   recentRuns: RunJson[];
+  /** Null when the asset has no freshness policy. */
+  freshness: FreshnessJson | null;
   generatedAt: string;
 }
 

@@ -4,6 +4,8 @@ import { iso, materializationJson, runJson } from "../api-json.js";
 import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-types.js";
 import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
+import { assetFreshness } from "../../runs/asset-freshness.js";
+import { freshnessJson } from "../freshness-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
@@ -26,6 +28,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
     const states = await assetStates(ctx.storage, snapshot, undefined, defs);
+    const freshness = await assetFreshness(defs, ctx.storage);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -38,6 +41,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         // With materializedPartitions (below), enough for "12 of 365 partitions".
         partitions: a.partitions,
         ...states.get(a.key)!,
+        freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
       })),
     };
     return c.json(body);
@@ -74,6 +78,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
+    const fresh = (await assetFreshness(defs, ctx.storage, { assetKeys: [key] })).get(key);
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
@@ -81,6 +86,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
       materializations: materializations.map(materializationJson),
       numericSeries: numericSeries(materializations),
       recentRuns: runs.map((r) => runJson(r)),
+      freshness: fresh ? freshnessJson(fresh) : null,
       generatedAt: iso(Date.now()),
     };
     return c.json(body);
