@@ -10,6 +10,8 @@ export type {
   AssetStatus,
   AssetsJson,
   AssetSummaryJson,
+  FreshnessJson,
+  FreshnessStatusJson,
   MaterializationJson,
   MetadataMapJson,
   MetadataPointJson,

@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../assets/asset-json";
 import "../assets/asset-page.css";
+import { FreshnessPanel } from "../assets/freshness-panel";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { useClock } from "../assets/use-clock";
@@ -143,6 +144,7 @@ export function AssetPage() {
                 {partitioned && partitions.data && (
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
+                <FreshnessPanel freshness={data.freshness} />
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />

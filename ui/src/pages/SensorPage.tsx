@@ -40,7 +40,7 @@ export function SensorPage() {
     <div className="instigator-page">
       <div className="row">
         <h1>{s.name}</h1>
-        <span className="badge muted">{s.type === "run_status" ? "run status sensor" : s.type === "asset" ? "asset sensor" : "sensor"}</span>
+        <span className="badge muted">{s.type === "run_status" ? "run status sensor" : s.type === "asset" ? "asset sensor" : s.type === "freshness" ? "freshness sensor" : "sensor"}</span>
         <span className="spacer" />
         <InstigatorToggle<SensorJson>
           kind="sensors"
