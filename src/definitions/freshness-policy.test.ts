@@ -29,7 +29,8 @@ describe("freshness policies", () => {
     expect(() => freshnessPolicy({ maximumLag: "400d" }, "orders")).toThrow(/longer than a year/);
     const a = asset({ key: "orders", freshness: { cron: "0 9 * * *", cronTimezone: "Europe/Paris", maximumLag: "2h" }, run: () => 1 });
     expect(a.freshness).toEqual({ maximumLagMs: 2 * H, cron: "0 9 * * *", cronTimezone: "Europe/Paris" });
-    expect(describeFreshnessPolicy(a.freshness!)).toBe('by each "0 9 * * *" (Europe/Paris), at most 2h old');
+    expect(describeFreshnessPolicy(a.freshness!)).toBe("by 09:00 Europe/Paris, at most 2h old");
+    expect(describeFreshnessPolicy(freshnessPolicy({ cron: "30 6 * * 1-5", maximumLag: "90m" }, "x"))).toBe('by each "30 6 * * 1-5" (UTC), at most 1h30m old');
     expect(describeFreshnessPolicy(freshnessPolicy({ maximumLag: 3_600_000 }, "x"))).toBe("at most 1h old");
     expect(asset({ key: "plain", run: () => 1 }).freshness).toBeUndefined();
   });

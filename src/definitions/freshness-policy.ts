@@ -119,10 +119,16 @@ export function freshnessPolicy(input: unknown, assetKey: string): FreshnessPoli
   return { maximumLagMs: lag, cron, cronTimezone: cronTimezone ?? "UTC" };
 }
 
-/** `at most 1h old`, or `by each "0 9 * * *" (Europe/Paris), at most 2h old`. */
+/**
+ * `at most 1h old`; with a daily cron `by 09:00 Europe/Paris, at most 2h old`; with another cron
+ * `by each "0 9 * * 1-5" (Europe/Paris), at most 2h old`.
+ */
 export function describeFreshnessPolicy(policy: FreshnessPolicy): string {
   const lag = `at most ${formatDuration(policy.maximumLagMs)} old`;
-  return policy.cron === null ? lag : `by each "${policy.cron}" (${policy.cronTimezone}), ${lag}`;
+  if (policy.cron === null) return lag;
+  const daily = /^(\d{1,2}) (\d{1,2}) \* \* \*$/.exec(policy.cron.trim());
+  if (daily) return `by ${daily[2]!.padStart(2, "0")}:${daily[1]!.padStart(2, "0")} ${policy.cronTimezone}, ${lag}`;
+  return `by each "${policy.cron}" (${policy.cronTimezone}), ${lag}`;
 }
 
 const schedules = new Map<string, CronSchedule>();

@@ -60,7 +60,7 @@ describe.concurrent.each(STORAGE_BACKENDS)("freshness under sluice daemon (%s st
     const orders = listed[0]!;
     expect(orders.lagMs).toBeGreaterThan(2000);
     expect(Date.parse(orders.nextDeadline)).toBe(Date.parse(orders.lastMaterializationAt!) + 2000);
-    expect(listed[2]).toMatchObject({ lastMaterializationAt: null, lagMs: null, policy: { description: 'by each "0 9 * * *" (Europe/Paris), at most 2h old' } });
+    expect(listed[2]).toMatchObject({ lastMaterializationAt: null, lagMs: null, policy: { description: "by 09:00 Europe/Paris, at most 2h old" } });
 
     // Fresh data again: FRESH, and the sensor (watching OVERDUE only) stays quiet.
     await box.cliOk(["materialize", "-f", DEFS, "--select", "orders"]);
