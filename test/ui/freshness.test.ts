@@ -60,6 +60,23 @@ describe("freshness in the web UI", () => {
     expect(errors()).toEqual([]);
   });
 
+  it("the asset page turns the pill overdue when the deadline passes, without a reload", async () => {
+    const { page, errors } = await newPage(browser);
+    expect((await runToEnd(server.url, { selection: ["soon"] })).status).toBe("SUCCESS");
+    await page.goto(`${server.url}/assets/soon`);
+    const pill = page.getByTestId("freshness-status");
+    await pill.waitFor();
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    // Within its 8 s it is fresh.
+    expect(await pill.textContent()).toBe("fresh");
+    expect(await page.getByTestId("asset-freshness").textContent()).toContain("Must be materialized by");
+    await screenshot(page, "freshness-asset-fresh");
+    await waitFor("the pill to turn overdue", async () => ((await pill.textContent()) === "overdue" ? true : undefined), 20_000);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.getByTestId("asset-freshness").textContent()).toContain("Was due by");
+    expect(errors()).toEqual([]);
+  });
+
   it("lineage nodes of overdue assets carry a marker", async () => {
     const { page, errors } = await newPage(browser);
     await page.goto(`${server.url}/assets`);

@@ -144,7 +144,7 @@ export function AssetPage() {
                 {partitioned && partitions.data && (
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
-                <FreshnessPanel freshness={data.freshness} />
+                <FreshnessPanel freshness={data.freshness} onDue={refresh} />
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />
