@@ -55,7 +55,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
 
 /**
- * Parses a duration: a number of milliseconds, or whole units in order of any kind (`"1h30m"`,
+ * Parses a duration: a number of milliseconds, or amounts of whole units added up (`"1h30m"`,
  * `"90s"`, `"2d"`, `"500ms"`). Returns undefined when it is not one (the caller names the owner).
  */
 export function parseDuration(value: unknown): number | undefined {
