@@ -151,6 +151,33 @@ describe("freshnessSensor", () => {
     expect(await target.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "refresh_report" } })).toHaveLength(2);
   });
 
+  it("does not fire for changes recorded before it started, and fires for those after", async () => {
+    const all = watcher("late_starter");
+    const defs = defineDefinitions({ assets: [customers], sensors: [all.def] });
+    const c = clock();
+    // Two hours back, so that real materializations happen later on this clock.
+    const start = c.now() - 120 * MIN;
+    const freshness = new FreshnessDaemon({ storage: target.storage, defs, now: c.now, startedAt: start });
+    c.set(start + 31 * MIN);
+    expect((await freshness.tick()).map((t) => t.status)).toEqual(["OVERDUE"]); // never materialized, before the sensor started
+    const sensors = new SensorDaemon({ storage: target.storage, defs, now: () => new Date(c.now()), startedAt: new Date(c.now() + 1) });
+    c.set(c.now() + 1000);
+    await sensors.tick();
+    expect(all.seen).toEqual([]);
+
+    await materializeAssets(target, defs, { selection: "customers" });
+    const t = (await target.storage.getAssetIndex(["customers"]))[0]!.timestamp;
+    c.set(t + MIN);
+    expect((await freshness.tick()).map((x) => x.status)).toEqual(["FRESH"]); // does not fire: it watches OVERDUE
+    await sensors.tick();
+    expect(all.seen).toEqual([]);
+    c.set(t + 31 * MIN);
+    await freshness.tick();
+    c.set(c.now() + 1000);
+    await sensors.tick();
+    expect(all.seen.map((ch) => [ch.assetKey, ch.previousStatus, ch.status])).toEqual([["customers", "FRESH", "OVERDUE"]]);
+  });
+
   it("is refused at load when its selection matches no asset with a policy, or its statuses are unknown", () => {
     const bad = freshnessSensor({ name: "x", monitoredSelection: "plain", evaluate: () => undefined });
     expect(() => defineDefinitions({ assets: [orders, plain], sensors: [bad] })).toThrow(/Sensor "x": monitoredSelection "plain" matches no asset with a freshness policy/);
