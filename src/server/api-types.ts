@@ -332,6 +332,8 @@ export interface SensorSnapshotJson {
   /** The run status a run-status sensor watches. */
   runStatus: string | null;
   monitoredJobs: string[];
+  /** What a freshness sensor watches: a selection (null: every asset with a policy) and the statuses that fire it; null for other sensors. */
+  freshness: { monitoredSelection: string | null; statuses: string[] } | null;
   /** Names of the resources its function uses. */
   resources: string[];
 }

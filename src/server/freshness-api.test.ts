@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
+import { freshnessSensor } from "../definitions/sensor.js";
 import { materializeAssets } from "../runs/materialize-assets.js";
 import type { AssetDetailJson, AssetsJson } from "./api-types.js";
 import { inProcessApp, type InProcessApp } from "./testing/in-process-app.js";
@@ -8,7 +9,8 @@ import { inProcessApp, type InProcessApp } from "./testing/in-process-app.js";
 const orders = asset({ key: "orders", freshness: { maximumLag: "1h" }, run: () => 1 });
 const report = asset({ key: "report", ins: { orders }, freshness: { cron: "0 9 * * *", cronTimezone: "Europe/Paris", maximumLag: "2h" }, run: () => 2 });
 const plain = asset({ key: "plain", run: () => 3 });
-const defs = defineDefinitions({ assets: [orders, report, plain] });
+const alerts = freshnessSensor({ name: "report_alerts", monitoredSelection: "report", statuses: ["OVERDUE", "FRESH"], evaluate: () => undefined });
+const defs = defineDefinitions({ assets: [orders, report, plain], sensors: [alerts] });
 
 let served: InProcessApp;
 beforeAll(async () => {
@@ -34,5 +36,11 @@ describe("freshness in the assets API", () => {
     expect(f.lagMs).toBeGreaterThanOrEqual(0);
     const plainBody = (await (await served.app.request("/api/assets/plain")).json()) as AssetDetailJson;
     expect(plainBody.freshness).toBeNull();
+  });
+
+  it("GET /api/sensors/:name says what a freshness sensor watches", async () => {
+    const body = (await (await served.app.request("/api/sensors/report_alerts")).json()) as { sensor: { type: string; freshness: unknown } };
+    expect(body.sensor.type).toBe("freshness");
+    expect(body.sensor.freshness).toEqual({ monitoredSelection: "report", statuses: ["OVERDUE", "FRESH"] });
   });
 });

@@ -5,6 +5,7 @@ import { ErrorBox, Time } from "../components/common";
 import type { SensorAnswerJson, SensorJson } from "../automation/automation-types";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { ResourcesFact } from "../automation/ResourcesFact";
+import { FreshnessWatchFact } from "../assets/freshness-watch-fact";
 import { TicksTable } from "../automation/TicksTable";
 import { usePolling } from "../automation/use-polling";
 import "../automation/automation.css";
@@ -76,6 +77,7 @@ export function SensorPage() {
               </dd>
             </div>
           )}
+          {s.freshness && <FreshnessWatchFact watch={s.freshness} />}
           <ResourcesFact resources={s.resources} />
           <div>
             <dt>Interval</dt>
