@@ -135,6 +135,7 @@ describe("freshnessSensor", () => {
     ]);
     expect(all.seen[0]!.lastMaterializationAt?.getTime()).toBe(t0);
     expect(all.seen[0]!.nextDeadline.getTime()).toBe(t0 + 60 * MIN);
+    expect(all.seen[0]!.policy).toEqual({ maximumLagMs: 60 * MIN, cron: null, cronTimezone: "UTC" });
     expect(crm.seen.map((ch) => ch.assetKey)).toEqual(["customers"]);
     // The alerting sensor with a target launched one run per change.
     const runs = await target.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "refresh_report" } });

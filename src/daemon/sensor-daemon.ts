@@ -198,6 +198,7 @@ async function evaluateFreshnessChanges(
         timestamp: new Date(t.timestamp),
         lastMaterializationAt: t.lastMaterializationAt === null ? null : new Date(t.lastMaterializationAt),
         nextDeadline: new Date(t.nextDeadline),
+        policy: env.defs.assets.get(t.assetKey)?.freshness ?? null,
       });
       if (changes.length >= EVENT_BATCH) break;
     }

@@ -1,5 +1,5 @@
 import type { ResourceRequirements, ResourceValues } from "./asset.js";
-import { FreshnessStatus } from "./freshness-policy.js";
+import { FreshnessStatus, type FreshnessPolicy } from "./freshness-policy.js";
 import type { JobDefinition } from "./job.js";
 import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { DefaultStatus } from "./schedule.js";
@@ -69,6 +69,8 @@ export interface FreshnessChange {
   lastMaterializationAt: Date | null;
   /** When the asset must next hold fresh data. */
   nextDeadline: Date;
+  /** The asset's policy in the definitions evaluating the sensor (null: removed since); `describeFreshnessPolicy()` words it. */
+  policy: FreshnessPolicy | null;
 }
 
 /** What an asset or run-status sensor's function may return for one event. */
