@@ -85,6 +85,14 @@ describe("freshness in the web UI", () => {
     expect(await assetNode(page, "report").getByTestId("node-overdue").count()).toBe(0);
     expect(await assetNode(page, "plain").getByTestId("node-overdue").count()).toBe(0);
     await screenshot(page, "freshness-lineage");
+
+    // Fresh data for soon (8 s lag): its marker goes with the run, and comes back when the
+    // deadline passes, with no run or event to tell the page.
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    expect((await runToEnd(server.url, { selection: ["soon"] })).status).toBe("SUCCESS");
+    await waitFor("soon's marker to go", async () => ((await assetNode(page, "soon").getByTestId("node-overdue").count()) === 0 ? true : undefined), 8_000);
+    await waitFor("soon's marker to come back", async () => ((await assetNode(page, "soon").getByTestId("node-overdue").count()) === 1 ? true : undefined), 20_000);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(errors()).toEqual([]);
   });
 });

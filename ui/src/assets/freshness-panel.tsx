@@ -3,10 +3,10 @@
  * at most 2h old"), the status pill, the last materialization judged, its lag, and the deadline
  * ("must be materialized by"). Nothing for an asset without a policy.
  */
-import { useEffect } from "react";
 import { relative, Time } from "../components/common";
 import type { FreshnessJson, FreshnessStatusJson } from "./asset-json";
 import "./freshness.css";
+import { useFreshnessDeadline } from "./use-freshness-deadline";
 
 const LABEL: Record<FreshnessStatusJson, string> = { FRESH: "fresh", OVERDUE: "overdue", UNKNOWN: "unknown" };
 const HINT: Record<FreshnessStatusJson, string> = {
@@ -35,22 +35,12 @@ function lagText(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-/** Longest timer a browser keeps (about 24.8 days); a later deadline is waited for in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * The panel, or nothing without a policy. `onDue` is called when the deadline it shows passes
  * (the status may change then with no run or event to say so): the page refetches.
  */
 export function FreshnessPanel({ freshness, onDue }: { freshness: FreshnessJson | null | undefined; onDue?: () => void }) {
-  const deadline = freshness ? Date.parse(freshness.nextDeadline) : NaN;
-  useEffect(() => {
-    const wait = deadline - Date.now();
-    if (!onDue || !(wait > 0)) return;
-    // A little after the deadline, so that the server judges it passed.
-    const timer = setTimeout(onDue, Math.min(wait + 250, MAX_TIMER_MS));
-    return () => clearTimeout(timer);
-  }, [deadline, onDue]);
+  useFreshnessDeadline([freshness?.nextDeadline], onDue);
   if (!freshness) return null;
   // A lag-only policy's deadline passes when it goes overdue; a cron's is always the next tick.
   const late = Date.parse(freshness.nextDeadline) < Date.parse(freshness.evaluatedAt);
