@@ -112,8 +112,10 @@ export type {
   ScheduleResult,
   ScheduleSpec,
 } from "./definitions/schedule.js";
-export { assetSensor, runStatusSensor, sensor } from "./definitions/sensor.js";
-export type { FinishedRun, MaterializationEvent, SensorContext, SensorDefinition, SensorResult, SensorReturn } from "./definitions/sensor.js";
+export { evaluateFreshness, FreshnessStatus, describeFreshnessPolicy } from "./definitions/freshness-policy.js";
+export type { FreshnessPolicy, FreshnessPolicyInput, FreshnessState } from "./definitions/freshness-policy.js";
+export { assetSensor, freshnessSensor, runStatusSensor, sensor } from "./definitions/sensor.js";
+export type { FinishedRun, FreshnessChange, MaterializationEvent, SensorContext, SensorDefinition, SensorResult, SensorReturn } from "./definitions/sensor.js";
 export { CronSchedule } from "./definitions/cron/cron-schedule.js";
 export { output } from "./definitions/output.js";
 export type { Output, OutputOptions } from "./definitions/output.js";

@@ -7,6 +7,7 @@ import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { registerExternalAssetCommands } from "./external-asset-commands.js";
 import { table } from "./format.js";
+import { registerAssetFreshnessCommand } from "./asset-freshness-command.js";
 
 interface AssetListFlags extends LocationOptions {
   select?: string;
@@ -82,6 +83,7 @@ export function registerAssetCommands(program: Command): void {
       });
     });
   registerExternalAssetCommands(asset);
+  registerAssetFreshnessCommand(asset);
   asset
     .command("wipe")
     .description("forget the materializations of these assets")

@@ -8,6 +8,7 @@ import type { SerializedError } from "../storage/records.js";
 import { BackfillDaemon } from "./backfill-daemon.js";
 import type { DaemonHooks } from "./daemon-hooks.js";
 import { DaemonLeadership, type LeadershipTimings } from "./daemon-leadership.js";
+import { FreshnessDaemon } from "./freshness-daemon.js";
 import { RunCoordinator } from "./run-coordinator.js";
 import { RunLauncher } from "./run-launcher.js";
 import { RunMonitor } from "./run-monitor.js";
@@ -44,7 +45,7 @@ interface Loop {
 }
 
 /**
- * The daemon: scheduler, sensors, backfills, run queue coordinator, run monitoring and run retries, each a
+ * The daemon: scheduler, sensors, backfills, freshness policies, run queue coordinator, run monitoring and run retries, each a
  * loop whose failures are logged and recorded in its heartbeat, never fatal. Only one daemon of an
  * instance is active (see {@link DaemonLeadership}): another one stands by until the active one's
  * lease runs out, then takes over; an active daemon that loses its lease stands by again. Resolves
@@ -131,6 +132,11 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
         });
         return () => m.tick();
       })(),
+    },
+    {
+      name: "freshness",
+      intervalMs: settings.freshness.evaluation_interval_seconds * 1000,
+      tick: (() => { const f = new FreshnessDaemon({ storage, defs, startedAt: startedAt.getTime(), log }); return () => f.tick(); })(),
     },
     { name: "run_retries", intervalMs: 2000, tick: (() => { const r = new RunRetries({ storage, maxRetries: settings.run_retries.max_retries, log }); return () => r.tick(); })() },
   ];

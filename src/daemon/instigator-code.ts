@@ -1,7 +1,7 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { errorMessage, UsageError } from "../definitions/errors.js";
 import { isSkipReason, type DynamicPartitionsRequest, type RunRequest } from "../definitions/run-request.js";
-import type { FinishedRun, MaterializationEvent, SensorDefinition } from "../definitions/sensor.js";
+import type { FinishedRun, FreshnessChange, MaterializationEvent, SensorDefinition } from "../definitions/sensor.js";
 import { serializeError } from "../execution/serialize-error.js";
 import type { SerializedError } from "../storage/records.js";
 import { EvaluationScope } from "./evaluation-scope.js";
@@ -24,7 +24,7 @@ export interface SensorCall {
   name: string;
   cursor: string | null;
   lastTickAt: Date | null;
-  events: readonly MaterializationEvent[] | readonly FinishedRun[];
+  events: readonly MaterializationEvent[] | readonly FinishedRun[] | readonly FreshnessChange[];
 }
 
 /** What a schedule's execute function asks for: runs (one per request) or a skip. */
@@ -135,12 +135,19 @@ async function answerOf(sensor: SensorDefinition, call: SensorCall, scope: Evalu
     const label =
       kind.type === "asset"
         ? `Asset sensor "${sensor.name}" (materialization ${(event as MaterializationEvent).eventId})`
-        : `Run status sensor "${sensor.name}" (run ${(event as FinishedRun).runId})`;
+        : kind.type === "freshness"
+          ? `Freshness sensor "${sensor.name}" (asset "${(event as FreshnessChange).assetKey}" ${(event as FreshnessChange).status})`
+          : `Run status sensor "${sensor.name}" (run ${(event as FinishedRun).runId})`;
     const full = { ...context, resources: await scope.resources() };
     env.onPhase?.(label);
     const result: unknown = await callInstigatorCode(
       label,
-      () => (kind.type === "asset" ? kind.evaluate(full, event as MaterializationEvent) : kind.evaluate(full, event as FinishedRun)),
+      () =>
+        kind.type === "asset"
+          ? kind.evaluate(full, event as MaterializationEvent)
+          : kind.type === "freshness"
+            ? kind.evaluate(full, event as FreshnessChange)
+            : kind.evaluate(full, event as FinishedRun),
       env.timeoutMs,
     );
     addEventResult(answer, result, label);

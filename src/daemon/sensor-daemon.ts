@@ -1,7 +1,8 @@
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import type { DynamicPartitionsRequest, RunRequest } from "../definitions/run-request.js";
-import type { FinishedRun, MaterializationEvent, SensorDefinition, SensorKind } from "../definitions/sensor.js";
+import type { FinishedRun, FreshnessChange, MaterializationEvent, SensorDefinition, SensorKind } from "../definitions/sensor.js";
+import { selectAssets } from "../definitions/selection/select-assets.js";
 import { serializeError } from "../execution/serialize-error.js";
 import {
   EventType,
@@ -156,7 +157,56 @@ function evaluateKind(sensor: SensorDefinition, kind: SensorKind, call: BaseCall
       return evaluateAsset(kind, call, env, progress);
     case "run_status":
       return evaluateRunStatus(sensor, kind, call, env, progress);
+    case "freshness":
+      return evaluateFreshnessChanges(sensor, kind, call, env, progress);
   }
+}
+
+/**
+ * A freshness sensor: the recorded freshness transitions after its cursor (a transition id), those
+ * to a watched status of a watched asset passed to its function one by one. Without a cursor,
+ * transitions recorded before `since` are history and only move the cursor.
+ */
+async function evaluateFreshnessChanges(
+  sensor: SensorDefinition,
+  kind: Extract<SensorKind, { type: "freshness" }>,
+  call: BaseCall,
+  env: SensorEvaluationEnv,
+  progress: Progress,
+): Promise<Found> {
+  const afterId = parseEventCursor(call.cursor, `Freshness sensor "${sensor.name}"`) ?? 0;
+  const history = call.cursor === null ? (env.since ?? Date.now()) : null;
+  const watched = kind.monitoredSelection === null ? null : new Set(selectAssets(kind.monitoredSelection, env.defs.assetGraph));
+  let lastId = afterId;
+  let historyEnd = afterId;
+  const changes: FreshnessChange[] = [];
+  for (let page = 0; page < MAX_SKIP_PAGES && changes.length === 0; page++) {
+    const batch = await env.storage.getFreshnessTransitions({ afterId: lastId, limit: history === null ? EVENT_BATCH : SKIP_PAGE });
+    for (const t of batch) {
+      if (history !== null && t.timestamp < history) {
+        historyEnd = t.id;
+        lastId = t.id;
+        continue;
+      }
+      lastId = t.id;
+      if (!kind.statuses.includes(t.status) || (watched !== null && !watched.has(t.assetKey))) continue;
+      changes.push({
+        transitionId: t.id,
+        assetKey: t.assetKey,
+        previousStatus: t.previousStatus,
+        status: t.status,
+        timestamp: new Date(t.timestamp),
+        lastMaterializationAt: t.lastMaterializationAt === null ? null : new Date(t.lastMaterializationAt),
+        nextDeadline: new Date(t.nextDeadline),
+        policy: env.defs.assets.get(t.assetKey)?.freshness ?? null,
+      });
+      if (changes.length >= EVENT_BATCH) break;
+    }
+    if (batch.length < (history === null ? EVENT_BATCH : SKIP_PAGE) || changes.length >= EVENT_BATCH) break;
+  }
+  if (call.cursor === null) progress.historyEnd = String(historyEnd);
+  if (changes.length === 0) return { requests: [], cursor: String(lastId), skipReason: `No asset became ${kind.statuses.join(" or ")}.` };
+  return { ...(await callSensor(env, call, changes)), cursor: String(lastId) };
 }
 
 async function evaluateAsset(kind: Extract<SensorKind, { type: "asset" }>, call: BaseCall, env: SensorEvaluationEnv, progress: Progress): Promise<Found> {

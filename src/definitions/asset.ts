@@ -6,6 +6,7 @@ import type { MultiPartitionsDefinition } from "./partitions/multi-partitions.js
 import { isPartitionMapping, type MappingReads, type PartitionMapping } from "./partitions/partition-mapping.js";
 import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
 import { DefinitionError } from "./errors.js";
+import { freshnessPolicy, type FreshnessPolicy, type FreshnessPolicyInput } from "./freshness-policy.js";
 import { resourceDefinitionsOf, type ResourceDefinition, type ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { StepLogger } from "./step-logger.js";
@@ -166,6 +167,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly partitions: PartitionsDefinition | undefined;
   /** How many partitions one run may materialize (`singleRun()`, `multiRun(n)`), or undefined: one. */
   readonly backfillPolicy: BackfillPolicy | undefined;
+  /** How old the asset's data may be (validated), or undefined: no freshness policy. */
+  readonly freshness: FreshnessPolicy | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
   /** Set when the asset is an output of a multi-asset, which computes it (see `multiAsset()`). */
   readonly multiAsset?: MultiAssetMembership;
@@ -263,6 +266,12 @@ export interface AssetSpec<
    * The value the function returns is stored once for each partition of the range.
    */
   backfillPolicy?: TPolicy;
+  /**
+   * How old the asset's data may be: `{ maximumLag: "1h" }` (always at most an hour old), or
+   * `{ cron: "0 9 * * *", cronTimezone: "Europe/Paris", maximumLag: "2h" }` (at each 09:00, data at
+   * most 2 hours old). The daemon tracks it (FRESH, OVERDUE, UNKNOWN); see `freshnessSensor()`.
+   */
+  freshness?: FreshnessPolicyInput;
   /** Computes the asset. Return the value, or `output(value, { metadata })`. */
   run: (
     inputs: InputValues<TIns, IsPartitioned<TParts>, IsMulti<TParts>, HasBackfillPolicy<TPolicy>>,
@@ -335,6 +344,7 @@ export function asset<
     ioManager: spec.ioManager ?? DEFAULT_IO_MANAGER,
     partitions: spec.partitions,
     backfillPolicy: spec.backfillPolicy,
+    freshness: spec.freshness === undefined ? undefined : freshnessPolicy(spec.freshness, spec.key),
     run: spec.run as AssetDefinition["run"],
   };
 }

@@ -10,6 +10,7 @@ import type { ResourceDefinition } from "./resource.js";
 import { partitionedScheduleCron } from "./partitions/partitioned-schedule-cron.js";
 import { isScheduleDefinition, type ScheduleDefinition } from "./schedule.js";
 import { isSensorDefinition, type SensorDefinition } from "./sensor.js";
+import { FreshnessStatus } from "./freshness-policy.js";
 import { selectAssets } from "./selection/select-assets.js";
 import type { AssetGraph } from "./asset-graph.js";
 
@@ -103,8 +104,8 @@ export function resolveInstigators(
   sensors.forEach((s, index) => {
     if (!isSensorDefinition(s)) throw new DefinitionError(`sensors[${index}] is not a sensor. Create sensors with sensor({...}).`);
     claim(s.name, "Sensor");
-    // A run-status sensor may only watch (send alerts) and launch nothing.
-    checkTarget("Sensor", s.name, s.jobName, s.selection, s.sensor.type !== "run_status");
+    // A run-status or freshness sensor may only watch (send alerts) and launch nothing.
+    checkTarget("Sensor", s.name, s.jobName, s.selection, s.sensor.type !== "run_status" && s.sensor.type !== "freshness");
     if (!(Number.isFinite(s.minimumIntervalSeconds) && s.minimumIntervalSeconds > 0)) {
       throw new DefinitionError(`Sensor "${s.name}": minimumIntervalSeconds must be a number > 0, got ${String(s.minimumIntervalSeconds)}.`, s.name);
     }
@@ -118,6 +119,7 @@ export function resolveInstigators(
         }
       }
     }
+    if (s.sensor.type === "freshness") checkFreshnessSensor(s.name, s.sensor, assetGraph, assets);
     resolvedSensors.set(s.name, s);
   });
   return { schedules: resolvedSchedules, sensors: resolvedSensors };
@@ -141,4 +143,26 @@ export function instigatorResourceNeeds(schedules: Iterable<ResolvedSchedule>, s
     for (const [name, res] of Object.entries(sensor.resources)) needs.push({ name, user: `sensor "${sensor.name}"`, definition: res });
   }
   return needs;
+}
+
+/** A freshness sensor's statuses and the assets it watches, which must have freshness policies. */
+function checkFreshnessSensor(name: string, kind: Extract<SensorDefinition["sensor"], { type: "freshness" }>, assetGraph: AssetGraph, assets: ReadonlyMap<string, AssetDefinition>): void {
+  const known: readonly string[] = Object.values(FreshnessStatus);
+  const bad = kind.statuses.find((st) => !known.includes(st));
+  if (bad !== undefined || kind.statuses.length === 0) {
+    throw new DefinitionError(`Sensor "${name}": statuses ${JSON.stringify(kind.statuses)} must be a non-empty list of ${known.join(", ")}.`, name);
+  }
+  if (kind.monitoredSelection === null) return;
+  let keys: string[];
+  try {
+    keys = selectAssets(kind.monitoredSelection, assetGraph);
+  } catch (err) {
+    throw new DefinitionError(`Sensor "${name}": its monitoredSelection is invalid: ${errorMessage(err)}`, name);
+  }
+  if (!keys.some((k) => assets.get(k)?.freshness !== undefined)) {
+    throw new DefinitionError(
+      `Sensor "${name}": monitoredSelection "${kind.monitoredSelection}" matches no asset with a freshness policy. Give those assets freshness: { maximumLag: "1h" }, or widen the selection.`,
+      name,
+    );
+  }
 }

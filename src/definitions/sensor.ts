@@ -1,4 +1,5 @@
 import type { ResourceRequirements, ResourceValues } from "./asset.js";
+import { FreshnessStatus, type FreshnessPolicy } from "./freshness-policy.js";
 import type { JobDefinition } from "./job.js";
 import { resourceDefinitionsOf, type ResourceDefinition } from "./resource.js";
 import type { DefaultStatus } from "./schedule.js";
@@ -54,10 +55,28 @@ export interface FinishedRun {
   message: string;
 }
 
+/** A change of an asset's freshness status, which a freshness sensor reacts to. */
+export interface FreshnessChange {
+  /** Id of the change (the sensor's cursor is the last one it handled). */
+  transitionId: number;
+  assetKey: string;
+  /** Null when the asset's policy was evaluated for the first time. */
+  previousStatus: FreshnessStatus | null;
+  status: FreshnessStatus;
+  /** When the daemon saw the change. */
+  timestamp: Date;
+  /** The materialization the policy judged, or null when there is none. */
+  lastMaterializationAt: Date | null;
+  /** When the asset must next hold fresh data. */
+  nextDeadline: Date;
+  /** The asset's policy in the definitions evaluating the sensor (null: removed since); `describeFreshnessPolicy()` words it. */
+  policy: FreshnessPolicy | null;
+}
+
 /** What an asset or run-status sensor's function may return for one event. */
 export type EventSensorReturn = RunRequest | RunRequest[] | SkipReason | void;
 
-/** The three kinds of sensor, each evaluated differently by the daemon. */
+/** The kinds of sensor, each evaluated differently by the daemon. */
 export type SensorKind =
   | { type: "standard"; evaluate: (context: SensorContext<any>) => SensorReturn | Promise<SensorReturn> }
   | {
@@ -71,6 +90,14 @@ export type SensorKind =
       /** Jobs watched; empty: every job (but the sensor's own target). */
       monitoredJobs: readonly string[];
       evaluate: (context: SensorContext<any>, run: FinishedRun) => EventSensorReturn | Promise<EventSensorReturn>;
+    }
+  | {
+      type: "freshness";
+      /** Selection expression of the assets watched; null: every asset with a freshness policy. */
+      monitoredSelection: string | null;
+      /** Statuses changed to that fire it. */
+      statuses: readonly FreshnessStatus[];
+      evaluate: (context: SensorContext<any>, change: FreshnessChange) => EventSensorReturn | Promise<EventSensorReturn>;
     };
 
 /** A sensor: evaluated every `minimumIntervalSeconds`, it may launch runs. */
@@ -175,7 +202,35 @@ export function runStatusSensor<const TRes extends ResourceRequirements = {}>(
   });
 }
 
-/** True for a value made by `sensor()`, `assetSensor()` or `runStatusSensor()`. */
+/**
+ * Declares a sensor that fires once for each change of an asset's freshness status to one of
+ * `statuses` (default `["OVERDUE"]`), as the daemon's freshness loop records them: for alerts (do
+ * the side effect and return nothing) or to launch runs (give it a `job` or `selection`).
+ * `monitoredSelection` narrows the assets watched (default: every asset with a freshness policy).
+ * Changes recorded before the sensor started do not fire.
+ * @example
+ * freshnessSensor({
+ *   name: "overdue_alerts",
+ *   monitoredSelection: "group:reports",
+ *   evaluate: async (_ctx, change) => void (await fetch(webhook, { method: "POST", body: `${change.assetKey} is ${change.status}` })),
+ * });
+ */
+export function freshnessSensor<const TRes extends ResourceRequirements = {}>(
+  spec: CommonSensorSpec<TRes> & {
+    monitoredSelection?: string;
+    statuses?: readonly FreshnessStatus[];
+    evaluate: (context: SensorContext<ResourceValues<TRes>>, change: FreshnessChange) => EventSensorReturn | Promise<EventSensorReturn>;
+  },
+): SensorDefinition {
+  return common(spec, {
+    type: "freshness",
+    monitoredSelection: spec.monitoredSelection ?? null,
+    statuses: [...(spec.statuses ?? [FreshnessStatus.Overdue])],
+    evaluate: spec.evaluate,
+  });
+}
+
+/** True for a value made by `sensor()`, `assetSensor()`, `runStatusSensor()` or `freshnessSensor()`. */
 export function isSensorDefinition(value: unknown): value is SensorDefinition {
   return typeof value === "object" && value !== null && SENSOR_BRAND in value;
 }

@@ -92,6 +92,13 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({ launch_batch_size: 100, max_queued_runs: 1000 }),
+    freshness: z
+      .object({
+        /** How often the daemon evaluates the freshness policies of assets (and records changes). */
+        evaluation_interval_seconds: z.number().positive().max(86_400).default(30),
+      })
+      .strict()
+      .default({ evaluation_interval_seconds: 30 }),
     run_retries: z
       .object({
         /** Failed runs are re-executed from failure up to this many times (0: off). */

@@ -135,7 +135,7 @@ export interface ScheduleSnapshot {
 /** A sensor. */
 export interface SensorSnapshot {
   name: string;
-  type: "standard" | "asset" | "run_status";
+  type: "standard" | "asset" | "run_status" | "freshness";
   jobName: string | null;
   selection: string | null;
   description: string | null;
@@ -146,6 +146,8 @@ export interface SensorSnapshot {
   /** The run status and jobs a run-status sensor watches. */
   runStatus: string | null;
   monitoredJobs: string[];
+  /** What a freshness sensor watches: a selection (null: every asset with a policy) and the statuses that fire it; null for other sensors. */
+  freshness: { monitoredSelection: string | null; statuses: string[] } | null;
   /** Names of the resources its function uses. */
   resources: string[];
 }
@@ -301,6 +303,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     assetKey: s.sensor.type === "asset" ? s.sensor.assetKey : null,
     runStatus: s.sensor.type === "run_status" ? s.sensor.status : null,
     monitoredJobs: s.sensor.type === "run_status" ? [...s.sensor.monitoredJobs] : [],
+    freshness: s.sensor.type === "freshness" ? { monitoredSelection: s.sensor.monitoredSelection, statuses: [...s.sensor.statuses] } : null,
     resources: Object.keys(s.resources),
   }));
 

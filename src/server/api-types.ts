@@ -368,7 +368,7 @@ export interface ScheduleSnapshotJson {
 /** A sensor's definition, in the snapshot of `GET /api/definitions` (the automation routes add its state). */
 export interface SensorSnapshotJson {
   name: string;
-  type: "standard" | "asset" | "run_status";
+  type: "standard" | "asset" | "run_status" | "freshness";
   jobName: string | null;
   selection: string | null;
   description: string | null;
@@ -379,6 +379,8 @@ export interface SensorSnapshotJson {
   /** The run status a run-status sensor watches. */
   runStatus: string | null;
   monitoredJobs: string[];
+  /** What a freshness sensor watches: a selection (null: every asset with a policy) and the statuses that fire it; null for other sensors. */
+  freshness: { monitoredSelection: string | null; statuses: string[] } | null;
   /** Names of the resources its function uses. */
   resources: string[];
 }
@@ -540,6 +542,38 @@ export interface AssetPartitionsJson {
   generatedAt: string;
 }
 
+/** An asset's freshness status (its policy's verdict now); UNKNOWN: no data yet and no deadline passed. */
+export type FreshnessStatusJson = "FRESH" | "OVERDUE" | "UNKNOWN";
+
+/** An asset's freshness policy. */
+export interface FreshnessPolicyJson {
+  maximumLagMs: number;
+  /** The deadline cron, or null: the lag applies at every moment. */
+  cron: string | null;
+  cronTimezone: string;
+  /** `at most 1h old`, `by each "0 9 * * *" (Europe/Paris), at most 2h old`. */
+  description: string;
+}
+
+/**
+ * An asset's freshness, computed when asked from the asset index, in `GET /api/assets`,
+ * `GET /api/assets/:key` and `sluice asset freshness --json`.
+ */
+export interface FreshnessJson {
+  assetKey: string;
+  status: FreshnessStatusJson;
+  policy: FreshnessPolicyJson;
+  /** The materialization judged, or null when there is none. */
+  lastMaterializationAt: string | null;
+  /** Its age now (ms), or null. */
+  lagMs: number | null;
+  /** When the asset must next hold fresh data ("must be materialized by"). */
+  nextDeadline: string;
+  /** The partition judged (time-window: the last complete window), or null. */
+  partition: string | null;
+  evaluatedAt: string;
+}
+
 /** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
 export interface AssetSummaryJson extends AssetStateJson {
   key: string;
@@ -552,6 +586,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   partitions: PartitionsJson | null;
   /** Whether Sluice materializes it, only knows of it, or observes it (absent: materializable). */
   kind?: AssetKindJson;
+  /** Null when the asset has no freshness policy. */
+  freshness: FreshnessJson | null;
 }
 
 /** `GET /api/assets`. */
@@ -578,6 +614,8 @@ export interface AssetDetailJson extends AssetStateJson {
   numericSeries: Record<string, MetadataPointJson[]>;
   /** Newest first, at most 20. */
   recentRuns: RunJson[];
+  /** Null when the asset has no freshness policy. */
+  freshness: FreshnessJson | null;
   generatedAt: string;
 }
 

@@ -280,6 +280,34 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 10,
+    name: "asset_freshness",
+    async up(db, ddl) {
+      // The freshness daemon's last word on each asset with a policy, one row per asset.
+      await db.schema
+        .createTable("asset_freshness")
+        .addColumn("asset_key", "text", (c) => c.primaryKey())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("last_materialization_at", "bigint")
+        .addColumn("next_deadline", "bigint", (c) => c.notNull())
+        .addColumn("tracked_since", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      // Each status change; freshness sensors tail it by id.
+      await db.schema
+        .createTable("freshness_transitions")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("previous_status", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .addColumn("last_materialization_at", "bigint")
+        .addColumn("next_deadline", "bigint", (c) => c.notNull())
+        .execute();
+      await createIndex(db, "freshness_transitions_asset_idx", "freshness_transitions", ["asset_key", "id"]);
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

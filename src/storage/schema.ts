@@ -195,6 +195,27 @@ export interface BackfillPartitionsTable {
   updated_at: Int8Column;
 }
 
+/** The last evaluated freshness of each asset with a policy (migration 10). */
+export interface AssetFreshnessTable {
+  asset_key: string;
+  status: string;
+  last_materialization_at: NullableInt8Column;
+  next_deadline: Int8Column;
+  tracked_since: Int8Column;
+  updated_at: Int8Column;
+}
+
+/** Every change of an asset's freshness status (migration 10); `id` is the write order. */
+export interface FreshnessTransitionsTable {
+  id: GeneratedIdColumn;
+  asset_key: string;
+  previous_status: string | null;
+  status: string;
+  timestamp: Int8Column;
+  last_materialization_at: NullableInt8Column;
+  next_deadline: Int8Column;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -233,5 +254,7 @@ export interface Database {
   asset_observations: AssetObservationsTable;
   backfills: BackfillsTable;
   backfill_partitions: BackfillPartitionsTable;
+  asset_freshness: AssetFreshnessTable;
+  freshness_transitions: FreshnessTransitionsTable;
   schema_migrations: SchemaMigrationsTable;
 }

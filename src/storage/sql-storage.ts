@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import type { StorageDialect } from "./dialect.js";
 import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
+import type { FreshnessRecord, FreshnessTransitionRecord, FreshnessTransitionsQuery, FreshnessUpdate } from "./freshness-records.js";
+import { FreshnessStorage } from "./freshness-storage.js";
 import { BackfillStorage } from "./backfill-storage.js";
 import { ObservationReader } from "./observation-storage.js";
 import { PartitionStatusReader } from "./partition-status-index.js";
@@ -70,6 +72,7 @@ export class SqlStorage implements Storage {
   readonly #ticks: TickStorage;
   readonly #leases: LeaseStorage;
   readonly #dynamicPartitions: DynamicPartitionStorage;
+  readonly #freshness: FreshnessStorage;
   readonly #backfills: BackfillStorage;
   readonly #partitionStatuses: PartitionStatusReader;
   readonly #observations: ObservationReader;
@@ -85,6 +88,7 @@ export class SqlStorage implements Storage {
     this.#ticks = new TickStorage(dialect, this.#db, this.#guard);
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
+    this.#freshness = new FreshnessStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
     this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
     this.#observations = new ObservationReader(this.#db, this.#guard);
@@ -497,6 +501,26 @@ export class SqlStorage implements Storage {
   /** Newest first. */
   listTicks(name: string, options?: { limit?: number; statuses?: TickStatus[] }): Promise<TickRecord[]> {
     return this.#ticks.listTicks(name, options);
+  }
+
+  /** See {@link FreshnessStorage}. */
+  recordFreshness(updates: readonly FreshnessUpdate[]): Promise<FreshnessTransitionRecord[]> {
+    return this.#freshness.recordFreshness(updates);
+  }
+
+  /** See {@link FreshnessStorage}. */
+  getFreshness(assetKeys?: readonly string[]): Promise<FreshnessRecord[]> {
+    return this.#freshness.getFreshness(assetKeys);
+  }
+
+  /** See {@link FreshnessStorage}. */
+  getFreshnessTransitions(query?: FreshnessTransitionsQuery): Promise<FreshnessTransitionRecord[]> {
+    return this.#freshness.getFreshnessTransitions(query);
+  }
+
+  /** See {@link FreshnessStorage}. */
+  deleteFreshness(assetKeys: readonly string[]): Promise<void> {
+    return this.#freshness.deleteFreshness(assetKeys);
   }
 
   /** Idempotent; see {@link DynamicPartitionStorage}. */

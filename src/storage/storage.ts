@@ -37,6 +37,7 @@ import type {
   BackfillStatus,
   NewBackfill,
 } from "./backfill-records.js";
+import type { FreshnessRecord, FreshnessTransitionRecord, FreshnessTransitionsQuery, FreshnessUpdate } from "./freshness-records.js";
 
 /** What a backend can do; callers branch on these, never on the backend's class. */
 export interface StorageCapabilities {
@@ -295,6 +296,20 @@ export interface Storage {
   getDynamicPartitions(name: string): Promise<string[]>;
   /** Whether the dynamic partitions `name` have `key`. Never throws for an unknown name or key. */
   hasDynamicPartition(name: string, key: string): Promise<boolean>;
+
+  /**
+   * Records the freshness of assets just evaluated, in ONE transaction: each asset's state (created
+   * with `trackedSince` the first time, updated after), and a transition for each asset whose
+   * status differs from the stored one (or that had none: previousStatus null). Returns the
+   * transitions created, in id order. Meant for one writer (the leader daemon).
+   */
+  recordFreshness(updates: readonly FreshnessUpdate[]): Promise<FreshnessTransitionRecord[]>;
+  /** Stored freshness states (optionally only of these assets), by asset key. */
+  getFreshness(assetKeys?: readonly string[]): Promise<FreshnessRecord[]>;
+  /** Freshness transitions after `afterId`, oldest first, at most `limit` (default and cap 1000). */
+  getFreshnessTransitions(query?: FreshnessTransitionsQuery): Promise<FreshnessTransitionRecord[]>;
+  /** Forgets the freshness states of these assets (their policy was removed); transitions stay. */
+  deleteFreshness(assetKeys: readonly string[]): Promise<void>;
 
   /** Records a daemon's heartbeat (upsert per daemonType + daemonId). */
   recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void>;

@@ -4,6 +4,8 @@ import { iso, materializationJson, runJson } from "../api-json.js";
 import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-types.js";
 import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
+import { assetFreshness } from "../../runs/asset-freshness.js";
+import { freshnessJson } from "../freshness-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
@@ -26,6 +28,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
     const states = await assetStates(ctx.storage, snapshot, undefined, defs);
+    const freshness = await assetFreshness(defs, ctx.storage);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -39,6 +42,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         partitions: a.partitions,
         kind: a.kind,
         ...states.get(a.key)!,
+        freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
       })),
     };
     return c.json(body);
@@ -77,6 +81,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     // An output of a multi-asset that cannot subset is computed by every run selecting one of its siblings.
     const computedBy = asset?.multiAsset && !asset.multiAsset.canSubset ? asset.multiAsset.assetKeys : [key];
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => computedBy.some((k) => r.selection.includes(k))).slice(0, 20);
+    const fresh = (await assetFreshness(defs, ctx.storage, { assetKeys: [key] })).get(key);
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
@@ -84,6 +89,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
       materializations: materializations.map(materializationJson),
       numericSeries: numericSeries(materializations),
       recentRuns: runs.map((r) => runJson(r)),
+      freshness: fresh ? freshnessJson(fresh) : null,
       generatedAt: iso(Date.now()),
     };
     return c.json(body);

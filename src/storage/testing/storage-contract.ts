@@ -13,6 +13,7 @@ import {
 } from "./contract-helpers.js";
 import { describeDynamicPartitionsContract } from "./dynamic-partitions-contract.js";
 import { describeEventContract } from "./event-contract.js";
+import { describeFreshnessContract } from "./freshness-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
 import { describeObservationContract } from "./observation-contract.js";
 import { describeRunEndContract } from "./run-end-contract.js";
@@ -76,6 +77,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeDynamicPartitionsContract(current);
     describeBackfillContract(current);
     describeObservationContract(current);
+    describeFreshnessContract(current);
   });
 }
 

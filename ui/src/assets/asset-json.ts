@@ -12,6 +12,8 @@ export type {
   AssetStatus,
   AssetsJson,
   AssetSummaryJson,
+  FreshnessJson,
+  FreshnessStatusJson,
   MaterializationJson,
   MetadataMapJson,
   MetadataPointJson,

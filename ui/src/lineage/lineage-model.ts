@@ -134,7 +134,7 @@ export class FlowElements {
       if (!asset) continue;
       const id = assetNodeId(a.key);
       const isSelected = selected.has(id);
-      const signature = `${asset.status}|${asset.latestMaterialization?.timestamp ?? ""}|${isSelected}|${hideAssets}`;
+      const signature = `${asset.status}|${asset.latestMaterialization?.timestamp ?? ""}|${asset.freshness?.status ?? ""}|${isSelected}|${hideAssets}`;
       nodes.push(
         reuse(id, signature, () => ({
           id,

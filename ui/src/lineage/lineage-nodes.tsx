@@ -7,6 +7,7 @@ import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowSt
 import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
+import { FreshnessMarker } from "../assets/freshness-marker";
 import { StatusBadge, Time } from "../components/common";
 import { AssetKindMarker } from "../external/external-asset-panel";
 import "../partitions/partitions.css";
@@ -113,6 +114,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>
+        <FreshnessMarker freshness={asset.freshness} />
       </div>
     </div>
   );

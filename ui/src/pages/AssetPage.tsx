@@ -4,6 +4,7 @@ import { api, ApiError, useApi } from "../api";
 import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../assets/asset-json";
 import { MultiAssetFact } from "../assets/multi-asset-fact";
 import "../assets/asset-page.css";
+import { FreshnessPanel } from "../assets/freshness-panel";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { useClock } from "../assets/use-clock";
@@ -146,6 +147,7 @@ export function AssetPage() {
                 {partitioned && partitions.data && (
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
+                <FreshnessPanel freshness={data.freshness} onDue={refresh} />
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />

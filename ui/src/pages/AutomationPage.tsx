@@ -150,7 +150,7 @@ export function AutomationPage() {
                         <Target jobName={s.jobName} selection={s.selection} />
                       </td>
                       <td>
-                        {s.type === "asset" ? `asset ${s.assetKey}` : s.type === "run_status" ? `run ${s.runStatus?.toLowerCase()}` : "standard"}
+                        {s.type === "asset" ? `asset ${s.assetKey}` : s.type === "run_status" ? `run ${s.runStatus?.toLowerCase()}` : s.type === "freshness" ? "freshness" : "standard"}
                         <div className="muted small">evaluated at most every {s.minimumIntervalSeconds} s</div>
                       </td>
                       <td>

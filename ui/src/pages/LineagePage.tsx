@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type
 import { useNavigate } from "react-router";
 import type { AssetSummaryJson } from "../assets/asset-json";
 import { useThrottled } from "../assets/use-throttled";
+import { useFreshnessDeadline } from "../assets/use-freshness-deadline";
 import { ErrorBox, Loading } from "../components/common";
 import "../lineage/lineage.css";
 import { groupNodeId, type GraphAsset, type LineageLayoutRequest } from "../lineage/lineage-layout";
@@ -42,6 +43,7 @@ function LineageView() {
   const big = (list?.length ?? 0) > FULL_GRAPH_LIMIT;
 
   const refresh = useThrottled(assets.reload, big ? 3000 : 750);
+  useFreshnessDeadline(list?.map((a) => a.freshness?.nextDeadline), refresh);
   useLive((m) => {
     if (m.kind === "run" || m.kind === "definitions" || mayHaveMissed(m) || (m.kind === "event" && STATUS_EVENTS.has(m.event.type))) refresh();
   });

@@ -5,6 +5,7 @@ import { ErrorBox, Time } from "../components/common";
 import type { SensorAnswerJson, SensorJson } from "../automation/automation-types";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { ResourcesFact } from "../automation/ResourcesFact";
+import { FreshnessWatchFact } from "../assets/freshness-watch-fact";
 import { TicksTable } from "../automation/TicksTable";
 import { usePolling } from "../automation/use-polling";
 import "../automation/automation.css";
@@ -40,7 +41,7 @@ export function SensorPage() {
     <div className="instigator-page">
       <div className="row">
         <h1>{s.name}</h1>
-        <span className="badge muted">{s.type === "run_status" ? "run status sensor" : s.type === "asset" ? "asset sensor" : "sensor"}</span>
+        <span className="badge muted">{s.type === "run_status" ? "run status sensor" : s.type === "asset" ? "asset sensor" : s.type === "freshness" ? "freshness sensor" : "sensor"}</span>
         <span className="spacer" />
         <InstigatorToggle<SensorJson>
           kind="sensors"
@@ -76,6 +77,7 @@ export function SensorPage() {
               </dd>
             </div>
           )}
+          {s.freshness && <FreshnessWatchFact watch={s.freshness} />}
           <ResourcesFact resources={s.resources} />
           <div>
             <dt>Interval</dt>
