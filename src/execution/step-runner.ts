@@ -18,6 +18,8 @@ import { effectiveMapping, readsOneKey } from "../definitions/partitions/default
 import type { PartitionPair } from "../definitions/partitions/partition-mapping.js";
 import { definePartition, stepPartition, type StepPartition } from "./run-partition.js";
 import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
+import { dataVersionOf, type MaterializationVersions } from "./data-version.js";
+import { inputDataVersionsOf } from "./input-data-versions.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -48,6 +50,11 @@ export interface StepRunContext {
   nodes: ReadonlyMap<string, StepNode>;
   /** For op inputs from outside the run: the earlier run whose output to load, by op name. */
   inputSources: ReadonlyMap<string, string>;
+  /**
+   * Data versions of the materializations of this run, asset key → partition (null: unpartitioned)
+   * → version: a downstream step records them as its inputs' before the events are committed.
+   */
+  dataVersions: Map<string, Map<string | null, string>>;
 }
 
 /** How a step ended. */
@@ -124,8 +131,10 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       }
       let value = returned;
       const metadata: MetadataInput = {};
+      let givenDataVersion: string | undefined;
       if (isOutput(returned)) {
         value = returned.value;
+        givenDataVersion = returned.dataVersion;
         Object.assign(metadata, returned.metadata);
         if (returned.rowCount !== undefined) metadata[ROW_COUNT_KEY] = Math.trunc(returned.rowCount);
       }
@@ -144,6 +153,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         perKey.push(keyMetadata);
       }
       ctx.outputs.set(key, value);
+      const versions = isAsset ? await materializationVersions(step, ctx, keys, givenDataVersion) : [];
       keys.forEach((partitionKey, i) => {
         void ctx.writer
           .write({
@@ -151,7 +161,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
             ...(keys.length > 1 || partitionKey !== base.partition ? { partition: partitionKey } : {}),
             type: isAsset ? EventType.AssetMaterialization : EventType.StepOutput,
             message: isAsset ? `Materialized asset "${key}"${partitionKey !== base.partition ? ` (partition "${partitionKey}")` : ""}.` : `Op "${key}" produced its output.`,
-            data: { metadata: normalizeMetadata(perKey[i]!) },
+            data: { metadata: normalizeMetadata(perKey[i]!), ...versions[i] },
           })
           .catch(() => {
             // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
@@ -192,6 +202,44 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       return { ok: false, error, summary };
     }
   }
+}
+
+/**
+ * The versions each materialization of a step records, one per partition key it writes (in order),
+ * remembered in the run's context for the downstream steps. The data versions of the upstream assets
+ * come from this run where it made them, else from the asset index (one read for all of them).
+ */
+async function materializationVersions(step: PlanStep, ctx: StepRunContext, keys: readonly (string | null)[], given: string | undefined): Promise<MaterializationVersions[]> {
+  const node = step.node;
+  const upstreams = upstreamKeysOf(node);
+  const fromRun = (key: string): boolean => ctx.dataVersions.has(key) && !ctx.nodes.get(key)?.partitions;
+  const toRead = upstreams.filter((key) => !fromRun(key));
+  const indexed = new Map<string, Map<string | null, string | null>>();
+  for (const row of toRead.length > 0 ? await ctx.storage.getAssetIndex(toRead) : []) {
+    let versions = indexed.get(row.assetKey);
+    if (!versions) indexed.set(row.assetKey, (versions = new Map()));
+    versions.set(row.partition, row.dataVersion);
+  }
+  for (const key of upstreams) {
+    const inRun = ctx.dataVersions.get(key);
+    if (!inRun) continue;
+    const versions = indexed.get(key) ?? new Map<string | null, string | null>();
+    for (const [partition, version] of inRun) versions.set(partition, version);
+    indexed.set(key, versions);
+  }
+  const now = new Date();
+  let produced = ctx.dataVersions.get(node.key);
+  if (!produced) ctx.dataVersions.set(node.key, (produced = new Map()));
+  return keys.map((partitionKey) => {
+    const inputDataVersions = inputDataVersionsOf(node, upstreams, partitionKey, (key) => ctx.nodes.get(key), (key) => indexed.get(key), now);
+    const dataVersion = dataVersionOf(given, node.codeVersion, inputDataVersions);
+    produced.set(partitionKey, dataVersion);
+    return { dataVersion, codeVersion: node.codeVersion, inputDataVersions };
+  });
+}
+
+function upstreamKeysOf(node: StepNode): string[] {
+  return [...new Set([...Object.values(node.ins), ...node.deps])];
 }
 
 /**

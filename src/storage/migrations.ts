@@ -254,6 +254,18 @@ export const MIGRATIONS: readonly Migration[] = [
       await createIndex(db, "backfill_partitions_status_idx", "backfill_partitions", ["backfill_id", "status", "position"]);
     },
   },
+  {
+    version: 9,
+    name: "asset_index_versions",
+    async up(db) {
+      // The versions of the latest materialization, beside it: staleness compares them for every
+      // asset at once, from the index alone. Null on rows written before this version (unknown).
+      // input_data_versions is a JSON object, upstream key → data version.
+      await db.schema.alterTable("asset_index").addColumn("data_version", "text").execute();
+      await db.schema.alterTable("asset_index").addColumn("code_version", "text").execute();
+      await db.schema.alterTable("asset_index").addColumn("input_data_versions", "text").execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -1,0 +1,157 @@
+/**
+ * Staleness, as Dagster defines it: a materialized asset (or partition) is stale when what it would
+ * compute now differs from what it computed last. Three causes, each a {@link StaleReason}:
+ * its code version changed since; an upstream asset's latest data version differs from the one it
+ * read; or an upstream asset is itself stale (transitively, in one topological pass). An asset never
+ * materialized is MISSING, not stale; a materialization recorded before Sluice kept versions is taken
+ * as up to date, since nothing says otherwise.
+ *
+ * Partitioned assets are judged per partition, against the partitions of each upstream asset that the
+ * partition reads (its partition mapping, as the run reads them); the asset is stale when one of its
+ * materialized partitions is.
+ */
+import type { Definitions } from "../definitions/definitions.js";
+import { inputDataVersionsOf, upstreamPartitionKeys, type PartitionVersions } from "../execution/input-data-versions.js";
+import type { AssetIndexRecord } from "../storage/records.js";
+import type { Storage } from "../storage/storage.js";
+
+/** Whether an asset's latest materialization is what its code and upstream data would give now. */
+export const StalenessStatus = {
+  UpToDate: "UP_TO_DATE",
+  Stale: "STALE",
+  Missing: "MISSING",
+} as const;
+/** One of the values of {@link StalenessStatus}. */
+export type StalenessStatus = (typeof StalenessStatus)[keyof typeof StalenessStatus];
+
+/** Why an asset is stale. */
+export type StaleReason =
+  | { kind: "code_version"; from: string | null; to: string | null }
+  | { kind: "upstream_data"; upstream: string }
+  | { kind: "upstream_stale"; upstream: string };
+
+/** The staleness of one asset. */
+export interface AssetStaleness {
+  status: StalenessStatus;
+  /** Why it is stale (empty unless STALE), each cause once even when several partitions share it. */
+  reasons: StaleReason[];
+  /** The stale partitions of a partitioned asset, in the index's order (empty otherwise). */
+  stalePartitions: (string | null)[];
+}
+
+/** Asset key → partition (null: unpartitioned) → latest data version. */
+export type LatestDataVersions = ReadonlyMap<string, PartitionVersions>;
+
+/** A reason in words: `code version changed (v1 → v2)`, `upstream raw/orders updated`. */
+export function describeStaleReason(reason: StaleReason): string {
+  switch (reason.kind) {
+    case "code_version":
+      return `code version changed (${reason.from ?? "none"} → ${reason.to ?? "none"})`;
+    case "upstream_data":
+      return `upstream ${reason.upstream} updated`;
+    case "upstream_stale":
+      return `upstream ${reason.upstream} is stale`;
+  }
+}
+
+/**
+ * The latest data version of every partition of `keys` (all assets when undefined), from the asset
+ * index, or from `rows` when the caller already read them. The one place staleness learns upstream
+ * data versions: observations of source assets belong here too.
+ */
+export async function latestDataVersions(storage: Pick<Storage, "getAssetIndex">, keys?: string[], rows?: readonly AssetIndexRecord[]): Promise<Map<string, Map<string | null, string | null>>> {
+  const out = new Map<string, Map<string | null, string | null>>();
+  for (const row of rows ?? (await storage.getAssetIndex(keys))) {
+    let versions = out.get(row.assetKey);
+    if (!versions) out.set(row.assetKey, (versions = new Map()));
+    versions.set(row.partition, row.dataVersion);
+  }
+  return out;
+}
+
+/**
+ * The staleness of every asset of `defs`, from its materializations (`index`, the asset index) and
+ * the latest data versions of its upstream assets. Pure, and linear in assets, edges and partitions
+ * (upstream partitions read by each partition, for partitioned assets).
+ */
+export function computeStaleness(
+  defs: Pick<Definitions, "assets" | "assetGraph">,
+  index: readonly AssetIndexRecord[],
+  latest: LatestDataVersions,
+  now: Date = new Date(),
+): Map<string, AssetStaleness> {
+  const rowsOf = new Map<string, AssetIndexRecord[]>();
+  for (const row of index) {
+    const rows = rowsOf.get(row.assetKey);
+    if (rows) rows.push(row);
+    else rowsOf.set(row.assetKey, [row]);
+  }
+  const staleOf = new Map<string, Set<string | null>>();
+  const nodeOf = (key: string) => defs.assets.get(key);
+  const versionsOf = (key: string) => latest.get(key);
+  const result = new Map<string, AssetStaleness>();
+  for (const key of defs.assetGraph.keys()) {
+    const def = defs.assets.get(key)!;
+    const rows = (rowsOf.get(key) ?? []).filter((row) => (def.partitions ? row.partition !== null && def.partitions.has(row.partition) : row.partition === null));
+    if (rows.length === 0) {
+      result.set(key, { status: StalenessStatus.Missing, reasons: [], stalePartitions: [] });
+      continue;
+    }
+    const upstreams = defs.assetGraph.parents(key);
+    const reasons = new Map<string, StaleReason>();
+    const stale = new Set<string | null>();
+    for (const row of rows) {
+      if (row.dataVersion === null) continue;
+      const found: StaleReason[] = [];
+      if (row.codeVersion !== def.codeVersion) found.push({ kind: "code_version", from: row.codeVersion, to: def.codeVersion });
+      const recorded = row.inputDataVersions ?? {};
+      const current = inputDataVersionsOf(def, upstreams, row.partition, nodeOf, versionsOf, now);
+      for (const upstream of upstreams) {
+        const version = current[upstream];
+        if (version !== undefined && version !== recorded[upstream]) {
+          found.push({ kind: "upstream_data", upstream });
+        } else if (readsStale(def, upstream, row.partition, staleOf.get(upstream), latest, defs, now)) {
+          found.push({ kind: "upstream_stale", upstream });
+        }
+      }
+      if (found.length === 0) continue;
+      stale.add(row.partition);
+      for (const reason of found) reasons.set(reason.kind === "code_version" ? reason.kind : `${reason.kind}\u0000${reason.upstream}`, reason);
+    }
+    if (stale.size > 0) staleOf.set(key, stale);
+    result.set(key, {
+      status: stale.size > 0 ? StalenessStatus.Stale : StalenessStatus.UpToDate,
+      reasons: [...reasons.values()],
+      stalePartitions: def.partitions ? [...stale] : [],
+    });
+  }
+  return result;
+}
+
+/** True when the partition `partition` of `def` reads a stale partition of `upstream`. */
+function readsStale(
+  def: Parameters<typeof upstreamPartitionKeys>[0],
+  upstream: string,
+  partition: string | null,
+  staleUpstream: ReadonlySet<string | null> | undefined,
+  latest: LatestDataVersions,
+  defs: Pick<Definitions, "assets">,
+  now: Date,
+): boolean {
+  if (!staleUpstream) return false;
+  const upstreamDef = defs.assets.get(upstream) ?? { key: upstream, partitions: undefined };
+  const keys = upstreamPartitionKeys(def, upstreamDef, partition, latest.get(upstream) ?? new Map(), now);
+  return keys === null ? staleUpstream.has(null) : keys.some((k) => staleUpstream.has(k));
+}
+
+/** The staleness of every asset of `defs`, read from `storage` (one read of the asset index). */
+export async function assetStaleness(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">): Promise<Map<string, AssetStaleness>> {
+  const index = await storage.getAssetIndex();
+  return computeStaleness(defs, index, await latestDataVersions(storage, undefined, index));
+}
+
+/** The keys of the stale assets of `defs`: what the selection `status:stale` matches. */
+export async function staleAssetKeys(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">): Promise<Set<string>> {
+  const staleness = await assetStaleness(defs, storage);
+  return new Set([...staleness].filter(([, s]) => s.status === StalenessStatus.Stale).map(([key]) => key));
+}
