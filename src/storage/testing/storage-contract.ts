@@ -19,6 +19,7 @@ import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
 import { describeSensorContract } from "./sensor-contract.js";
+import { describeVersionContract } from "./version-contract.js";
 
 /** How the contract suite reaches a backend. */
 export interface StorageContractBackend {
@@ -74,6 +75,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeLeaseContract(current);
     describeDynamicPartitionsContract(current);
     describeBackfillContract(current);
+    describeVersionContract(current);
   });
 }
 
