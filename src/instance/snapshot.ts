@@ -54,6 +54,8 @@ export interface AssetSnapshot {
   partitionMappings: Record<string, PartitionMappingSnapshot>;
   /** How many partitions one run may materialize, or null (one). */
   backfillPolicy: BackfillPolicy | null;
+  /** The version of its code its author declared, or null. */
+  codeVersion: string | null;
 }
 
 /** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
@@ -207,6 +209,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       partitions: def.partitions?.toSnapshot(now) ?? null,
       partitionMappings: mappingSnapshots(defs, def.key),
       backfillPolicy: def.backfillPolicy ? { ...def.backfillPolicy } : null,
+      codeVersion: def.codeVersion,
     };
   });
 

@@ -54,6 +54,11 @@ export function describeStaleReason(reason: StaleReason): string {
   }
 }
 
+/** A reason as JSON documents show it: its fields and its words. */
+export function staleReasonRecord(reason: StaleReason): StaleReason & { message: string } {
+  return { ...reason, message: describeStaleReason(reason) };
+}
+
 /**
  * The latest data version of every partition of `keys` (all assets when undefined), from the asset
  * index, or from `rows` when the caller already read them. The one place staleness learns upstream

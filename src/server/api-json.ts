@@ -63,7 +63,7 @@ export function eventJson(event: EventRecord): EventJson {
 /** A materialization (an ASSET_MATERIALIZATION event, or an asset index row). */
 export function materializationJson(record: EventRecord | AssetIndexRecord): MaterializationJson {
   if ("eventId" in record) {
-    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata };
+    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata, dataVersion: record.dataVersion, codeVersion: record.codeVersion };
   }
   return {
     eventId: record.id,
@@ -72,6 +72,8 @@ export function materializationJson(record: EventRecord | AssetIndexRecord): Mat
     timestamp: iso(record.timestamp),
     metadata: record.data.metadata ?? {},
     stepKey: record.stepKey,
+    dataVersion: typeof record.data.dataVersion === "string" ? record.data.dataVersion : null,
+    codeVersion: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
   };
 }
 

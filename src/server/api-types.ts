@@ -158,6 +158,10 @@ export interface MaterializationJson {
   metadata: MetadataMapJson;
   /** Set on those read from events (an asset's history), absent on latest ones (the asset index). */
   stepKey?: string | null;
+  /** Its data version (null when recorded before Sluice kept versions). */
+  dataVersion?: string | null;
+  /** The asset's code version when it was materialized (null without one). */
+  codeVersion?: string | null;
 }
 
 // ——— Definitions snapshot (src/instance/snapshot.ts) ———
@@ -254,6 +258,8 @@ export interface AssetSnapshotJson {
   partitionMappings: Record<string, PartitionMappingJson>;
   /** How many partitions one run may materialize, or null (one partition per run). */
   backfillPolicy: BackfillPolicyJson | null;
+  /** The version of its code its author declared (`asset({ codeVersion })`), or null. */
+  codeVersion: string | null;
 }
 
 /** A partition mapping between an asset and one of its upstream assets. */
@@ -493,6 +499,30 @@ export interface AssetPartitionsJson {
   generatedAt: string;
 }
 
+/**
+ * Why an asset is stale (src/runs/staleness.ts), with its words in `message`: its code version
+ * changed since its latest materialization, an upstream asset has newer data than it read, or an
+ * upstream asset is itself stale.
+ */
+export type StaleReasonJson =
+  | { kind: "code_version"; from: string | null; to: string | null; message: string }
+  | { kind: "upstream_data"; upstream: string; message: string }
+  | { kind: "upstream_stale"; upstream: string; message: string };
+
+/**
+ * Whether an asset's latest materialization is what its code and upstream data would give now
+ * (Dagster's staleness; not a freshness policy): UP_TO_DATE, STALE with reasons, or MISSING (never
+ * materialized). A partitioned asset is stale when one of its materialized partitions is.
+ */
+export interface StalenessJson {
+  status: "UP_TO_DATE" | "STALE" | "MISSING";
+  reasons: StaleReasonJson[];
+  /** Stale partitions of a partitioned asset (0 for an unpartitioned one). */
+  stalePartitionCount: number;
+  /** The first of them (at most 100), in the index's order. */
+  stalePartitions: string[];
+}
+
 /** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
 export interface AssetSummaryJson extends AssetStateJson {
   key: string;
@@ -503,6 +533,7 @@ export interface AssetSummaryJson extends AssetStateJson {
   tags: Record<string, string>;
   owners: string[];
   partitions: PartitionsJson | null;
+  staleness: StalenessJson;
 }
 
 /** `GET /api/assets`. */
@@ -523,6 +554,8 @@ export interface AssetDetailJson extends AssetStateJson {
   /** Null when the asset is no longer defined but has history. */
   asset: AssetSnapshotJson | null;
   defined: boolean;
+  /** Null when the asset is no longer defined. */
+  staleness: StalenessJson | null;
   /** Newest first. */
   materializations: MaterializationJson[];
   /** Numeric (int, float) metadata per entry name, oldest first. */

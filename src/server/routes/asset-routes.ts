@@ -5,6 +5,8 @@ import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-ty
 import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
+import { assetStaleness } from "../../runs/staleness.js";
+import { stalenessJson } from "../staleness-json.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
@@ -26,6 +28,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
     const states = await assetStates(ctx.storage, snapshot, undefined, defs);
+    const staleness = await assetStaleness(defs, ctx.storage);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -38,6 +41,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         // With materializedPartitions (below), enough for "12 of 365 partitions".
         partitions: a.partitions,
         ...states.get(a.key)!,
+        staleness: stalenessJson(staleness.get(a.key)!),
       })),
     };
     return c.json(body);
@@ -74,9 +78,11 @@ export function assetRoutes(ctx: ServerContext): Hono {
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
+    const staleness = asset ? (await assetStaleness(defs, ctx.storage)).get(key) : undefined;
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
+      staleness: staleness ? stalenessJson(staleness) : null,
       ...state,
       materializations: materializations.map(materializationJson),
       numericSeries: numericSeries(materializations),
