@@ -8,6 +8,7 @@ import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
 import { StatusBadge, Time } from "../components/common";
+import { StaleMarker } from "../assets/staleness-marker";
 import "../partitions/partitions.css";
 
 /** An asset node's data. */
@@ -108,6 +109,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
       </div>
       <div className="lineage-asset-status">
         {asset.partitionCounts ? <PartitionCounts asset={asset} /> : <StatusBadge status={asset.status} />}
+        <StaleMarker staleness={asset.staleness} />
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>

@@ -5,6 +5,7 @@ import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../asse
 import "../assets/asset-page.css";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
+import { StalenessPanel } from "../assets/staleness-panel";
 import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
@@ -39,7 +40,8 @@ export function AssetPage() {
     } else if (m.kind === "run" && (m.run.selection === null || m.run.selection.includes(key))) {
       refresh();
       refreshPartitions();
-    } else if (m.kind === "backfill" && m.backfill.target.assetKeys.includes(key)) refreshPartitions();
+    } else if (m.kind === "event" && m.event.type === "ASSET_MATERIALIZATION") refresh(); // another asset's data may make this one stale
+    else if (m.kind === "backfill" && m.backfill.target.assetKeys.includes(key)) refreshPartitions();
     else if (m.kind === "definitions" || mayHaveMissed(m)) {
       refresh();
       refreshPartitions();
@@ -143,6 +145,7 @@ export function AssetPage() {
                 {partitioned && partitions.data && (
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
+                {data.staleness && <StalenessPanel staleness={data.staleness} latest={data.latestMaterialization} codeVersion={def?.codeVersion ?? null} />}
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />
