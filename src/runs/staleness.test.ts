@@ -66,6 +66,11 @@ describe("staleness", () => {
     expect(all.clean).toEqual({ status: "STALE", reasons: ["upstream raw/orders updated"], stalePartitions: [] });
     expect(all.report).toEqual({ status: "STALE", reasons: ["upstream clean is stale"], stalePartitions: [] });
     expect([...(await staleAssetKeys(defs, target.storage))].sort()).toEqual(["clean", "report"]);
+    // Asked for one asset, the answer is the same, and covers it and its upstream assets only.
+    const some = await assetStaleness(defs, target.storage, ["report"]);
+    expect([...some.keys()].sort()).toEqual(["clean", "raw/orders", "report"]);
+    expect(some.get("report")!.reasons).toEqual([{ kind: "upstream_stale", upstream: "clean" }]);
+    expect([...(await assetStaleness(defs, target.storage, ["clean"])).keys()].sort()).toEqual(["clean", "raw/orders"]);
     await run(defs, ["clean", "report"]);
     expect(await staleAssetKeys(defs, target.storage)).toEqual(new Set());
   });

@@ -75,15 +75,17 @@ export async function latestDataVersions(storage: Pick<Storage, "getAssetIndex">
 }
 
 /**
- * The staleness of every asset of `defs`, from its materializations (`index`, the asset index) and
- * the latest data versions of its upstream assets. Pure, and linear in assets, edges and partitions
- * (upstream partitions read by each partition, for partitioned assets).
+ * The staleness of every asset of `defs` (or of those in `only`, which must hold every upstream asset
+ * of each of them), from its materializations (`index`, the asset index) and the latest data versions
+ * of its upstream assets. Pure, and linear in assets, edges and partitions (upstream partitions read
+ * by each partition, for partitioned assets).
  */
 export function computeStaleness(
   defs: Pick<Definitions, "assets" | "assetGraph">,
   index: readonly AssetIndexRecord[],
   latest: LatestDataVersions,
   now: Date = new Date(),
+  only?: ReadonlySet<string>,
 ): Map<string, AssetStaleness> {
   const rowsOf = new Map<string, AssetIndexRecord[]>();
   for (const row of index) {
@@ -96,6 +98,7 @@ export function computeStaleness(
   const versionsOf = (key: string) => latest.get(key);
   const result = new Map<string, AssetStaleness>();
   for (const key of defs.assetGraph.keys()) {
+    if (only && !only.has(key)) continue;
     const def = defs.assets.get(key)!;
     const rows = (rowsOf.get(key) ?? []).filter((row) => (def.partitions ? row.partition !== null && def.partitions.has(row.partition) : row.partition === null));
     if (rows.length === 0) {
@@ -149,10 +152,32 @@ function readsStale(
   return keys === null ? staleUpstream.has(null) : keys.some((k) => staleUpstream.has(k));
 }
 
-/** The staleness of every asset of `defs`, read from `storage` (one read of the asset index). */
-export async function assetStaleness(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">): Promise<Map<string, AssetStaleness>> {
-  const index = await storage.getAssetIndex();
-  return computeStaleness(defs, index, await latestDataVersions(storage, undefined, index));
+/**
+ * The staleness of every asset of `defs`, read from `storage` (one read of the asset index). Given
+ * `keys`, of those and their upstream assets only (which their staleness depends on): the index rows
+ * of that closure are all it reads.
+ */
+export async function assetStaleness(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">, keys?: readonly string[]): Promise<Map<string, AssetStaleness>> {
+  const closure = keys === undefined ? undefined : upstreamClosure(defs, keys);
+  // A large closure is read with the whole index: one query, never thousands of bound keys.
+  const index = await storage.getAssetIndex(closure && closure.size <= MAX_KEYS_READ ? [...closure] : undefined);
+  return computeStaleness(defs, index, await latestDataVersions(storage, undefined, index), new Date(), closure);
+}
+
+/** Asset keys read by name from the index at most; beyond, the whole index is read. */
+const MAX_KEYS_READ = 500;
+
+/** `keys` (those defined) and every asset upstream of them. */
+function upstreamClosure(defs: Pick<Definitions, "assetGraph">, keys: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = keys.filter((key) => defs.assetGraph.has(key));
+  while (stack.length > 0) {
+    const key = stack.pop()!;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const parent of defs.assetGraph.parents(key)) if (!seen.has(parent)) stack.push(parent);
+  }
+  return seen;
 }
 
 /** The keys of the stale assets of `defs`: what the selection `status:stale` matches. */

@@ -78,7 +78,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
-    const staleness = asset ? (await assetStaleness(defs, ctx.storage)).get(key) : undefined;
+    const staleness = asset ? (await assetStaleness(defs, ctx.storage, [key])).get(key) : undefined;
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
