@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions, type Definitions } from "../definitions/definitions.js";
 import { output } from "../definitions/output.js";
-import { dailyPartitions } from "../definitions/partitions.js";
+import { dailyPartitions, singleRun } from "../definitions/partitions.js";
 import { RunStatus } from "../storage/records.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { assetStaleness, describeStaleReason, staleAssetKeys, type AssetStaleness } from "./staleness.js";
@@ -135,5 +135,40 @@ describe("staleness", () => {
     all = await staleness(defs);
     expect(all.daily!.status).toBe("UP_TO_DATE");
     expect(all.summary!.reasons).toEqual(["upstream daily updated"]);
+  });
+
+  it("records versions per partition when one run materializes a range", async () => {
+    const days = dailyPartitions({ start: "2025-01-01" });
+    const definitions = (eventsVersion: string) => {
+      const events = asset({ key: "events", partitions: days, codeVersion: eventsVersion, backfillPolicy: singleRun(), run: (_in, ctx) => ctx.partitionKeysInRun.length });
+      const rollup = asset({ key: "rollup", partitions: days, codeVersion: "r1", backfillPolicy: singleRun(), ins: { events }, run: ({ events: e }) => e });
+      return defineDefinitions({ assets: [events, rollup] });
+    };
+    const defs = definitions("e1");
+    const result = await materializeAssets(target, defs, { selection: ["events", "rollup"], partitionRange: { start: "2025-01-01", end: "2025-01-03" } });
+    expect(result.status).toBe(RunStatus.Success);
+    const rows = await target.storage.getAssetIndex(["events", "rollup"]);
+    expect(rows.map((r) => [r.assetKey, r.partition])).toEqual([
+      ["events", "2025-01-01"], ["events", "2025-01-02"], ["events", "2025-01-03"],
+      ["rollup", "2025-01-01"], ["rollup", "2025-01-02"], ["rollup", "2025-01-03"],
+    ]);
+    // Each rollup partition read its own events partition, and says which version of it.
+    for (const row of rows.filter((r) => r.assetKey === "rollup")) {
+      expect(Object.keys(row.inputDataVersions!)).toEqual(["events"]);
+      expect(row.codeVersion).toBe("r1");
+    }
+    const rollups = rows.filter((r) => r.assetKey === "rollup").map((r) => r.inputDataVersions!.events);
+    expect(new Set(rollups).size).toBe(3);
+    expect(await staleAssetKeys(defs, target.storage)).toEqual(new Set());
+    // Versioned without inputs, events computes the same data version again: nothing goes stale.
+    await run(defs, ["events"], "2025-01-02");
+    expect(await staleAssetKeys(defs, target.storage)).toEqual(new Set());
+    // With new code, its partition 2 is new data; its other partitions are stale, and so what reads them.
+    const changed = definitions("e2");
+    await run(changed, ["events"], "2025-01-02");
+    const all = await staleness(changed);
+    expect(all.events).toEqual({ status: "STALE", reasons: ["code version changed (e1 → e2)"], stalePartitions: ["2025-01-01", "2025-01-03"] });
+    expect(all.rollup!.stalePartitions).toEqual(["2025-01-01", "2025-01-02", "2025-01-03"]);
+    expect(all.rollup!.reasons.sort()).toEqual(["upstream events is stale", "upstream events updated"]);
   });
 });
