@@ -100,6 +100,9 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       data: { attempt },
     });
     try {
+      // Read before the inputs are: should an upstream change meanwhile, the materialization records
+      // the older version, and shows stale rather than falsely up to date.
+      const upstreamVersions = isAsset ? await readUpstreamVersions(step, ctx) : undefined;
       const inputs = await loadInputs(step, ctx, log, partition);
       const added: MetadataInput = {};
       const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = definePartition(
@@ -153,7 +156,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         perKey.push(keyMetadata);
       }
       ctx.outputs.set(key, value);
-      const versions = isAsset ? await materializationVersions(step, ctx, keys, givenDataVersion) : [];
+      const versions = upstreamVersions ? materializationVersions(step, ctx, keys, givenDataVersion, upstreamVersions) : [];
       keys.forEach((partitionKey, i) => {
         void ctx.writer
           .write({
@@ -204,34 +207,45 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
   }
 }
 
+/** Asset key → partition (null: unpartitioned) → its latest data version. */
+type UpstreamVersions = Map<string, Map<string | null, string | null>>;
+
 /**
- * The versions each materialization of a step records, one per partition key it writes (in order),
- * remembered in the run's context for the downstream steps. The data versions of the upstream assets
- * come from this run where it made them, else from the asset index (one read for all of them).
+ * The latest data versions of a step's upstream assets: from this run where it made them, else from
+ * the asset index (one read for all of them).
  */
-async function materializationVersions(step: PlanStep, ctx: StepRunContext, keys: readonly (string | null)[], given: string | undefined): Promise<MaterializationVersions[]> {
-  const node = step.node;
-  const upstreams = upstreamKeysOf(node);
+async function readUpstreamVersions(step: PlanStep, ctx: StepRunContext): Promise<UpstreamVersions> {
+  const upstreams = upstreamKeysOf(step.node);
   const fromRun = (key: string): boolean => ctx.dataVersions.has(key) && !ctx.nodes.get(key)?.partitions;
   const toRead = upstreams.filter((key) => !fromRun(key));
-  const indexed = new Map<string, Map<string | null, string | null>>();
+  const versions: UpstreamVersions = new Map();
   for (const row of toRead.length > 0 ? await ctx.storage.getAssetIndex(toRead) : []) {
-    let versions = indexed.get(row.assetKey);
-    if (!versions) indexed.set(row.assetKey, (versions = new Map()));
-    versions.set(row.partition, row.dataVersion);
+    let ofAsset = versions.get(row.assetKey);
+    if (!ofAsset) versions.set(row.assetKey, (ofAsset = new Map()));
+    ofAsset.set(row.partition, row.dataVersion);
   }
   for (const key of upstreams) {
     const inRun = ctx.dataVersions.get(key);
     if (!inRun) continue;
-    const versions = indexed.get(key) ?? new Map<string | null, string | null>();
-    for (const [partition, version] of inRun) versions.set(partition, version);
-    indexed.set(key, versions);
+    const ofAsset = versions.get(key) ?? new Map<string | null, string | null>();
+    for (const [partition, version] of inRun) ofAsset.set(partition, version);
+    versions.set(key, ofAsset);
   }
+  return versions;
+}
+
+/**
+ * The versions each materialization of a step records, one per partition key it writes (in order),
+ * remembered in the run's context for the downstream steps.
+ */
+function materializationVersions(step: PlanStep, ctx: StepRunContext, keys: readonly (string | null)[], given: string | undefined, upstreamVersions: UpstreamVersions): MaterializationVersions[] {
+  const node = step.node;
+  const upstreams = upstreamKeysOf(node);
   const now = new Date();
   let produced = ctx.dataVersions.get(node.key);
   if (!produced) ctx.dataVersions.set(node.key, (produced = new Map()));
   return keys.map((partitionKey) => {
-    const inputDataVersions = inputDataVersionsOf(node, upstreams, partitionKey, (key) => ctx.nodes.get(key), (key) => indexed.get(key), now);
+    const inputDataVersions = inputDataVersionsOf(node, upstreams, partitionKey, (key) => ctx.nodes.get(key), (key) => upstreamVersions.get(key), now);
     const dataVersion = dataVersionOf(given, node.codeVersion, inputDataVersions);
     produced.set(partitionKey, dataVersion);
     return { dataVersion, codeVersion: node.codeVersion, inputDataVersions };
