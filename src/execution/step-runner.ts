@@ -18,8 +18,7 @@ import { effectiveMapping, readsOneKey } from "../definitions/partitions/default
 import type { PartitionPair } from "../definitions/partitions/partition-mapping.js";
 import { definePartition, stepPartition, type StepPartition } from "./run-partition.js";
 import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
-import { dataVersionOf, type MaterializationVersions } from "./data-version.js";
-import { inputDataVersionsOf } from "./input-data-versions.js";
+import { materializationVersions, readUpstreamVersions } from "./materialization-versions.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -205,55 +204,6 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       return { ok: false, error, summary };
     }
   }
-}
-
-/** Asset key → partition (null: unpartitioned) → its latest data version. */
-type UpstreamVersions = Map<string, Map<string | null, string | null>>;
-
-/**
- * The latest data versions of a step's upstream assets: from this run where it made them, else from
- * the asset index (one read for all of them).
- */
-async function readUpstreamVersions(step: PlanStep, ctx: StepRunContext): Promise<UpstreamVersions> {
-  const upstreams = upstreamKeysOf(step.node);
-  const fromRun = (key: string): boolean => ctx.dataVersions.has(key) && !ctx.nodes.get(key)?.partitions;
-  const toRead = upstreams.filter((key) => !fromRun(key));
-  const versions: UpstreamVersions = new Map();
-  for (const row of toRead.length > 0 ? await ctx.storage.getAssetIndex(toRead) : []) {
-    let ofAsset = versions.get(row.assetKey);
-    if (!ofAsset) versions.set(row.assetKey, (ofAsset = new Map()));
-    ofAsset.set(row.partition, row.dataVersion);
-  }
-  for (const key of upstreams) {
-    const inRun = ctx.dataVersions.get(key);
-    if (!inRun) continue;
-    const ofAsset = versions.get(key) ?? new Map<string | null, string | null>();
-    for (const [partition, version] of inRun) ofAsset.set(partition, version);
-    versions.set(key, ofAsset);
-  }
-  return versions;
-}
-
-/**
- * The versions each materialization of a step records, one per partition key it writes (in order),
- * remembered in the run's context for the downstream steps.
- */
-function materializationVersions(step: PlanStep, ctx: StepRunContext, keys: readonly (string | null)[], given: string | undefined, upstreamVersions: UpstreamVersions): MaterializationVersions[] {
-  const node = step.node;
-  const upstreams = upstreamKeysOf(node);
-  const now = new Date();
-  let produced = ctx.dataVersions.get(node.key);
-  if (!produced) ctx.dataVersions.set(node.key, (produced = new Map()));
-  return keys.map((partitionKey) => {
-    const inputDataVersions = inputDataVersionsOf(node, upstreams, partitionKey, (key) => ctx.nodes.get(key), (key) => upstreamVersions.get(key), now);
-    const dataVersion = dataVersionOf(given, node.codeVersion, inputDataVersions);
-    produced.set(partitionKey, dataVersion);
-    return { dataVersion, codeVersion: node.codeVersion, inputDataVersions };
-  });
-}
-
-function upstreamKeysOf(node: StepNode): string[] {
-  return [...new Set([...Object.values(node.ins), ...node.deps])];
 }
 
 /**
