@@ -106,8 +106,9 @@ export function computeStaleness(
       continue;
     }
     const upstreams = defs.assetGraph.parents(key);
-    const reasons = new Map<string, StaleReason>();
-    const stale = new Set<string | null>();
+    // Made when a first reason is found: most assets of a large graph have none.
+    let reasons: Map<string, StaleReason> | undefined;
+    let stale: Set<string | null> | undefined;
     for (const row of rows) {
       if (row.dataVersion === null) continue;
       const found: StaleReason[] = [];
@@ -123,14 +124,15 @@ export function computeStaleness(
         }
       }
       if (found.length === 0) continue;
-      stale.add(row.partition);
+      (stale ??= new Set()).add(row.partition);
+      reasons ??= new Map();
       for (const reason of found) reasons.set(reason.kind === "code_version" ? reason.kind : `${reason.kind}\u0000${reason.upstream}`, reason);
     }
-    if (stale.size > 0) staleOf.set(key, stale);
+    if (stale) staleOf.set(key, stale);
     result.set(key, {
-      status: stale.size > 0 ? StalenessStatus.Stale : StalenessStatus.UpToDate,
-      reasons: [...reasons.values()],
-      stalePartitions: def.partitions ? [...stale] : [],
+      status: stale ? StalenessStatus.Stale : StalenessStatus.UpToDate,
+      reasons: reasons ? [...reasons.values()] : [],
+      stalePartitions: def.partitions && stale ? [...stale] : [],
     });
   }
   return result;

@@ -27,8 +27,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const loaded = requireLoaded(ctx);
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
-    const states = await assetStates(ctx.storage, snapshot, undefined, defs);
-    const staleness = await assetStaleness(defs, ctx.storage);
+    const [states, staleness] = await Promise.all([assetStates(ctx.storage, snapshot, undefined, defs), assetStaleness(defs, ctx.storage)]);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
