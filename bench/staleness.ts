@@ -1,8 +1,8 @@
 /**
  * Staleness at scale: 10,000 unpartitioned assets in a chain with fans (asset i reads asset i-1 and
  * asset ⌊i/10⌋), all materialized with versions, one of them (asset 5000) recorded against an older
- * upstream version so that it and everything downstream of it is stale. Figures, medians of 5, on
- * SQLite:
+ * upstream version so that it and everything downstream of it is stale. Figures, on SQLite, medians
+ * of 9 taken in turn:
  *
  * - baseline: reading the asset index alone (`getAssetIndex()`), which any staleness answer needs;
  * - `assetStaleness(defs, storage)`: the index read plus the whole evaluation (one topological pass);
@@ -37,14 +37,22 @@ for (let i = 0; i < COUNT; i++) {
 const defs = defineDefinitions({ assets });
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+const ROUNDS = 9;
+
+/**
+ * Medians of `ROUNDS` timings of each of `fns`, taken in turn round after round, so that a machine
+ * busy with something else for a while weighs on all figures alike.
+ */
+async function timedTogether(fns: (() => Promise<unknown> | unknown)[]): Promise<number[]> {
+  const times: number[][] = fns.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, fn] of fns.entries()) {
+      const start = performance.now();
+      await fn();
+      times[i]!.push(performance.now() - start);
+    }
   }
-  return median(times);
+  return times.map(median);
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "sluice-bench-staleness-"));
@@ -67,14 +75,16 @@ try {
     throw new Error("the bench's graph does not have the staleness it was built with");
   }
 
-  const indexMs = await timed(() => storage.getAssetIndex());
-  const evaluationMs = await timed(() => assetStaleness(defs, storage));
   const rows = await storage.getAssetIndex();
   const latest = await latestDataVersions(storage, undefined, rows);
-  for (let i = 0; i < 5; i++) computeStaleness(defs, rows, latest); // warm-up: the figure is the steady state
-  const computeMs = await timed(() => computeStaleness(defs, rows, latest));
+  for (let i = 0; i < 3; i++) computeStaleness(defs, rows, latest); // warm-up
+  const [indexMs = 0, evaluationMs = 0, computeMs = 0] = await timedTogether([
+    () => storage.getAssetIndex(),
+    () => assetStaleness(defs, storage),
+    () => computeStaleness(defs, rows, latest),
+  ]);
   const edges = assets.reduce((n, a) => n + a.deps.length, 0);
-  console.log(`${COUNT.toLocaleString("en-US")} assets, ${edges.toLocaleString("en-US")} edges, ${stale.toLocaleString("en-US")} stale (SQLite, medians of 5)`);
+  console.log(`${COUNT.toLocaleString("en-US")} assets, ${edges.toLocaleString("en-US")} edges, ${stale.toLocaleString("en-US")} stale (SQLite, medians of ${ROUNDS}, taken in turn)`);
   console.log(`  baseline: read the asset index         ${indexMs.toFixed(1)} ms`);
   console.log(`  assetStaleness (read + evaluate)       ${evaluationMs.toFixed(1)} ms  (${(evaluationMs / indexMs).toFixed(2)}× the baseline)`);
   console.log(`  computeStaleness alone                 ${computeMs.toFixed(1)} ms`);
