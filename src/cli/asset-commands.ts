@@ -66,7 +66,6 @@ export function registerAssetCommands(program: Command): void {
       const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
       if (flags.stale) {
         await withInstance(flags, async (instance) => {
-          await loadDynamicPartitions(defs, instance.storage);
           printStale(defs, keys, await assetStaleness(defs, instance.storage), flags.json === true);
         });
         return;

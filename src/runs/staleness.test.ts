@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset } from "../definitions/asset.js";
 import { defineDefinitions, type Definitions } from "../definitions/definitions.js";
 import { output } from "../definitions/output.js";
-import { dailyPartitions, singleRun } from "../definitions/partitions.js";
+import { dailyPartitions, dynamicPartitions, singleRun } from "../definitions/partitions.js";
 import { RunStatus } from "../storage/records.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { assetStaleness, describeStaleReason, staleAssetKeys, type AssetStaleness } from "./staleness.js";
@@ -170,5 +170,21 @@ describe("staleness", () => {
     expect(all.events).toEqual({ status: "STALE", reasons: ["code version changed (e1 → e2)"], stalePartitions: ["2025-01-01", "2025-01-03"] });
     expect(all.rollup!.stalePartitions).toEqual(["2025-01-01", "2025-01-02", "2025-01-03"]);
     expect(all.rollup!.reasons.sort()).toEqual(["upstream events is stale", "upstream events updated"]);
+  });
+
+  it("judges dynamic partitions with their keys read from storage, in definitions loaded afresh", async () => {
+    const definitions = () => {
+      const tenants = dynamicPartitions("tenants");
+      const raw = asset({ key: "raw", partitions: tenants, run: (_in, ctx) => ctx.partitionKey });
+      const per = asset({ key: "per_tenant", partitions: tenants, ins: { raw }, run: ({ raw: r }) => r });
+      return defineDefinitions({ assets: [raw, per] });
+    };
+    await target.storage.addDynamicPartitions("tenants", ["acme", "globex"]);
+    const defs = definitions();
+    for (const tenant of ["acme", "globex"]) await run(defs, ["raw", "per_tenant"], tenant);
+    await run(defs, ["raw"], "globex");
+    const all = await staleness(definitions());
+    expect(all.raw!.status).toBe("UP_TO_DATE");
+    expect(all.per_tenant).toEqual({ status: "STALE", reasons: ["upstream raw updated"], stalePartitions: ["globex"] });
   });
 });

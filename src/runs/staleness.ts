@@ -14,6 +14,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { inputDataVersionsOf, upstreamPartitionKeys, type PartitionVersions } from "../execution/input-data-versions.js";
 import type { AssetIndexRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { loadDynamicPartitions } from "./dynamic-partitions.js";
 
 /** Whether an asset's latest materialization is what its code and upstream data would give now. */
 export const StalenessStatus = {
@@ -159,7 +160,9 @@ function readsStale(
  * `keys`, of those and their upstream assets only (which their staleness depends on): the index rows
  * of that closure are all it reads.
  */
-export async function assetStaleness(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">, keys?: readonly string[]): Promise<Map<string, AssetStaleness>> {
+export async function assetStaleness(defs: Definitions, storage: Storage, keys?: readonly string[]): Promise<Map<string, AssetStaleness>> {
+  // Whether an index row is a partition the asset still has needs the keys of dynamic partitions.
+  await loadDynamicPartitions(defs, storage);
   const closure = keys === undefined ? undefined : upstreamClosure(defs, keys);
   // A large closure is read with the whole index: one query, never thousands of bound keys.
   const index = await storage.getAssetIndex(closure && closure.size <= MAX_KEYS_READ ? [...closure] : undefined);
@@ -183,7 +186,7 @@ function upstreamClosure(defs: Pick<Definitions, "assetGraph">, keys: readonly s
 }
 
 /** The keys of the stale assets of `defs`: what the selection `status:stale` matches. */
-export async function staleAssetKeys(defs: Pick<Definitions, "assets" | "assetGraph">, storage: Pick<Storage, "getAssetIndex">): Promise<Set<string>> {
+export async function staleAssetKeys(defs: Definitions, storage: Storage): Promise<Set<string>> {
   const staleness = await assetStaleness(defs, storage);
   return new Set([...staleness].filter(([, s]) => s.status === StalenessStatus.Stale).map(([key]) => key));
 }
