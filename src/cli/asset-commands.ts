@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { assetKindOf } from "../definitions/asset.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
+import type { Definitions } from "../definitions/definitions.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { RUNLESS_RUN_ID } from "../storage/records.js";
+import { assetStaleness, describeStaleReason, staleReasonRecord, StalenessStatus, type AssetStaleness } from "../runs/staleness.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { registerExternalAssetCommands } from "./external-asset-commands.js";
@@ -12,6 +14,43 @@ import { registerAssetFreshnessCommand } from "./asset-freshness-command.js";
 interface AssetListFlags extends LocationOptions {
   select?: string;
   json?: boolean;
+  stale?: boolean;
+  home?: string;
+}
+
+/** Prints the stale ones of `keys` (in their order): a line each with its reasons, or JSON. */
+function printStale(defs: Definitions, keys: readonly string[], staleness: ReadonlyMap<string, AssetStaleness>, json: boolean): void {
+  const stale = keys.flatMap((key) => {
+    const s = staleness.get(key);
+    return s?.status === StalenessStatus.Stale ? [{ key, staleness: s }] : [];
+  });
+  if (json) {
+    printJson(
+      stale.map(({ key, staleness: s }) => {
+        const node = defs.assetGraph.get(key)!;
+        return {
+          key,
+          stale: true,
+          reasons: s.reasons.map(staleReasonRecord),
+          stalePartitions: s.stalePartitions,
+          group: node.group,
+          deps: node.deps,
+          tags: node.tags,
+          owners: node.owners,
+          kinds: node.kinds,
+          description: node.description ?? null,
+        };
+      }),
+    );
+    return;
+  }
+  process.stderr.write(`${stale.length} of ${keys.length} asset${keys.length === 1 ? "" : "s"} stale.\n`);
+  if (stale.length === 0) return;
+  const rows = stale.map(({ key, staleness: s }) => {
+    const partitions = s.stalePartitions.length > 0 ? ` (${s.stalePartitions.length} partition${s.stalePartitions.length === 1 ? "" : "s"})` : "";
+    return [key, s.reasons.map(describeStaleReason).join("; ") + partitions];
+  });
+  process.stdout.write(`${table([["ASSET", "STALE BECAUSE"], ...rows])}\n`);
 }
 
 /** `sluice asset list|partitions|report|observe|wipe`. */
@@ -23,10 +62,18 @@ export function registerAssetCommands(program: Command): void {
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--select <expr>", "selection expression (default: all assets)")
-    .option("--json", "print [{key, group, deps, tags, owners, kinds, description, kind}] (kind: materializable, external or observable)")
+    .option("--json", "print [{key, group, deps, tags, owners, kinds, description, kind}] (kind: materializable, external or observable; with --stale: and stale, reasons)")
+    .option("--stale", "only the stale assets, with why (reads the instance)")
+    .option("--home <dir>", "instance directory (for --stale)")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
       const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
+      if (flags.stale) {
+        await withInstance(flags, async (instance) => {
+          printStale(defs, keys, await assetStaleness(defs, instance.storage), flags.json === true);
+        });
+        return;
+      }
       if (flags.json) {
         printJson(
           keys.map((key) => {

@@ -153,6 +153,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly group: string;
   readonly description: string | undefined;
+  /** The version of the asset's logic, set by its author (see {@link AssetSpec.codeVersion}); null without one. */
+  readonly codeVersion: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly owners: readonly string[];
   readonly kinds: readonly string[];
@@ -241,6 +243,13 @@ export interface AssetSpec<
   /** Group shown in the UI and selectable with `group:NAME` (default "default"). */
   group?: string;
   description?: string;
+  /**
+   * The version of the code that computes it: change it when a change of the function changes its
+   * result. A materialization records it, and the asset shows as stale once it differs; with one,
+   * the data version of a materialization is derived from it and the data versions of its inputs.
+   * At most 256 characters.
+   */
+  codeVersion?: string;
   tags?: Record<string, string>;
   owners?: string[];
   /** Technologies the asset is stored in or computed with (`duckdb`, `csv`...). */
@@ -280,6 +289,9 @@ export interface AssetSpec<
 }
 
 /** Name of the IO manager resource assets use unless they name another. */
+/** The longest code version an asset may declare, in characters. */
+export const CODE_VERSION_MAX_LENGTH = 256;
+
 export const DEFAULT_IO_MANAGER = "io_manager";
 
 /**
@@ -334,6 +346,7 @@ export function asset<
     partitionMappings,
     group: spec.group ?? DEFAULT_GROUP,
     description: spec.description,
+    codeVersion: checkCodeVersion(spec.key, spec.codeVersion),
     tags: { ...(spec.tags ?? {}) },
     owners: [...(spec.owners ?? [])],
     kinds: [...(spec.kinds ?? [])],
@@ -347,6 +360,19 @@ export function asset<
     freshness: spec.freshness === undefined ? undefined : freshnessPolicy(spec.freshness, spec.key),
     run: spec.run as AssetDefinition["run"],
   };
+}
+
+/** A code version as given (null when none), refused when it is not a short non-empty string. */
+function checkCodeVersion(key: string, codeVersion: unknown): string | null {
+  if (codeVersion === undefined) return null;
+  if (typeof codeVersion !== "string" || codeVersion.length === 0 || codeVersion.length > CODE_VERSION_MAX_LENGTH) {
+    const given = typeof codeVersion === "string" ? `a string of ${codeVersion.length} characters` : typeof codeVersion;
+    throw new DefinitionError(
+      `Asset "${key}": codeVersion must be a string of 1 to ${CODE_VERSION_MAX_LENGTH} characters, got ${given}. Use a short label such as "v2" or a commit hash.`,
+      key,
+    );
+  }
+  return codeVersion;
 }
 
 function refKey(ref: AssetRef | AssetDefinition<any>): string {

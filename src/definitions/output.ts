@@ -1,4 +1,8 @@
+import { UsageError } from "./errors.js";
 import type { MetadataInput } from "./metadata.js";
+
+/** The longest data version `output()` accepts, in characters. */
+export const DATA_VERSION_MAX_LENGTH = 256;
 
 const OUTPUT_BRAND = Symbol.for("sluice.output");
 
@@ -8,6 +12,7 @@ export interface Output<T> {
   readonly value: T;
   readonly metadata: MetadataInput;
   readonly rowCount: number | undefined;
+  readonly dataVersion: string | undefined;
 }
 
 /** What `output()` accepts besides the value. */
@@ -16,6 +21,12 @@ export interface OutputOptions {
   metadata?: MetadataInput;
   /** Row count, recorded as `sluice/row_count` and shown as such by the UI. */
   rowCount?: number;
+  /**
+   * The version of this data, when the asset knows it (a hash of a file, a source's revision): it
+   * replaces the one Sluice derives, and downstream assets are stale only when it changes.
+   * At most 256 characters.
+   */
+  dataVersion?: string;
 }
 
 /**
@@ -28,11 +39,17 @@ export interface OutputOptions {
  * }
  */
 export function output<T>(value: T, options: OutputOptions = {}): Output<T> {
+  const { dataVersion } = options;
+  if (dataVersion !== undefined && (typeof dataVersion !== "string" || dataVersion.length === 0 || dataVersion.length > DATA_VERSION_MAX_LENGTH)) {
+    const given = typeof dataVersion === "string" ? `a string of ${dataVersion.length} characters` : typeof dataVersion;
+    throw new UsageError(`output(): dataVersion must be a string of 1 to ${DATA_VERSION_MAX_LENGTH} characters, got ${given}. Give a short hash or revision of the data.`);
+  }
   return {
     [OUTPUT_BRAND]: true,
     value,
     metadata: options.metadata ?? {},
     rowCount: options.rowCount,
+    dataVersion: options.dataVersion,
   };
 }
 

@@ -178,6 +178,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
     outputs,
     nodes: prepared.plan.nodes,
     inputSources: options.inputSources ?? new Map(),
+    dataVersions: new Map(),
   };
   const states = await runSteps(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
 

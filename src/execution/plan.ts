@@ -30,6 +30,8 @@ export interface StepNode {
   backfillPolicy: BackfillPolicy | undefined;
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
+  /** The asset's code version (null without one, and always for ops). */
+  codeVersion: string | null;
   run: (inputs: Record<string, unknown>, context: any) => unknown;
   /**
    * True for an observable source asset: its step records observations, not materializations, so
@@ -105,11 +107,11 @@ export function unknownJobError(defs: Definitions, jobName: string): UsageError 
 }
 
 function assetNode(def: AssetDefinition): StepNode {
-  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, run: def.run, ...(def.assetKind === AssetKind.Observable ? { observes: true } : {}) };
+  return { kind: "asset", key: def.key, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: def.partitions, partitionMappings: def.partitionMappings, backfillPolicy: def.backfillPolicy, metadata: def.metadata, codeVersion: def.codeVersion, run: def.run, ...(def.assetKind === AssetKind.Observable ? { observes: true } : {}) };
 }
 
 function opNode(def: OpDefinition): StepNode {
-  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, run: def.run };
+  return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, codeVersion: null, run: def.run };
 }
 
 /**

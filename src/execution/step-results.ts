@@ -16,6 +16,8 @@ export interface StepResult {
   ioManager: string;
   /** The asset's static metadata, for its IO manager. */
   definitionMetadata: MetadataInput;
+  /** The data version the function gave with `output(value, { dataVersion })`, if any. */
+  dataVersion: string | undefined;
 }
 
 /**
@@ -26,8 +28,8 @@ export interface StepResult {
  */
 export function stepResults(node: StepNode, returned: unknown, added: MetadataInput | Record<string, MetadataInput>): StepResult[] {
   if (!node.outputs) {
-    const { value, metadata } = unwrap(returned);
-    return [{ assetKey: stepAssetKey(node), outputKey: node.key, outName: null, value, metadata: { ...metadata, ...(added as MetadataInput) }, ioManager: node.ioManager, definitionMetadata: node.metadata }];
+    const { value, metadata, dataVersion } = unwrap(returned);
+    return [{ assetKey: stepAssetKey(node), outputKey: node.key, outName: null, value, metadata: { ...metadata, ...(added as MetadataInput) }, ioManager: node.ioManager, definitionMetadata: node.metadata, dataVersion }];
   }
   const outs = node.outputs;
   const names = outs.map((o) => `"${o.name}"`).join(", ");
@@ -60,14 +62,14 @@ export function stepResults(node: StepNode, returned: unknown, added: MetadataIn
   }
   const addedByOut = added as Record<string, MetadataInput>;
   return outs.map((out) => {
-    const { value, metadata } = unwrap(values[out.name]);
-    return { assetKey: out.assetKey, outputKey: out.assetKey, outName: out.name, value, metadata: { ...metadata, ...(addedByOut[out.name] ?? {}) }, ioManager: out.ioManager, definitionMetadata: out.metadata };
+    const { value, metadata, dataVersion } = unwrap(values[out.name]);
+    return { assetKey: out.assetKey, outputKey: out.assetKey, outName: out.name, value, metadata: { ...metadata, ...(addedByOut[out.name] ?? {}) }, ioManager: out.ioManager, definitionMetadata: out.metadata, dataVersion };
   });
 }
 
-function unwrap(returned: unknown): { value: unknown; metadata: MetadataInput } {
-  if (!isOutput(returned)) return { value: returned, metadata: {} };
+function unwrap(returned: unknown): { value: unknown; metadata: MetadataInput; dataVersion: string | undefined } {
+  if (!isOutput(returned)) return { value: returned, metadata: {}, dataVersion: undefined };
   const metadata: MetadataInput = { ...returned.metadata };
   if (returned.rowCount !== undefined) metadata[ROW_COUNT_KEY] = Math.trunc(returned.rowCount);
-  return { value: returned.value, metadata };
+  return { value: returned.value, metadata, dataVersion: returned.dataVersion };
 }

@@ -19,6 +19,7 @@ import { effectiveMapping, readsOneKey } from "../definitions/partitions/default
 import type { PartitionPair } from "../definitions/partitions/partition-mapping.js";
 import { definePartition, stepPartition, type StepPartition } from "./run-partition.js";
 import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
+import { materializationVersions, readUpstreamVersions } from "./materialization-versions.js";
 
 /** Failures no retry can fix: retrying them only wastes the delay. */
 const NOT_RETRIABLE: readonly string[] = [
@@ -49,6 +50,11 @@ export interface StepRunContext {
   nodes: ReadonlyMap<string, StepNode>;
   /** For op inputs from outside the run: the earlier run whose output to load, by op name. */
   inputSources: ReadonlyMap<string, string>;
+  /**
+   * Data versions of the materializations of this run, asset key → partition (null: unpartitioned)
+   * → version: a downstream step records them as its inputs' before the events are committed.
+   */
+  dataVersions: Map<string, Map<string | null, string>>;
 }
 
 /** How a step ended. */
@@ -110,6 +116,9 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       data: { attempt, ...assetKeys },
     });
     try {
+      // Read before the inputs are: should an upstream change meanwhile, the materialization records
+      // the older version, and shows stale rather than falsely up to date.
+      const upstreamVersions = isAsset ? await readUpstreamVersions(step, ctx) : undefined;
       const inputs = await loadInputs(step, ctx, log, partition);
       const added: Record<string, any> = {};
       const context: AssetContext & Pick<OpContext, "opName"> & { stepKey: string } = definePartition(
@@ -163,8 +172,13 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         }
       }
       for (const result of results) ctx.outputs.set(result.outputKey, result.value);
+      // Each output's versions, one per partition key it writes (see materialization-versions.ts).
+      const versionsOf = new Map(
+        results.map((result) => [result, upstreamVersions && result.assetKey !== null ? materializationVersions(step, ctx, result.assetKey, keys, result.dataVersion, upstreamVersions) : []]),
+      );
       for (const { result, partitionKey, metadata } of events) {
         const partitionNote = partitionKey !== base.partition ? ` (partition "${partitionKey}")` : "";
+        const versions = versionsOf.get(result)!;
         void ctx.writer
           .write({
             ...base,
@@ -176,7 +190,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
               : result.outName !== null
                 ? `Materialized asset "${result.assetKey}" (output "${result.outName}" of multi-asset "${key}")${partitionNote}.`
                 : `Materialized asset "${key}"${partitionNote}.`,
-            data: { metadata: normalizeMetadata(metadata) },
+            data: { metadata: normalizeMetadata(metadata), ...versions[keys.indexOf(partitionKey)] },
           })
           .catch(() => {
             // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills
@@ -228,6 +242,10 @@ function writeObservations(step: PlanStep, ctx: StepRunContext, base: { runId: s
   const key = step.key;
   const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
   const metadata = normalizeMetadata({ ...observation.metadata, ...added });
+  // Steps downstream in this run record the version they saw (see materialization-versions.ts).
+  let observed = ctx.dataVersions.get(key);
+  if (!observed) ctx.dataVersions.set(key, (observed = new Map()));
+  for (const partitionKey of keys) observed.set(partitionKey, observation.dataVersion);
   for (const partitionKey of keys) {
     void ctx.writer
       .write({

@@ -60,6 +60,8 @@ export interface AssetSnapshot {
   multiAsset: MultiAssetSnapshot | null;
   /** Whether Sluice materializes it, only knows of it (`assetSpec()`), or observes it (`observableSourceAsset()`). */
   kind: AssetKind;
+  /** The version of its code its author declared, or null. */
+  codeVersion: string | null;
 }
 
 /** The multi-asset an asset is an output of. */
@@ -231,6 +233,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
         ? { name: def.multiAsset.name, outName: def.multiAsset.outName, canSubset: def.multiAsset.canSubset, assetKeys: Object.values(def.multiAsset.outs) }
         : null,
       kind: assetKindOf(def),
+      codeVersion: def.codeVersion,
     };
   });
 

@@ -63,7 +63,7 @@ export function eventJson(event: EventRecord): EventJson {
 /** A materialization (an ASSET_MATERIALIZATION event, or an asset index row). */
 export function materializationJson(record: EventRecord | AssetIndexRecord): MaterializationJson {
   if ("eventId" in record) {
-    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata, ...(record.runId === RUNLESS_RUN_ID ? { reported: true } : {}) };
+    return { eventId: record.eventId, runId: record.runId, partition: record.partition, timestamp: iso(record.timestamp), metadata: record.metadata, dataVersion: record.dataVersion, codeVersion: record.codeVersion, ...(record.runId === RUNLESS_RUN_ID ? { reported: true } : {}) };
   }
   return {
     eventId: record.id,
@@ -73,6 +73,8 @@ export function materializationJson(record: EventRecord | AssetIndexRecord): Mat
     metadata: record.data.metadata ?? {},
     stepKey: record.stepKey,
     ...(record.data.reported === true ? { reported: true } : {}),
+    dataVersion: typeof record.data.dataVersion === "string" ? record.data.dataVersion : null,
+    codeVersion: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
   };
 }
 

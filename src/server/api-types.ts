@@ -163,6 +163,10 @@ export interface MaterializationJson {
   stepKey?: string | null;
   /** True for a materialization reported from outside Sluice (it has no run: `runId` is `__runless__`). */
   reported?: boolean;
+  /** Its data version (null when recorded before Sluice kept versions). */
+  dataVersion?: string | null;
+  /** The asset's code version when it was materialized (null without one). */
+  codeVersion?: string | null;
 }
 
 /** One observation of an observable source asset, in `GET /api/assets/:key/observations`. */
@@ -286,6 +290,8 @@ export interface AssetSnapshotJson {
   multiAsset: MultiAssetJson | null;
   /** Whether Sluice materializes it, only knows of it (an external asset), or observes it (an observable source asset). */
   kind: AssetKindJson;
+  /** The version of its code its author declared (`asset({ codeVersion })`), or null. */
+  codeVersion: string | null;
 }
 
 /** The multi-asset an asset is an output of: its outputs are computed together, in one step. */
@@ -574,6 +580,30 @@ export interface FreshnessJson {
   evaluatedAt: string;
 }
 
+/**
+ * Why an asset is stale (src/runs/staleness.ts), with its words in `message`: its code version
+ * changed since its latest materialization, an upstream asset has newer data than it read, or an
+ * upstream asset is itself stale.
+ */
+export type StaleReasonJson =
+  | { kind: "code_version"; from: string | null; to: string | null; message: string }
+  | { kind: "upstream_data"; upstream: string; message: string }
+  | { kind: "upstream_stale"; upstream: string; message: string };
+
+/**
+ * Whether an asset's latest materialization is what its code and upstream data would give now
+ * (Dagster's staleness; not a freshness policy): UP_TO_DATE, STALE with reasons, or MISSING (never
+ * materialized). A partitioned asset is stale when one of its materialized partitions is.
+ */
+export interface StalenessJson {
+  status: "UP_TO_DATE" | "STALE" | "MISSING";
+  reasons: StaleReasonJson[];
+  /** Stale partitions of a partitioned asset (0 for an unpartitioned one). */
+  stalePartitionCount: number;
+  /** The first of them (at most 100), in the index's order. */
+  stalePartitions: string[];
+}
+
 /** One asset of `GET /api/assets`: what the lineage view needs of its definition, and its state. */
 export interface AssetSummaryJson extends AssetStateJson {
   key: string;
@@ -588,6 +618,7 @@ export interface AssetSummaryJson extends AssetStateJson {
   kind?: AssetKindJson;
   /** Null when the asset has no freshness policy. */
   freshness: FreshnessJson | null;
+  staleness: StalenessJson;
 }
 
 /** `GET /api/assets`. */
@@ -608,6 +639,8 @@ export interface AssetDetailJson extends AssetStateJson {
   /** Null when the asset is no longer defined but has history. */
   asset: AssetSnapshotJson | null;
   defined: boolean;
+  /** Null when the asset is no longer defined. */
+  staleness: StalenessJson | null;
   /** Newest first. */
   materializations: MaterializationJson[];
   /** Numeric (int, float) metadata per entry name, oldest first. */

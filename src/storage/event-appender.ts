@@ -200,6 +200,10 @@ async function upsertAssetIndex(
     event_id: eventId,
     timestamp: record.timestamp,
     metadata: JSON.stringify(record.data.metadata ?? {}),
+    // Only what the run wrote as such: a version of another type is left out rather than trusted.
+    data_version: typeof record.data.dataVersion === "string" ? record.data.dataVersion : null,
+    code_version: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
+    input_data_versions: isStringRecord(record.data.inputDataVersions) ? JSON.stringify(record.data.inputDataVersions) : null,
   };
   await trx
     .insertInto("asset_index")
@@ -212,12 +216,19 @@ async function upsertAssetIndex(
           event_id: row.event_id,
           timestamp: row.timestamp,
           metadata: row.metadata,
+          data_version: row.data_version,
+          code_version: row.code_version,
+          input_data_versions: row.input_data_versions,
         })
         // Where transactions can commit out of id order (Postgres), never move the index back to
         // an older event.
         .where("asset_index.event_id", "<", row.event_id),
     )
     .execute();
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string");
 }
 
 /**

@@ -281,6 +281,18 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 9,
+    name: "asset_index_versions",
+    async up(db) {
+      // The versions of the latest materialization, beside it: staleness compares them for every
+      // asset at once, from the index alone. Null on rows written before this version (unknown).
+      // input_data_versions is a JSON object, upstream key → data version.
+      await db.schema.alterTable("asset_index").addColumn("data_version", "text").execute();
+      await db.schema.alterTable("asset_index").addColumn("code_version", "text").execute();
+      await db.schema.alterTable("asset_index").addColumn("input_data_versions", "text").execute();
+    },
+  },
+  {
     version: 10,
     name: "asset_freshness",
     async up(db, ddl) {

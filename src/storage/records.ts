@@ -157,6 +157,12 @@ export interface EventData {
    * materializes, whose partition statuses the event sets.
    */
   assetKeys?: string[];
+  /** For ASSET_MATERIALIZATION: its data version (given by the asset, derived, or random). */
+  dataVersion?: string;
+  /** For ASSET_MATERIALIZATION: the asset's code version, null without one. */
+  codeVersion?: string | null;
+  /** For ASSET_MATERIALIZATION: upstream key → the data version of what it read of that asset. */
+  inputDataVersions?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -196,6 +202,12 @@ export interface AssetIndexRecord {
   eventId: number;
   timestamp: number;
   metadata: MetadataMap;
+  /** Its data version (see execution/data-version.ts); null when recorded before Sluice kept them. */
+  dataVersion: string | null;
+  /** The asset's code version then; null without one. */
+  codeVersion: string | null;
+  /** Upstream key → the data version it read; null when recorded before Sluice kept them. */
+  inputDataVersions: Record<string, string> | null;
 }
 
 /** Latest observation of an observable source asset (or of one partition of it). */

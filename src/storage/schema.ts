@@ -78,6 +78,12 @@ export interface AssetIndexTable {
   timestamp: Int8Column;
   /** JSON object (MetadataMap). */
   metadata: string;
+  /** The materialization's data version; null before schema version 9. */
+  data_version: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The asset's code version when it was materialized. */
+  code_version: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON object, upstream key → data version read; null before schema version 9. */
+  input_data_versions: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Stored state of a schedule or sensor, one row per name. */

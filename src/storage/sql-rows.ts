@@ -110,6 +110,9 @@ export function fromAssetIndexRow(row: Selectable<AssetIndexTable>): AssetIndexR
     eventId: Number(row.event_id),
     timestamp: Number(row.timestamp),
     metadata: JSON.parse(row.metadata) as MetadataMap,
+    dataVersion: row.data_version ?? null,
+    codeVersion: row.code_version ?? null,
+    inputDataVersions: row.input_data_versions == null ? null : (JSON.parse(row.input_data_versions) as Record<string, string>),
   };
 }
 

@@ -7,6 +7,8 @@ import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js"
 import { assetFreshness } from "../../runs/asset-freshness.js";
 import { freshnessJson } from "../freshness-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
+import { assetStaleness } from "../../runs/staleness.js";
+import { stalenessJson } from "../staleness-json.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
 import { parseInput, queryOf } from "../validate.js";
@@ -27,8 +29,11 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const loaded = requireLoaded(ctx);
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
-    const states = await assetStates(ctx.storage, snapshot, undefined, defs);
-    const freshness = await assetFreshness(defs, ctx.storage);
+    const [states, staleness, freshness] = await Promise.all([
+      assetStates(ctx.storage, snapshot, undefined, defs),
+      assetStaleness(defs, ctx.storage),
+      assetFreshness(defs, ctx.storage),
+    ]);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -43,6 +48,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         kind: a.kind,
         ...states.get(a.key)!,
         freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
+        staleness: stalenessJson(staleness.get(a.key)!),
       })),
     };
     return c.json(body);
@@ -82,9 +88,11 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const computedBy = asset?.multiAsset && !asset.multiAsset.canSubset ? asset.multiAsset.assetKeys : [key];
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => computedBy.some((k) => r.selection.includes(k))).slice(0, 20);
     const fresh = (await assetFreshness(defs, ctx.storage, { assetKeys: [key] })).get(key);
+    const staleness = asset ? (await assetStaleness(defs, ctx.storage, [key])).get(key) : undefined;
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
+      staleness: staleness ? stalenessJson(staleness) : null,
       ...state,
       materializations: materializations.map(materializationJson),
       numericSeries: numericSeries(materializations),

@@ -12,13 +12,18 @@ import { LiveEventHub } from "../live-events.js";
 export interface InProcessApp {
   app: ReturnType<typeof createApp>;
   target: TempTarget;
+  /** The code location: `location.load()` reloads it (from `defs` again, when `defs` is a function). */
+  location: CodeLocationState;
   dispose(): Promise<void>;
 }
 
-/** Loads `defs` as the code location of a server app on a temporary instance. */
-export async function inProcessApp(defs: Definitions): Promise<InProcessApp> {
+/**
+ * Loads `defs` as the code location of a server app on a temporary instance. Given a function, each
+ * load (reload) calls it, as a reload reads the edited file.
+ */
+export async function inProcessApp(defs: Definitions | (() => Definitions)): Promise<InProcessApp> {
   const target = await tempTarget();
-  const location = new CodeLocationState(async () => ({ defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
+  const location = new CodeLocationState(async () => ({ defs: typeof defs === "function" ? defs() : defs, source: "defs.ts" }), { cwd: target.dir, fallbackFile: null });
   await location.load();
   const app = createApp({
     storage: target.storage,
@@ -33,5 +38,5 @@ export async function inProcessApp(defs: Definitions): Promise<InProcessApp> {
     uiDir: target.dir,
     log: () => undefined,
   });
-  return { app, target, dispose: () => target.dispose() };
+  return { app, target, location, dispose: () => target.dispose() };
 }

@@ -16,7 +16,7 @@ export function describeAssetContract(s: StorageFixture): void {
         newEvent("r", "ASSET_MATERIALIZATION", { assetKey: "raw/orders", timestamp: 77, data: { metadata } }),
       );
       expect(await s().getAssetIndex()).toEqual([
-        { assetKey: "raw/orders", partition: null, runId: "r", eventId: event.id, timestamp: 77, metadata },
+        { assetKey: "raw/orders", partition: null, runId: "r", eventId: event.id, timestamp: 77, metadata, dataVersion: null, codeVersion: null, inputDataVersions: null },
       ]);
     });
 

@@ -21,6 +21,7 @@ import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
 import { describeSensorContract } from "./sensor-contract.js";
+import { describeVersionContract } from "./version-contract.js";
 
 /** How the contract suite reaches a backend. */
 export interface StorageContractBackend {
@@ -78,6 +79,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeBackfillContract(current);
     describeObservationContract(current);
     describeFreshnessContract(current);
+    describeVersionContract(current);
   });
 }
 

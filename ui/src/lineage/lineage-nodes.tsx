@@ -10,6 +10,7 @@ import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/as
 import { FreshnessMarker } from "../assets/freshness-marker";
 import { StatusBadge, Time } from "../components/common";
 import { AssetKindMarker } from "../external/external-asset-panel";
+import { StaleMarker } from "../assets/staleness-marker";
 import "../partitions/partitions.css";
 
 /** An asset node's data. */
@@ -111,6 +112,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
       </div>
       <div className="lineage-asset-status">
         {asset.partitionCounts ? <PartitionCounts asset={asset} /> : <StatusBadge status={asset.status} />}
+        <StaleMarker staleness={asset.staleness} />
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>

@@ -7,6 +7,7 @@ import "../assets/asset-page.css";
 import { FreshnessPanel } from "../assets/freshness-panel";
 import { MetadataChart } from "../assets/metadata-chart";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
+import { StalenessPanel } from "../assets/staleness-panel";
 import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
 import { duration, ErrorBox, Loading, StatusBadge, Time } from "../components/common";
@@ -42,7 +43,8 @@ export function AssetPage() {
     } else if (m.kind === "run" && (m.run.selection === null || m.run.selection.includes(key))) {
       refresh();
       refreshPartitions();
-    } else if (m.kind === "backfill" && m.backfill.target.assetKeys.includes(key)) refreshPartitions();
+    } else if (m.kind === "event" && m.event.type === "ASSET_MATERIALIZATION") refresh(); // another asset's data may make this one stale
+    else if (m.kind === "backfill" && m.backfill.target.assetKeys.includes(key)) refreshPartitions();
     else if (m.kind === "definitions" || mayHaveMissed(m)) {
       refresh();
       refreshPartitions();
@@ -148,6 +150,7 @@ export function AssetPage() {
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
                 <FreshnessPanel freshness={data.freshness} onDue={refresh} />
+                {data.staleness && <StalenessPanel staleness={data.staleness} latest={data.latestMaterialization} codeVersion={def?.codeVersion ?? null} />}
                 <LatestMaterialization data={data} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />
