@@ -503,6 +503,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   tags: Record<string, string>;
   owners: string[];
   partitions: PartitionsJson | null;
+  /** The asset's checks by the outcome of their latest evaluations; null when it has no checks. */
+  checkSummary: CheckSummaryJson | null;
 }
 
 /** `GET /api/assets`. */
@@ -529,6 +531,8 @@ export interface AssetDetailJson extends AssetStateJson {
   numericSeries: Record<string, MetadataPointJson[]>;
   /** Newest first, at most 20. */
   recentRuns: RunJson[];
+  /** The asset's checks by the outcome of their latest evaluations; null when it has no checks. */
+  checkSummary: CheckSummaryJson | null;
   generatedAt: string;
 }
 
@@ -739,4 +743,80 @@ export interface BackfillLaunchBodyJson {
   partitionSet: BackfillPartitionSetJson;
   tags?: Record<string, string>;
   preview?: boolean;
+}
+
+// ——— Asset checks (src/server/routes/check-routes.ts) ———
+
+/** How a check's evaluation came out: it passed, it did not, or its function threw. */
+export type CheckStatusJson = "PASSED" | "FAILED" | "EXECUTION_FAILED";
+
+/** How bad a failed check is: WARN lets downstream steps run even when the check blocks. */
+export type CheckSeverityJson = "WARN" | "ERROR";
+
+/** One evaluation of an asset check. */
+export interface CheckEvaluationJson {
+  /** The ASSET_CHECK_EVALUATION event; pages of history go on `before` it. */
+  eventId: number;
+  checkName: string;
+  assetKey: string;
+  partition: string | null;
+  runId: string;
+  timestamp: string;
+  status: CheckStatusJson;
+  passed: boolean;
+  severity: CheckSeverityJson;
+  description: string | null;
+  metadata: MetadataMapJson;
+}
+
+/**
+ * An asset's checks counted by the outcome of their latest evaluation; for a partitioned asset,
+ * each check counts once, by its worst latest evaluation over the partitions (an execution failure,
+ * then an ERROR failure, then a WARN one, then a pass). `missing`: never evaluated.
+ */
+export interface CheckSummaryJson {
+  passed: number;
+  failed: number;
+  warning: number;
+  missing: number;
+  executionFailed: number;
+}
+
+/** One check of an asset with its latest evaluation, in `GET /api/assets/:key/checks`. */
+export interface AssetCheckJson {
+  name: string;
+  description: string | null;
+  blocking: boolean;
+  /** The newest evaluation over all partitions, or null when it has never run. */
+  latest: CheckEvaluationJson | null;
+  /**
+   * The worst latest evaluation over the partitions (for an unpartitioned asset, the latest): what
+   * the asset's check summary counts.
+   */
+  worst: CheckEvaluationJson | null;
+  /**
+   * For a partitioned asset, the latest evaluation of each evaluated partition, newest first, at
+   * most `partitionsListed` of them; null for an unpartitioned asset.
+   */
+  latestByPartition: CheckEvaluationJson[] | null;
+  /** How many partitions have an evaluation (0 or 1 for an unpartitioned asset). */
+  evaluatedPartitions: number;
+}
+
+/** `GET /api/assets/:key/checks`. */
+export interface AssetChecksJson {
+  assetKey: string;
+  checks: AssetCheckJson[];
+  summary: CheckSummaryJson;
+  /** The most partitions listed in a check's `latestByPartition`. */
+  partitionsListed: number;
+}
+
+/** `GET /api/assets/:key/checks/:name/evaluations?partition=&limit=&before=`: newest first. */
+export interface CheckEvaluationsPageJson {
+  assetKey: string;
+  checkName: string;
+  evaluations: CheckEvaluationJson[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: number | null;
 }

@@ -4,6 +4,7 @@ import { iso, materializationJson, runJson } from "../api-json.js";
 import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-types.js";
 import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
+import { checkSummaries } from "../check-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { withLivePartitions } from "../live-partitions.js";
 import { requireLoaded, type ServerContext } from "../server-context.js";
@@ -26,6 +27,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
     const states = await assetStates(ctx.storage, snapshot, undefined, defs);
+    const checks = await checkSummaries(ctx.storage, snapshot);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
@@ -38,6 +40,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         // With materializedPartitions (below), enough for "12 of 365 partitions".
         partitions: a.partitions,
         ...states.get(a.key)!,
+        checkSummary: checks.get(a.key) ?? null,
       })),
     };
     return c.json(body);
@@ -73,6 +76,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
       throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined and has no materializations.`, "params.key");
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
+    const checks = await checkSummaries(ctx.storage, snapshot, [key]);
     const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
     const body: AssetDetailJson = {
       asset: asset ?? null,
@@ -81,6 +85,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
       materializations: materializations.map(materializationJson),
       numericSeries: numericSeries(materializations),
       recentRuns: runs.map((r) => runJson(r)),
+      checkSummary: checks.get(key) ?? null,
       generatedAt: iso(Date.now()),
     };
     return c.json(body);

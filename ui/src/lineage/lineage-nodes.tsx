@@ -7,6 +7,7 @@ import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowSt
 import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
+import { CheckBadge } from "../checks/CheckBadge";
 import { StatusBadge, Time } from "../components/common";
 import "../partitions/partitions.css";
 
@@ -108,6 +109,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
       </div>
       <div className="lineage-asset-status">
         {asset.partitionCounts ? <PartitionCounts asset={asset} /> : <StatusBadge status={asset.status} />}
+        <CheckBadge summary={asset.checkSummary} />
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>

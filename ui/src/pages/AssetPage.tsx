@@ -4,6 +4,7 @@ import { api, ApiError, useApi } from "../api";
 import { assetPath, type AssetDetailJson, type AssetSnapshotJson } from "../assets/asset-json";
 import "../assets/asset-page.css";
 import { MetadataChart } from "../assets/metadata-chart";
+import { AssetChecks } from "../checks/AssetChecks";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { useClock } from "../assets/use-clock";
 import { useThrottled } from "../assets/use-throttled";
@@ -144,6 +145,7 @@ export function AssetPage() {
                   <PartitionHealthBar data={partitions.data} requestedAt={partitions.requestedAt} onPick={(k) => setPicking((p) => ({ key: k, version: (p?.version ?? 0) + 1 }))} />
                 )}
                 <LatestMaterialization data={data} />
+                <AssetChecks assetKey={key} asset={def} partitionKeys={partitions.data?.keys ?? null} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />
                 <RecentRuns runs={data.recentRuns} />
