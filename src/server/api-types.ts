@@ -83,6 +83,7 @@ export type EventType =
   | "STEP_UP_FOR_RETRY"
   | "ASSET_MATERIALIZATION"
   | "STEP_OUTPUT"
+  | "ASSET_CHECK_EVALUATION"
   | "LOG";
 
 /** An event's log level, in every event of the API. */

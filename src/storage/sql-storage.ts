@@ -18,6 +18,7 @@ import type {
   BackfillStatus,
   NewBackfill,
 } from "./backfill-records.js";
+import { CheckStorage, wipeCheckEvaluations, type CheckEvaluationsQuery } from "./check-storage.js";
 import { EventAppender } from "./event-appender.js";
 import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
@@ -27,6 +28,7 @@ import {
   EventType,
   FINISHED_RUN_STATUSES,
   type AssetIndexRecord,
+  type CheckEvaluationRecord,
   type DaemonHeartbeat,
   type EventRecord,
   type InstigatorState,
@@ -69,6 +71,7 @@ export class SqlStorage implements Storage {
   readonly #dynamicPartitions: DynamicPartitionStorage;
   readonly #backfills: BackfillStorage;
   readonly #partitionStatuses: PartitionStatusReader;
+  readonly #checks: CheckStorage;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -83,6 +86,7 @@ export class SqlStorage implements Storage {
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
     this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
+    this.#checks = new CheckStorage(this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -354,13 +358,24 @@ export class SqlStorage implements Storage {
       this.#write(async (trx) => {
         await trx.deleteFrom("asset_index").where("asset_key", "in", assetKeys).execute();
         await trx.deleteFrom("asset_partition_status").where("asset_key", "in", assetKeys).execute();
+        await wipeCheckEvaluations(trx, assetKeys);
         await trx
           .deleteFrom("events")
-          .where("type", "=", EventType.AssetMaterialization)
+          .where("type", "in", [EventType.AssetMaterialization, EventType.AssetCheckEvaluation])
           .where("asset_key", "in", assetKeys)
           .execute();
       }),
     );
+  }
+
+  /** See {@link CheckStorage}. */
+  getLatestCheckEvaluations(assetKeys?: readonly string[]): Promise<CheckEvaluationRecord[]> {
+    return this.#checks.getLatestCheckEvaluations(assetKeys);
+  }
+
+  /** Newest first. */
+  getCheckEvaluations(assetKey: string, checkName: string, options?: CheckEvaluationsQuery): Promise<CheckEvaluationRecord[]> {
+    return this.#checks.getCheckEvaluations(assetKey, checkName, options);
   }
 
   /** See {@link PartitionStatusReader}. */

@@ -1,6 +1,8 @@
 import type { DynamicPartitionsRequest } from "../definitions/run-request.js";
 import type {
   AssetIndexRecord,
+  CheckEvaluationData,
+  CheckEvaluationRecord,
   DaemonHeartbeat,
   InstigatorState,
   InstigatorStatus,
@@ -143,9 +145,27 @@ export interface Storage {
   getMaterializations(assetKey: string, options?: { limit?: number }): Promise<EventRecord[]>;
   /**
    * Forgets the materializations of these assets (index rows, materialization events, and their
-   * partitions' statuses).
+   * partitions' statuses), and their check evaluations (rows and ASSET_CHECK_EVALUATION events).
    */
   wipeAssets(assetKeys: string[]): Promise<void>;
+
+  /**
+   * The latest evaluation of each (asset, check, partition) that has one (optionally only of these
+   * assets; an empty list matches nothing), sorted by asset key, check name, then partition
+   * (unpartitioned first). Rows are written by storeEvent for ASSET_CHECK_EVALUATION events, in the
+   * event's transaction; such an event must name its asset and carry {@link CheckEvaluationData}
+   * (else StorageError, and nothing is stored).
+   */
+  getLatestCheckEvaluations(assetKeys?: readonly string[]): Promise<CheckEvaluationRecord[]>;
+  /**
+   * Evaluations of one check of one asset, newest first: of one partition when `partition` is given
+   * (null: the unpartitioned asset), at most `limit`, older than `beforeEventId` (paging).
+   */
+  getCheckEvaluations(
+    assetKey: string,
+    checkName: string,
+    options?: { partition?: string | null; limit?: number; beforeEventId?: number },
+  ): Promise<CheckEvaluationRecord[]>;
 
   /**
    * The per-partition status index of an asset, sorted by partition key: the latest attempt at each
