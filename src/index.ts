@@ -15,6 +15,15 @@ export type {
   ResourceRequirements,
   ResourceValues,
 } from "./definitions/asset.js";
+export { assetCheck, checkKey } from "./definitions/asset-check.js";
+export type {
+  AssetCheckContext,
+  AssetCheckDefinition,
+  AssetCheckResult,
+  AssetCheckSeverity,
+  AssetCheckSpec,
+  InlineAssetCheckSpec,
+} from "./definitions/asset-check.js";
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";
 export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";

@@ -1,3 +1,4 @@
+import { inlineChecks, type AssetCheckDefinition, type InlineAssetCheckSpec } from "./asset-check.js";
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
@@ -166,6 +167,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly partitions: PartitionsDefinition | undefined;
   /** How many partitions one run may materialize (`singleRun()`, `multiRun(n)`), or undefined: one. */
   readonly backfillPolicy: BackfillPolicy | undefined;
+  /** Checks declared inline (`checks: [...]`); `defineDefinitions` adds them to its `checks`. */
+  readonly checks: readonly AssetCheckDefinition[];
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
 }
 
@@ -232,6 +235,12 @@ export interface AssetSpec<
     inputs: InputValues<TIns, IsPartitioned<TParts>, IsMulti<TParts>, HasBackfillPolicy<TPolicy>>,
     context: AssetContext<ConfigValue<TSchema>, ResourceValues<TRes>, PartitionKeyOf<TParts>>,
   ) => TReturn;
+  /**
+   * Checks of the asset's value, run after it in every run that materializes it (declare them after
+   * `run`, so that the value is typed as its return). For checks with resources or config, use
+   * `assetCheck()`.
+   */
+  checks?: readonly InlineAssetCheckSpec<UnwrapOutput<Awaited<TReturn>>>[];
 }
 
 /** Name of the IO manager resource assets use unless they name another. */
@@ -299,6 +308,7 @@ export function asset<
     ioManager: spec.ioManager ?? DEFAULT_IO_MANAGER,
     partitions: spec.partitions,
     backfillPolicy: spec.backfillPolicy,
+    checks: inlineChecks(spec.key, spec.checks),
     run: spec.run as AssetDefinition["run"],
   };
 }

@@ -54,6 +54,15 @@ export interface AssetSnapshot {
   partitionMappings: Record<string, PartitionMappingSnapshot>;
   /** How many partitions one run may materialize, or null (one). */
   backfillPolicy: BackfillPolicy | null;
+  /** Its checks (inline, then listed), in declaration order. */
+  checks: AssetCheckSnapshot[];
+}
+
+/** One check of an asset; its key is `ASSET_KEY:NAME`. */
+export interface AssetCheckSnapshot {
+  name: string;
+  description: string | null;
+  blocking: boolean;
 }
 
 /** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
@@ -183,6 +192,12 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       jobsOfAsset.set(key, list);
     }
   }
+  const checksOfAsset = new Map<string, AssetCheckSnapshot[]>();
+  for (const check of defs.checks.values()) {
+    const list = checksOfAsset.get(check.assetKey) ?? [];
+    list.push({ name: check.name, description: check.description ?? null, blocking: check.blocking });
+    checksOfAsset.set(check.assetKey, list);
+  }
   const assetConfig = new Map<string, ConfigSchemaSnapshot>();
   const assets: AssetSnapshot[] = defs.assetGraph.assets.map((node) => {
     const def = defs.assets.get(node.key)!;
@@ -207,6 +222,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       partitions: def.partitions?.toSnapshot(now) ?? null,
       partitionMappings: mappingSnapshots(defs, def.key),
       backfillPolicy: def.backfillPolicy ? { ...def.backfillPolicy } : null,
+      checks: checksOfAsset.get(node.key) ?? [],
     };
   });
 

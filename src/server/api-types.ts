@@ -255,6 +255,15 @@ export interface AssetSnapshotJson {
   partitionMappings: Record<string, PartitionMappingJson>;
   /** How many partitions one run may materialize, or null (one partition per run). */
   backfillPolicy: BackfillPolicyJson | null;
+  /** Its asset checks (inline, then listed), in declaration order; a check's key is `ASSET_KEY:NAME`. */
+  checks: AssetCheckSnapshotJson[];
+}
+
+/** One check of an asset, in AssetSnapshotJson. */
+export interface AssetCheckSnapshotJson {
+  name: string;
+  description: string | null;
+  blocking: boolean;
 }
 
 /** A partition mapping between an asset and one of its upstream assets. */
