@@ -55,12 +55,13 @@ export function resolveSelection(defs: Definitions, selection: AssetSelection | 
 }
 
 /**
- * The keys of the checks of these assets (every check of each, in declaration order), e.g. for a
- * run of the checks alone.
+ * The keys of the checks of these assets: in the order of the assets given, each asset's in
+ * declaration order (inline, then listed), e.g. for a run of the checks alone.
  */
 export function checkKeysOf(defs: Definitions, assetKeys: readonly string[]): string[] {
-  const wanted = new Set(assetKeys);
-  return [...defs.checks.values()].filter((check) => wanted.has(check.assetKey)).map((check) => check.key);
+  const byAsset = new Map<string, string[]>();
+  for (const check of defs.checks.values()) byAsset.set(check.assetKey, [...(byAsset.get(check.assetKey) ?? []), check.key]);
+  return [...new Set(assetKeys)].flatMap((key) => byAsset.get(key) ?? []);
 }
 
 /** Assets to materialize: a selection expression (`group:ingest+`), or assets or their keys (or checks, or their keys, to run alone). */
