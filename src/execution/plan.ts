@@ -1,5 +1,6 @@
 import type { MetadataInput } from "../definitions/metadata.js";
 import type { AssetDefinition } from "../definitions/asset.js";
+import { isCheckKey, type AssetCheckDefinition } from "../definitions/asset-check.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
@@ -10,10 +11,10 @@ import type { PartitionsDefinition } from "../definitions/partitions/partitions-
 import type { ResourceDefinition } from "../definitions/resource.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 
-/** What the executor needs of an asset or an op: one shape for both. */
+/** What the executor needs of an asset, an op or an asset check: one shape for all. */
 export interface StepNode {
-  kind: "asset" | "op";
-  /** Asset key, or op name. */
+  kind: "asset" | "op" | "check";
+  /** Asset key, op name, or check key (`ASSET_KEY:CHECK_NAME`). */
   key: string;
   ins: Readonly<Record<string, string>>;
   deps: readonly string[];
@@ -29,6 +30,11 @@ export interface StepNode {
   backfillPolicy: BackfillPolicy | undefined;
   /** The asset's static metadata (empty for an op), handed to its IO manager. */
   metadata: MetadataInput;
+  /**
+   * For a check: the asset it checks (also its only dep; its value is loaded by the asset's IO
+   * manager, and the node shares the asset's partitions and backfill policy).
+   */
+  check?: { assetKey: string; checkName: string; blocking: boolean };
   run: (inputs: Record<string, unknown>, context: any) => unknown;
 }
 
@@ -73,14 +79,61 @@ function opNode(def: OpDefinition): StepNode {
   return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, run: def.run };
 }
 
-/** Builds the plan for a set of asset keys; throws SelectionError for an unknown key. */
+function checkNode(check: AssetCheckDefinition, asset: AssetDefinition): StepNode {
+  return {
+    kind: "check",
+    key: check.key,
+    ins: {},
+    deps: [check.assetKey],
+    configSchema: check.configSchema,
+    resources: check.resources,
+    retry: undefined,
+    ioManager: asset.ioManager,
+    partitions: asset.partitions,
+    partitionMappings: {},
+    backfillPolicy: asset.backfillPolicy,
+    metadata: {},
+    check: { assetKey: check.assetKey, checkName: check.name, blocking: check.blocking },
+    run: check.run as StepNode["run"],
+  };
+}
+
+/**
+ * Builds the plan for a set of asset and check keys; throws SelectionError for an unknown key. An
+ * asset brings all its checks (Dagster's default); a check key alone runs that check without its
+ * asset. Steps downstream of an asset wait for its blocking checks in the plan.
+ */
 export function buildPlan(defs: Definitions, keys: readonly string[]): ExecutionPlan {
+  const wanted = new Set<string>();
   for (const key of keys) {
-    if (!defs.assets.has(key)) throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
+    if (defs.assets.has(key) || defs.checks.has(key)) {
+      wanted.add(key);
+      continue;
+    }
+    if (isCheckKey(key)) {
+      throw new SelectionError(`Check "${key}" is not defined, so it cannot be part of a run. Known checks: ${knownChecks(defs)}.`, key);
+    }
+    throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
   }
   const nodes = new Map<string, StepNode>();
   for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
-  return plan(defs.assetGraph.keys(), nodes, keys);
+  if (defs.checks.size === 0) return plan(defs.assetGraph.keys(), nodes, [...wanted]);
+  const checksOf = new Map<string, string[]>();
+  for (const check of defs.checks.values()) {
+    nodes.set(check.key, checkNode(check, defs.assets.get(check.assetKey)!));
+    checksOf.set(check.assetKey, [...(checksOf.get(check.assetKey) ?? []), check.key]);
+    if (wanted.has(check.assetKey)) wanted.add(check.key);
+  }
+  // Each asset's checks right after it: still a topological order, since a check depends on its
+  // asset only, and steps downstream of the asset come later.
+  const order = defs.assetGraph.keys().flatMap((key) => [key, ...(checksOf.get(key) ?? [])]);
+  const blockingOf = (upstreamKey: string): string[] => (checksOf.get(upstreamKey) ?? []).filter((key) => nodes.get(key)!.check!.blocking);
+  return plan(order, nodes, [...wanted], blockingOf);
+}
+
+function knownChecks(defs: Definitions): string {
+  const keys = [...defs.checks.keys()];
+  return keys.length === 0 ? "(none)" : `${keys.slice(0, 10).join(", ")}${keys.length > 10 ? ", ..." : ""}`;
 }
 
 /**
@@ -93,7 +146,9 @@ export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: read
   const wanted = stepKeys ?? job.stepKeys;
   if (job.definition.jobType === "asset") {
     for (const key of wanted) {
-      if (!job.stepKeys.includes(key)) throw new SelectionError(`Job "${jobName}" has no step "${key}".`, key);
+      // A re-execution may name a check of one of the job's assets.
+      const assetKey = defs.checks.get(key)?.assetKey ?? key;
+      if (!job.stepKeys.includes(assetKey)) throw new SelectionError(`Job "${jobName}" has no step "${key}".`, key);
     }
     return buildPlan(defs, wanted);
   }
@@ -105,14 +160,20 @@ export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: read
   return plan(job.stepKeys, nodes, wanted);
 }
 
-function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[]): ExecutionPlan {
+/**
+ * `gatesOf(upstreamKey)`: steps that every step downstream of that upstream step waits for too
+ * (an asset's blocking checks); checks themselves wait only for their asset.
+ */
+function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[], gatesOf?: (upstreamKey: string) => readonly string[]): ExecutionPlan {
   const wanted = new Set(keys);
   const steps: PlanStep[] = [];
   const byKey = new Map<string, PlanStep>();
   for (const key of order) {
     if (!wanted.has(key)) continue;
     const node = nodes.get(key)!;
-    const upstream = [...new Set([...Object.values(node.ins), ...node.deps])].filter((d) => wanted.has(d));
+    const direct = [...new Set([...Object.values(node.ins), ...node.deps])];
+    const gates = gatesOf !== undefined && node.kind !== "check" ? direct.flatMap((d) => gatesOf(d)) : [];
+    const upstream = [...new Set([...direct, ...gates])].filter((d) => wanted.has(d));
     const step: PlanStep = {
       key,
       node,
