@@ -11,7 +11,9 @@ import defs from "./definitions.js";
 
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
 if (result.success) {
-  console.log(`run ${result.runId}: ${result.succeeded.length} assets materialized`);
+  // Steps are assets and their checks (ASSET:CHECK).
+  const assets = result.succeeded.filter((key) => defs.assets.has(key)).length;
+  console.log(`run ${result.runId}: ${assets} assets materialized, ${result.succeeded.length - assets} checks run`);
   console.table(result.outputOf("SUMMARY"));
 } else {
   console.error(`run ${result.runId} failed:`);

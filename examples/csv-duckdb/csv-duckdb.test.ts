@@ -62,10 +62,19 @@ describe("csv-duckdb: sluice materialize", () => {
     runId = lastLine(result.stdout);
   });
 
-  it("materializes the three tables and the two exports", async () => {
+  it("materializes the three tables and the two exports, and runs their checks", async () => {
     const run = await showRun(home, runId);
     expect(run.status).toBe("SUCCESS");
-    expect(run.steps!.map((s) => s.key).sort()).toEqual(["SOURCE", "SUMMARY", "TRANSFORMED", "exports/summary_csv", "exports/transformed_csv"]);
+    expect(run.steps!.map((s) => s.key).sort()).toEqual([
+      "SOURCE",
+      "SOURCE:unique_order_ids",
+      "SOURCE:valid_lines",
+      "SUMMARY",
+      "TRANSFORMED",
+      "TRANSFORMED:has_rows",
+      "exports/summary_csv",
+      "exports/transformed_csv",
+    ]);
   });
 
   it("exports the summary computed by hand", () => {
@@ -99,6 +108,7 @@ describe("csv-duckdb: sluice materialize", () => {
     expect(warnings).toEqual([
       'order 1004 of orders_2026-01.csv will be dropped: quantity=null unit_price="2.50" order_date="2026-01-07"',
       'order 1008 of orders_2026-02.csv will be dropped: quantity="-1" unit_price="25.00" order_date="2026-02-03"',
+      'Check "SOURCE:valid_lines" failed (WARN): 2 of 10 lines are invalid: orders 1004, 1008',
     ]);
     const rowCounts = Object.fromEntries(
       events.filter((e) => e.type === "ASSET_MATERIALIZATION").map((e) => [e.stepKey, e.metadata?.["sluice/row_count"]?.value]),
@@ -167,7 +177,7 @@ describe("csv-duckdb: classic mode (a plain script calling materialize())", () =
       );
     });
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized/);
+    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized, 3 checks run/);
     expect(readCsv(path.join(data, "final", "summary.csv"))).toEqual(EXPECTED_SUMMARY);
     const runs = await listRuns(home);
     expect(runs.map((r) => r.status)).toEqual(["SUCCESS"]);

@@ -117,6 +117,8 @@ describe("receipts: sluice materialize with settings from .env", () => {
     expect(warnings.slice(1)).toEqual([
       'message m-003 (m-003.png): extraction failed: the answer is not JSON: "I could not find a readable receipt in this image; it looks blurred."',
       'message m-005 (m-005.png): extraction failed: field "currency": must be a three-letter ISO currency code such as EUR (got "euros")',
+      // The all_images_read check says it again, as one warning for the run.
+      'Check "receipts/extracted:all_images_read" failed (WARN): 2 of 4 images could not be read: m-003, m-005',
     ]);
     const failures = await db.query("SELECT message_id, run_id FROM receipts.extraction_failures ORDER BY message_id");
     expect(failures.rows).toEqual([{ message_id: "m-003", run_id: runId }, { message_id: "m-005", run_id: runId }]);

@@ -166,6 +166,9 @@ describe("asset checks API", () => {
     expect(launched.status).toBe(201);
     expect(launched.body.run.status).toBe("QUEUED");
     expect([...launched.body.run.selection].sort()).toEqual(["shop/orders:no_nulls", "shop/orders:row_count"]);
+    // The asset's page lists it among the asset's runs.
+    const detail = await get<AssetDetailJson>("/assets/shop/orders");
+    expect(detail.body.recentRuns.map((r) => r.runId)).toContain(launched.body.run.runId);
     const partitioned = await post<RunAnswerJson>("/runs", { selection: ["sales:positive"], partition: "us" });
     expect(partitioned.status).toBe(201);
     expect(partitioned.body.run.partition).toBe("us");

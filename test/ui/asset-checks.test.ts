@@ -97,6 +97,7 @@ describe("asset checks UI", () => {
     expect(await page.getByTestId("checks-summary").textContent()).toBe("1 failed, 1 warning");
     const materializations = (await api(url, "GET", "/api/assets/shop/orders")).body.materializations;
     expect(materializations).toHaveLength(1);
+    await waitFor("the check run among the recent runs", async () => ((await page.locator(`[data-testid=asset-runs] a[href="/runs/${runId}"]`).count()) > 0 ? true : undefined), 15_000);
 
     await rowCount.getByTestId("check-history-toggle").click();
     const history = page.locator("[data-testid=check-history][data-check=row_count] [data-testid=check-history-row]");

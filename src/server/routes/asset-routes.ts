@@ -77,7 +77,8 @@ export function assetRoutes(ctx: ServerContext): Hono {
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
     const checks = await checkSummaries(ctx.storage, snapshot, [key]);
-    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.includes(key)).slice(0, 20);
+    // Runs of the asset's checks alone (`KEY:CHECK`; ":" cannot occur in a key) count as its runs too.
+    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => r.selection.some((s) => s === key || s.startsWith(`${key}:`))).slice(0, 20);
     const body: AssetDetailJson = {
       asset: asset ?? null,
       defined: asset !== undefined,
