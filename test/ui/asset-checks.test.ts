@@ -105,6 +105,15 @@ describe("asset checks UI", () => {
     expect(await history.evaluateAll((rows) => rows.map((r) => r.querySelector("[data-testid=check-status]")!.getAttribute("data-outcome")))).toEqual(["failed", "passed"]);
     expect(await history.first().getAttribute("data-run")).toBe(runId);
     await screenshot(page, "asset-checks-failed-history");
+
+    // The banner leads to the run: its timeline has the two check steps, its log the failure.
+    await page.getByTestId("checks-launched-run").getByText("Watch it →").click();
+    await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    const messages = page.getByTestId("log-message");
+    await waitFor("the check's failure in the run's log", async () => ((await messages.allTextContents()).some((m) => m.includes("row_count")) ? true : undefined), 15_000);
+    expect(await page.getByTestId("gantt-bar").count()).toBe(2);
+    expect(await page.locator("main").textContent()).toContain("check shop/orders:row_count, shop/orders:no_nulls");
+    await screenshot(page, "asset-checks-run-page");
     expect(errors()).toEqual([]);
     await page.close();
   });
