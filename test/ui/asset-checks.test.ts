@@ -1,6 +1,6 @@
 /**
  * Asset checks in headless Chromium against a real `sluice dev` on test/fixtures/ui/checks: the
- * asset page's Checks section (latest result, blocking tag, history newest first, "Run checks"
+ * asset page's Checks section (latest result, blocking tag, history newest first and paged, "Run checks"
  * launching a check-only run and showing its result live; per partition through the picker), and
  * the lineage nodes' check badges (counts and colour; none without checks).
  */
@@ -114,6 +114,26 @@ describe("asset checks UI", () => {
     expect(await page.getByTestId("gantt-bar").count()).toBe(2);
     expect(await page.locator("main").textContent()).toContain("check shop/orders:row_count, shop/orders:no_nulls");
     await screenshot(page, "asset-checks-run-page");
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it("pages a long history: the newest ten, then the older ones on request", async () => {
+    const { page, errors } = await newPage(browser);
+    const url = server.url;
+    // Two evaluations so far; nine more check runs make eleven.
+    const launched = await Promise.all(Array.from({ length: 9 }, () => api(url, "POST", "/api/runs", { selection: ["shop/orders:row_count"] })));
+    await Promise.all(launched.map((res) => waitForRun(url, res.body.run.runId, ["SUCCESS", "FAILURE"])));
+    await page.goto(`${url}/assets/shop/orders`);
+    const rowCount = page.locator("[data-testid=check-row][data-check=row_count]");
+    await rowCount.getByTestId("check-history-toggle").click();
+    const history = page.locator("[data-testid=check-history][data-check=row_count] [data-testid=check-history-row]");
+    await waitFor("ten evaluations in the history", async () => ((await history.count()) === 10 ? true : undefined), 15_000);
+    await page.getByTestId("check-history-older").click();
+    await waitFor("eleven evaluations in the history", async () => ((await history.count()) === 11 ? true : undefined), 15_000);
+    expect(await page.getByTestId("check-history-older").count()).toBe(0);
+    // Oldest last: the evaluation that ran with the materialization, which passed.
+    expect(await history.last().locator("[data-testid=check-status]").getAttribute("data-outcome")).toBe("passed");
     expect(errors()).toEqual([]);
     await page.close();
   });
