@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { SelectionError, UsageError } from "../definitions/errors.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
+import { statusValuesOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "../runs/asset-statuses.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { table } from "./format.js";
@@ -18,11 +20,14 @@ export function registerAssetCommands(program: Command): void {
     .description("asset keys in a topological order")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory (read only for a selection using status:)")
     .option("--select <expr>", "selection expression (default: all assets)")
     .option("--json", "print [{key, group, deps, tags, owners, kinds, description}]")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
-      const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
+      // Only a selection using status: needs the instance.
+      const statusOf = statusValuesOf(flags.select ?? "*").length === 0 ? undefined : await withInstance(flags, (instance) => selectionStatusOf(defs, instance.storage, flags.select));
+      const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select, statusOf);
       if (flags.json) {
         printJson(
           keys.map((key) => {

@@ -4,6 +4,7 @@ import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
+import { selectionStatusOf } from "../runs/asset-statuses.js";
 import { checkKeysOf, resolveSelection } from "../runs/run-target.js";
 import { CheckStatus, type CheckEvaluationRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
@@ -40,7 +41,8 @@ export function registerCheckCommands(program: Command): void {
       const instance = await openInstance(flags);
       const sigint = cancelOnSigint();
       try {
-        const keys = checksToRun(defs, resolveSelection(defs, flags.select), flags.check ?? []);
+        const statusOf = await selectionStatusOf(defs, instance.storage, flags.select);
+        const keys = checksToRun(defs, resolveSelection(defs, flags.select, statusOf), flags.check ?? []);
         await loadDynamicPartitions(defs, instance.storage);
         const progress = new RunProgress(keys.length);
         let result;
@@ -78,7 +80,8 @@ export function registerCheckCommands(program: Command): void {
     .action(async (flags: CheckListFlags) => {
       const { defs } = await loadFromOptions(flags);
       await withInstance(flags, async (instance) => {
-        const assetKeys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
+        const statusOf = await selectionStatusOf(defs, instance.storage, flags.select);
+        const assetKeys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select, statusOf);
         const checks = checkKeysOf(defs, assetKeys).map((key) => defs.checks.get(key)!);
         const listed = await listChecks(instance.storage, checks);
         if (flags.json) return printJson(listed);

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
+import { statusValuesOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "../runs/asset-statuses.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
@@ -34,11 +36,15 @@ export function registerMaterialize(program: Command): void {
       const { defs } = await loadFromOptions(flags);
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
-      const keys = resolveSelection(defs, flags.select);
-      const partitions = partitionsOf(defs.assets, keys);
+      // A malformed selection is refused before the instance is touched.
+      if (flags.select !== undefined) statusValuesOf(flags.select);
       const instance = await openInstance(flags);
       let partitionKeys: (string | null)[];
+      let keys: string[];
       try {
+        // status: in --select is read from the instance; the runs resolve it again when they start.
+        keys = resolveSelection(defs, flags.select, await selectionStatusOf(defs, instance.storage, flags.select));
+        const partitions = partitionsOf(defs.assets, keys);
         // A range of dynamic partitions is read from the instance's keys.
         if (flags.partitionRange !== undefined) await loadDynamicPartitions(defs, instance.storage);
         partitionKeys = partitionKeysFromFlags(flags, partitions, "the selection");

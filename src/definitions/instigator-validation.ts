@@ -9,7 +9,7 @@ import type { ResourceDefinition } from "./resource.js";
 import { partitionedScheduleCron } from "./partitions/partitioned-schedule-cron.js";
 import { isScheduleDefinition, type ScheduleDefinition } from "./schedule.js";
 import { isSensorDefinition, type SensorDefinition } from "./sensor.js";
-import { selectAssets } from "./selection/select-assets.js";
+import { refuseStatus, selectAssets } from "./selection/select-assets.js";
 import type { AssetGraph } from "./asset-graph.js";
 
 /** A schedule with its cron parsed once (the daemon asks it for ticks every second). */
@@ -50,7 +50,7 @@ export function resolveInstigators(
     if (selection !== undefined) {
       let keys: string[];
       try {
-        keys = selectAssets(selection, assetGraph);
+        keys = selectAssets(selection, assetGraph, { statusOf: refuseStatus(`a ${what.toLowerCase()}'s selection`) });
       } catch (err) {
         throw new DefinitionError(`${what} "${name}": its selection is invalid: ${errorMessage(err)}`, name);
       }

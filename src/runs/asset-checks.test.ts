@@ -7,6 +7,7 @@ import { dailyPartitions, singleRun, staticPartitions } from "../definitions/par
 import { resource } from "../definitions/resource.js";
 import { EventType, RunStatus } from "../storage/records.js";
 import { materializeAssets } from "./materialize-assets.js";
+import { assetStatusLookup } from "./asset-statuses.js";
 import { checkKeysOf } from "./run-target.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
@@ -182,5 +183,36 @@ describe("asset checks in runs", () => {
     await materializeAssets(target, defs, { selection: ["orders:under_max"], config: { ops: { "orders:under_max": { config: { factor: 2 } } } } });
     const history = await target.storage.getCheckEvaluations("orders", "under_max");
     expect(history.map((e) => e.passed)).toEqual([false, true]);
+  });
+
+  it("answers status: from the latest evaluations, and materializes what it selects", async () => {
+    let rows = 0;
+    const ok = asset({ key: "ok", run: () => 1, checks: [{ name: "fine", run: () => ({ passed: true }) }] });
+    const bad = asset({ key: "bad", run: () => rows, checks: [{ name: "has_rows", run: (n) => ({ passed: n > 0 }) }] });
+    const warn = asset({ key: "warn", run: () => 1, checks: [{ name: "soft", run: () => ({ passed: false, severity: "WARN" }) }] });
+    const partly = asset({ key: "partly", run: () => 1, checks: [{ name: "one", run: () => ({ passed: true }) }] });
+    const never = assetCheck({ asset: partly, name: "two", run: () => ({ passed: true }) });
+    const plain = asset({ key: "plain", run: () => 1 });
+    const defs = defineDefinitions({ assets: [ok, bad, warn, partly, plain], assetChecks: [never] });
+    await materializeAssets(target, defs, { selection: ["ok", "bad", "warn", "partly"] });
+    const statuses = async () => {
+      const statusOf = await assetStatusLookup(defs, target.storage, ["check_passed", "check_failed", "check_warning", "check_missing"]);
+      return Object.fromEntries(["check_passed", "check_failed", "check_warning", "check_missing"].map((v) => [v, [...statusOf(v as never)].sort()]));
+    };
+    expect(await statuses()).toEqual({ check_passed: ["ok", "partly"], check_failed: ["bad"], check_warning: ["warn"], check_missing: [] });
+
+    // Wiping forgets the evaluations: partly's checks are missing, until they run again.
+    await target.storage.wipeAssets(["partly"]);
+    expect((await statuses()).check_missing).toEqual(["partly"]);
+    await materializeAssets(target, defs, { selection: ["partly:one"] });
+    expect((await statuses()).check_missing).toEqual(["partly"]);
+    await materializeAssets(target, defs, { selection: ["partly"] });
+    expect((await statuses()).check_passed).toEqual(["ok", "partly"]);
+
+    rows = 4;
+    const fix = await materializeAssets(target, defs, { selection: "status:check_failed" });
+    expect((await target.storage.getRun(fix.runId))).toMatchObject({ selection: ["bad"], selectionExpression: "status:check_failed" });
+    expect((await statuses()).check_failed).toEqual([]);
+    await expect(assetStatusLookup(defs, target.storage, ["stale"])).rejects.toThrow(/^status:stale is not available in this build of Sluice yet/);
   });
 });

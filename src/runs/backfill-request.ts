@@ -14,6 +14,8 @@ import type { Storage } from "../storage/storage.js";
 import { BackfillDependencies, backfillGroups, backfillRun, groupPartitions, runsToLaunch, type GroupOfAssets } from "./backfill-plan.js";
 import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { PARENT_BACKFILL_TAG } from "./new-run.js";
+import type { StatusOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "./asset-statuses.js";
 import { resolveSelection } from "./run-target.js";
 
 /** Partitions one backfill may cover, at most (per group): a request beyond is refused. */
@@ -88,7 +90,8 @@ export async function planBackfill(storage: Storage, request: BackfillRequest): 
   const tags = { ...(request.tags ?? {}), ...(request.parentBackfillId ? { [PARENT_BACKFILL_TAG]: request.parentBackfillId } : {}) };
   checkTags(tags, "tags");
   await loadDynamicPartitions(defs, storage);
-  const { target, what } = resolveTarget(defs, request.target);
+  const selection = "job" in request.target ? undefined : request.target.selection;
+  const { target, what } = resolveTarget(defs, request.target, await selectionStatusOf(defs, storage, selection));
   checkPartitioned(defs, target.assetKeys, what);
   const shapes = backfillGroups(defs, target.assetKeys);
   const roots = shapes.filter((g) => g.upstream.length === 0);
@@ -129,7 +132,7 @@ export async function planBackfill(storage: Storage, request: BackfillRequest): 
   return { backfill, partitionCount, runCount, partitions };
 }
 
-function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { target: BackfillTarget; what: string } {
+function resolveTarget(defs: Definitions, target: BackfillRequestTarget, statusOf: StatusOf | undefined): { target: BackfillTarget; what: string } {
   if ("job" in target) {
     checkName(target.job, "job");
     const job = defs.jobs.get(target.job);
@@ -140,7 +143,7 @@ function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { targ
     return { target: { kind: "job", jobName: target.job, assetKeys: [...job.stepKeys] }, what: `job "${target.job}"` };
   }
   const selection = target.selection;
-  const keys = resolveSelection(defs, typeof selection === "string" ? selection : [...selection]);
+  const keys = resolveSelection(defs, typeof selection === "string" ? selection : [...selection], statusOf);
   const expression = typeof selection === "string" ? selection : null;
   return { target: { kind: "assets", selection: expression, assetKeys: keys }, what: expression !== null ? `selection "${expression}"` : `assets ${quoteKeys(keys)}` };
 }

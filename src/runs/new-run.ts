@@ -7,6 +7,7 @@ import type { PartitionKeyRange } from "../definitions/asset.js";
 import { PartitionError, UsageError } from "../definitions/errors.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, partitionRangeTags, partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
+import type { StatusOf } from "../definitions/selection/select-assets.js";
 import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
 
 /** Tag on runs a schedule launched: the schedule's name. */
@@ -30,7 +31,10 @@ export const RETRY_NUMBER_TAG = "sluice/retry_number";
  * What a new run executes: a job by name (optionally only some of its steps, as a backfill's group
  * of a job does), or assets (a selection expression, or assets or keys; default every asset).
  */
-export type RunRequestTarget = { job: string; steps?: readonly string[] } | { assets?: AssetSelection };
+export type RunRequestTarget =
+  | { job: string; steps?: readonly string[] }
+  /** `statusOf` answers `status:` in an expression (see `selectionStatusOf`, read before the run is made). */
+  | { assets?: AssetSelection; statusOf?: StatusOf };
 
 /** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
@@ -105,7 +109,7 @@ function fromDefinitions(request: NewRunRequest): NewRun {
     jobTags = job.definition.tags;
   } else {
     const selection = request.target.assets;
-    const keys = resolveSelection(defs, selection);
+    const keys = resolveSelection(defs, selection, request.target.statusOf);
     target = { kind: "assets", keys };
     shape = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: typeof selection === "string" ? selection : null };
   }

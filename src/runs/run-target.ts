@@ -7,7 +7,7 @@ import type { AssetDefinition } from "../definitions/asset.js";
 import { isCheckKey, type AssetCheckDefinition } from "../definitions/asset-check.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError } from "../definitions/errors.js";
-import { selectAssets } from "../definitions/selection/select-assets.js";
+import { selectAssets, type StatusOf } from "../definitions/selection/select-assets.js";
 import type { RunTarget } from "../execution/prepare-run.js";
 import type { RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
@@ -26,12 +26,13 @@ export interface RunDestination {
  * Resolves a selection to asset keys in topological order; throws SelectionError when it matches
  * none. A list may also name checks (`orders:row_count`, or the check itself): their keys follow
  * the assets' in the order given, and the run executes those checks (without their assets unless
- * listed too). Throws SelectionError naming an unknown asset or check.
+ * listed too). Throws SelectionError naming an unknown asset or check. An expression using
+ * `status:` needs `statusOf` (from `selectionStatusOf` in asset-statuses.ts), else SelectionError.
  */
-export function resolveSelection(defs: Definitions, selection: AssetSelection | undefined): string[] {
+export function resolveSelection(defs: Definitions, selection: AssetSelection | undefined, statusOf?: StatusOf): string[] {
   if (selection === undefined) return defs.assetGraph.keys();
   if (typeof selection === "string") {
-    const keys = selectAssets(selection, defs.assetGraph);
+    const keys = selectAssets(selection, defs.assetGraph, statusOf ? { statusOf } : {});
     if (keys.length === 0) {
       throw new SelectionError(
         `Selection "${selection}" matched no assets. List them with: sluice asset list`,

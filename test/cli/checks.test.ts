@@ -54,6 +54,12 @@ describe("sluice check run", () => {
     const failed = await runCli(["check", "run", "-f", CHECKS, "--select", "orders", "--check", "not_empty"], { home });
     expect(failed.code, describeResult(failed)).toBe(1);
     expect(resultLines(failed.stdout)).toEqual([["FAILED(ERROR)", "orders:not_empty", "0 rows"]]);
+    const listed = await runCli(["asset", "list", "-f", CHECKS, "--select", "status:check_failed or status:check_missing"], { home });
+    expect(listed.code, describeResult(listed)).toBe(0);
+    expect(listed.stdout).toBe("orders\nsales\n");
+    const refused = await runCli(["materialize", "-f", CHECKS, "--select", "status:fresh"], { home });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("status:fresh is not available in this build of Sluice yet");
   });
 
   it("checks one partition, and refuses bad input with exit 2 and no run", async () => {
