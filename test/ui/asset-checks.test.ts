@@ -159,7 +159,7 @@ describe("asset checks UI", () => {
     await page.close();
   });
 
-  it("badges lineage nodes with their checks' counts, and only assets that have checks", async () => {
+  it("badges lineage nodes with their checks' counts (only assets that have checks), and filters them by status:", async () => {
     const { page, errors } = await newPage(browser);
     await page.goto(`${server.url}/assets`);
     const badge = assetNode(page, "shop/orders").getByTestId("check-badge");
@@ -172,6 +172,21 @@ describe("asset checks UI", () => {
     expect(await assetNode(page, "plain").getByTestId("check-badge").count()).toBe(0);
     expect(await assetNode(page, "shop/summary").getByTestId("check-badge").count()).toBe(0);
     await screenshot(page, "asset-checks-lineage");
+
+    // The filter answers status: from the same results, as the server would.
+    const shown = () => page.$$eval("[data-testid=lineage-asset]", (els) => els.map((e) => e.getAttribute("data-key")!).sort());
+    for (const [expression, keys] of [
+      ["status:check_failed", ["shop/orders"]],
+      ["status:check_passed", ["regional/sales"]],
+      ["status:check_failed+", ["shop/orders", "shop/summary"]],
+      // Assets without checks have no check status: "not" keeps them.
+      ["not status:check_missing and not status:check_passed", ["plain", "shop/orders", "shop/summary"]],
+    ] as const) {
+      await page.goto(`${server.url}/assets?select=${encodeURIComponent(expression)}`);
+      await waitFor(`${expression} to show ${keys.join(", ")}`, async () => (JSON.stringify(await shown()) === JSON.stringify(keys) ? true : undefined), 15_000);
+    }
+    await page.goto(`${server.url}/assets?select=${encodeURIComponent("status:stale")}`);
+    expect(await page.getByTestId("selection-error").textContent()).toContain("status:stale cannot filter the lineage yet");
     expect(errors()).toEqual([]);
     await page.close();
   });
