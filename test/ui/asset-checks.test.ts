@@ -187,6 +187,16 @@ describe("asset checks UI", () => {
     }
     await page.goto(`${server.url}/assets?select=${encodeURIComponent("status:stale")}`);
     expect(await page.getByTestId("selection-error").textContent()).toContain("status:stale cannot filter the lineage yet");
+
+    // Live: row_count passes again in a check run launched elsewhere, and the badge turns amber.
+    await page.goto(`${server.url}/assets`);
+    await badge.waitFor();
+    writeFileSync(path.join(project, "min-rows.txt"), "1");
+    const res = await api(server.url, "POST", "/api/runs", { selection: ["shop/orders:row_count"] });
+    expect((await waitForRun(server.url, res.body.run.runId, ["SUCCESS", "FAILURE"])).status).toBe("SUCCESS");
+    await waitFor("the badge to drop the failure", async () => ((await badge.getAttribute("data-failed")) === "0" ? true : undefined), 15_000);
+    expect(await badge.getAttribute("title")).toBe("2 checks: 1 with a warning, 1 passed");
+    expect(await badge.getAttribute("class")).toContain("warn");
     expect(errors()).toEqual([]);
     await page.close();
   });

@@ -5,7 +5,7 @@
  */
 import { SelectionError } from "../../../src/definitions/errors.js";
 import type { StatusOf } from "../../../src/definitions/selection/select-assets.js";
-import type { CheckSummaryJson } from "./check-types";
+import { checkSummarySignature, type CheckSummaryJson } from "./check-types";
 
 /** An asset as the filter sees it: its key and check summary (null: no checks). */
 export interface AssetWithChecks {
@@ -54,9 +54,6 @@ export function checkStatusOf(assets: readonly AssetWithChecks[]): StatusOf {
 export function checkStatusFingerprint(assets: readonly AssetWithChecks[]): string {
   return assets
     .filter((a) => a.checkSummary !== null)
-    .map((a) => {
-      const s = a.checkSummary!;
-      return `${a.key}:${s.passed},${s.failed},${s.warning},${s.missing},${s.executionFailed}`;
-    })
+    .map((a) => `${a.key}:${checkSummarySignature(a.checkSummary)}`)
     .join("|");
 }

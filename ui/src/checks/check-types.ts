@@ -40,3 +40,8 @@ export function checkKey(assetKey: string, checkName: string): string {
 export function checksPath(assetKey: string): string {
   return `/assets/${assetKey.split("/").map(encodeURIComponent).join("/")}/checks`;
 }
+
+/** A check summary as a short string ("" for none): a lineage node is redrawn, a filter re-applied, when it changes. */
+export function checkSummarySignature(s: CheckSummaryJson | null | undefined): string {
+  return s ? `${s.passed},${s.failed},${s.warning},${s.missing},${s.executionFailed}` : "";
+}

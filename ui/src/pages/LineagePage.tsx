@@ -26,7 +26,7 @@ const FULL_GRAPH_LIMIT = 2000;
 /** Above this many nodes the minimap (which draws every node) is left out. */
 const MINIMAP_LIMIT = 300;
 /** Events after which asset statuses may have changed. */
-const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 
 /** The asset lineage (route /assets): layered graph in group boxes, live statuses, selection search, materialize. */
 export function LineagePage() {
