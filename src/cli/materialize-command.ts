@@ -4,7 +4,7 @@ import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { statusValuesOf } from "../definitions/selection/select-assets.js";
 import { selectionStatusOf } from "../runs/asset-statuses.js";
-import { resolveSelection } from "../runs/run-target.js";
+import { checkKeysOf, resolveSelection } from "../runs/run-target.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
 import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
@@ -54,7 +54,8 @@ export function registerMaterialize(program: Command): void {
       }
       await runSeriesInTerminal(
         instance,
-        keys.length,
+        // The assets' checks run as steps too.
+        keys.length + checkKeysOf(defs, keys).length,
         partitionKeys.map((partitionKey) => ({
           label: partitionKey,
           run: (terminal) => materialize(defs, { instance, selection: flags.select ?? keys, config, tags, partitionKey, ...terminal }),

@@ -8,6 +8,8 @@ import { resource } from "../definitions/resource.js";
 import { EventType, RunStatus } from "../storage/records.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { assetStatusLookup } from "./asset-statuses.js";
+import { runInForeground } from "./foreground-run.js";
+import { reexecutionOf } from "./reexecution.js";
 import { checkKeysOf } from "./run-target.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
@@ -88,6 +90,24 @@ describe("asset checks in runs", () => {
     expect(result.succeeded).toEqual(["a", "other"]);
     // The asset itself was materialized: the check judges it, it does not undo it.
     expect((await target.storage.getAssetIndex()).map((r) => r.assetKey)).toEqual(["a", "other"]);
+  });
+
+  it("re-executes from failure the failed blocking check with the steps it skipped, which wait for it again", async () => {
+    let rows: number[] = [];
+    const a = asset({ key: "a", run: () => rows, checks: [{ name: "not_empty", blocking: true, run: (r) => ({ passed: r.length > 0 }) }] });
+    const b = asset({ key: "b", ins: { a }, run: ({ a: r }) => r.length });
+    const defs = defineDefinitions({ assets: [a, b] });
+    const failed = await materializeAssets(target, defs);
+    expect(failed.skipped).toEqual(["b"]);
+    const again = await runInForeground(target, defs, await reexecutionOf(target.storage, failed.runId, { fromFailure: true }));
+    expect((await target.storage.getRun(again.runId))?.selection).toEqual(["b", "a:not_empty"]);
+    // The stored value of a is still empty: the check fails again and b is skipped again.
+    expect([again.status, again.skipped]).toEqual([RunStatus.Failure, ["b"]]);
+    rows = [1];
+    const fixed = await materializeAssets(target, defs, { selection: ["a"] });
+    expect(fixed.status).toBe(RunStatus.Success);
+    const last = await runInForeground(target, defs, await reexecutionOf(target.storage, again.runId, { fromFailure: true }));
+    expect([last.status, last.succeeded]).toEqual([RunStatus.Success, ["a:not_empty", "b"]]);
   });
 
   it("lets downstream steps run when a blocking check fails with WARN only", async () => {
