@@ -146,7 +146,7 @@ describe("csv-duckdb: a file imported twice", () => {
     expect(statusOf).toMatchObject({ SOURCE: "SUCCESS", "SOURCE:unique_order_ids": "FAILURE", TRANSFORMED: "SKIPPED", SUMMARY: "SKIPPED" });
     const failed = (await runEvents(home, run.runId)).find((e) => e.type === "ASSET_CHECK_EVALUATION" && e.stepKey === "SOURCE:unique_order_ids");
     expect(failed).toMatchObject({ passed: false, severity: "ERROR" });
-    expect(failed!.description).toContain("1006 (in orders_2026-02 (copy).csv, orders_2026-02.csv)");
+    expect(failed!.description).toContain("5 duplicate order ids: 1006 (in orders_2026-02 (copy).csv, orders_2026-02.csv)");
   });
 });
 

@@ -125,12 +125,18 @@ const validLines = assetCheck({
       const problem = lineProblem(line);
       return problem === null ? [] : [{ order_id: line.order_id, file: line.source_file, problem }];
     });
-    for (const i of invalid) log.warn(`order ${i.order_id} of ${i.file} will be dropped: ${i.problem}`);
+    // A file of garbage should not flood the log or the UI: the first SHOWN lines are named.
+    const SHOWN = 20;
+    for (const i of invalid.slice(0, SHOWN)) log.warn(`order ${i.order_id} of ${i.file} will be dropped: ${i.problem}`);
+    const more = invalid.length > SHOWN ? ` and ${invalid.length - SHOWN} more` : "";
     return {
       passed: invalid.length === 0,
       severity: "WARN",
-      description: invalid.length === 0 ? `all ${lines.length} lines are valid` : `${invalid.length} of ${lines.length} lines are invalid: orders ${invalid.map((i) => i.order_id).join(", ")}`,
-      metadata: { invalid: invalid.length, lines: lines.length, invalid_lines: meta.table(invalid) },
+      description:
+        invalid.length === 0
+          ? `all ${lines.length} lines are valid`
+          : `${invalid.length} of ${lines.length} lines are invalid: orders ${invalid.slice(0, SHOWN).map((i) => i.order_id).join(", ")}${more}`,
+      metadata: { invalid: invalid.length, lines: lines.length, invalid_lines: meta.table(invalid.slice(0, SHOWN)) },
     };
   },
 });
@@ -150,7 +156,10 @@ const uniqueOrderIds = assetCheck({
       description:
         duplicates.length === 0
           ? `${files.size} distinct order ids`
-          : `duplicate order ids: ${duplicates.map(([id, where]) => `${id} (in ${where.join(", ")})`).join("; ")}`,
+          : `${duplicates.length} duplicate order ids: ${duplicates
+              .slice(0, 20)
+              .map(([id, where]) => `${id} (in ${where.join(", ")})`)
+              .join("; ")}${duplicates.length > 20 ? "; …" : ""}`,
       metadata: { duplicates: duplicates.length },
     };
   },

@@ -189,8 +189,11 @@ const allImagesRead = assetCheck({
       passed: failures.length === 0,
       severity: "WARN",
       description:
-        failures.length === 0 ? `${extractions.length} images read` : `${failures.length} of ${extractions.length} images could not be read: ${failures.map((f) => f.message).join(", ")}`,
-      metadata: { images: extractions.length, failed: failures.length, failures: meta.table(failures) },
+        failures.length === 0
+          ? `${extractions.length} images read`
+          : `${failures.length} of ${extractions.length} images could not be read: ${failures.slice(0, 20).map((f) => f.message).join(", ")}${failures.length > 20 ? ", …" : ""}`,
+      // The first 20 with their reasons; every one is in receipts.extraction_failures.
+      metadata: { images: extractions.length, failed: failures.length, failures: meta.table(failures.slice(0, 20)) },
     };
   },
 });
@@ -211,7 +214,13 @@ const receiptsValid = assetCheck({
     });
     return {
       passed: invalid.length === 0,
-      description: invalid.length === 0 ? `${rows.length} receipts, all valid` : `${invalid.length} of ${rows.length} receipts are invalid: ${invalid.map((i) => `${i.message}: ${i.problem}`).join("; ")}`,
+      description:
+        invalid.length === 0
+          ? `${rows.length} receipts, all valid`
+          : `${invalid.length} of ${rows.length} receipts are invalid: ${invalid
+              .slice(0, 20)
+              .map((i) => `${i.message}: ${i.problem}`)
+              .join("; ")}${invalid.length > 20 ? "; …" : ""}`,
       metadata: { receipts: rows.length, invalid: invalid.length },
     };
   },
