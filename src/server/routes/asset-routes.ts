@@ -26,8 +26,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const loaded = requireLoaded(ctx);
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
-    const states = await assetStates(ctx.storage, snapshot, undefined, defs);
-    const checks = await checkSummaries(ctx.storage, snapshot);
+    const [states, checks] = await Promise.all([assetStates(ctx.storage, snapshot, undefined, defs), checkSummaries(ctx.storage, snapshot)]);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
         key: a.key,
