@@ -49,7 +49,8 @@ export function collectChecks(assets: ReadonlyMap<string, AssetDefinition>, list
     }
     checks.set(check.key, check);
   };
-  for (const def of assets.values()) for (const check of def.checks) add(check);
+  // `?? []`: an asset definition built by hand (or by an older copy of this package) may lack checks.
+  for (const def of assets.values()) for (const check of def.checks ?? []) add(check);
   listed.forEach((check, i) => {
     if (!isAssetCheckDefinition(check)) {
       throw new DefinitionError(`assetChecks[${i}] is not an asset check. Create checks with assetCheck({ asset, name, run }).`);

@@ -49,6 +49,13 @@ export async function runCheckStep(step: PlanStep, ctx: StepRunContext): Promise
       data: { ...evaluation.data, ...(evaluation.error ? { error: evaluation.error.serialized } : {}) },
     });
   }
+  if (evaluations.length < keys.length) {
+    // Canceled between partitions: the check did not finish, so it did not succeed.
+    const summary = `the run was canceled after ${evaluations.length} of ${keys.length} partitions were checked.`;
+    const serialized = serializeError(new Error(summary));
+    await ctx.writer.write({ ...base, type: EventType.StepFailure, level: LogLevel.Error, message: `Step "${key}" failed: ${summary}`, data: { error: serialized, attempt: 1 } });
+    return { ok: false, error: serialized, summary };
+  }
   const crashed = evaluations.find((e) => e.error !== undefined);
   const blocked = check.blocking ? evaluations.find((e) => !e.data.passed && e.data.severity === "ERROR") : undefined;
   if (crashed?.error !== undefined || blocked !== undefined) {

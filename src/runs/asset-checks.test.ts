@@ -6,6 +6,8 @@ import { defineDefinitions } from "../definitions/definitions.js";
 import { dailyPartitions, singleRun, staticPartitions } from "../definitions/partitions.js";
 import { resource } from "../definitions/resource.js";
 import { EventType, RunStatus } from "../storage/records.js";
+import { assetJob } from "../definitions/job.js";
+import { executeJob } from "./execute-job.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { assetStatusLookup } from "./asset-statuses.js";
 import { runInForeground } from "./foreground-run.js";
@@ -108,6 +110,17 @@ describe("asset checks in runs", () => {
     expect(fixed.status).toBe(RunStatus.Success);
     const last = await runInForeground(target, defs, await reexecutionOf(target.storage, again.runId, { fromFailure: true }));
     expect([last.status, last.succeeded]).toEqual([RunStatus.Success, ["a:not_empty", "b"]]);
+  });
+
+  it("runs the checks of an asset job's assets in its runs, and re-executes a job's failed check", async () => {
+    const a = asset({ key: "a", run: () => 0, checks: [{ name: "positive", blocking: true, run: (n) => ({ passed: n > 0 }) }] });
+    const b = asset({ key: "b", ins: { a }, run: ({ a: n }) => n });
+    const defs = defineDefinitions({ assets: [a, b], jobs: [assetJob({ name: "both", selection: "*" })] });
+    const run = await executeJob(target, defs, "both");
+    expect([run.status, run.failures.map((f) => f.stepKey), run.skipped]).toEqual([RunStatus.Failure, ["a:positive"], ["b"]]);
+    const again = await runInForeground(target, defs, await reexecutionOf(target.storage, run.runId, { fromFailure: true }));
+    expect((await target.storage.getRun(again.runId))).toMatchObject({ jobName: "both", selection: ["b", "a:positive"] });
+    expect(again.failures.map((f) => f.stepKey)).toEqual(["a:positive"]);
   });
 
   it("lets downstream steps run when a blocking check fails with WARN only", async () => {

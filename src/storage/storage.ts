@@ -112,7 +112,8 @@ export interface Storage {
 
   /**
    * Appends an event. In the same transaction: a RUN_START/RUN_SUCCESS/RUN_FAILURE/RUN_CANCELED
-   * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index.
+   * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index;
+   * an ASSET_CHECK_EVALUATION event records its evaluation (see getLatestCheckEvaluations).
    * A finished run (SUCCESS, FAILURE, CANCELED) is never moved by a later RUN_* event (the first
    * finisher wins; the event is still stored), and RUN_START leaves a CANCELING run CANCELING
    * (setting startedAt). The event that ends a run also ends its unfinished steps (in progress, or
