@@ -23,6 +23,15 @@ export { assetSpec } from "./definitions/asset-spec.js";
 export type { ExternalAssetSpec } from "./definitions/asset-spec.js";
 export { observableSourceAsset } from "./definitions/observable-source-asset.js";
 export type { ObservableSourceAssetSpec, ObserveResult } from "./definitions/observable-source-asset.js";
+export { assetCheck, checkKey } from "./definitions/asset-check.js";
+export type {
+  AssetCheckContext,
+  AssetCheckDefinition,
+  AssetCheckResult,
+  AssetCheckSeverity,
+  AssetCheckSpec,
+  InlineAssetCheckSpec,
+} from "./definitions/asset-check.js";
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";
 export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";

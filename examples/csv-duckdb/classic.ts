@@ -11,7 +11,9 @@ import defs from "./definitions.js";
 
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
 if (result.success) {
-  console.log(`run ${result.runId}: ${result.materialized.length} assets materialized`);
+  // Steps are assets (a multi-asset's step materializes several) and their checks (ASSET:CHECK).
+  const checks = result.succeeded.filter((key) => defs.checks.has(key)).length;
+  console.log(`run ${result.runId}: ${result.materialized.length} assets materialized, ${checks} checks run`);
   console.table(result.outputOf("SUMMARY"));
 } else {
   console.error(`run ${result.runId} failed:`);

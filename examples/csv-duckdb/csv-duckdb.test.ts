@@ -62,11 +62,19 @@ describe("csv-duckdb: sluice materialize", () => {
     runId = lastLine(result.stdout);
   });
 
-  it("materializes the three tables and the two exports", async () => {
+  it("materializes the three tables and the two exports, and runs their checks", async () => {
     const run = await showRun(home, runId);
     expect(run.status).toBe("SUCCESS");
-    // The two exports are one multi-asset: one step, "export_csv".
-    expect(run.steps!.map((s) => s.key).sort()).toEqual(["SOURCE", "SUMMARY", "TRANSFORMED", "export_csv"]);
+    // The two exports are one multi-asset: one step, "export_csv"; checks are steps of their own.
+    expect(run.steps!.map((s) => s.key).sort()).toEqual([
+      "SOURCE",
+      "SOURCE:unique_order_ids",
+      "SOURCE:valid_lines",
+      "SUMMARY",
+      "TRANSFORMED",
+      "TRANSFORMED:has_rows",
+      "export_csv",
+    ]);
   });
 
   it("exports the summary computed by hand", () => {
@@ -98,13 +106,47 @@ describe("csv-duckdb: sluice materialize", () => {
     const events = await runEvents(home, runId);
     const warnings = events.filter((e) => e.level === "WARN").map((e) => e.message);
     expect(warnings).toEqual([
-      'dropping order 1004 of orders_2026-01.csv: quantity=null unit_price="2.50"',
-      'dropping order 1008 of orders_2026-02.csv: quantity="-1" unit_price="25.00"',
+      'order 1004 of orders_2026-01.csv will be dropped: quantity=null unit_price="2.50" order_date="2026-01-07"',
+      'order 1008 of orders_2026-02.csv will be dropped: quantity="-1" unit_price="25.00" order_date="2026-02-03"',
+      'Check "SOURCE:valid_lines" failed (WARN): 2 of 10 lines are invalid: orders 1004, 1008',
     ]);
     const rowCounts = Object.fromEntries(
       events.filter((e) => e.type === "ASSET_MATERIALIZATION").map((e) => [e.assetKey, e.metadata?.["sluice/row_count"]?.value]),
     );
     expect(rowCounts).toEqual({ SOURCE: 10, TRANSFORMED: 8, SUMMARY: 3, "exports/summary_csv": 3, "exports/transformed_csv": 8 });
+  });
+
+  it("evaluates the checks: a warning for the two invalid lines, unique ids and rows passed", async () => {
+    const evaluations = (await runEvents(home, runId)).filter((e) => e.type === "ASSET_CHECK_EVALUATION");
+    const byKey = Object.fromEntries(evaluations.map((e) => [e.stepKey, e]));
+    expect(Object.keys(byKey).sort()).toEqual(["SOURCE:unique_order_ids", "SOURCE:valid_lines", "TRANSFORMED:has_rows"]);
+    expect(byKey["SOURCE:valid_lines"]).toMatchObject({
+      assetKey: "SOURCE",
+      status: "FAILED",
+      passed: false,
+      severity: "WARN",
+      description: "2 of 10 lines are invalid: orders 1004, 1008",
+    });
+    expect(byKey["SOURCE:valid_lines"]!.metadata?.["invalid"]).toEqual({ type: "int", value: 2 });
+    expect(byKey["SOURCE:unique_order_ids"]).toMatchObject({ status: "PASSED", passed: true, description: "10 distinct order ids" });
+    expect(byKey["TRANSFORMED:has_rows"]).toMatchObject({ status: "PASSED", passed: true, description: "8 order lines" });
+  });
+});
+
+describe("csv-duckdb: a file imported twice", () => {
+  it("fails the blocking unique_order_ids check and skips everything downstream of SOURCE", async () => {
+    const home = tempDir();
+    const data = dataCopy(path.join(EXAMPLE, "data"));
+    cpSync(path.join(data, "source", "orders_2026-02.csv"), path.join(data, "source", "orders_2026-02 (copy).csv"));
+    const result = await runCli(["materialize", "-f", "definitions.ts"], { home, cwd: EXAMPLE, env: { CSV_DUCKDB_DATA_DIR: data } });
+    expect(result.code, describeResult(result)).toBe(1);
+    const run = await showRun(home, lastLine(result.stdout));
+    expect(run.status).toBe("FAILURE");
+    const statusOf = Object.fromEntries(run.steps!.map((s) => [s.key, s.status]));
+    expect(statusOf).toMatchObject({ SOURCE: "SUCCESS", "SOURCE:unique_order_ids": "FAILURE", TRANSFORMED: "SKIPPED", SUMMARY: "SKIPPED" });
+    const failed = (await runEvents(home, run.runId)).find((e) => e.type === "ASSET_CHECK_EVALUATION" && e.stepKey === "SOURCE:unique_order_ids");
+    expect(failed).toMatchObject({ passed: false, severity: "ERROR" });
+    expect(failed!.description).toContain("5 duplicate order ids: 1006 (in orders_2026-02 (copy).csv, orders_2026-02.csv)");
   });
 });
 
@@ -135,7 +177,7 @@ describe("csv-duckdb: classic mode (a plain script calling materialize())", () =
       );
     });
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized/);
+    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized, 3 checks run/);
     expect(readCsv(path.join(data, "final", "summary.csv"))).toEqual(EXPECTED_SUMMARY);
     const runs = await listRuns(home);
     expect(runs.map((r) => r.status)).toEqual(["SUCCESS"]);

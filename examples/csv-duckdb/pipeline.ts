@@ -8,11 +8,16 @@
  * SOURCE, TRANSFORMED and SUMMARY are DuckDB tables in DATA_DIR/warehouse.duckdb (stored by the
  * DuckDB IO manager: the rows an asset returns become its table); the exports are CSV files in
  * DATA_DIR/final, both written by DuckDB's COPY in one step (the multi-asset `export_csv`).
+ *
+ * The data is validated by asset checks, beside the assets rather than inside them: SOURCE's
+ * `valid_lines` (a warning naming the lines TRANSFORMED drops) and `unique_order_ids` (blocking: a
+ * file imported twice must not be counted twice), and TRANSFORMED's `has_rows` (blocking: no
+ * empty summary overwrites a good one).
  */
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { asset, assetJob, configured, defineDefinitions, meta, multiAsset, output, resource, schedule, type Definitions } from "sluice";
+import { asset, assetCheck, assetJob, configured, defineDefinitions, meta, multiAsset, output, resource, schedule, type Definitions } from "sluice";
 import { duckdbIOManager, duckdbResource } from "sluice/duckdb";
 
 /** Where a project's files are: `source/*.csv` in, `final/*.csv` out, `warehouse.duckdb`. */
@@ -66,24 +71,35 @@ interface OrderLine {
   revenue: number;
 }
 
+/**
+ * Why a line cannot become an order line (no positive whole quantity, no positive price, or a date
+ * that is not YYYY-MM-DD), or null when it can. TRANSFORMED drops such lines; SOURCE's
+ * `valid_lines` check reports them.
+ */
+function lineProblem(line: SourceRow): string | null {
+  const quantity = Number(line.quantity);
+  const price = Number(line.unit_price);
+  if (!line.quantity || !Number.isInteger(quantity) || quantity <= 0 || !(price > 0) || !/^\d{4}-\d{2}-\d{2}$/.test(line.order_date)) {
+    return `quantity=${JSON.stringify(line.quantity)} unit_price=${JSON.stringify(line.unit_price)} order_date=${JSON.stringify(line.order_date)}`;
+  }
+  return null;
+}
+
 const transformed = asset({
   key: "TRANSFORMED",
   group: "transform",
   kinds: ["duckdb"],
-  description: "Typed order lines with their revenue; lines without a positive quantity and price are dropped (and logged).",
+  description: "Typed order lines with their revenue; lines without a positive quantity and price are dropped (SOURCE's valid_lines check names them).",
   ioManager: "warehouse_io",
   // Money stays DOUBLE even on a day when every amount is whole.
   metadata: { "duckdb/column_types": { unit_price: "DOUBLE", revenue: "DOUBLE" } },
   ins: { lines: source },
-  run: ({ lines }, { log }) => {
+  run: ({ lines }) => {
     const kept: OrderLine[] = [];
     for (const line of lines) {
+      if (lineProblem(line) !== null) continue;
       const quantity = Number(line.quantity);
       const price = Number(line.unit_price);
-      if (!line.quantity || !Number.isInteger(quantity) || quantity <= 0 || !(price > 0) || !/^\d{4}-\d{2}-\d{2}$/.test(line.order_date)) {
-        log.warn(`dropping order ${line.order_id} of ${line.source_file}: quantity=${JSON.stringify(line.quantity)} unit_price=${JSON.stringify(line.unit_price)}`);
-        continue;
-      }
       kept.push({
         order_id: Number(line.order_id),
         order_date: line.order_date,
@@ -97,6 +113,65 @@ const transformed = asset({
     }
     return output(kept, { metadata: { dropped: lines.length - kept.length } });
   },
+});
+
+/** Lines TRANSFORMED will drop: a warning (they are left out, the rest goes on), each one logged. */
+const validLines = assetCheck({
+  asset: source,
+  name: "valid_lines",
+  description: "Every line has a positive whole quantity, a positive unit price and a YYYY-MM-DD date; the others are dropped by TRANSFORMED.",
+  run: (lines, { log }) => {
+    const invalid = lines.flatMap((line) => {
+      const problem = lineProblem(line);
+      return problem === null ? [] : [{ order_id: line.order_id, file: line.source_file, problem }];
+    });
+    // A file of garbage should not flood the log or the UI: the first SHOWN lines are named.
+    const SHOWN = 20;
+    for (const i of invalid.slice(0, SHOWN)) log.warn(`order ${i.order_id} of ${i.file} will be dropped: ${i.problem}`);
+    const more = invalid.length > SHOWN ? ` and ${invalid.length - SHOWN} more` : "";
+    return {
+      passed: invalid.length === 0,
+      severity: "WARN",
+      description:
+        invalid.length === 0
+          ? `all ${lines.length} lines are valid`
+          : `${invalid.length} of ${lines.length} lines are invalid: orders ${invalid.slice(0, SHOWN).map((i) => i.order_id).join(", ")}${more}`,
+      metadata: { invalid: invalid.length, lines: lines.length, invalid_lines: meta.table(invalid.slice(0, SHOWN)) },
+    };
+  },
+});
+
+/** An order id twice (a file exported twice, or two files overlapping) would be counted twice. */
+const uniqueOrderIds = assetCheck({
+  asset: source,
+  name: "unique_order_ids",
+  description: "No order id appears twice; a duplicate stops TRANSFORMED and everything after it.",
+  blocking: true,
+  run: (lines) => {
+    const files = new Map<string, string[]>();
+    for (const line of lines) files.set(line.order_id, [...(files.get(line.order_id) ?? []), line.source_file]);
+    const duplicates = [...files].filter(([, where]) => where.length > 1);
+    return {
+      passed: duplicates.length === 0,
+      description:
+        duplicates.length === 0
+          ? `${files.size} distinct order ids`
+          : `${duplicates.length} duplicate order ids: ${duplicates
+              .slice(0, 20)
+              .map(([id, where]) => `${id} (in ${where.join(", ")})`)
+              .join("; ")}${duplicates.length > 20 ? "; …" : ""}`,
+      metadata: { duplicates: duplicates.length },
+    };
+  },
+});
+
+/** Without one valid line the summary and the exports would be empty: stop before overwriting them. */
+const hasRows = assetCheck({
+  asset: transformed,
+  name: "has_rows",
+  description: "At least one valid order line; otherwise SUMMARY and the exports keep their previous contents.",
+  blocking: true,
+  run: (orders) => ({ passed: orders.length > 0, description: `${orders.length} order lines`, metadata: { rows: orders.length } }),
 });
 
 /** Sales of one region. */
@@ -154,6 +229,9 @@ const exportCsv = multiAsset({
 /** Every asset of the pipeline, in the order they run. */
 export const assets = [source, transformed, summary, exportCsv];
 
+/** The checks of the data, run with their assets. */
+export const checks = [validLines, uniqueOrderIds, hasRows];
+
 /** Re-imports the CSV files and rebuilds every table and export. */
 export const refresh = assetJob({ name: "refresh", description: "CSV files → DuckDB → CSV exports", selection: "*" });
 
@@ -171,6 +249,7 @@ export function definitionsFor(dir: string): Definitions {
   const warehouse = { path: path.join(dir, "warehouse.duckdb") };
   return defineDefinitions({
     assets,
+    assetChecks: checks,
     jobs: [refresh],
     schedules: [every5Minutes],
     resources: {

@@ -4,16 +4,21 @@
  *
  *   inbox/messages ──► receipts/extracted ──► receipts/stored
  *   (files → Postgres)  (LLM, per image)       (Postgres)
+ *
+ * Asset checks watch the data at each stage: `has_messages` (blocking: with no message there is
+ * nothing to send to the LLM), `all_images_read` (a warning naming the images the LLM could not
+ * read) and `receipts_valid` (every receipt in Postgres, whoever wrote it, passes the schema and its
+ * items add up to its total).
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { asset, output } from "sluice";
+import { asset, assetCheck, meta, output } from "sluice";
 import { HttpRequestError, httpResource } from "sluice/http";
 import { postgresResource } from "sluice/postgres";
 import { answerText, imageQuestion, type MessagesResponse } from "./anthropic-messages.js";
 import { ensureSchema } from "./db-schema.js";
-import { EXTRACTION_PROMPT, parseReceipt, type Receipt } from "./receipt.js";
+import { EXTRACTION_PROMPT, parseReceipt, receiptProblem, type Receipt } from "./receipt.js";
 
 const here = import.meta.dirname;
 
@@ -164,5 +169,65 @@ export const storedReceipts = asset({
   },
 });
 
+/** Without a message there is nothing to extract: the LLM is not called, nothing is stored. */
+const hasMessages = assetCheck({
+  asset: inboxMessages,
+  name: "has_messages",
+  description: "The inbox held at least one readable message; otherwise extraction and storage do not run.",
+  blocking: true,
+  run: (loaded) => ({ passed: loaded.messages > 0, description: `${loaded.messages} messages, ${loaded.images} images`, metadata: { messages: loaded.messages } }),
+});
+
+/** Images the LLM could not read: a warning (they are recorded and retried next run), with each reason. */
+const allImagesRead = assetCheck({
+  asset: extractedReceipts,
+  name: "all_images_read",
+  description: "Every new image became a receipt; the failures are listed with their reasons.",
+  run: (extractions) => {
+    const failures = extractions.flatMap((e) => ("reason" in e ? [{ message: e.messageId, file: e.fileName, reason: e.reason }] : []));
+    return {
+      passed: failures.length === 0,
+      severity: "WARN",
+      description:
+        failures.length === 0
+          ? `${extractions.length} images read`
+          : `${failures.length} of ${extractions.length} images could not be read: ${failures.slice(0, 20).map((f) => f.message).join(", ")}${failures.length > 20 ? ", …" : ""}`,
+      // The first 20 with their reasons; every one is in receipts.extraction_failures.
+      metadata: { images: extractions.length, failed: failures.length, failures: meta.table(failures.slice(0, 20)) },
+    };
+  },
+});
+
+/** Every stored receipt, from this run or any before it, passes the same rules as a new one. */
+const receiptsValid = assetCheck({
+  asset: storedReceipts,
+  name: "receipts_valid",
+  description: "Every row of receipts.receipts has a merchant, a date, an ISO currency, a total of zero or more, and items that add up to it.",
+  resources: { postgres: postgresResource },
+  run: async (_stored, { resources }) => {
+    const rows = await resources.postgres.query<{ message_id: string; file_name: string; merchant: string; date: string; currency: string; total: string; items: unknown }>(
+      `SELECT message_id, file_name, merchant, to_char(receipt_date, 'YYYY-MM-DD') AS date, currency, total::text, items FROM receipts.receipts ORDER BY message_id, file_name`,
+    );
+    const invalid = rows.flatMap((r) => {
+      const problem = receiptProblem({ merchant: r.merchant, date: r.date, currency: r.currency, total: Number(r.total), items: r.items });
+      return problem === null ? [] : [{ message: r.message_id, file: r.file_name, problem }];
+    });
+    return {
+      passed: invalid.length === 0,
+      description:
+        invalid.length === 0
+          ? `${rows.length} receipts, all valid`
+          : `${invalid.length} of ${rows.length} receipts are invalid: ${invalid
+              .slice(0, 20)
+              .map((i) => `${i.message}: ${i.problem}`)
+              .join("; ")}${invalid.length > 20 ? "; …" : ""}`,
+      metadata: { receipts: rows.length, invalid: invalid.length },
+    };
+  },
+});
+
 /** Every asset, in the order they run. */
 export const assets = [inboxMessages, extractedReceipts, storedReceipts];
+
+/** The checks of each stage's data, run with their assets. */
+export const checks = [hasMessages, allImagesRead, receiptsValid];

@@ -7,10 +7,11 @@ import { configured, defineDefinitions, EnvVar } from "sluice";
 import { httpResource } from "sluice/http";
 import { postgresResource } from "sluice/postgres";
 import { ANTHROPIC_VERSION } from "./anthropic-messages.js";
-import { assets } from "./assets.js";
+import { assets, checks } from "./assets.js";
 
 export default defineDefinitions({
   assets,
+  assetChecks: checks,
   resources: {
     postgres: configured(postgresResource, { url: EnvVar("RECEIPTS_DATABASE_URL") }),
     llm: configured(httpResource, {

@@ -35,16 +35,26 @@ export function parseReceipt(answer: string): { receipt: Receipt } | { reason: s
   } catch {
     return { reason: `the answer is not JSON: ${JSON.stringify(answer.length > 120 ? `${answer.slice(0, 120)}…` : answer)}` };
   }
-  const parsed = receiptSchema.safeParse(json);
+  const problem = receiptProblem(json);
+  return problem === null ? { receipt: receiptSchema.parse(json) } : { reason: problem };
+}
+
+/**
+ * What is wrong with a receipt, or null: a field that fails the schema (named by its path, with the
+ * value found), or items that do not add up to the total. New answers and stored rows (the
+ * `receipts_valid` check) are held to the same rules.
+ */
+export function receiptProblem(value: unknown): string | null {
+  const parsed = receiptSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { reason: `field "${issue.path.join(".") || "(root)"}": ${issue.message} (got ${JSON.stringify(valueAt(json, issue.path))})` };
+    return `field "${issue.path.join(".") || "(root)"}": ${issue.message} (got ${JSON.stringify(valueAt(value, issue.path))})`;
   }
   const sum = Math.round(parsed.data.items.reduce((s, i) => s + i.amount, 0) * 100) / 100;
   if (parsed.data.items.length > 0 && Math.abs(sum - parsed.data.total) > 0.01) {
-    return { reason: `the items add up to ${sum.toFixed(2)} but the total is ${parsed.data.total.toFixed(2)}` };
+    return `the items add up to ${sum.toFixed(2)} but the total is ${parsed.data.total.toFixed(2)}`;
   }
-  return { receipt: parsed.data };
+  return null;
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

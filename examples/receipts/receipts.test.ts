@@ -117,9 +117,25 @@ describe("receipts: sluice materialize with settings from .env", () => {
     expect(warnings.slice(1)).toEqual([
       'message m-003 (m-003.png): extraction failed: the answer is not JSON: "I could not find a readable receipt in this image; it looks blurred."',
       'message m-005 (m-005.png): extraction failed: field "currency": must be a three-letter ISO currency code such as EUR (got "euros")',
+      // The all_images_read check says it again, as one warning for the run.
+      'Check "receipts/extracted:all_images_read" failed (WARN): 2 of 4 images could not be read: m-003, m-005',
     ]);
     const failures = await db.query("SELECT message_id, run_id FROM receipts.extraction_failures ORDER BY message_id");
     expect(failures.rows).toEqual([{ message_id: "m-003", run_id: runId }, { message_id: "m-005", run_id: runId }]);
+  });
+
+  it("checks each stage: messages present, a warning naming the two unread images, the stored receipts valid", async () => {
+    const evaluations = (await runEvents(home, runId)).filter((e) => e.type === "ASSET_CHECK_EVALUATION");
+    const byKey = Object.fromEntries(evaluations.map((e) => [e.stepKey, e]));
+    expect(Object.keys(byKey).sort()).toEqual(["inbox/messages:has_messages", "receipts/extracted:all_images_read", "receipts/stored:receipts_valid"]);
+    expect(byKey["inbox/messages:has_messages"]).toMatchObject({ status: "PASSED", description: "5 messages, 4 images" });
+    expect(byKey["receipts/extracted:all_images_read"]).toMatchObject({
+      status: "FAILED",
+      severity: "WARN",
+      description: "2 of 4 images could not be read: m-003, m-005",
+    });
+    expect(byKey["receipts/extracted:all_images_read"]!.metadata?.["failed"]).toEqual({ type: "int", value: 2 });
+    expect(byKey["receipts/stored:receipts_valid"]).toMatchObject({ status: "PASSED", description: "2 receipts, all valid" });
   });
 
   it("never writes the API key or the database URL into the instance", async () => {

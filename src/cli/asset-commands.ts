@@ -5,6 +5,8 @@ import type { Definitions } from "../definitions/definitions.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { RUNLESS_RUN_ID } from "../storage/records.js";
 import { assetStaleness, describeStaleReason, staleReasonRecord, StalenessStatus, type AssetStaleness } from "../runs/staleness.js";
+import { statusValuesOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "../runs/asset-statuses.js";
 import { resolveSelection } from "../runs/run-target.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { registerExternalAssetCommands } from "./external-asset-commands.js";
@@ -61,13 +63,15 @@ export function registerAssetCommands(program: Command): void {
     .description("asset keys in a topological order")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
+    .option("--home <dir>", "instance directory (read only with --stale, or a selection using status:)")
     .option("--select <expr>", "selection expression (default: all assets)")
     .option("--json", "print [{key, group, deps, tags, owners, kinds, description, kind}] (kind: materializable, external or observable; with --stale: and stale, reasons)")
     .option("--stale", "only the stale assets, with why (reads the instance)")
-    .option("--home <dir>", "instance directory (for --stale)")
     .action(async (flags: AssetListFlags) => {
       const { defs } = await loadFromOptions(flags);
-      const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select);
+      // Only a selection using status: needs the instance.
+      const statusOf = statusValuesOf(flags.select ?? "*").length === 0 ? undefined : await withInstance(flags, (instance) => selectionStatusOf(defs, instance.storage, flags.select));
+      const keys = flags.select === undefined ? defs.assetGraph.keys() : resolveSelection(defs, flags.select, statusOf);
       if (flags.stale) {
         await withInstance(flags, async (instance) => {
           printStale(defs, keys, await assetStaleness(defs, instance.storage), flags.json === true);

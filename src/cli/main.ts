@@ -16,6 +16,7 @@ import { maskProcessOutput } from "./masked-output.js";
 const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   materialize: async () => (await import("./materialize-command.js")).registerMaterialize,
   asset: async () => (await import("./asset-commands.js")).registerAssetCommands,
+  check: async () => (await import("./check-commands.js")).registerCheckCommands,
   job: async () => (await import("./job-commands.js")).registerJobCommands,
   run: async () => (await import("./run-commands.js")).registerRunCommands,
   backfill: async () => (await import("./backfill-commands.js")).registerBackfillCommands,

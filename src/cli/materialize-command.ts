@@ -3,7 +3,9 @@ import { executableAssetKeys } from "../definitions/external-assets.js";
 import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
-import { resolveSelection } from "../runs/run-target.js";
+import { statusValuesOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "../runs/asset-statuses.js";
+import { checkKeysOf, resolveSelection } from "../runs/run-target.js";
 import { mergeConfigs } from "../execution/run-config.js";
 import { collect, loadFromOptions, openInstance, readConfigArg, readTagsArg, type LocationOptions } from "./cli-context.js";
 import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
@@ -35,12 +37,16 @@ export function registerMaterialize(program: Command): void {
       const { defs } = await loadFromOptions(flags);
       const config = mergeConfigs((flags.config ?? []).map(readConfigArg));
       const tags = readTagsArg(flags.tags);
-      // External assets are left out (UsageError when only they are selected), as the run will.
-      const keys = executableAssetKeys(defs.assets, resolveSelection(defs, flags.select));
-      const partitions = partitionsOf(defs.assets, keys);
+      // A malformed selection is refused before the instance is touched.
+      if (flags.select !== undefined) statusValuesOf(flags.select);
       const instance = await openInstance(flags);
       let partitionKeys: (string | null)[];
+      let keys: string[];
       try {
+        // status: in --select is read from the instance; the runs resolve it again when they start.
+        // External assets are left out (UsageError when only they are selected), as the runs will.
+        keys = executableAssetKeys(defs.assets, resolveSelection(defs, flags.select, await selectionStatusOf(defs, instance.storage, flags.select)));
+        const partitions = partitionsOf(defs.assets, keys);
         // A range of dynamic partitions is read from the instance's keys.
         if (flags.partitionRange !== undefined) await loadDynamicPartitions(defs, instance.storage);
         partitionKeys = partitionKeysFromFlags(flags, partitions, "the selection");
@@ -50,7 +56,8 @@ export function registerMaterialize(program: Command): void {
       }
       await runSeriesInTerminal(
         instance,
-        keys.length,
+        // The assets' checks run as steps too.
+        keys.length + checkKeysOf(defs, keys).length,
         partitionKeys.map((partitionKey) => ({
           label: partitionKey,
           run: (terminal) => materialize(defs, { instance, selection: flags.select ?? keys, config, tags, partitionKey, ...terminal }),

@@ -88,6 +88,12 @@ export class RunProgress {
       case EventType.StepUpForRetry:
       case EventType.RunFailure:
         return `${time} ${pc.red(event.type)}${step} ${event.message}`;
+      case EventType.AssetCheckEvaluation: {
+        // A failed check is news even on a live display: its step may well have succeeded.
+        if (event.data.passed === true) return this.live ? undefined : `${time} ${event.type}${step} ${event.message}`;
+        const color = event.data.severity === "WARN" ? pc.yellow : pc.red;
+        return `${time} ${color(event.type)}${step} ${event.message}`;
+      }
       case EventType.AssetMaterialization:
         if (this.live) return undefined;
         return `${time} ${event.type}${step} ${metadataSummary(event.data.metadata)}`.trimEnd();

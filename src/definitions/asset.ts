@@ -1,3 +1,4 @@
+import { inlineChecks, type AssetCheckDefinition, type InlineAssetCheckSpec } from "./asset-check.js";
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import type { MetadataInput } from "./metadata.js";
 import type { UnwrapOutput } from "./output.js";
@@ -171,6 +172,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly backfillPolicy: BackfillPolicy | undefined;
   /** How old the asset's data may be (validated), or undefined: no freshness policy. */
   readonly freshness: FreshnessPolicy | undefined;
+  /** Checks declared inline (`checks: [...]`); `defineDefinitions` adds them to its `checks`. */
+  readonly checks: readonly AssetCheckDefinition[];
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
   /** Set when the asset is an output of a multi-asset, which computes it (see `multiAsset()`). */
   readonly multiAsset?: MultiAssetMembership;
@@ -286,6 +289,12 @@ export interface AssetSpec<
     inputs: InputValues<TIns, IsPartitioned<TParts>, IsMulti<TParts>, HasBackfillPolicy<TPolicy>>,
     context: AssetContext<ConfigValue<TSchema>, ResourceValues<TRes>, PartitionKeyOf<TParts>>,
   ) => TReturn;
+  /**
+   * Checks of the asset's value, run after it in every run that materializes it (declare them after
+   * `run`, so that the value is typed as its return). For checks with resources or config, use
+   * `assetCheck()`.
+   */
+  checks?: readonly InlineAssetCheckSpec<UnwrapOutput<Awaited<TReturn>>>[];
 }
 
 /** Name of the IO manager resource assets use unless they name another. */
@@ -358,6 +367,7 @@ export function asset<
     partitions: spec.partitions,
     backfillPolicy: spec.backfillPolicy,
     freshness: spec.freshness === undefined ? undefined : freshnessPolicy(spec.freshness, spec.key),
+    checks: inlineChecks(spec.key, spec.checks),
     run: spec.run as AssetDefinition["run"],
   };
 }

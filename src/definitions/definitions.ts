@@ -1,5 +1,7 @@
 import { DEFAULT_IO_MANAGER, isAssetDefinition, type AssetDefinition } from "./asset.js";
+import type { AssetCheckDefinition } from "./asset-check.js";
 import { AssetGraph } from "./asset-graph.js";
+import { checkResourceNeeds, collectChecks } from "./check-validation.js";
 import { findBadDefaults } from "./config-defaults.js";
 import { checkExternalAssets, conflictingKindError } from "./external-assets.js";
 import { envVarName } from "./env-var.js";
@@ -38,6 +40,8 @@ export interface ExecutorSettings {
 export interface DefinitionsSpec {
   /** Assets, and multi-assets (`multiAsset()`), whose outputs become assets of the graph. */
   assets?: readonly (AssetDefinition<any> | MultiAssetDefinition<any>)[];
+  /** Checks made with `assetCheck()` (checks declared inline on assets are added without listing them). */
+  assetChecks?: readonly AssetCheckDefinition<any>[];
   /**
    * Resources by name: a resource definition (possibly `configured()`), or a plain config object
    * for the resource that the assets declare under that name. Values may be `EnvVar("NAME")`.
@@ -57,6 +61,8 @@ export interface Definitions {
   /** Asset definitions by key. */
   readonly assets: ReadonlyMap<string, AssetDefinition>;
   readonly assetGraph: AssetGraph;
+  /** Asset checks (inline and listed) by check key, `ASSET_KEY:CHECK_NAME`. */
+  readonly checks: ReadonlyMap<string, AssetCheckDefinition>;
   /** Every resource any asset, op, schedule or sensor needs (and every one Definitions names), resolved. */
   readonly resources: ReadonlyMap<string, ResourceBinding>;
   /** Jobs by name, their steps resolved. */
@@ -84,10 +90,11 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   for (const def of assets.values()) checkAsset(def);
   checkExternalAssets(assets);
   checkAssetPartitions(assets);
+  const checks = collectChecks(assets, spec.assetChecks ?? []);
   const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
   const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);
   const instigatorNeeds = instigatorResourceNeeds(schedules.values(), sensors.values());
-  const resources = bindResources(assets, spec.resources ?? {}, [...opResourceNeeds(jobs.values()), ...instigatorNeeds]);
+  const resources = bindResources(assets, spec.resources ?? {}, [...opResourceNeeds(jobs.values()), ...checkResourceNeeds(checks), ...instigatorNeeds]);
   checkInstigatorResources(instigatorNeeds, resources);
   const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
@@ -103,6 +110,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     kind: "definitions",
     assets,
     assetGraph,
+    checks,
     resources,
     jobs,
     schedules,

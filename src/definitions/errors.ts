@@ -34,6 +34,8 @@ export const ErrorCode = {
   InputTooLarge: "INPUT_TOO_LARGE",
   /** A backfill id that storage does not know. */
   BackfillNotFound: "BACKFILL_NOT_FOUND",
+  /** A blocking asset check failed with severity ERROR: its step fails, and steps downstream of its asset are skipped. */
+  CheckFailed: "ASSET_CHECK_FAILED",
 } as const;
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -145,6 +147,31 @@ export class InputNotMaterializedError extends SluiceError {
     this.upstreamKey = upstreamKey;
     this.partitionKey = missing[0] ?? null;
     this.missingPartitions = missing;
+  }
+}
+
+/**
+ * An asset check run without its asset, on an asset (or a partition of it) never materialized:
+ * there is no value to check.
+ */
+export class CheckedAssetNotMaterializedError extends InputNotMaterializedError {
+  readonly checkKey: string;
+  constructor(checkKey: string, assetKey: string, partitionKey: string | null) {
+    super(checkKey, "value", assetKey, partitionKey);
+    this.checkKey = checkKey;
+    const which = partitionKey === null ? `asset "${assetKey}"` : `partition "${partitionKey}" of asset "${assetKey}"`;
+    this.message =
+      `Check "${checkKey}" has nothing to check: ${which} has never been materialized. Materialize it first ` +
+      `(sluice materialize --select 'key:"${assetKey}"'${partitionKey === null ? "" : ` --partition ${partitionKey}`}), or run the check with its asset.`;
+  }
+}
+
+/** A blocking asset check that failed with severity ERROR (the evaluation says why). */
+export class CheckFailedError extends SluiceError {
+  readonly checkKey: string;
+  constructor(checkKey: string, message: string) {
+    super(ErrorCode.CheckFailed, message);
+    this.checkKey = checkKey;
   }
 }
 

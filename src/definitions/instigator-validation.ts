@@ -11,7 +11,7 @@ import { partitionedScheduleCron } from "./partitions/partitioned-schedule-cron.
 import { isScheduleDefinition, type ScheduleDefinition } from "./schedule.js";
 import { isSensorDefinition, type SensorDefinition } from "./sensor.js";
 import { FreshnessStatus } from "./freshness-policy.js";
-import { selectAssets } from "./selection/select-assets.js";
+import { refuseStatus, selectAssets } from "./selection/select-assets.js";
 import type { AssetGraph } from "./asset-graph.js";
 
 /** A schedule with its cron parsed once (the daemon asks it for ticks every second). */
@@ -52,7 +52,7 @@ export function resolveInstigators(
     if (selection !== undefined) {
       let keys: string[];
       try {
-        keys = selectAssets(selection, assetGraph);
+        keys = selectAssets(selection, assetGraph, { statusOf: refuseStatus(`a ${what.toLowerCase()}'s selection`) });
       } catch (err) {
         throw new DefinitionError(`${what} "${name}": its selection is invalid: ${errorMessage(err)}`, name);
       }

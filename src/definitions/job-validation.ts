@@ -8,7 +8,7 @@ import { isOpDefinition, type OpDefinition } from "./op.js";
 import { partitionsOf } from "./partitions/partition-checks.js";
 import type { PartitionsDefinition } from "./partitions/partitions-definition.js";
 import { retryPolicyProblem } from "./retry-policy.js";
-import { selectAssets } from "./selection/select-assets.js";
+import { refuseStatus, selectAssets } from "./selection/select-assets.js";
 
 /** A job as runs use it: its steps resolved and ordered. */
 export interface ResolvedJob {
@@ -44,7 +44,7 @@ function resolveAssetJob(job: Extract<JobDefinition, { jobType: "asset" }>, grap
   let keys: string[];
   if (typeof job.selection === "string") {
     try {
-      keys = selectAssets(job.selection, graph);
+      keys = selectAssets(job.selection, graph, { statusOf: refuseStatus("a job's selection") });
     } catch (err) {
       throw new DefinitionError(`Job "${job.name}": its selection is invalid: ${errorMessage(err)}`, job.name);
     }

@@ -2,6 +2,7 @@ import { errorSummary } from "../definitions/errors.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { runCheckStep } from "./check-runner.js";
 import { RunEventWriter, type EventListener } from "./run-event-writer.js";
 import { stepAssetKey, stepAssetKeys, type PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
@@ -269,7 +270,7 @@ function runSteps(steps: PlanStep[], limit: number, ctx: StepRunContext): Promis
         const step = ready.shift()!;
         entries.get(step.key)!.state = "running";
         running++;
-        runStep(step, ctx)
+        (step.node.kind === "check" ? runCheckStep(step, ctx) : runStep(step, ctx))
           .catch((err: unknown) => ({ ok: false as const, error: serializeError(err), summary: errorSummary(err) }))
           .then(async (outcome) => {
             running--;

@@ -1,5 +1,6 @@
 import type { MetadataInput } from "../definitions/metadata.js";
 import { AssetKind, assetKindOf, type AssetDefinition } from "../definitions/asset.js";
+import { isCheckKey, type AssetCheckDefinition } from "../definitions/asset-check.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { SelectionError, UsageError } from "../definitions/errors.js";
@@ -11,10 +12,10 @@ import type { PartitionsDefinition } from "../definitions/partitions/partitions-
 import type { ResourceDefinition } from "../definitions/resource.js";
 import type { RetryPolicy } from "../definitions/retry-policy.js";
 
-/** What the executor needs of an asset or an op: one shape for both. */
+/** What the executor needs of an asset, an op or an asset check: one shape for all. */
 export interface StepNode {
-  kind: "asset" | "op";
-  /** Asset key, or op name. */
+  kind: "asset" | "op" | "check";
+  /** Asset key, op name, or check key (`ASSET_KEY:CHECK_NAME`). */
   key: string;
   ins: Readonly<Record<string, string>>;
   deps: readonly string[];
@@ -32,6 +33,11 @@ export interface StepNode {
   metadata: MetadataInput;
   /** The asset's code version (null without one, and always for ops). */
   codeVersion: string | null;
+  /**
+   * For a check: the asset it checks (also its only dep; its value is loaded by the asset's IO
+   * manager, and the node shares the asset's partitions and backfill policy).
+   */
+  check?: { assetKey: string; checkName: string; blocking: boolean };
   run: (inputs: Record<string, unknown>, context: any) => unknown;
   /**
    * True for an observable source asset: its step records observations, not materializations, so
@@ -114,26 +120,52 @@ function opNode(def: OpDefinition): StepNode {
   return { kind: "op", key: def.name, ins: def.ins, deps: def.deps, configSchema: def.configSchema, resources: def.resources, retry: def.retry, ioManager: def.ioManager, partitions: undefined, partitionMappings: {}, backfillPolicy: undefined, metadata: {}, codeVersion: null, run: def.run };
 }
 
+function checkNode(check: AssetCheckDefinition, asset: AssetDefinition): StepNode {
+  return {
+    kind: "check",
+    key: check.key,
+    ins: {},
+    deps: [check.assetKey],
+    configSchema: check.configSchema,
+    resources: check.resources,
+    retry: undefined,
+    ioManager: asset.ioManager,
+    partitions: asset.partitions,
+    partitionMappings: {},
+    backfillPolicy: asset.backfillPolicy,
+    metadata: {},
+    codeVersion: null,
+    check: { assetKey: check.assetKey, checkName: check.name, blocking: check.blocking },
+    run: check.run as StepNode["run"],
+  };
+}
+
 /**
- * Builds the plan for a set of asset keys; throws SelectionError for an unknown key. The selected
+ * Builds the plan for a set of asset and check keys; throws SelectionError for an unknown key. An
+ * asset brings all its checks (Dagster's default); a check key alone runs that check without its
+ * asset. Steps downstream of an asset wait for its blocking checks in the plan. The selected
  * outputs of a multi-asset share one step, keyed by the multi-asset's name; when the multi-asset
  * cannot compute a subset, that step computes all its outputs (see `StepNode.addedAssetKeys`).
  */
 export function buildPlan(defs: Definitions, keys: readonly string[]): ExecutionPlan {
   for (const key of keys) {
-    if (!defs.assets.has(key)) throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
+    if (defs.assets.has(key) || defs.checks.has(key)) continue;
+    if (isCheckKey(key)) {
+      throw new SelectionError(`Check "${key}" is not defined, so it cannot be part of a run. Known checks: ${knownChecks(defs)}.`, key);
+    }
+    throw new SelectionError(`Asset "${key}" is not defined, so it cannot be part of a run.`, key);
   }
   const nodes = new Map<string, StepNode>();
   for (const [key, def] of defs.assets) nodes.set(key, assetNode(def));
   // A run never executes an external asset (newRun drops them); this covers a run recorded before
   // its asset became external.
-  const executable = keys.filter((key) => assetKindOf(defs.assets.get(key)!) !== AssetKind.External);
+  const executable = keys.filter((key) => !defs.assets.has(key) || assetKindOf(defs.assets.get(key)!) !== AssetKind.External);
   const selected = new Set(executable);
   const wanted = new Set(executable);
   const stepKeyOf = new Map<string, string>();
   const multiOuts = new Map<string, AssetDefinition[]>();
   for (const key of executable) {
-    const multi = defs.assets.get(key)!.multiAsset;
+    const multi = defs.assets.get(key)?.multiAsset;
     if (!multi || multiOuts.has(multi.name)) continue;
     const outKeys = Object.values(multi.outs).filter((k) => multi.canSubset ? selected.has(k) : true);
     for (const k of outKeys) {
@@ -144,10 +176,25 @@ export function buildPlan(defs: Definitions, keys: readonly string[]): Execution
   }
   const stepNodes = new Map<string, StepNode>();
   for (const [name, outs] of multiOuts) stepNodes.set(name, multiAssetNode(name, outs, outs.map((d) => d.key).filter((k) => !selected.has(k))));
-  const built = plan(defs.assetGraph.keys(), nodes, [...wanted], { stepKeyOf, stepNodes });
+  const checksOf = new Map<string, string[]>();
+  for (const check of defs.checks.values()) {
+    nodes.set(check.key, checkNode(check, defs.assets.get(check.assetKey)!));
+    checksOf.set(check.assetKey, [...(checksOf.get(check.assetKey) ?? []), check.key]);
+    if (wanted.has(check.assetKey)) wanted.add(check.key);
+  }
+  // Each asset's checks right after it: still a topological order, since a check depends on its
+  // asset only, and steps downstream of the asset come later.
+  const order = checksOf.size === 0 ? defs.assetGraph.keys() : defs.assetGraph.keys().flatMap((key) => [key, ...(checksOf.get(key) ?? [])]);
+  const blockingOf = (upstreamKey: string): string[] => (checksOf.get(upstreamKey) ?? []).filter((key) => nodes.get(key)!.check!.blocking);
+  const built = plan(order, nodes, [...wanted], { stepKeyOf, stepNodes }, checksOf.size === 0 ? undefined : blockingOf);
   // Run config names a multi-asset's config by the multi-asset, never by one of its outputs.
-  const configNames = [...defs.assets.values()].map(assetStepKey);
+  const configNames = [...[...defs.assets.values()].map(assetStepKey), ...defs.checks.keys()];
   return { ...built, configNames: [...new Set(configNames)] };
+}
+
+function knownChecks(defs: Definitions): string {
+  const keys = [...defs.checks.keys()];
+  return keys.length === 0 ? "(none)" : `${keys.slice(0, 10).join(", ")}${keys.length > 10 ? ", ..." : ""}`;
 }
 
 /** The step of a multi-asset computing `outs` (all share its inputs, config, resources, partitions and function). */
@@ -173,7 +220,9 @@ export function buildJobPlan(defs: Definitions, jobName: string, stepKeys?: read
   const wanted = stepKeys ?? job.stepKeys;
   if (job.definition.jobType === "asset") {
     for (const key of wanted) {
-      if (!job.stepKeys.includes(key)) throw new SelectionError(`Job "${jobName}" has no step "${key}".`, key);
+      // A re-execution may name a check of one of the job's assets.
+      const assetKey = defs.checks.get(key)?.assetKey ?? key;
+      if (!job.stepKeys.includes(assetKey)) throw new SelectionError(`Job "${jobName}" has no step "${key}".`, key);
     }
     return buildPlan(defs, wanted);
   }
@@ -191,7 +240,18 @@ interface SharedSteps {
   stepNodes: ReadonlyMap<string, StepNode>;
 }
 
-function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: readonly string[], shared?: SharedSteps): ExecutionPlan {
+/**
+ * `shared`: keys that share one step (a multi-asset's outputs). `gatesOf(upstreamKey)`: steps that
+ * every step downstream of that upstream step waits for too (an asset's blocking checks); checks
+ * themselves wait only for their asset.
+ */
+function plan(
+  order: readonly string[],
+  nodes: Map<string, StepNode>,
+  keys: readonly string[],
+  shared?: SharedSteps,
+  gatesOf?: (upstreamKey: string) => readonly string[],
+): ExecutionPlan {
   const wanted = new Set(keys);
   const steps: PlanStep[] = [];
   const byKey = new Map<string, PlanStep>();
@@ -202,7 +262,10 @@ function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: read
     // Every output of a multi-asset reads the same upstream assets: its first one places the step.
     if (byKey.has(stepKey)) continue;
     const node = shared?.stepNodes.get(stepKey) ?? nodes.get(key)!;
-    const upstream = [...new Set([...Object.values(node.ins), ...node.deps].filter((d) => wanted.has(d)).map(stepKeyOf))].filter((k) => k !== stepKey);
+    const direct = [...new Set([...Object.values(node.ins), ...node.deps])];
+    // Never a step's own checks (they wait for it): only those of the assets it reads.
+    const gates = gatesOf !== undefined && node.kind !== "check" ? direct.filter((d) => d !== key).flatMap((d) => gatesOf(d)) : [];
+    const upstream = [...new Set([...direct, ...gates].filter((d) => wanted.has(d)).map(stepKeyOf))].filter((k) => k !== stepKey);
     const step: PlanStep = {
       key: stepKey,
       node,

@@ -71,7 +71,7 @@ export function effectiveRunConfig(defs: Definitions, target: RunTarget, runConf
  */
 export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
   const plan = planFor(defs, target);
-  const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, plan.steps.flatMap((s) => stepAssetKeys(s.node)), partition);
+  const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, partitionedAssetsOf(plan), partition);
   if (partition.newRun) checkNoSecretValues(runConfig);
   const config = parseRunConfig(effectiveRunConfig(defs, target, runConfig));
   checkRunConfigNames(config, defs, plan.configNames);
@@ -93,6 +93,17 @@ export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unkn
     resourceConfigs.set(name, resolveResourceConfig(defs.resources.get(name)!, config, redactor));
   }
   return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey, partitionRange, rangeKeys };
+}
+
+/** The assets whose partitions the run's partition applies to: its assets, and the assets its checks check. */
+function partitionedAssetsOf(plan: ExecutionPlan): string[] {
+  const keys = new Set<string>();
+  for (const step of plan.steps) {
+    // A multi-asset's step materializes its outputs, none keyed like the step.
+    for (const key of stepAssetKeys(step.node)) keys.add(key);
+    if (step.node.check) keys.add(step.node.check.assetKey);
+  }
+  return [...keys];
 }
 
 function checkRunPartition(

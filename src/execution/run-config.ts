@@ -140,7 +140,7 @@ export function resolveStepConfig(def: StepNode, config: RunConfig, redactor: Se
   const raw = resolveEnvVars(ops[name]?.config ?? {}, path, redactor);
   if (!def.configSchema) {
     if (ops[name]?.config !== undefined && Object.keys(raw as object).length > 0) {
-      throw new ConfigError(`${def.kind === "asset" ? "Asset" : "Op"} "${def.key}" takes no config, but run config gives it some at ${path}.`, path);
+      throw new ConfigError(`${{ asset: "Asset", op: "Op", check: "Check" }[def.kind]} "${def.key}" takes no config, but run config gives it some at ${path}.`, path);
     }
     return {};
   }

@@ -370,7 +370,8 @@ function loadOne(step: PlanStep, inputName: string, upstream: StepNode, ctx: Ste
   });
 }
 
-function ioManager(ctx: StepRunContext, name: string): IOManager {
+/** The IO manager resource `name` of the run; throws UserCodeError when it is not one. */
+export function ioManager(ctx: StepRunContext, name: string): IOManager {
   const value = ctx.resources.get(name);
   if (!isIOManager(value)) {
     throw new UserCodeError(
@@ -401,7 +402,8 @@ function multiAssetContext(name: string, outputs: readonly StepOutput[], added: 
   };
 }
 
-function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unknown> {
+/** The resources a step declared, by name, as its function receives them. */
+export function resourceView(step: PlanStep, ctx: StepRunContext): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const name of Object.keys(step.node.resources)) view[name] = ctx.resources.get(name);
   return view;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asset } from "../definitions/asset.js";
+import { assetCheck } from "../definitions/asset-check.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { EnvVar } from "../definitions/env-var.js";
 import { assetJob, job } from "../definitions/job.js";
@@ -106,5 +107,24 @@ describe("configSchemaSnapshot", () => {
     expect(byKey.get("daily")!.backfillPolicy).toEqual({ type: "multi_run", maxPartitionsPerRun: 7 });
     expect(byKey.get("report")!.partitionMappings).toEqual({ daily: { type: "all", description: "allPartitions() (every partition upstream; those materialized are read)", declared: false } });
     expect(byKey.get("report")!.backfillPolicy).toBeNull();
+  });
+});
+
+describe("snapshotOf: asset checks", () => {
+  it("lists each asset's checks, inline first, with description and blocking", () => {
+    const orders = asset({ key: "orders", run: () => [1], checks: [{ name: "not_empty", blocking: true, run: (rows) => ({ passed: rows.length > 0 }) }] });
+    const plain = asset({ key: "plain", run: () => 1 });
+    const fresh = assetCheck({ asset: orders, name: "fresh", description: "loaded today", run: () => ({ passed: true }) });
+    const snap = snapshotOf(defineDefinitions({ assets: [orders, plain], assetChecks: [fresh] }));
+    expect(snap.assets.map((a) => [a.key, a.checks])).toEqual([
+      [
+        "orders",
+        [
+          { name: "not_empty", description: null, blocking: true },
+          { name: "fresh", description: "loaded today", blocking: false },
+        ],
+      ],
+      ["plain", []],
+    ]);
   });
 });

@@ -62,6 +62,8 @@ export interface AssetSnapshot {
   kind: AssetKind;
   /** The version of its code its author declared, or null. */
   codeVersion: string | null;
+  /** Its checks (inline, then listed), in declaration order. */
+  checks: AssetCheckSnapshot[];
 }
 
 /** The multi-asset an asset is an output of. */
@@ -74,6 +76,13 @@ export interface MultiAssetSnapshot {
   canSubset: boolean;
   /** The asset keys of all its outputs, this one included, in declaration order. */
   assetKeys: string[];
+}
+
+/** One check of an asset; its key is `ASSET_KEY:NAME`. */
+export interface AssetCheckSnapshot {
+  name: string;
+  description: string | null;
+  blocking: boolean;
 }
 
 /** A partition mapping between an asset and one upstream asset, as the snapshot shows it. */
@@ -205,6 +214,12 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       jobsOfAsset.set(key, list);
     }
   }
+  const checksOfAsset = new Map<string, AssetCheckSnapshot[]>();
+  for (const check of defs.checks.values()) {
+    const list = checksOfAsset.get(check.assetKey) ?? [];
+    list.push({ name: check.name, description: check.description ?? null, blocking: check.blocking });
+    checksOfAsset.set(check.assetKey, list);
+  }
   const assetConfig = new Map<string, ConfigSchemaSnapshot>();
   const assets: AssetSnapshot[] = defs.assetGraph.assets.map((node) => {
     const def = defs.assets.get(node.key)!;
@@ -234,6 +249,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
         : null,
       kind: assetKindOf(def),
       codeVersion: def.codeVersion,
+      checks: checksOfAsset.get(node.key) ?? [],
     };
   });
 

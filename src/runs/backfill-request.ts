@@ -14,6 +14,8 @@ import type { Storage } from "../storage/storage.js";
 import { BackfillDependencies, backfillGroups, backfillRun, groupPartitions, runsToLaunch, type GroupOfAssets } from "./backfill-plan.js";
 import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { PARENT_BACKFILL_TAG } from "./new-run.js";
+import type { StatusOf } from "../definitions/selection/select-assets.js";
+import { selectionStatusOf } from "./asset-statuses.js";
 import { resolveSelection } from "./run-target.js";
 import { executableAssetKeys } from "../definitions/external-assets.js";
 
@@ -89,7 +91,8 @@ export async function planBackfill(storage: Storage, request: BackfillRequest): 
   const tags = { ...(request.tags ?? {}), ...(request.parentBackfillId ? { [PARENT_BACKFILL_TAG]: request.parentBackfillId } : {}) };
   checkTags(tags, "tags");
   await loadDynamicPartitions(defs, storage);
-  const { target, what } = resolveTarget(defs, request.target);
+  const selection = "job" in request.target ? undefined : request.target.selection;
+  const { target, what } = resolveTarget(defs, request.target, await selectionStatusOf(defs, storage, selection));
   checkPartitioned(defs, target.assetKeys, what);
   const shapes = backfillGroups(defs, target.assetKeys);
   const roots = shapes.filter((g) => g.upstream.length === 0);
@@ -130,7 +133,7 @@ export async function planBackfill(storage: Storage, request: BackfillRequest): 
   return { backfill, partitionCount, runCount, partitions };
 }
 
-function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { target: BackfillTarget; what: string } {
+function resolveTarget(defs: Definitions, target: BackfillRequestTarget, statusOf: StatusOf | undefined): { target: BackfillTarget; what: string } {
   if ("job" in target) {
     checkName(target.job, "job");
     const job = defs.jobs.get(target.job);
@@ -142,7 +145,7 @@ function resolveTarget(defs: Definitions, target: BackfillRequestTarget): { targ
   }
   const selection = target.selection;
   // External assets are never materialized by Sluice: dropped, as from any run (UsageError when only they are selected).
-  const keys = executableAssetKeys(defs.assets, resolveSelection(defs, typeof selection === "string" ? selection : [...selection]));
+  const keys = executableAssetKeys(defs.assets, resolveSelection(defs, typeof selection === "string" ? selection : [...selection], statusOf));
   const expression = typeof selection === "string" ? selection : null;
   return { target: { kind: "assets", selection: expression, assetKeys: keys }, what: expression !== null ? `selection "${expression}"` : `assets ${quoteKeys(keys)}` };
 }

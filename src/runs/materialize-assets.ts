@@ -2,6 +2,7 @@ import type { PartitionKeyRange } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import type { EventListener } from "../execution/run-event-writer.js";
 import type { RunResult } from "../execution/execute-run.js";
+import { selectionStatusOf } from "./asset-statuses.js";
 import { loadDynamicPartitions } from "./dynamic-partitions.js";
 import { runInForeground } from "./foreground-run.js";
 import { newRun } from "./new-run.js";
@@ -9,7 +10,10 @@ import type { AssetSelection, RunDestination } from "./run-target.js";
 
 /** What to materialize, and how. */
 export interface MaterializeOptions {
-  /** A selection expression (`group:ingest+`), or assets / keys. Default: every asset. */
+  /**
+   * A selection expression (`group:ingest+`, `status:check_failed`), or assets / keys (or check
+   * keys, to run those checks alone). Default: every asset.
+   */
   selection?: AssetSelection;
   /** Run config, or several merged in order: `{ ops: { KEY: { config } }, resources: { NAME: { config } } }`. */
   config?: unknown;
@@ -40,7 +44,8 @@ export async function materializeAssets(destination: RunDestination, defs: Defin
   await loadDynamicPartitions(defs, destination.storage);
   const run = newRun({
     defs,
-    target: { assets: options.selection },
+    // status: in the expression is answered from this destination's storage, now.
+    target: { assets: options.selection, statusOf: await selectionStatusOf(defs, destination.storage, options.selection) },
     config: options.config,
     tags: options.tags ?? {},
     partition: options.partitionKey ?? null,

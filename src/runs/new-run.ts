@@ -8,6 +8,7 @@ import { PartitionError, UsageError } from "../definitions/errors.js";
 import { executableAssetKeys } from "../definitions/external-assets.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, partitionRangeTags, partitionTags } from "../execution/run-partition.js";
 import { RunStatus, type NewRun, type RunRecord } from "../storage/records.js";
+import type { StatusOf } from "../definitions/selection/select-assets.js";
 import { ASSET_JOB_NAME, resolveSelection, type AssetSelection } from "./run-target.js";
 
 /** Tag on runs a schedule launched: the schedule's name. */
@@ -33,7 +34,10 @@ export const RETRY_NUMBER_TAG = "sluice/retry_number";
  * assets, external ones are left out; `observe: true` keeps only observable source assets (a run
  * that observes them), else the run materializes the others (observing observable ones among them).
  */
-export type RunRequestTarget = { job: string; steps?: readonly string[] } | { assets?: AssetSelection; observe?: boolean };
+export type RunRequestTarget =
+  | { job: string; steps?: readonly string[] }
+  /** `statusOf` answers `status:` in an expression (see `selectionStatusOf`, read before the run is made). */
+  | { assets?: AssetSelection; statusOf?: StatusOf; observe?: boolean };
 
 /** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
@@ -108,7 +112,7 @@ function fromDefinitions(request: NewRunRequest): NewRun {
     jobTags = job.definition.tags;
   } else {
     const selection = request.target.assets;
-    const keys = executableAssetKeys(defs.assets, resolveSelection(defs, selection), request.target.observe ? "observe" : "materialize");
+    const keys = executableAssetKeys(defs.assets, resolveSelection(defs, selection, request.target.statusOf), request.target.observe ? "observe" : "materialize");
     target = { kind: "assets", keys };
     shape = { jobName: ASSET_JOB_NAME, selection: keys, selectionExpression: typeof selection === "string" ? selection : null };
   }

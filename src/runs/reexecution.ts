@@ -1,3 +1,4 @@
+import { isCheckKey } from "../definitions/asset-check.js";
 import { RunNotFoundError, UsageError } from "../definitions/errors.js";
 import { EventType, FINISHED_RUN_STATUSES, type NewRun, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
@@ -19,13 +20,17 @@ export async function reexecutionOf(storage: Storage, parentRunId: string, optio
   }
   let selection = parent.selection;
   if (options.fromFailure) {
-    const succeeded = new Set((await storage.getStepStats(parentRunId)).filter((s) => s.status === "SUCCESS").map((s) => s.key));
+    const steps = await storage.getStepStats(parentRunId);
+    const succeeded = new Set(steps.filter((s) => s.status === "SUCCESS").map((s) => s.key));
     // A multi-asset's step is keyed by its name, not by the assets it materializes: those assets
     // succeeded with it.
     for (const event of await storage.getEvents(parentRunId, { types: [EventType.AssetMaterialization] })) {
       if (event.assetKey !== null && event.stepKey !== null && event.stepKey !== event.assetKey && succeeded.has(event.stepKey)) succeeded.add(event.assetKey);
     }
-    selection = parent.selection.filter((k) => !succeeded.has(k));
+    // An asset's checks run in its run without being in the selection: one that failed (a blocking
+    // one that skipped what follows) runs again, so the steps it guards wait for it again.
+    const checks = steps.filter((s) => s.status !== "SUCCESS" && isCheckKey(s.key) && !parent.selection.includes(s.key)).map((s) => s.key);
+    selection = [...parent.selection.filter((k) => !succeeded.has(k)), ...checks];
     if (selection.length === 0) {
       throw new UsageError(`Run "${parentRunId}" has no failed or skipped step to re-execute (status ${parent.status}).`);
     }

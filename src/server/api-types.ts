@@ -84,6 +84,7 @@ export type EventType =
   | "ASSET_MATERIALIZATION"
   | "ASSET_OBSERVATION"
   | "STEP_OUTPUT"
+  | "ASSET_CHECK_EVALUATION"
   | "LOG";
 
 /** An event's log level, in every event of the API. */
@@ -292,6 +293,15 @@ export interface AssetSnapshotJson {
   kind: AssetKindJson;
   /** The version of its code its author declared (`asset({ codeVersion })`), or null. */
   codeVersion: string | null;
+  /** Its asset checks (inline, then listed), in declaration order; a check's key is `ASSET_KEY:NAME`. */
+  checks: AssetCheckSnapshotJson[];
+}
+
+/** One check of an asset, in AssetSnapshotJson. */
+export interface AssetCheckSnapshotJson {
+  name: string;
+  description: string | null;
+  blocking: boolean;
 }
 
 /** The multi-asset an asset is an output of: its outputs are computed together, in one step. */
@@ -619,6 +629,8 @@ export interface AssetSummaryJson extends AssetStateJson {
   /** Null when the asset has no freshness policy. */
   freshness: FreshnessJson | null;
   staleness: StalenessJson;
+  /** The asset's checks by the outcome of their latest evaluations; null when it has no checks. */
+  checkSummary: CheckSummaryJson | null;
 }
 
 /** `GET /api/assets`. */
@@ -649,6 +661,8 @@ export interface AssetDetailJson extends AssetStateJson {
   recentRuns: RunJson[];
   /** Null when the asset has no freshness policy. */
   freshness: FreshnessJson | null;
+  /** The asset's checks by the outcome of their latest evaluations; null when it has no checks. */
+  checkSummary: CheckSummaryJson | null;
   generatedAt: string;
 }
 
@@ -859,4 +873,80 @@ export interface BackfillLaunchBodyJson {
   partitionSet: BackfillPartitionSetJson;
   tags?: Record<string, string>;
   preview?: boolean;
+}
+
+// ——— Asset checks (src/server/routes/check-routes.ts) ———
+
+/** How a check's evaluation came out: it passed, it did not, or its function threw. */
+export type CheckStatusJson = "PASSED" | "FAILED" | "EXECUTION_FAILED";
+
+/** How bad a failed check is: WARN lets downstream steps run even when the check blocks. */
+export type CheckSeverityJson = "WARN" | "ERROR";
+
+/** One evaluation of an asset check. */
+export interface CheckEvaluationJson {
+  /** The ASSET_CHECK_EVALUATION event; pages of history go on `before` it. */
+  eventId: number;
+  checkName: string;
+  assetKey: string;
+  partition: string | null;
+  runId: string;
+  timestamp: string;
+  status: CheckStatusJson;
+  passed: boolean;
+  severity: CheckSeverityJson;
+  description: string | null;
+  metadata: MetadataMapJson;
+}
+
+/**
+ * An asset's checks counted by the outcome of their latest evaluation; for a partitioned asset,
+ * each check counts once, by its worst latest evaluation over the partitions (an execution failure,
+ * then an ERROR failure, then a WARN one, then a pass). `missing`: never evaluated.
+ */
+export interface CheckSummaryJson {
+  passed: number;
+  failed: number;
+  warning: number;
+  missing: number;
+  executionFailed: number;
+}
+
+/** One check of an asset with its latest evaluation, in `GET /api/assets/:key/checks`. */
+export interface AssetCheckJson {
+  name: string;
+  description: string | null;
+  blocking: boolean;
+  /** The newest evaluation over all partitions, or null when it has never run. */
+  latest: CheckEvaluationJson | null;
+  /**
+   * The worst latest evaluation over the partitions (for an unpartitioned asset, the latest): what
+   * the asset's check summary counts.
+   */
+  worst: CheckEvaluationJson | null;
+  /**
+   * For a partitioned asset, the latest evaluation of each evaluated partition, newest first, at
+   * most `partitionsListed` of them; null for an unpartitioned asset.
+   */
+  latestByPartition: CheckEvaluationJson[] | null;
+  /** How many partitions have an evaluation (0 or 1 for an unpartitioned asset). */
+  evaluatedPartitions: number;
+}
+
+/** `GET /api/assets/:key/checks`. */
+export interface AssetChecksJson {
+  assetKey: string;
+  checks: AssetCheckJson[];
+  summary: CheckSummaryJson;
+  /** The most partitions listed in a check's `latestByPartition`. */
+  partitionsListed: number;
+}
+
+/** `GET /api/assets/:key/checks/:name/evaluations?partition=&limit=&before=`: newest first. */
+export interface CheckEvaluationsPageJson {
+  assetKey: string;
+  checkName: string;
+  evaluations: CheckEvaluationJson[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: number | null;
 }

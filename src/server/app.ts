@@ -9,6 +9,7 @@ import { API_GATE, RequestGate } from "./request-gate.js";
 import { assetRoutes } from "./routes/asset-routes.js";
 import { externalAssetRoutes } from "./routes/external-asset-routes.js";
 import { backfillRoutes } from "./routes/backfill-routes.js";
+import { checkRoutes } from "./routes/check-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { partitionRoutes } from "./routes/partition-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -58,6 +59,8 @@ export function createApp(ctx: ServerContext): Hono {
   // Inside the gate: a masked answer is built, and counted, like any other.
   api.use("*", maskSecretsInResponses());
   api.route("/", systemRoutes(ctx));
+  // Before the asset routes: their `/assets/:key{.+}` would take ".../checks" for a key.
+  api.route("/", checkRoutes(ctx));
   api.route("/", externalAssetRoutes(ctx));
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));

@@ -12,6 +12,7 @@ import {
 } from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
+import { insertCheckEvaluation } from "./check-storage.js";
 import { updatePartitionStatus } from "./partition-status-index.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
@@ -100,6 +101,8 @@ export class EventAppender {
     const id = await this.#insertEvent(trx, record);
     if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
       await upsertAssetIndex(trx, { ...record, assetKey: record.assetKey }, id);
+    } else if (record.type === EventType.AssetCheckEvaluation) {
+      await insertCheckEvaluation(trx, record, id);
     }
     if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, id);
     await updatePartitionStatus(trx, record, id);

@@ -255,6 +255,34 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 7,
+    name: "asset_check_evaluations",
+    async up(db, ddl) {
+      // One row per evaluation of an asset check. No foreign key to events: a cascade would need
+      // one more index on event_id, probed for every event deleted; wipeAssets deletes both.
+      await db.schema
+        .createTable("asset_check_evaluations")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("check_name", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("event_id", "bigint", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("severity", "text", (c) => c.notNull())
+        .addColumn("passed", "integer", (c) => c.notNull())
+        .addColumn("description", "text")
+        .addColumn("metadata", "text", (c) => c.notNull())
+        .addColumn("timestamp", "bigint", (c) => c.notNull())
+        .execute();
+      // Both "latest per (asset, check, partition)" (max event_id per group) and a check's history
+      // newest first read this index alone to find their rows.
+      await createIndex(db, "asset_check_evaluations_latest_idx", "asset_check_evaluations", ["asset_key", "check_name", "partition", "event_id"]);
+      // A check's history across partitions, newest first.
+      await createIndex(db, "asset_check_evaluations_history_idx", "asset_check_evaluations", ["asset_key", "check_name", "event_id"]);
+    },
+  },
+  {
     version: 8,
     name: "runless_events_observations",
     async up(db) {

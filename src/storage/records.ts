@@ -44,6 +44,8 @@ export const EventType = {
   AssetObservation: "ASSET_OBSERVATION",
   /** An op's output was stored by its IO manager (ops have no materializations). */
   StepOutput: "STEP_OUTPUT",
+  /** An asset check ran (or failed to run): its result, as recorded in asset_check_evaluations. */
+  AssetCheckEvaluation: "ASSET_CHECK_EVALUATION",
   Log: "LOG",
 } as const;
 /** One of the values of {@link EventType}. */
@@ -228,6 +230,46 @@ export interface ObservationRecord {
  * show it.
  */
 export const RUNLESS_RUN_ID = "__runless__";
+
+/** How an evaluation of an asset check ended, as Dagster names it. */
+export const CheckStatus = {
+  Passed: "PASSED",
+  Failed: "FAILED",
+  /** The check function threw (or returned something that is not a result): nothing was checked. */
+  ExecutionFailed: "EXECUTION_FAILED",
+} as const;
+/** One of the values of {@link CheckStatus}. */
+export type CheckStatus = (typeof CheckStatus)[keyof typeof CheckStatus];
+
+/** How bad a failed check is: WARN never fails a run, ERROR fails a blocking check's step. */
+export type CheckSeverity = "WARN" | "ERROR";
+
+/** One evaluation of an asset check, as the event log's ASSET_CHECK_EVALUATION event recorded it. */
+export interface CheckEvaluationRecord {
+  assetKey: string;
+  checkName: string;
+  /** The partition of the asset it checked; null for an unpartitioned asset. */
+  partition: string | null;
+  runId: string;
+  /** The ASSET_CHECK_EVALUATION event. */
+  eventId: number;
+  timestamp: number;
+  status: CheckStatus;
+  passed: boolean;
+  severity: CheckSeverity;
+  description: string | null;
+  metadata: MetadataMap;
+}
+
+/** The `data` of an ASSET_CHECK_EVALUATION event (its assetKey and partition are the event's). */
+export interface CheckEvaluationData {
+  checkName: string;
+  status: CheckStatus;
+  passed: boolean;
+  severity: CheckSeverity;
+  description: string | null;
+  metadata: MetadataMap;
+}
 
 /** Status of one step of a run, derived from its events. */
 export interface StepStats {

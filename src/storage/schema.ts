@@ -222,6 +222,26 @@ export interface FreshnessTransitionsTable {
   next_deadline: Int8Column;
 }
 
+/**
+ * One row per ASSET_CHECK_EVALUATION event (migration 7), written in the event's transaction.
+ * `partition` is `''` for none, as in asset_index; `passed` is 0 or 1 on every backend.
+ */
+export interface AssetCheckEvaluationsTable {
+  id: GeneratedIdColumn;
+  asset_key: string;
+  check_name: string;
+  partition: string;
+  run_id: string;
+  event_id: Int8Column;
+  status: string;
+  severity: string;
+  passed: number;
+  description: string | null;
+  /** JSON object (MetadataMap). */
+  metadata: string;
+  timestamp: Int8Column;
+}
+
 /** Versions applied by the migrator. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -262,5 +282,6 @@ export interface Database {
   backfill_partitions: BackfillPartitionsTable;
   asset_freshness: AssetFreshnessTable;
   freshness_transitions: FreshnessTransitionsTable;
+  asset_check_evaluations: AssetCheckEvaluationsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -21,6 +21,7 @@ import type {
   BackfillStatus,
   NewBackfill,
 } from "./backfill-records.js";
+import { CheckStorage, wipeCheckEvaluations, type CheckEvaluationsQuery } from "./check-storage.js";
 import { EventAppender } from "./event-appender.js";
 import { StorageGuard } from "./guard.js";
 import { LeaseStorage } from "./lease-storage.js";
@@ -32,6 +33,7 @@ import {
   RUNLESS_RUN_ID,
   type AssetIndexRecord,
   type ObservationRecord,
+  type CheckEvaluationRecord,
   type DaemonHeartbeat,
   type EventRecord,
   type InstigatorState,
@@ -76,6 +78,7 @@ export class SqlStorage implements Storage {
   readonly #backfills: BackfillStorage;
   readonly #partitionStatuses: PartitionStatusReader;
   readonly #observations: ObservationReader;
+  readonly #checks: CheckStorage;
   readonly #guard: StorageGuard;
 
   constructor(dialect: StorageDialect) {
@@ -92,6 +95,7 @@ export class SqlStorage implements Storage {
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
     this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
     this.#observations = new ObservationReader(this.#db, this.#guard);
+    this.#checks = new CheckStorage(this.#db, this.#guard);
   }
 
   /** Throws StorageError when the database was migrated by a newer Sluice. */
@@ -367,9 +371,10 @@ export class SqlStorage implements Storage {
         await trx.deleteFrom("asset_index").where("asset_key", "in", assetKeys).execute();
         await trx.deleteFrom("asset_partition_status").where("asset_key", "in", assetKeys).execute();
         await trx.deleteFrom("asset_observations").where("asset_key", "in", assetKeys).execute();
+        await wipeCheckEvaluations(trx, assetKeys);
         await trx
           .deleteFrom("events")
-          .where("type", "in", [EventType.AssetMaterialization, EventType.AssetObservation])
+          .where("type", "in", [EventType.AssetMaterialization, EventType.AssetObservation, EventType.AssetCheckEvaluation])
           .where("asset_key", "in", assetKeys)
           .execute();
       }),
@@ -384,6 +389,16 @@ export class SqlStorage implements Storage {
   /** See {@link ObservationReader}. */
   getObservations(assetKey: string, options?: { partition?: string | null; limit?: number }): Promise<EventRecord[]> {
     return this.#observations.getObservations(assetKey, options);
+  }
+
+  /** See {@link CheckStorage}. */
+  getLatestCheckEvaluations(assetKeys?: readonly string[]): Promise<CheckEvaluationRecord[]> {
+    return this.#checks.getLatestCheckEvaluations(assetKeys);
+  }
+
+  /** Newest first. */
+  getCheckEvaluations(assetKey: string, checkName: string, options?: CheckEvaluationsQuery): Promise<CheckEvaluationRecord[]> {
+    return this.#checks.getCheckEvaluations(assetKey, checkName, options);
   }
 
   /** See {@link PartitionStatusReader}. */

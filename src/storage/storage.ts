@@ -1,6 +1,8 @@
 import type { DynamicPartitionsRequest } from "../definitions/run-request.js";
 import type {
   AssetIndexRecord,
+  CheckEvaluationData,
+  CheckEvaluationRecord,
   DaemonHeartbeat,
   InstigatorState,
   InstigatorStatus,
@@ -115,6 +117,7 @@ export interface Storage {
    * event moves the run's status and times; an ASSET_MATERIALIZATION event updates the asset index;
    * an ASSET_OBSERVATION event (with `data.dataVersion`) updates the latest observations. An event
    * recorded outside any run (a reported materialization) names the reserved run `__runless__` (RUNLESS_RUN_ID).
+   * an ASSET_CHECK_EVALUATION event records its evaluation (see getLatestCheckEvaluations).
    * A finished run (SUCCESS, FAILURE, CANCELED) is never moved by a later RUN_* event (the first
    * finisher wins; the event is still stored), and RUN_START leaves a CANCELING run CANCELING
    * (setting startedAt). The event that ends a run also ends its unfinished steps (in progress, or
@@ -155,9 +158,28 @@ export interface Storage {
   getObservations(assetKey: string, options?: { partition?: string | null; limit?: number }): Promise<EventRecord[]>;
   /**
    * Forgets the materializations and observations of these assets (index rows, materialization
-   * and observation events, latest observations, and their partitions' statuses).
+   * and observation events, latest observations, and their partitions' statuses), and their check
+   * evaluations (rows and ASSET_CHECK_EVALUATION events).
    */
   wipeAssets(assetKeys: string[]): Promise<void>;
+
+  /**
+   * The latest evaluation of each (asset, check, partition) that has one (optionally only of these
+   * assets; an empty list matches nothing), sorted by asset key, check name, then partition
+   * (unpartitioned first). Rows are written by storeEvent for ASSET_CHECK_EVALUATION events, in the
+   * event's transaction; such an event must name its asset and carry {@link CheckEvaluationData}
+   * (else StorageError, and nothing is stored).
+   */
+  getLatestCheckEvaluations(assetKeys?: readonly string[]): Promise<CheckEvaluationRecord[]>;
+  /**
+   * Evaluations of one check of one asset, newest first: of one partition when `partition` is given
+   * (null: the unpartitioned asset), at most `limit`, older than `beforeEventId` (paging).
+   */
+  getCheckEvaluations(
+    assetKey: string,
+    checkName: string,
+    options?: { partition?: string | null; limit?: number; beforeEventId?: number },
+  ): Promise<CheckEvaluationRecord[]>;
 
   /**
    * The per-partition status index of an asset, sorted by partition key: the latest attempt at each

@@ -3,7 +3,8 @@
  * `selection-ast.ts`). Selections are byte masks over the graph's asset positions, so every set
  * operation is O(V) and every traversal, `roots` and `sinks` O(V + E).
  */
-import type { AndNode, OrNode, SelectionNode, TraversalDepth } from "./selection-ast.js";
+import { SelectionError } from "../errors.js";
+import type { AndNode, AssetStatusValue, OrNode, SelectionNode, TraversalDepth } from "./selection-ast.js";
 import { parseSelection } from "./selection-parser.js";
 
 /** What selection needs to know of an asset. */
@@ -21,6 +22,18 @@ export interface SelectableAsset {
 /** The assets to select from, topologically sorted (every asset after its deps). */
 export interface SelectableGraph {
   readonly assets: readonly SelectableAsset[];
+}
+
+/** The keys of the assets that have a status now (see `status:` in selection-ast.ts). */
+export type StatusOf = (value: AssetStatusValue) => ReadonlySet<string>;
+
+/** Options of {@link selectAssets}. */
+export interface SelectOptions {
+  /**
+   * Answers `status:VALUE` (the instance's view: runtime selections from the CLI and the server
+   * pass one). Without it, a selection using `status:` throws SelectionError.
+   */
+  statusOf?: StatusOf;
 }
 
 type Mask = Uint8Array;
@@ -170,7 +183,7 @@ function chainOperands(node: AndNode | OrNode): SelectionNode[] {
 }
 
 // Recursion depth is bounded: the parser limits nesting, and chains are folded iteratively.
-function evaluate(node: SelectionNode, index: GraphIndex): Mask {
+function evaluate(node: SelectionNode, index: GraphIndex, options: SelectOptions): Mask {
   const size = index.assets.length;
   switch (node.type) {
     case "all":
@@ -201,31 +214,42 @@ function evaluate(node: SelectionNode, index: GraphIndex): Mask {
       const { value } = node;
       return filter(index, (asset) => (value === null ? asset.kinds.length === 0 : asset.kinds.includes(value)));
     }
+    case "status": {
+      if (options.statusOf === undefined) {
+        throw new SelectionError(
+          `status:${node.value} depends on the instance (what ran and what checks found), so it cannot be used in this selection; ` +
+            `select by key, group, tag, owner or kind here.`,
+          `status:${node.value}`,
+        );
+      }
+      const having = options.statusOf(node.value);
+      return filter(index, (asset) => having.has(asset.key));
+    }
     case "not":
-      return evaluate(node.operand, index).map((selected) => (selected ? 0 : 1));
+      return evaluate(node.operand, index, options).map((selected) => (selected ? 0 : 1));
     case "and":
     case "or": {
       // A chain `a or b or c ...` is a left-deep tree as deep as it is long: fold it in a loop.
       const [first, ...rest] = chainOperands(node);
-      const result = evaluate(first!, index);
+      const result = evaluate(first!, index, options);
       for (const operand of rest) {
-        const mask = evaluate(operand, index);
+        const mask = evaluate(operand, index, options);
         if (node.type === "and") for (let v = 0; v < size; v++) result[v]! &= mask[v]!;
         else for (let v = 0; v < size; v++) result[v]! |= mask[v]!;
       }
       return result;
     }
     case "traversal": {
-      const seed = evaluate(node.operand, index);
+      const seed = evaluate(node.operand, index, options);
       const result = seed.slice();
       if (node.upstream !== null) expand(seed, index.parents, node.upstream, result);
       if (node.downstream !== null) expand(seed, index.children, node.downstream, result);
       return result;
     }
     case "roots":
-      return withoutSelectedRelatives(evaluate(node.operand, index), index.parents, index.order);
+      return withoutSelectedRelatives(evaluate(node.operand, index, options), index.parents, index.order);
     case "sinks":
-      return withoutSelectedRelatives(evaluate(node.operand, index), index.children, index.order.slice().reverse());
+      return withoutSelectedRelatives(evaluate(node.operand, index, options), index.children, index.order.slice().reverse());
   }
 }
 
@@ -234,7 +258,10 @@ function evaluate(node: SelectionNode, index: GraphIndex): Mask {
  * Returns the selected keys in the graph's order; a selection that matches nothing returns
  * `[]` (whether that is an error is the caller's decision).
  *
- * @throws SelectionError when `expression` is a string that does not parse.
+ * `status:VALUE` selects the assets `options.statusOf(VALUE)` returns.
+ *
+ * @throws SelectionError when `expression` is a string that does not parse, or uses `status:`
+ *   without `options.statusOf`.
  * @example
  * const graph = { assets: [
  *   { key: "raw/orders", group: "ingest", tags: {}, owners: [], kinds: ["csv"], deps: [] },
@@ -244,13 +271,40 @@ function evaluate(node: SelectionNode, index: GraphIndex): Mask {
  * selectAssets("+key:orders", graph); // ["raw/orders", "orders"]
  * selectAssets("group:core and not tag:pii", graph); // ["report"]
  */
-export function selectAssets(expression: string | SelectionNode, graph: SelectableGraph): string[] {
+export function selectAssets(expression: string | SelectionNode, graph: SelectableGraph, options: SelectOptions = {}): string[] {
   const node = typeof expression === "string" ? parseSelection(expression) : expression;
   const index = buildIndex(graph);
-  const selected = evaluate(node, index);
+  const selected = evaluate(node, index, options);
   const keys: string[] = [];
   selected.forEach((isSelected, position) => {
     if (isSelected) keys.push(index.assets[position]!.key);
   });
   return keys;
+}
+
+/** The `status:` values an expression uses, each once, in order of appearance (none: a static selection). */
+export function statusValuesOf(expression: string | SelectionNode): AssetStatusValue[] {
+  const values = new Set<AssetStatusValue>();
+  const pending: SelectionNode[] = [typeof expression === "string" ? parseSelection(expression) : expression];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.type === "status") values.add(node.value);
+    else if (node.type === "and" || node.type === "or") pending.push(node.right, node.left);
+    else if ("operand" in node) pending.push(node.operand);
+  }
+  return [...values];
+}
+
+/**
+ * A `statusOf` for selections fixed at load (`what`: "a job's selection"): any `status:` in them is
+ * refused, since what it selects changes as runs happen.
+ */
+export function refuseStatus(what: string): StatusOf {
+  return (value) => {
+    throw new SelectionError(
+      `status:${value} depends on the instance, so it cannot be used in ${what}; select by key, group, tag, owner or kind ` +
+        `(status: works in sluice materialize --select, and in the UI).`,
+      `status:${value}`,
+    );
+  };
 }

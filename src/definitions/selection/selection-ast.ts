@@ -63,6 +63,26 @@ export interface KindNode {
   readonly value: string | null;
 }
 
+/**
+ * The values `status:` accepts. Check statuses (from each check's latest evaluation per
+ * partition): `check_passed` (every check evaluated, every latest evaluation passed),
+ * `check_failed` (some latest evaluation failed with ERROR, or could not run), `check_warning`
+ * (some failed with WARN, none with ERROR), `check_missing` (some check never evaluated).
+ * Freshness and staleness: `stale`, `fresh`, `overdue`.
+ */
+export const ASSET_STATUS_VALUES = ["check_passed", "check_failed", "check_warning", "check_missing", "stale", "fresh", "overdue"] as const;
+/** One of {@link ASSET_STATUS_VALUES}. */
+export type AssetStatusValue = (typeof ASSET_STATUS_VALUES)[number];
+
+/**
+ * `status:VALUE`: assets that have that status now. It depends on the instance (what ran, what
+ * checks found), so only selections evaluated at run time (`selectAssets` with `statusOf`) take it.
+ */
+export interface StatusNode {
+  readonly type: "status";
+  readonly value: AssetStatusValue;
+}
+
 /** `not X`: every asset that `X` does not select. */
 export interface NotNode {
   readonly type: "not";
@@ -122,6 +142,7 @@ export type SelectionNode =
   | OwnerNode
   | GroupNode
   | KindNode
+  | StatusNode
   | NotNode
   | AndNode
   | OrNode

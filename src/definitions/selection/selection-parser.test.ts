@@ -243,9 +243,9 @@ describe("errors", () => {
   });
 
   it.each<[string, number, string]>([
-    ["color:red", 0, 'unknown attribute "color"; the attributes are key, key_substring, tag, owner, group and kind'],
+    ["color:red", 0, 'unknown attribute "color"; the attributes are key, key_substring, tag, owner, group, kind and status'],
     ["KEY:a", 0, "attribute names are lower case: key:"],
-    ["status:healthy", 0, 'the attribute "status" is not supported by Sluice'],
+    ["status:healthy", 7, 'unknown status "healthy"; the statuses are check_passed, check_failed, check_warning, check_missing, stale, fresh, overdue'],
     ["code_location:here", 0, 'the attribute "code_location" is not supported by Sluice'],
   ])("unknown attributes: %j", (expression, position, detail) => {
     const error = parseError(expression);

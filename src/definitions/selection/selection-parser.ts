@@ -7,7 +7,7 @@
 import { SelectionError } from "../errors.js";
 import { InputLimits } from "../input-limits.js";
 import { clip, fail } from "./selection-failure.js";
-import type { SelectionNode, TraversalDepth } from "./selection-ast.js";
+import { ASSET_STATUS_VALUES, type AssetStatusValue, type SelectionNode, type TraversalDepth } from "./selection-ast.js";
 
 type TokenType =
   | "and" | "or" | "not" | "star" | "plus" | "digits" | "colon" | "equal" | "lparen" | "rparen"
@@ -20,11 +20,11 @@ interface Token {
   readonly end: number;
 }
 
-const SUPPORTED_ATTRIBUTES = ["key", "key_substring", "tag", "owner", "group", "kind"];
+const SUPPORTED_ATTRIBUTES = ["key", "key_substring", "tag", "owner", "group", "kind", "status"];
 // Dagster's lexer reserves these words too; keeping them reserved means an expression that is
 // invalid in Dagster (e.g. group:status) is invalid here, and one that is valid means the same.
 const UNSUPPORTED_ATTRIBUTES = [
-  "is", "code_location", "status", "column", "table_name", "column_tag", "changed_in_branch",
+  "is", "code_location", "column", "table_name", "column_tag", "changed_in_branch",
   "partitions", "automation_type", "sensor", "schedule", "job", "not_materialized_in_hours",
 ];
 const ATTRIBUTE_LIST = SUPPORTED_ATTRIBUTES.join(", ").replace(/, (\w+)$/, " and $1");
@@ -299,6 +299,14 @@ class Parser {
         return { type: "owner", value: this.parseValue(after, "nullable") };
       case "group":
         return { type: "group", value: this.parseValue(after, "nullable") };
+      case "status": {
+        const at = this.current().start;
+        const value = this.parseValue(after, "text") as string;
+        if (!(ASSET_STATUS_VALUES as readonly string[]).includes(value)) {
+          this.failAt(at, `unknown status "${clip(value)}"; the statuses are ${ASSET_STATUS_VALUES.join(", ")}`);
+        }
+        return { type: "status", value: value as AssetStatusValue };
+      }
       default:
         return { type: "kind", value: this.parseValue(after, "nullable") };
     }

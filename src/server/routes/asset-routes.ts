@@ -6,6 +6,7 @@ import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuse
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { assetFreshness } from "../../runs/asset-freshness.js";
 import { freshnessJson } from "../freshness-json.js";
+import { checkSummaries } from "../check-json.js";
 import { HttpError, HttpErrorCode } from "../http-errors.js";
 import { assetStaleness } from "../../runs/staleness.js";
 import { stalenessJson } from "../staleness-json.js";
@@ -29,10 +30,11 @@ export function assetRoutes(ctx: ServerContext): Hono {
     const loaded = requireLoaded(ctx);
     const { defs } = loaded;
     const snapshot = await withLivePartitions(ctx.storage, loaded);
-    const [states, staleness, freshness] = await Promise.all([
+    const [states, staleness, freshness, checks] = await Promise.all([
       assetStates(ctx.storage, snapshot, undefined, defs),
       assetStaleness(defs, ctx.storage),
       assetFreshness(defs, ctx.storage),
+      checkSummaries(ctx.storage, snapshot),
     ]);
     const body: AssetsJson = {
       assets: snapshot.assets.map((a) => ({
@@ -49,6 +51,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
         ...states.get(a.key)!,
         freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
         staleness: stalenessJson(staleness.get(a.key)!),
+        checkSummary: checks.get(a.key) ?? null,
       })),
     };
     return c.json(body);
@@ -84,9 +87,14 @@ export function assetRoutes(ctx: ServerContext): Hono {
       throw new HttpError(404, HttpErrorCode.NotFound, `Asset "${key}" is not defined and has no materializations.`, "params.key");
     }
     const state = (await assetStates(ctx.storage, snapshot, [key], defs)).get(key)!;
-    // An output of a multi-asset that cannot subset is computed by every run selecting one of its siblings.
+    const checks = await checkSummaries(ctx.storage, snapshot, [key]);
+    // An output of a multi-asset that cannot subset is computed by every run selecting one of its
+    // siblings; runs of the asset's checks alone (`KEY:CHECK`; ":" cannot occur in a key) count as
+    // its runs too.
     const computedBy = asset?.multiAsset && !asset.multiAsset.canSubset ? asset.multiAsset.assetKeys : [key];
-    const runs = (await recentAssetRuns(ctx.storage, snapshot)).filter((r) => computedBy.some((k) => r.selection.includes(k))).slice(0, 20);
+    const runs = (await recentAssetRuns(ctx.storage, snapshot))
+      .filter((r) => r.selection.some((s) => computedBy.some((k) => s === k || s.startsWith(`${k}:`))))
+      .slice(0, 20);
     const fresh = (await assetFreshness(defs, ctx.storage, { assetKeys: [key] })).get(key);
     const staleness = asset ? (await assetStaleness(defs, ctx.storage, [key])).get(key) : undefined;
     const body: AssetDetailJson = {
@@ -98,6 +106,7 @@ export function assetRoutes(ctx: ServerContext): Hono {
       numericSeries: numericSeries(materializations),
       recentRuns: runs.map((r) => runJson(r)),
       freshness: fresh ? freshnessJson(fresh) : null,
+      checkSummary: checks.get(key) ?? null,
       generatedAt: iso(Date.now()),
     };
     return c.json(body);

@@ -4,6 +4,7 @@ import { ErrorCode, RunNotFoundError, isSluiceError } from "../../definitions/er
 import { checkName, checkRunConfig, checkSelectionKeys, checkTags, InputLimits } from "../../definitions/input-limits.js";
 import { CancelOutcome, requestCancel } from "../../runs/cancel-run.js";
 import { loadDynamicPartitions } from "../../runs/dynamic-partitions.js";
+import { selectionStatusOf } from "../../runs/asset-statuses.js";
 import { newRun } from "../../runs/new-run.js";
 import { reexecutionOf } from "../../runs/reexecution.js";
 import { RunStatus, type RunsFilter } from "../../storage/records.js";
@@ -128,10 +129,12 @@ export function runRoutes(ctx: ServerContext): Hono {
     }
     // Checks config, env vars and the partition now: a bad launch is a 400, not a failed run.
     await loadDynamicPartitions(defs, storage);
+    // status: in an expression is answered from the instance now; its errors are the selection's.
+    const statusOf = await selectionStatusOf(defs, storage, body.selection).catch((err: unknown) => withInputPaths(() => { throw err; }));
     const record = withInputPaths(() =>
       newRun({
         defs,
-        target: body.job !== undefined ? { job: body.job } : { assets: body.selection, observe: body.observe === true },
+        target: body.job !== undefined ? { job: body.job } : { assets: body.selection, statusOf, observe: body.observe === true },
         config: body.config ?? {},
         tags: body.tags ?? {},
         partition: body.partition ?? null,

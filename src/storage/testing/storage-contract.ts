@@ -4,6 +4,7 @@ import type { NewRun, RunRecord } from "../records.js";
 import type { Storage } from "../storage.js";
 import { describeAssetContract } from "./asset-contract.js";
 import { describeBackfillContract } from "./backfill-contract.js";
+import { describeCheckContract } from "./check-contract.js";
 import {
   caught,
   expectSluiceError,
@@ -80,6 +81,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeObservationContract(current);
     describeFreshnessContract(current);
     describeVersionContract(current);
+    describeCheckContract(current);
   });
 }
 

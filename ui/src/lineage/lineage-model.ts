@@ -5,6 +5,7 @@
  */
 import { MarkerType, Position, type EdgeMarker, type NodeHandle } from "@xyflow/react";
 import type { AssetSummaryJson } from "../assets/asset-json";
+import { checkSummarySignature } from "../checks/check-types";
 import type { LineageFlowEdge } from "./lineage-edges";
 import { LINEAGE_SIZES, assetNodeId, groupNodeId, type LineageLayout } from "./lineage-layout";
 
@@ -134,7 +135,7 @@ export class FlowElements {
       if (!asset) continue;
       const id = assetNodeId(a.key);
       const isSelected = selected.has(id);
-      const signature = `${asset.status}|${asset.latestMaterialization?.timestamp ?? ""}|${asset.freshness?.status ?? ""}|${isSelected}|${hideAssets}`;
+      const signature = `${asset.status}|${asset.latestMaterialization?.timestamp ?? ""}|${asset.freshness?.status ?? ""}|${asset.staleness?.status ?? ""}|${checkSummarySignature(asset.checkSummary)}|${isSelected}|${hideAssets}`;
       nodes.push(
         reuse(id, signature, () => ({
           id,

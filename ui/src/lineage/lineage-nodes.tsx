@@ -8,6 +8,7 @@ import { memo } from "react";
 import { useClock } from "../assets/use-clock";
 import { assetPath, type AssetStatus, type AssetSummaryJson } from "../assets/asset-json";
 import { FreshnessMarker } from "../assets/freshness-marker";
+import { CheckBadge } from "../checks/CheckBadge";
 import { StatusBadge, Time } from "../components/common";
 import { AssetKindMarker } from "../external/external-asset-panel";
 import { StaleMarker } from "../assets/staleness-marker";
@@ -113,6 +114,7 @@ export const AssetNode = memo(function AssetNode({ data }: NodeProps<AssetFlowNo
       <div className="lineage-asset-status">
         {asset.partitionCounts ? <PartitionCounts asset={asset} /> : <StatusBadge status={asset.status} />}
         <StaleMarker staleness={asset.staleness} />
+        <CheckBadge summary={asset.checkSummary} />
         <span className="small muted">
           <Time iso={asset.latestMaterialization?.timestamp} />
         </span>

@@ -3,7 +3,7 @@
  * (src/definitions/selection, pure TypeScript with no Node import), bundled into the UI so that a
  * selection applies as the user types, without a request.
  */
-import { selectAssets, type SelectableAsset } from "../../../src/definitions/selection/select-assets.js";
+import { selectAssets, type SelectableAsset, type StatusOf } from "../../../src/definitions/selection/select-assets.js";
 
 /** What a selection expression selects, or why it does not parse. */
 export type SelectionOutcome =
@@ -12,11 +12,12 @@ export type SelectionOutcome =
 
 /**
  * Evaluates `expression` (Dagster's selection syntax) on `assets`, which must be in topological
- * order, as `GET /api/assets` returns them. A parse error comes back with its zero-based position.
+ * order, as `GET /api/assets` returns them; `statusOf` answers `status:` (without it, `status:` is an
+ * error). A parse error comes back with its zero-based position.
  */
-export function applySelection(expression: string, assets: readonly SelectableAsset[]): SelectionOutcome {
+export function applySelection(expression: string, assets: readonly SelectableAsset[], statusOf?: StatusOf): SelectionOutcome {
   try {
-    return { ok: true, keys: selectAssets(expression, { assets }) };
+    return { ok: true, keys: selectAssets(expression, { assets }, statusOf ? { statusOf } : {}) };
   } catch (err) {
     const error = err as { code?: unknown; message?: unknown; position?: unknown };
     // Matched by code, as everywhere in Sluice, not by class.

@@ -6,6 +6,7 @@ import { MultiAssetFact } from "../assets/multi-asset-fact";
 import "../assets/asset-page.css";
 import { FreshnessPanel } from "../assets/freshness-panel";
 import { MetadataChart } from "../assets/metadata-chart";
+import { AssetChecks } from "../checks/AssetChecks";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { StalenessPanel } from "../assets/staleness-panel";
 import { useClock } from "../assets/use-clock";
@@ -152,6 +153,7 @@ export function AssetPage() {
                 <FreshnessPanel freshness={data.freshness} onDue={refresh} />
                 {data.staleness && <StalenessPanel staleness={data.staleness} latest={data.latestMaterialization} codeVersion={def?.codeVersion ?? null} />}
                 <LatestMaterialization data={data} />
+                <AssetChecks assetKey={key} asset={def} partitionKeys={partitions.data?.keys ?? null} />
                 <NumericCharts series={data.numericSeries} />
                 <History data={data} />
                 <RecentRuns runs={data.recentRuns} />

@@ -12,6 +12,7 @@ import { definitionsFingerprint, FlowElements, membersByGroup, selectedAssetKeys
 import { LINEAGE_EDGE_TYPES, type LineageFlowEdge } from "../lineage/lineage-edges";
 import { LINEAGE_NODE_TYPES } from "../lineage/lineage-nodes";
 import { applySelection, shownSelection, type SelectionOutcome } from "../lineage/selection-filter";
+import { checkStatusFingerprint, checkStatusOf } from "../checks/check-status-of";
 import { useAssets } from "../lineage/use-assets";
 import { useLineageLayout } from "../lineage/use-lineage-layout";
 import { useLineageViewport, ZOOM_LIMITS } from "../lineage/use-lineage-viewport";
@@ -26,7 +27,7 @@ const FULL_GRAPH_LIMIT = 2000;
 /** Above this many nodes the minimap (which draws every node) is left out. */
 const MINIMAP_LIMIT = 300;
 /** Events after which asset statuses may have changed. */
-const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+const STATUS_EVENTS = new Set(["ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 
 /** The asset lineage (route /assets): layered graph in group boxes, live statuses, selection search, materialize. */
 export function LineagePage() {
@@ -53,7 +54,9 @@ function LineageView() {
   const fingerprint = useMemo(() => (list ? definitionsFingerprint(list) : null), [list]);
   // Recomputed only when the definitions change, not on every status refresh.
   const graph = useMemo<GraphAsset[] | null>(() => list?.map((a) => ({ key: a.key, group: a.group, deps: a.deps })) ?? null, [fingerprint]);
-  const outcome = useMemo<SelectionOutcome | null>(() => (list && expression.trim() ? applySelection(expression, list) : null), [expression, fingerprint]);
+  // `status:` re-applies when the assets' check results change, other filters only with the definitions.
+  const statuses = list && expression.includes("status:") ? checkStatusFingerprint(list) : "";
+  const outcome = useMemo<SelectionOutcome | null>(() => (list && expression.trim() ? applySelection(expression, list, checkStatusOf(list)) : null), [expression, fingerprint, statuses]);
   // While the expression does not parse, the last one that did stays applied.
   const lastGood = useRef<{ expression: string; keys: string[] | null }>({ expression: "", keys: null });
   if (outcome === null) lastGood.current = { expression: "", keys: null };

@@ -37,6 +37,8 @@ export interface PartitionPickerProps {
   /** Every key in order (for the typeahead and the defaults); null while unknown. */
   keys: readonly string[] | null;
   partitions: PartitionsJson | null;
+  /** The choices offered (default: all); `["key"]` when only one run can be launched (a check run). */
+  modes?: readonly PickerMode[];
   /** A key to start with (a click on the health bar), else the latest. */
   initialKey?: string | null;
   /** Fields added to POST /api/runs for one key (the launchpad's config). */
@@ -147,7 +149,7 @@ export function PartitionPicker(props: PartitionPickerProps) {
       <div className="row">
         <strong>Partitions</strong>
         <div className="picker-modes" role="radiogroup" aria-label="Which partitions">
-          {MODES.map((m) => (
+          {MODES.filter((m) => !props.modes || props.modes.includes(m.mode)).map((m) => (
             <button
               key={m.mode}
               type="button"

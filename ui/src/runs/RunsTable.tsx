@@ -25,7 +25,8 @@ export function RunTarget({ run }: { run: RunJson }) {
   const what = expression ?? (keys.length <= 3 ? keys.join(", ") : `${keys.slice(0, 3).join(", ")} +${keys.length - 3}`);
   return (
     <span title={keys.join("\n")}>
-      <span className="muted small">materialize </span>
+      {/* Check keys (ASSET:CHECK; ":" is never in an asset key) alone: a run of checks, nothing materialized. */}
+      <span className="muted small">{keys.length > 0 && keys.every((k) => k.includes(":")) ? "check " : "materialize "}</span>
       <span className="mono">{what || "—"}</span>
     </span>
   );
