@@ -172,7 +172,8 @@ function plan(order: readonly string[], nodes: Map<string, StepNode>, keys: read
     if (!wanted.has(key)) continue;
     const node = nodes.get(key)!;
     const direct = [...new Set([...Object.values(node.ins), ...node.deps])];
-    const gates = gatesOf !== undefined && node.kind !== "check" ? direct.flatMap((d) => gatesOf(d)) : [];
+    // Never a step's own checks (they wait for it): only those of the assets it reads.
+    const gates = gatesOf !== undefined && node.kind !== "check" ? direct.filter((d) => d !== key).flatMap((d) => gatesOf(d)) : [];
     const upstream = [...new Set([...direct, ...gates])].filter((d) => wanted.has(d));
     const step: PlanStep = {
       key,
