@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { AssetCheckDefinition } from "../definitions/asset-check.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
+import { partitionsOf } from "../definitions/partitions/partition-checks.js";
 import { materialize } from "../instance/materialize.js";
 import { loadDynamicPartitions } from "../runs/dynamic-partitions.js";
 import { selectionStatusOf } from "../runs/asset-statuses.js";
@@ -11,12 +12,12 @@ import type { Storage } from "../storage/storage.js";
 import { collect, loadFromOptions, openInstance, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { iso, table } from "./format.js";
 import { cancelOnSigint, reportRun } from "./run-output.js";
+import { partitionKeysFromFlags, type PartitionFlags } from "./partition-args.js";
 import { RunProgress } from "./run-progress.js";
 
-interface CheckRunFlags extends LocationOptions {
+interface CheckRunFlags extends LocationOptions, PartitionFlags {
   select?: string;
   check?: string[];
-  partition?: string;
 }
 
 interface CheckListFlags extends LocationOptions {
@@ -36,6 +37,7 @@ export function registerCheckCommands(program: Command): void {
     .option("--select <expr>", "selection expression: whose checks to run (default: all assets)")
     .option("--check <name>", "only checks with this name; repeatable", collect)
     .option("--partition <key>", "the partition to check (required for partitioned assets)")
+    .option("--partition-range <start...end>", "check each partition from START to END (both included), one run each")
     .action(async (flags: CheckRunFlags) => {
       const { defs } = await loadFromOptions(flags);
       const instance = await openInstance(flags);
@@ -43,27 +45,39 @@ export function registerCheckCommands(program: Command): void {
       try {
         const statusOf = await selectionStatusOf(defs, instance.storage, flags.select);
         const keys = checksToRun(defs, resolveSelection(defs, flags.select, statusOf), flags.check ?? []);
+        const checks = keys.map((key) => defs.checks.get(key)!);
+        const assetKeys = [...new Set(checks.map((c) => c.assetKey))];
         await loadDynamicPartitions(defs, instance.storage);
-        const progress = new RunProgress(keys.length);
-        let result;
-        try {
-          const maxConcurrent = instance.settings.execution.max_concurrent;
-          result = await materialize(defs, {
-            instance,
-            selection: keys,
-            partitionKey: flags.partition ?? null,
-            signal: sigint.signal,
-            onEvent: progress.onEvent,
-            ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
-          });
-        } finally {
-          progress.finish();
+        const partitionKeys = partitionKeysFromFlags(flags, partitionsOf(defs.assets, assetKeys), "the selection");
+        const maxConcurrent = instance.settings.execution.max_concurrent;
+        for (const [i, partitionKey] of partitionKeys.entries()) {
+          if (sigint.signal.aborted) {
+            process.stderr.write(`Canceled: ${partitionKeys.length - i} of ${partitionKeys.length} runs were not started.\n`);
+            process.exitCode = 1;
+            break;
+          }
+          if (partitionKeys.length > 1) process.stderr.write(`Partition ${partitionKey} (${i + 1}/${partitionKeys.length})\n`);
+          const progress = new RunProgress(keys.length);
+          let result;
+          try {
+            result = await materialize(defs, {
+              instance,
+              selection: keys,
+              partitionKey,
+              signal: sigint.signal,
+              onEvent: progress.onEvent,
+              ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
+            });
+          } finally {
+            progress.finish();
+          }
+          const runId = result.runId;
+          const evaluations = (await instance.storage.getLatestCheckEvaluations(assetKeys)).filter((e) => e.runId === runId);
+          printResults(checks, evaluations);
+          await reportRun(instance.storage, result);
+          // A failed non-blocking check leaves the run a success; the command still says it failed.
+          if (evaluations.some(failsTheCommand)) process.exitCode = 1;
         }
-        const evaluations = (await instance.storage.getLatestCheckEvaluations()).filter((e) => e.runId === result.runId);
-        printResults(keys.map((key) => defs.checks.get(key)!), evaluations);
-        await reportRun(instance.storage, result);
-        // A failed non-blocking check leaves the run a success; the command still says it failed.
-        if (evaluations.some(failsTheCommand)) process.exitCode = 1;
       } finally {
         sigint.dispose();
         await instance.close();

@@ -80,6 +80,15 @@ describe("sluice check run", () => {
     expect(eu.code, describeResult(eu)).toBe(0);
     expect(resultLines(eu.stdout)).toEqual([["PASSED", "sales:positive", "eu"]]);
     expect(lastLine(eu.stdout)).toMatch(RUN_ID);
+    // One run per partition: us was never materialized, so its check cannot run.
+    const both = await runCli(["check", "run", "-f", CHECKS, "--select", "sales", "--partition-range", "eu...us"], { home });
+    expect(both.code, describeResult(both)).toBe(1);
+    const lines = both.stdout.trim().split("\n");
+    expect(lines.filter((line) => RUN_ID.test(line))).toHaveLength(2);
+    expect(lines.filter((line) => !RUN_ID.test(line)).map((line) => line.split(/\s{2,}/).slice(0, 3))).toEqual([
+      ["PASSED", "sales:positive", "eu"],
+      ["EXECUTION_FAILED", "sales:positive", "us"],
+    ]);
   });
 });
 
