@@ -7,6 +7,7 @@ import { output } from "../definitions/output.js";
 import { RunStatus } from "../storage/records.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { observeAssets } from "./observe-assets.js";
+import { assetStatusLookup } from "./asset-statuses.js";
 import { assetStaleness, describeStaleReason } from "./staleness.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
@@ -47,7 +48,11 @@ describe("staleness across asset kinds", () => {
     await observeAssets(target, defs);
     expect(await reasonsOf(defs, "report")).toEqual({ status: "STALE", reasons: ["upstream warehouse/orders updated"] });
 
-    await materializeAssets(target, defs, { selection: ["report"] });
+    // status:stale selects it (and only it), through the same lookup the CLI and the API use.
+    const statusOf = await assetStatusLookup(defs, target.storage, ["stale"]);
+    expect([...statusOf("stale")]).toEqual(["report"]);
+    const refresh = await materializeAssets(target, defs, { selection: "status:stale" });
+    expect((await target.storage.getRun(refresh.runId))!.selection).toEqual(["report"]);
     expect((await reasonsOf(defs, "report")).status).toBe("UP_TO_DATE");
   });
 
