@@ -1,13 +1,13 @@
 import type { AssetCheckContext, AssetCheckResult } from "../definitions/asset-check.js";
 import { CheckedAssetNotMaterializedError, CheckFailedError, errorSummary, UserCodeError } from "../definitions/errors.js";
-import { normalizeMetadata, type MetadataInput } from "../definitions/metadata.js";
+import { normalizeMetadata } from "../definitions/metadata.js";
 import type { StepLogger } from "../definitions/step-logger.js";
 import { CheckStatus, EventType, LogLevel, type CheckEvaluationData, type SerializedError } from "../storage/records.js";
 import type { PlanStep } from "./plan.js";
 import { stepPartition } from "./run-partition.js";
 import { serializeError } from "./serialize-error.js";
-import { ioManager, resourceView, stepLogger, type StepOutcome, type StepRunContext } from "./step-runner.js";
-import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
+import { ioManager, resourceView, stepLogger, uncaughtErrorOwner, type StepOutcome, type StepRunContext } from "./step-runner.js";
+import { runOwnedBy } from "./uncaught-errors.js";
 
 /** How one evaluation of a check ended, before it is recorded. */
 interface Evaluation {
@@ -85,7 +85,8 @@ async function evaluate(step: PlanStep, ctx: StepRunContext, log: StepLogger, pa
       config: ctx.assetConfigs.get(step.key),
       signal: ctx.signal,
     };
-    const owner = checkErrorOwner(step.key, log);
+    // As an asset step's: an error thrown uncaught while the check runs fails the evaluation.
+    const owner = uncaughtErrorOwner(`Check "${step.key}"`, "check", log);
     let returned: unknown;
     try {
       returned = await Promise.race([runOwnedBy(owner, () => step.node.run(value as Record<string, unknown>, context)), owner.thrown]);
@@ -176,19 +177,4 @@ function evaluationMessage(checkKey: string, partitionKey: string | null, data: 
   const where = partitionKey === null ? "" : ` (partition "${partitionKey}")`;
   const what = data.status === CheckStatus.Passed ? "passed" : data.status === CheckStatus.Failed ? `failed (${data.severity})` : "could not run";
   return `Check "${checkKey}"${where} ${what}${data.description ? `: ${data.description}` : "."}`;
-}
-
-/** As an asset step's: an error thrown uncaught while the check runs fails the evaluation. */
-function checkErrorOwner(checkKey: string, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
-  let reject!: (err: unknown) => void;
-  const thrown = new Promise<never>((_, r) => (reject = r));
-  thrown.catch(() => undefined);
-  return {
-    thrown,
-    finished: false,
-    take(err: unknown): void {
-      if (!this.finished) return reject(err);
-      log.error(`Check "${checkKey}": an error was thrown after the check had ended, by a timer or callback it started: ${errorSummary(err)}`);
-    },
-  };
 }

@@ -139,7 +139,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
         partition,
       );
       let returned: unknown;
-      const owner = stepErrorOwner(key, what, log);
+      const owner = uncaughtErrorOwner(`${what} "${key}"`, "step", log);
       try {
         // An error its function throws from a timer or callback, where no promise catches it, fails
         // the step as if the function had thrown it (when the process routes such errors).
@@ -266,20 +266,21 @@ function writeObservations(step: PlanStep, ctx: StepRunContext, base: { runId: s
 }
 
 /**
- * Answers for what one attempt of a step throws uncaught: while the attempt runs, the error rejects
- * `thrown` (and so fails the attempt); afterwards it is logged on the step, which already ended.
+ * Answers for what one attempt of user code (a step's function, a check's) throws uncaught: while
+ * the attempt runs, the error rejects `thrown` (and so fails the attempt); afterwards it is logged,
+ * as `label` ("Asset \"x\"", "Check \"x:y\"") whose `what` ("step", "check") already ended.
  */
-function stepErrorOwner(key: string, what: string, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
+export function uncaughtErrorOwner(label: string, what: string, log: StepLogger): ErrorOwner & { thrown: Promise<never>; finished: boolean } {
   let reject!: (err: unknown) => void;
   const thrown = new Promise<never>((_, r) => (reject = r));
-  // Only ever awaited in the race above: nobody else must see it as an unhandled rejection.
+  // Only ever awaited in the attempt's race: nobody else must see it as an unhandled rejection.
   thrown.catch(() => undefined);
   return {
     thrown,
     finished: false,
     take(err: unknown): void {
       if (!this.finished) return reject(err);
-      log.error(`${what} "${key}": an error was thrown after the step had ended, by a timer or callback it started: ${errorSummary(err)}`);
+      log.error(`${label}: an error was thrown after the ${what} had ended, by a timer or callback it started: ${errorSummary(err)}`);
     },
   };
 }
