@@ -183,6 +183,6 @@ describe("freshnessSensor", () => {
     const bad = freshnessSensor({ name: "x", monitoredSelection: "plain", evaluate: () => undefined });
     expect(() => defineDefinitions({ assets: [orders, plain], sensors: [bad] })).toThrow(/Sensor "x": monitoredSelection "plain" matches no asset with a freshness policy/);
     const statuses = freshnessSensor({ name: "y", statuses: ["LATE" as never], evaluate: () => undefined });
-    expect(() => defineDefinitions({ assets: [orders], sensors: [statuses] })).toThrow(/Sensor "y": statuses \["LATE"\] must be a non-empty list of FRESH, OVERDUE, UNKNOWN/);
+    expect(() => defineDefinitions({ assets: [orders], sensors: [statuses] })).toThrow(/Sensor "y": statuses \["LATE"\] must be a non-empty list of FRESH, STALE, OVERDUE, UNKNOWN/);
   });
 });

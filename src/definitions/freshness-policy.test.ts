@@ -63,9 +63,12 @@ describe("evaluateFreshness with a cron deadline", () => {
   const policy = freshnessPolicy({ cron: "0 9 * * *", cronTimezone: "Europe/Paris", maximumLag: "2h" }, "report");
   // 09:00 in Paris in January is 08:00 UTC.
   const tick = at("2025-01-15T08:00:00Z");
-  it("is FRESH when data at the last tick was at most maximumLag old, else OVERDUE until fresh data arrives", () => {
+  it("is FRESH while data is at most maximumLag old, STALE when it met the last tick but is older now, else OVERDUE until fresh data arrives", () => {
     const now = tick + 3 * H;
-    expect(evaluateFreshness(policy, { lastMaterializationAt: tick - 2 * H, now, since: 0 }).status).toBe("FRESH");
+    // 10:00 UTC: made at 06:00 (met the 08:00 tick's 06:00 bound) but 5h old now, past the 2h lag.
+    const stale = evaluateFreshness(policy, { lastMaterializationAt: tick - 2 * H, now, since: 0 });
+    expect(stale.status).toBe("STALE");
+    expect(new Date(stale.nextDeadline).toISOString()).toBe("2025-01-16T08:00:00.000Z");
     expect(evaluateFreshness(policy, { lastMaterializationAt: tick + H, now, since: 0 }).status).toBe("FRESH");
     const overdue = evaluateFreshness(policy, { lastMaterializationAt: tick - 2 * H - 1, now, since: 0 });
     expect(overdue.status).toBe("OVERDUE");
@@ -74,7 +77,9 @@ describe("evaluateFreshness with a cron deadline", () => {
   });
   it("judges at the tick itself: data that was fine before 09:00 may be overdue at 09:00", () => {
     const last = tick - 3 * H; // 05:00 UTC: fresh for the previous day's tick, too old for this one
-    expect(evaluateFreshness(policy, { lastMaterializationAt: last, now: tick - 1, since: 0 }).status).toBe("FRESH");
+    expect(evaluateFreshness(policy, { lastMaterializationAt: last, now: tick - 2 * H, since: 0 }).status).toBe("FRESH");
+    // Older than the lag before 09:00: stale (it will miss the tick), then overdue at the tick.
+    expect(evaluateFreshness(policy, { lastMaterializationAt: last, now: tick - 1, since: 0 }).status).toBe("STALE");
     expect(evaluateFreshness(policy, { lastMaterializationAt: last, now: tick, since: 0 }).status).toBe("OVERDUE");
   });
   it("without data, is UNKNOWN until a tick after it was first watched, then OVERDUE", () => {

@@ -27,6 +27,11 @@ export interface FreshnessPolicy {
 /** The freshness of an asset; `UNKNOWN`: never materialized and no deadline has passed yet. */
 export const FreshnessStatus = {
   Fresh: "FRESH",
+  /**
+   * With a cron: its data met the last deadline but is older than `maximumLag` now, so it will be
+   * OVERDUE at the next tick unless it is materialized before.
+   */
+  Stale: "STALE",
   Overdue: "OVERDUE",
   Unknown: "UNKNOWN",
 } as const;
@@ -178,6 +183,8 @@ export function evaluateFreshness(policy: FreshnessPolicy, input: FreshnessInput
   const nextDeadline = schedule.nextAfter(new Date(now)).getTime();
   let status: FreshnessStatus;
   if (last === null) status = lastTick >= since ? FreshnessStatus.Overdue : FreshnessStatus.Unknown;
-  else status = last >= lastTick - policy.maximumLagMs ? FreshnessStatus.Fresh : FreshnessStatus.Overdue;
+  else if (last < lastTick - policy.maximumLagMs) status = FreshnessStatus.Overdue;
+  // The last deadline was met; data older than the lag now would miss the next one.
+  else status = now - last > policy.maximumLagMs ? FreshnessStatus.Stale : FreshnessStatus.Fresh;
   return { status, lastMaterializationAt: last, lagMs, nextDeadline, evaluatedAt: now };
 }

@@ -90,7 +90,12 @@ export const FRESHNESS_SELECTION_VALUES = ["fresh", "overdue", "unknown"] as con
  */
 export async function freshnessStatuses(defs: Definitions, storage: Storage, now: number = Date.now()): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(FRESHNESS_SELECTION_VALUES.map((v) => [v, new Set<string>()]));
-  const value = { [FreshnessStatus.Fresh]: "fresh", [FreshnessStatus.Overdue]: "overdue", [FreshnessStatus.Unknown]: "unknown" } as const;
-  for (const f of (await assetFreshness(defs, storage, { now })).values()) out.get(value[f.status])!.add(f.assetKey);
+  // `status:stale` is staleness of versions (src/runs/staleness.ts): a freshness STALE asset is
+  // selected by none of these values.
+  const value = { [FreshnessStatus.Fresh]: "fresh", [FreshnessStatus.Overdue]: "overdue", [FreshnessStatus.Unknown]: "unknown", [FreshnessStatus.Stale]: undefined } as const;
+  for (const f of (await assetFreshness(defs, storage, { now })).values()) {
+    const key = value[f.status];
+    if (key !== undefined) out.get(key)!.add(f.assetKey);
+  }
   return out;
 }

@@ -558,8 +558,11 @@ export interface AssetPartitionsJson {
   generatedAt: string;
 }
 
-/** An asset's freshness status (its policy's verdict now); UNKNOWN: no data yet and no deadline passed. */
-export type FreshnessStatusJson = "FRESH" | "OVERDUE" | "UNKNOWN";
+/**
+ * An asset's freshness status (its policy's verdict now); STALE (cron policies): the last deadline
+ * was met, but the data is older than the lag now; UNKNOWN: no data yet and no deadline passed.
+ */
+export type FreshnessStatusJson = "FRESH" | "STALE" | "OVERDUE" | "UNKNOWN";
 
 /** An asset's freshness policy. */
 export interface FreshnessPolicyJson {

@@ -8,9 +8,10 @@ import type { FreshnessJson, FreshnessStatusJson } from "./asset-json";
 import "./freshness.css";
 import { useFreshnessDeadline } from "./use-freshness-deadline";
 
-const LABEL: Record<FreshnessStatusJson, string> = { FRESH: "fresh", OVERDUE: "overdue", UNKNOWN: "unknown" };
+const LABEL: Record<FreshnessStatusJson, string> = { FRESH: "fresh", STALE: "stale", OVERDUE: "overdue", UNKNOWN: "unknown" };
 const HINT: Record<FreshnessStatusJson, string> = {
   FRESH: "Its data is as recent as its freshness policy asks.",
+  STALE: "It met its last deadline, but its data is older than its policy's lag now: materialize it before the next deadline.",
   OVERDUE: "Its data is older than its freshness policy allows: materialize it.",
   UNKNOWN: "Never materialized, and no deadline has passed yet.",
 };
