@@ -152,7 +152,7 @@ describe("sluice asset list", () => {
     const assets = await cliJson<AssetJson[]>(["asset", "list", "-f", PIPELINE, "--json"]);
     expect(assets.map((a) => a.key).sort()).toEqual([...PIPELINE_KEYS].sort());
     for (const [index, asset] of assets.entries()) {
-      expect(Object.keys(asset).sort()).toEqual(["deps", "description", "group", "key", "kinds", "owners", "tags"]);
+      expect(Object.keys(asset).sort()).toEqual(["deps", "description", "group", "key", "kind", "kinds", "owners", "tags"]);
       for (const dep of asset.deps) {
         expect(assets.findIndex((a) => a.key === dep), `${dep} before ${asset.key}`).toBeLessThan(index);
       }
