@@ -148,7 +148,7 @@ describe("sluice asset list", () => {
     description: string | null;
   }
 
-  it("--json prints [{key, group, deps, tags, owners, kinds, description}] in a topological order", async () => {
+  it("--json prints [{key, group, deps, tags, owners, kinds, description, kind}] in a topological order", async () => {
     const assets = await cliJson<AssetJson[]>(["asset", "list", "-f", PIPELINE, "--json"]);
     expect(assets.map((a) => a.key).sort()).toEqual([...PIPELINE_KEYS].sort());
     for (const [index, asset] of assets.entries()) {
@@ -166,6 +166,7 @@ describe("sluice asset list", () => {
       owners: ["team:data"],
       kinds: ["csv"],
       description: "Fake orders; how many comes from config.",
+      kind: "materializable",
     });
     expect([...byKey.get("report/x")!.deps].sort()).toEqual(["clean/orders", "raw/customers"]);
     expect(byKey.get("audit/heartbeat")).toMatchObject({ group: "audit", deps: [], description: null });
