@@ -2,6 +2,19 @@ import { asset, AssetKind, type AssetDefinition, type AssetDep, type IsPartition
 import type { MetadataInput } from "./metadata.js";
 import type { PartitionsDefinition } from "./partitions/partitions-definition.js";
 
+/** The fields that describe an asset, which `assetSpec()` and `observableSourceAsset()` pass on to `asset()`. */
+export const DESCRIPTIVE_FIELDS = ["group", "description", "tags", "owners", "kinds", "metadata"] as const;
+
+/**
+ * The fields of `spec` named in `keys` that are set: options passed on to `asset()` without
+ * writing `undefined` where the option may only be left out.
+ */
+export function setFields<T extends object, K extends keyof T>(spec: T, keys: readonly K[]): { [P in K]?: Exclude<T[P], undefined> } {
+  const out: { [P in K]?: Exclude<T[P], undefined> } = {};
+  for (const key of keys) if (spec[key] !== undefined) out[key] = spec[key] as Exclude<T[K], undefined>;
+  return out;
+}
+
 /** What `assetSpec()` takes: the facts of an asset that something outside Sluice produces. */
 export interface ExternalAssetSpec<TParts extends PartitionsDefinition | undefined = undefined> {
   /** Path-like key: components of letters, digits, `_`, `-`, `.`, separated by `/`. */
@@ -35,13 +48,7 @@ export interface ExternalAssetSpec<TParts extends PartitionsDefinition | undefin
 export function assetSpec<TParts extends PartitionsDefinition | undefined = undefined>(spec: ExternalAssetSpec<TParts>): AssetDefinition<unknown, IsPartitioned<TParts>> {
   const definition = asset({
     key: spec.key,
-    ...(spec.deps !== undefined ? { deps: spec.deps } : {}),
-    ...(spec.group !== undefined ? { group: spec.group } : {}),
-    ...(spec.description !== undefined ? { description: spec.description } : {}),
-    ...(spec.tags !== undefined ? { tags: spec.tags } : {}),
-    ...(spec.owners !== undefined ? { owners: spec.owners } : {}),
-    ...(spec.kinds !== undefined ? { kinds: spec.kinds } : {}),
-    ...(spec.metadata !== undefined ? { metadata: spec.metadata } : {}),
+    ...setFields(spec, ["deps", ...DESCRIPTIVE_FIELDS]),
     partitions: spec.partitions,
     // Plans never hold an external asset (see executableAssetKeys), so this only guards misuse.
     run: () => {

@@ -1,4 +1,5 @@
 import { asset, AssetKind, type AssetContext, type AssetDefinition, type IsPartitioned, type PartitionKeyOf, type ResourceRequirements, type ResourceValues } from "./asset.js";
+import { DESCRIPTIVE_FIELDS, setFields } from "./asset-spec.js";
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import { InputLimits } from "./input-limits.js";
 import type { MetadataInput } from "./metadata.js";
@@ -60,15 +61,7 @@ export function observableSourceAsset<
   const observe = spec.observe;
   const definition = asset({
     key: spec.key,
-    ...(spec.group !== undefined ? { group: spec.group } : {}),
-    ...(spec.description !== undefined ? { description: spec.description } : {}),
-    ...(spec.tags !== undefined ? { tags: spec.tags } : {}),
-    ...(spec.owners !== undefined ? { owners: spec.owners } : {}),
-    ...(spec.kinds !== undefined ? { kinds: spec.kinds } : {}),
-    ...(spec.metadata !== undefined ? { metadata: spec.metadata } : {}),
-    ...(spec.config !== undefined ? { config: spec.config } : {}),
-    ...(spec.resources !== undefined ? { resources: spec.resources } : {}),
-    ...(spec.retry !== undefined ? { retry: spec.retry } : {}),
+    ...setFields(spec, [...DESCRIPTIVE_FIELDS, "config", "resources", "retry"]),
     partitions: spec.partitions,
     run: async (_inputs: unknown, context: any) => {
       if (typeof observe !== "function") throw new TypeError(`Observable source asset "${spec.key}" has no observe function.`);
