@@ -7,6 +7,7 @@ import type { MultiPartitionsDefinition } from "./partitions/multi-partitions.js
 import { isPartitionMapping, type MappingReads, type PartitionMapping } from "./partitions/partition-mapping.js";
 import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
 import { DefinitionError } from "./errors.js";
+import type { AutomationCondition } from "./automation/automation-condition.js";
 import { freshnessPolicy, type FreshnessPolicy, type FreshnessPolicyInput } from "./freshness-policy.js";
 import { resourceDefinitionsOf, type ResourceDefinition, type ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -174,6 +175,8 @@ export interface AssetDefinition<TOut = unknown, TPartitioned extends boolean = 
   readonly freshness: FreshnessPolicy | undefined;
   /** Checks declared inline (`checks: [...]`); `defineDefinitions` adds them to its `checks`. */
   readonly checks: readonly AssetCheckDefinition[];
+  /** When the automation loop materializes it (see `AutomationCondition`), or undefined: never on its own. */
+  readonly automation: AutomationCondition | undefined;
   readonly run: (inputs: Record<string, unknown>, context: AssetContext<any, any>) => unknown;
   /** Set when the asset is an output of a multi-asset, which computes it (see `multiAsset()`). */
   readonly multiAsset?: MultiAssetMembership;
@@ -284,6 +287,11 @@ export interface AssetSpec<
    * most 2 hours old). The daemon tracks it (FRESH, OVERDUE, UNKNOWN); see `freshnessSensor()`.
    */
   freshness?: FreshnessPolicyInput;
+  /**
+   * When the daemon's automation loop should materialize it: `AutomationCondition.eager()`,
+   * `.onCron("0 * * * *")`, `.onMissing()`, or a condition built from their parts.
+   */
+  automation?: AutomationCondition;
   /** Computes the asset. Return the value, or `output(value, { metadata })`. */
   run: (
     inputs: InputValues<TIns, IsPartitioned<TParts>, IsMulti<TParts>, HasBackfillPolicy<TPolicy>>,
@@ -367,6 +375,7 @@ export function asset<
     partitions: spec.partitions,
     backfillPolicy: spec.backfillPolicy,
     freshness: spec.freshness === undefined ? undefined : freshnessPolicy(spec.freshness, spec.key),
+    automation: spec.automation,
     checks: inlineChecks(spec.key, spec.checks),
     run: spec.run as AssetDefinition["run"],
   };
