@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Instance } from "../../src/instance/instance.js";
-import { assertBuilt, cliJson, describeResult, fixture, removeTempDirs, runCli, tempDir } from "./helpers.js";
+import { assertBuilt, cliJson, describeResult, fixture, removeTempDirs, runCli, startCli, tempDir } from "./helpers.js";
 
 const DEFS = fixture("automation-defs.ts");
 
@@ -61,6 +61,17 @@ describe("sluice automation", () => {
     const stopped = await runCli(["automation", "stop", "--home", home]);
     expect(stopped.code, describeResult(stopped)).toBe(0);
     expect(await status()).toMatchObject({ status: "STOPPED", isDefault: false });
+  });
+
+  it("the daemon says at startup that the loop is stopped while assets have conditions, and how to start it", { timeout: 60_000 }, async () => {
+    const daemon = startCli(["daemon", "-f", DEFS], { home: tempDir("sluice-automation-") });
+    try {
+      await daemon.waitForStderr("automation is stopped (by default): 2 asset(s) have an automation condition");
+      await daemon.waitForStderr("sluice automation start");
+    } finally {
+      daemon.child.kill("SIGTERM");
+      await daemon.done;
+    }
   });
 
   it("status without definitions says how to give them", async () => {
