@@ -1,4 +1,15 @@
-import type { ConditionNodeEvaluation } from "../storage/automation-records.js";
+/**
+ * An evaluated node, as storage keeps it (ConditionNodeEvaluation) or as the API prints it
+ * (ConditionNodeJson): what the printing needs of either.
+ */
+export interface EvaluatedNode {
+  type: string;
+  label: string | null;
+  description: string;
+  candidateCount: number;
+  trueCount: number;
+  children: readonly EvaluatedNode[];
+}
 
 /** How a tree is printed: colours (a terminal) or plain text (a pipe, a test). */
 export interface TreeFormatOptions {
@@ -12,7 +23,7 @@ export interface TreeFormatOptions {
 }
 
 /** Node types whose children say what they are: their own description would repeat the children. */
-const COMBINATOR_WORDS: Partial<Record<ConditionNodeEvaluation["type"], string>> = {
+const COMBINATOR_WORDS: Readonly<Record<string, string>> = {
   and: "all of",
   or: "any of",
   not: "not",
@@ -27,7 +38,7 @@ const COMBINATOR_WORDS: Partial<Record<ConditionNodeEvaluation["type"], string>>
  * to the label), else its description; a combinator without a label is named by what it combines
  * ("all of", "not"), as its children follow on the next lines.
  */
-export function conditionNodeText(node: Pick<ConditionNodeEvaluation, "type" | "label" | "description">): { label: string | null; text: string } {
+export function conditionNodeText(node: Pick<EvaluatedNode, "type" | "label" | "description">): { label: string | null; text: string } {
   const word = COMBINATOR_WORDS[node.type];
   if (word !== undefined) {
     // Deps conditions keep the deps they consider ("any deps match (of "a")").
@@ -44,7 +55,7 @@ function depsSuffixOf(description: string): string {
 }
 
 /** The role a child plays under its parent, when the position matters (`since`: trigger, then reset). */
-export function childRole(parentType: ConditionNodeEvaluation["type"], index: number): string | null {
+export function childRole(parentType: string, index: number): string | null {
   if (parentType === "since") return index === 0 ? "trigger" : "reset";
   return null;
 }
@@ -63,12 +74,12 @@ export function partitionCount(trueCount: number, candidateCount: number): strin
  * formatConditionTree(record.tree, { partitioned: false });
  * // ["✓ true   eager", "  ✓ true   in latest time window", ...]
  */
-export function formatConditionTree(root: ConditionNodeEvaluation, options: TreeFormatOptions): string[] {
+export function formatConditionTree(root: EvaluatedNode, options: TreeFormatOptions): string[] {
   const lines: string[] = [];
   const colorTrue = options.colorTrue ?? ((t: string) => t);
   const colorFalse = options.colorFalse ?? ((t: string) => t);
   const dim = options.dim ?? ((t: string) => t);
-  const visit = (node: ConditionNodeEvaluation, depth: number, role: string | null): void => {
+  const visit = (node: EvaluatedNode, depth: number, role: string | null): void => {
     const isTrue = node.trueCount > 0;
     const mark = isTrue ? colorTrue("✓ true ") : colorFalse("✗ false");
     const { label, text } = conditionNodeText(node);
@@ -112,7 +123,7 @@ export function requestedText(e: Pick<ExplainedEvaluation, "requestedCount" | "r
 }
 
 /** One line of `sluice automation explain KEY --limit N`: id, time, what it requested, root result. */
-export function formatEvaluationLine(e: ExplainedEvaluation & { tree: ConditionNodeEvaluation }, partitioned: boolean): string {
+export function formatEvaluationLine(e: ExplainedEvaluation & { tree: EvaluatedNode }, partitioned: boolean): string {
   const result = partitioned ? partitionCount(e.tree.trueCount, e.tree.candidateCount) : e.tree.trueCount > 0 ? "true" : "false";
   const runs = e.runIds.length > 0 ? `  runs ${e.runIds.map((r) => r.slice(0, 8)).join(",")}` : "";
   return `${String(e.evaluationId).padStart(6)}  ${new Date(e.evaluatedAt).toISOString()}  ${result.padEnd(partitioned ? 22 : 5)}  requested ${requestedText(e, partitioned)}${runs}`;

@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   worker: async () => (await import("./worker-command.js")).registerWorkerCommand,
   instance: async () => (await import("./instance-commands.js")).registerInstanceCommands,
   partitions: async () => (await import("./partition-commands.js")).registerPartitionCommands,
+  automation: async () => (await import("./automation-explain-commands.js")).registerAutomationExplainCommands,
   "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
 };
 
