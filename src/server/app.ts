@@ -11,6 +11,7 @@ import { automationExplainRoutes } from "./routes/automation-explain-routes.js";
 import { externalAssetRoutes } from "./routes/external-asset-routes.js";
 import { backfillRoutes } from "./routes/backfill-routes.js";
 import { checkRoutes } from "./routes/check-routes.js";
+import { automationRoutes } from "./routes/automation-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { partitionRoutes } from "./routes/partition-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -67,6 +68,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));
   api.route("/", instigatorRoutes(ctx));
+  api.route("/", automationRoutes(ctx));
   api.route("/", partitionRoutes(ctx));
   api.route("/", backfillRoutes(ctx));
   api.route("/", streamRoutes(ctx));
