@@ -138,9 +138,3 @@ function parseLimit(text: string): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new UsageError(`--limit "${text}" must be a whole number from 1 to ${MAX_LIMIT}.`);
   return n;
 }
-
-/** `sluice automation explain|preview`, in a group of their own (the group may hold more commands). */
-export function registerAutomationExplainCommands(program: Command): void {
-  const group = program.commands.find((c) => c.name() === "automation") ?? program.command("automation").description("declarative automation: explain and preview its decisions");
-  addAutomationExplainCommands(group);
-}
