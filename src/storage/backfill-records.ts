@@ -180,6 +180,21 @@ export interface AssetPartitionStatusRecord {
   updatedAt: number;
 }
 
+/**
+ * The latest attempt at an asset (any asset, partitioned or not): what the automation loop reads as
+ * `in_progress` and `execution_failed`.
+ */
+export interface LatestAttemptRecord {
+  assetKey: string;
+  /** The partition; null for an unpartitioned asset (or a step over a partition range, which names no one key). */
+  partition: string | null;
+  status: AssetPartitionStatus;
+  runId: string;
+  /** The event that set the status. */
+  eventId: number;
+  updatedAt: number;
+}
+
 /** How many partitions of an asset are in each status of the index (missing ones are not counted here). */
 export interface AssetPartitionCounts {
   materialized: number;

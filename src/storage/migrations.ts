@@ -349,6 +349,17 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 11,
+    name: "unpartitioned_latest_attempts",
+    async up(db) {
+      // The status index now records unpartitioned assets too (partition ""), so that the latest
+      // attempt at any asset (in progress, failed) is read without scanning events. Their history is
+      // carried over from asset_index (materialized); earlier failures are not (a scan of the log).
+      await sql`insert into asset_partition_status (asset_key, partition, status, run_id, event_id, updated_at)
+        select asset_key, partition, 'MATERIALIZED', run_id, event_id, timestamp from asset_index where partition = ''`.execute(db);
+    },
+  },
+  {
     version: 12,
     name: "automation",
     async up(db, ddl) {

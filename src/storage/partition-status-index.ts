@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
-import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord } from "./backfill-records.js";
+import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord, type LatestAttemptRecord } from "./backfill-records.js";
 import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
 import type { Database } from "./schema.js";
+import { NO_PARTITION } from "./sql-rows.js";
 
 /** The status each step or materialization event gives the partition it names. */
 const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
@@ -22,9 +23,12 @@ const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
  */
 export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<EventRecord, "id">, eventId: number): Promise<void> {
   const status = STATUS_OF_EVENT[record.type];
-  if (status === undefined || record.partition === null) return;
+  if (status === undefined) return;
+  // Unpartitioned assets are recorded under "" (reads of partitions leave those rows out): the
+  // automation loop reads every asset's latest attempt from this one index.
+  const partition = record.partition ?? NO_PARTITION;
   for (const assetKey of eventAssetKeys(record)) {
-    const row = { asset_key: assetKey, partition: record.partition, status, run_id: record.runId, event_id: eventId, updated_at: record.timestamp };
+    const row = { asset_key: assetKey, partition, status, run_id: record.runId, event_id: eventId, updated_at: record.timestamp };
     await trx
       .insertInto("asset_partition_status")
       .values(row)
@@ -67,10 +71,32 @@ export class PartitionStatusReader {
   getAssetPartitionStatuses(assetKey: string, options: { statuses?: AssetPartitionStatus[] } = {}): Promise<AssetPartitionStatusRecord[]> {
     return this.#guard.run(`read the partition statuses of asset "${assetKey}"`, async () => {
       if (options.statuses?.length === 0) return [];
-      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "updated_at"]).where("asset_key", "=", assetKey);
+      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "updated_at"]).where("asset_key", "=", assetKey).where("partition", "<>", NO_PARTITION);
       if (options.statuses !== undefined) query = query.where("status", "in", options.statuses);
       const rows = await query.orderBy("partition").execute();
       return rows.map((r) => ({ assetKey: r.asset_key, partition: r.partition, status: r.status as AssetPartitionStatus, runId: r.run_id, updatedAt: Number(r.updated_at) }));
+    });
+  }
+
+  /**
+   * The latest attempt at each asset and partition (null: the unpartitioned asset, or a step over a
+   * partition range, which names no one key), optionally only of these assets (an empty list matches
+   * nothing), sorted by asset key then partition (unpartitioned first).
+   */
+  getLatestAttempts(assetKeys?: readonly string[]): Promise<LatestAttemptRecord[]> {
+    return this.#guard.run("read the latest attempts of assets", async () => {
+      if (assetKeys?.length === 0) return [];
+      let query = this.#db.selectFrom("asset_partition_status").select(["asset_key", "partition", "status", "run_id", "event_id", "updated_at"]);
+      if (assetKeys !== undefined) query = query.where("asset_key", "in", [...assetKeys]);
+      const rows = await query.orderBy("asset_key").orderBy("partition").execute();
+      return rows.map((r) => ({
+        assetKey: r.asset_key,
+        partition: r.partition === NO_PARTITION ? null : r.partition,
+        status: r.status as AssetPartitionStatus,
+        runId: r.run_id,
+        eventId: Number(r.event_id),
+        updatedAt: Number(r.updated_at),
+      }));
     });
   }
 
@@ -83,6 +109,7 @@ export class PartitionStatusReader {
         .selectFrom("asset_partition_status")
         .select(["asset_key", "status", (eb) => eb.fn.countAll().as("n")])
         .where("asset_key", "in", [...assetKeys])
+        .where("partition", "<>", NO_PARTITION)
         .groupBy(["asset_key", "status"])
         .execute();
       for (const row of rows) {

@@ -21,6 +21,7 @@ import type {
   BackfillRecord,
   BackfillsFilter,
   BackfillStatus,
+  LatestAttemptRecord,
   NewBackfill,
 } from "./backfill-records.js";
 import { CheckStorage, wipeCheckEvaluations, type CheckEvaluationsQuery } from "./check-storage.js";
@@ -403,6 +404,19 @@ export class SqlStorage implements Storage {
   /** Newest first. */
   getCheckEvaluations(assetKey: string, checkName: string, options?: CheckEvaluationsQuery): Promise<CheckEvaluationRecord[]> {
     return this.#checks.getCheckEvaluations(assetKey, checkName, options);
+  }
+
+  /** See {@link PartitionStatusReader}. */
+  getLatestAttempts(assetKeys?: readonly string[]): Promise<LatestAttemptRecord[]> {
+    return this.#partitionStatuses.getLatestAttempts(assetKeys);
+  }
+
+  /** 0 on an empty event log. */
+  getLatestEventId(): Promise<number> {
+    return this.#guard.run("read the latest event id", async () => {
+      const row = await this.#db.selectFrom("events").select((eb) => eb.fn.max("id").as("id")).executeTakeFirst();
+      return row?.id == null ? 0 : Number(row.id);
+    });
   }
 
   /** See {@link PartitionStatusReader}. */

@@ -37,6 +37,7 @@ import type {
   BackfillRecord,
   BackfillsFilter,
   BackfillStatus,
+  LatestAttemptRecord,
   NewBackfill,
 } from "./backfill-records.js";
 import type { AssetAutomationState, AssetEvaluationRecord, AutomationCursor, AutomationTickResult, AutomationTickWrite } from "./automation-records.js";
@@ -190,6 +191,18 @@ export interface Storage {
    * failure). A partition without a row is missing. Read without scanning the event log.
    */
   getAssetPartitionStatuses(assetKey: string, options?: { statuses?: AssetPartitionStatus[] }): Promise<AssetPartitionStatusRecord[]>;
+  /**
+   * The latest attempt at every asset and partition that has one, partitioned or not (`partition`
+   * null: the unpartitioned asset), optionally only of these assets (an empty list matches nothing),
+   * sorted by asset key then partition (unpartitioned first): IN_PROGRESS, MATERIALIZED or FAILED as
+   * in getAssetPartitionStatuses. Read from the same index, in one query.
+   */
+  getLatestAttempts(assetKeys?: readonly string[]): Promise<LatestAttemptRecord[]>;
+  /**
+   * The greatest event id stored (0 when there is none): what was written after it is newer. Read
+   * before other facts, it is a point up to which they are all known.
+   */
+  getLatestEventId(): Promise<number>;
   /** How many partitions of each asset are materialized, failed and in progress (zeros for an asset with none). */
   countAssetPartitionStatuses(assetKeys: readonly string[]): Promise<Map<string, AssetPartitionCounts>>;
 

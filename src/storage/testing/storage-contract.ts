@@ -16,6 +16,7 @@ import {
 import { describeDynamicPartitionsContract } from "./dynamic-partitions-contract.js";
 import { describeEventContract } from "./event-contract.js";
 import { describeFreshnessContract } from "./freshness-contract.js";
+import { describeLatestAttemptsContract } from "./latest-attempts-contract.js";
 import { describeLeaseContract } from "./lease-contract.js";
 import { describeObservationContract } from "./observation-contract.js";
 import { describeRunEndContract } from "./run-end-contract.js";
@@ -77,6 +78,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeScheduleContract(current);
     describeSensorContract(current);
     describeLeaseContract(current);
+    describeLatestAttemptsContract(current);
     describeDynamicPartitionsContract(current);
     describeAutomationContract(current);
     describeBackfillContract(current);
