@@ -121,6 +121,8 @@ export type {
   ScheduleResult,
   ScheduleSpec,
 } from "./definitions/schedule.js";
+export { AutomationCondition, isAutomationCondition } from "./definitions/automation/automation-condition.js";
+export type { ConditionParams, ConditionSnapshot, ConditionType, DepsOptions } from "./definitions/automation/automation-condition.js";
 export { evaluateFreshness, FreshnessStatus, describeFreshnessPolicy } from "./definitions/freshness-policy.js";
 export type { FreshnessPolicy, FreshnessPolicyInput, FreshnessState } from "./definitions/freshness-policy.js";
 export { assetSensor, freshnessSensor, runStatusSensor, sensor } from "./definitions/sensor.js";

@@ -8,6 +8,7 @@ import { isPartitionMapping, type MappingReads, type PartitionMapping } from "./
 import type { PartitionsDefinition, TimeWindow } from "./partitions/partitions-definition.js";
 import { DefinitionError } from "./errors.js";
 import type { AutomationCondition } from "./automation/automation-condition.js";
+import { validateAutomation } from "./automation/validate-automation.js";
 import { freshnessPolicy, type FreshnessPolicy, type FreshnessPolicyInput } from "./freshness-policy.js";
 import { resourceDefinitionsOf, type ResourceDefinition, type ResourceValue } from "./resource.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -375,7 +376,7 @@ export function asset<
     partitions: spec.partitions,
     backfillPolicy: spec.backfillPolicy,
     freshness: spec.freshness === undefined ? undefined : freshnessPolicy(spec.freshness, spec.key),
-    automation: spec.automation,
+    automation: spec.automation === undefined ? undefined : validateAutomation(spec.automation, spec.key),
     checks: inlineChecks(spec.key, spec.checks),
     run: spec.run as AssetDefinition["run"],
   };

@@ -66,7 +66,7 @@ export function checkResourceNeeds(checks: ReadonlyMap<string, AssetCheckDefinit
 }
 
 /** ` (did you mean "x"?)` for a known key one or two edits away; computed only for an error. */
-function suggestion(key: string, known: readonly string[]): string {
+export function suggestion(key: string, known: readonly string[]): string {
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = levenshtein(key, name);

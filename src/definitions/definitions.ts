@@ -1,6 +1,7 @@
 import { DEFAULT_IO_MANAGER, isAssetDefinition, type AssetDefinition } from "./asset.js";
 import type { AssetCheckDefinition } from "./asset-check.js";
 import { AssetGraph } from "./asset-graph.js";
+import { checkAutomation } from "./automation/check-automation.js";
 import { checkResourceNeeds, collectChecks } from "./check-validation.js";
 import { findBadDefaults } from "./config-defaults.js";
 import { checkExternalAssets, conflictingKindError } from "./external-assets.js";
@@ -101,6 +102,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   for (const def of assets.values()) checkAsset(def);
   checkExternalAssets(assets);
   checkAssetPartitions(assets);
+  checkAutomation(assets);
   const checks = collectChecks(assets, spec.assetChecks ?? []);
   const jobs = resolveJobs(spec.jobs ?? [], assetGraph, assets);
   const { schedules, sensors } = resolveInstigators(spec.schedules ?? [], spec.sensors ?? [], jobs, assetGraph, assets);

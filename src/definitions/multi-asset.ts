@@ -1,4 +1,5 @@
 import { asset, type AssetContext, type AssetDefinition, type AssetDep, type AssetInputs, type HasBackfillPolicy, type MultiAssetMembership, type InputValues, type IsMulti, type IsPartitioned, type PartitionKeyOf, type ResourceRequirements, type ResourceValues } from "./asset.js";
+import type { AutomationCondition } from "./automation/automation-condition.js";
 import type { ConfigSchema, ConfigValue } from "./config-schema.js";
 import { DefinitionError } from "./errors.js";
 import type { MetadataInput } from "./metadata.js";
@@ -24,6 +25,8 @@ export interface MultiAssetOut {
   metadata?: MetadataInput;
   /** Resource that stores and loads this output's value (default "io_manager"). */
   ioManager?: string;
+  /** When the automation loop materializes this output (see `AutomationCondition`); a run of it computes the multi-asset's step. */
+  automation?: AutomationCondition;
 }
 
 /** What a multi-asset's function receives besides its inputs. */
@@ -155,6 +158,7 @@ export function multiAsset<
       ...(spec.resources ? { resources: spec.resources } : {}),
       ...(spec.retry ? { retry: spec.retry } : {}),
       ...(out.ioManager !== undefined ? { ioManager: out.ioManager } : {}),
+      ...(out.automation !== undefined ? { automation: out.automation } : {}),
       ...(spec.partitions ? { partitions: spec.partitions } : {}),
       ...(spec.backfillPolicy ? { backfillPolicy: spec.backfillPolicy } : {}),
       // The multi-asset's step calls `run` once for all outputs; this asset never runs alone.

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asset } from "../definitions/asset.js";
 import { assetCheck } from "../definitions/asset-check.js";
+import { AutomationCondition } from "../definitions/automation/automation-condition.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import { EnvVar } from "../definitions/env-var.js";
 import { assetJob, job } from "../definitions/job.js";
@@ -126,5 +127,17 @@ describe("snapshotOf: asset checks", () => {
       ],
       ["plain", []],
     ]);
+  });
+});
+
+describe("snapshotOf: automation", () => {
+  it("shows each asset's condition tree, null without one", () => {
+    const up = asset({ key: "up", run: () => 1 });
+    const down = asset({ key: "down", deps: [up], automation: AutomationCondition.onCron("0 * * * *", "Europe/Berlin"), run: () => 1 });
+    const [upSnap, downSnap] = snapshotOf(defineDefinitions({ assets: [up, down] })).assets;
+    expect(upSnap!.automation).toBeNull();
+    expect(downSnap!.automation).toMatchObject({ type: "and", label: "on_cron" });
+    expect(downSnap!.automation!.children.map((c) => c.description)).toContain('all deps updated since cron "0 * * * *" (Europe/Berlin)');
+    expect(JSON.parse(JSON.stringify(downSnap!.automation))).toEqual(down.automation!.toJSON());
   });
 });

@@ -1,4 +1,5 @@
 import { errorMessage } from "../definitions/errors.js";
+import type { ConditionSnapshot } from "../definitions/automation/automation-condition.js";
 import { z } from "zod";
 import { assetKindOf, type AssetKind } from "../definitions/asset.js";
 import type { ConfigSchema } from "../definitions/config-schema.js";
@@ -64,6 +65,8 @@ export interface AssetSnapshot {
   codeVersion: string | null;
   /** Its checks (inline, then listed), in declaration order. */
   checks: AssetCheckSnapshot[];
+  /** When the automation loop materializes it (its condition tree), or null: never on its own. */
+  automation: ConditionSnapshot | null;
 }
 
 /** The multi-asset an asset is an output of. */
@@ -252,6 +255,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
       kind: assetKindOf(def),
       codeVersion: def.codeVersion,
       checks: checksOfAsset.get(node.key) ?? [],
+      automation: def.automation?.toJSON() ?? null,
     };
   });
 

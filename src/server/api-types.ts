@@ -295,6 +295,21 @@ export interface AssetSnapshotJson {
   codeVersion: string | null;
   /** Its asset checks (inline, then listed), in declaration order; a check's key is `ASSET_KEY:NAME`. */
   checks: AssetCheckSnapshotJson[];
+  /** Its automation condition (when the automation loop materializes it), or null. */
+  automation: ConditionSnapshotJson | null;
+}
+
+/** A node of an automation condition tree (`AutomationCondition.toJSON()`). */
+export interface ConditionSnapshotJson {
+  /** `missing`, `any_deps_match`, `and`, `since`... */
+  type: "missing" | "newly_updated" | "newly_requested" | "will_be_requested" | "in_progress" | "execution_failed" | "initial_evaluation" | "in_latest_time_window" | "cron_tick_passed" | "checks_passed" | "any_deps_match" | "all_deps_match" | "all_deps_updated_since_cron" | "and" | "or" | "not" | "since" | "newly_true";
+  /** The user's label, or the built-in one (`eager`, `on_cron`, `handled`...). */
+  label: string | null;
+  /** In words: `any deps updated`. */
+  description: string;
+  /** Cron and time zone, lookback, ignore and allow, for the nodes that take them. */
+  params: { cron?: string; timezone?: string; lookback?: string | number | null; ignore?: readonly string[]; allow?: readonly string[] | null };
+  children: ConditionSnapshotJson[];
 }
 
 /** One check of an asset, in AssetSnapshotJson. */
