@@ -688,25 +688,6 @@ export interface AssetDetailJson extends AssetStateJson {
 
 // ——— Automation explanations ———
 
-/** Parameters of a condition node (cron and time zone, lookback, deps considered). */
-export interface ConditionParamsJson {
-  cron?: string;
-  timezone?: string;
-  lookback?: string | number | null;
-  ignore?: readonly string[];
-  allow?: readonly string[] | null;
-}
-
-/** An asset's automation condition as defined: a tree of nodes, each with its label and words. */
-export interface ConditionSnapshotJson {
-  /** `missing`, `any_deps_match`, `and`... (src/definitions/automation/automation-condition.ts). */
-  type: string;
-  label: string | null;
-  description: string;
-  params: ConditionParamsJson;
-  children: ConditionSnapshotJson[];
-}
-
 /** One node of an evaluated condition tree: for how many of the partitions it was evaluated for it was true. */
 export interface ConditionNodeJson extends Omit<ConditionSnapshotJson, "children"> {
   /** 1 for an unpartitioned asset. */
