@@ -12,6 +12,12 @@ import { loadFromOptions, printJson, withInstance, type LocationOptions } from "
 import { formatConditionTree, formatEvaluationHeader, formatEvaluationLine, requestedText } from "./condition-tree-format.js";
 import { didYouMean } from "./did-you-mean.js";
 
+/**
+ * Colours for what goes to stdout: only on a terminal (picocolors alone also colours under CI, which
+ * would put escape codes in a file or a pipe a script reads).
+ */
+const out = pc.createColors(process.stdout.isTTY === true && !("NO_COLOR" in process.env));
+
 /** The most evaluations `--limit` lists (storage keeps at most 500 per asset). */
 const MAX_LIMIT = 1000;
 
@@ -81,7 +87,7 @@ export function addAutomationExplainCommands(group: Command): void {
           lines.push("", `Would request ${preview.requests.length} run${preview.requests.length === 1 ? "" : "s"}:`);
           for (const r of preview.requests) lines.push(`  ${r.assetKeys.join(", ")}${r.partition !== null ? `  (partition ${r.partition})` : ""}`);
           for (const a of preview.assets) {
-            lines.push("", pc.bold(`Asset "${a.assetKey}": requested ${requestedText(a, a.partitioned)}`));
+            lines.push("", out.bold(`Asset "${a.assetKey}": requested ${requestedText(a, a.partitioned)}`));
             lines.push(...formatConditionTree(a.tree, treeOptions(a.partitioned)));
           }
         }
@@ -91,12 +97,12 @@ export function addAutomationExplainCommands(group: Command): void {
 }
 
 function treeOptions(partitioned: boolean) {
-  return { partitioned, colorTrue: pc.green, colorFalse: pc.red, dim: pc.dim };
+  return { partitioned, colorTrue: out.green, colorFalse: out.red, dim: out.dim };
 }
 
 /** The header and tree of one kept evaluation. */
 function explanation(record: AssetEvaluationRecord, partitioned: boolean): string[] {
-  return [...formatEvaluationHeader(record, partitioned).map((l, i) => (i === 0 ? pc.bold(l) : l)), "", ...formatConditionTree(record.tree, treeOptions(partitioned))];
+  return [...formatEvaluationHeader(record, partitioned).map((l, i) => (i === 0 ? out.bold(l) : l)), "", ...formatConditionTree(record.tree, treeOptions(partitioned))];
 }
 
 /** The asset, which must be defined and have a condition; a UsageError saying what to do otherwise. */

@@ -97,6 +97,7 @@ describe("headers and one-line summaries", () => {
     ]);
     expect(requestedText({ requestedCount: 3, requestedKeys: ["a", "b"] }, true)).toBe("3 partitions: a, b (first 2 of 3)");
     expect(partitionCount(1, 1)).toBe("1 of 1 partition");
+    expect(partitionCount(0, 0)).toBe("no partitions");
   });
 
   it("summarizes an evaluation on one line", () => {

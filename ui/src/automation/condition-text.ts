@@ -24,8 +24,9 @@ export function childRole(parentType: string, index: number): string | null {
   return parentType === "since" ? (index === 0 ? "trigger" : "reset") : null;
 }
 
-/** "3 of 10 partitions". */
+/** "3 of 10 partitions"; "no partitions" for a node evaluated on none (deps of an asset without deps). */
 export function partitionCount(trueCount: number, candidateCount: number): string {
+  if (candidateCount === 0) return "no partitions";
   return `${trueCount} of ${candidateCount} partition${candidateCount === 1 ? "" : "s"}`;
 }
 
