@@ -6,7 +6,7 @@ import { Loading, Time } from "../components/common";
 import { AutomationLoopCard } from "./AutomationLoopCard";
 import { ConditionTree } from "./ConditionTree";
 import type { AssetAutomationJson, AutomationEvaluationJson } from "./condition-types";
-import { requestedText } from "./condition-text";
+import { partitionCount, requestedText } from "./condition-text";
 import { EvaluationList } from "./EvaluationList";
 import { usePolling } from "./use-polling";
 import "./conditions.css";
@@ -44,10 +44,6 @@ export function AssetAutomationTab({ assetKey }: { assetKey: string }) {
                 <AutomationLoopCard onChange={page.reload} />
               </section>
               <section className="panel">
-                <h2>Condition</h2>
-                <ConditionTree node={data.condition} partitioned={false} testId="condition-definition" />
-              </section>
-              <section className="panel">
                 <h2>Evaluations</h2>
                 {data.evaluations.length === 0 ? (
                   <p className="muted" data-testid="no-evaluations">
@@ -66,6 +62,10 @@ export function AssetAutomationTab({ assetKey }: { assetKey: string }) {
                   />
                 )}
                 <p className="muted small">An evaluation is kept when its result changed or it requested runs.</p>
+              </section>
+              <section className="panel">
+                <h2>Condition</h2>
+                <ConditionTree node={data.condition} partitioned={false} testId="condition-definition" />
               </section>
             </div>
             <div className="automation-detail">
@@ -86,7 +86,9 @@ function EvaluationDetail({ evaluation: e, partitioned }: { evaluation: Automati
       </h2>
       <dl className="evaluation-facts">
         <dt>Result</dt>
-        <dd data-testid="evaluation-result">{result ? "true: the condition holds" : "false: the condition does not hold"}</dd>
+        <dd data-testid="evaluation-result">
+          {partitioned ? `${result ? "true" : "false"} for ${partitionCount(e.tree.trueCount, e.tree.candidateCount)}` : result ? "true: the condition holds" : "false: the condition does not hold"}
+        </dd>
         <dt>Requested</dt>
         <dd data-testid="evaluation-requested">
           {requestedText(e.requestedCount, partitioned)}
@@ -136,8 +138,8 @@ asset({
   run: async (inputs, context) => { ... },
 });`}</pre>
       <p className="muted small">
-        <span className="mono">eager()</span> materializes it when an upstream asset updates or it is missing. Then start the automation loop
-        (here once it has a condition, on the Automation page, or with <span className="mono">sluice automation start</span>).
+        <span className="mono">eager()</span> materializes it when an upstream asset updates or it is missing. Then start the automation loop on
+        the <Link to="/automation">Automation</Link> page or with <span className="mono">sluice automation start</span>.
       </p>
     </section>
   );

@@ -48,9 +48,13 @@ export function EvaluationList({
                 <td>
                   <Time iso={e.evaluatedAt} /> <span className="muted small">#{e.evaluationId}</span>
                 </td>
-                <td className={result ? "" : "muted"}>
+                <td className={result ? "nowrap" : "nowrap muted"} title={partitioned ? partitionCount(e.tree.trueCount, e.tree.candidateCount) : undefined}>
                   <span className={`condition-mark ${result ? "true" : "false"}`}>{result ? "✓" : "✗"}</span>{" "}
-                  {partitioned ? <span className="small">{partitionCount(e.tree.trueCount, e.tree.candidateCount)}</span> : null}
+                  {partitioned ? (
+                    <span className="small">
+                      {e.tree.trueCount} of {e.tree.candidateCount}
+                    </span>
+                  ) : null}
                 </td>
                 <td className={e.requestedCount > 0 ? "" : "muted"}>{requestedText(e.requestedCount, partitioned)}</td>
               </tr>
