@@ -3,7 +3,10 @@ import { asset, type AssetDefinition } from "../../definitions/asset.js";
 import { assetCheck } from "../../definitions/asset-check.js";
 import { AutomationCondition as C } from "../../definitions/automation/automation-condition.js";
 import { defineDefinitions } from "../../definitions/definitions.js";
+import { multiAsset } from "../../definitions/multi-asset.js";
+import { dynamicPartitions } from "../../definitions/partitions/dynamic-partitions.js";
 import { staticPartitions } from "../../definitions/partitions/static-partitions.js";
+import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG } from "../../execution/run-partition.js";
 import { dailyPartitions } from "../../definitions/partitions/time-partition-factories.js";
 import { EventType } from "../../storage/records.js";
 import { tempTarget, type TempTarget } from "../testing/temp-target.js";
@@ -176,6 +179,22 @@ describe("evaluateAutomation: partitions", () => {
     const down = asset({ key: "down", ins: { up }, partitions: days, automation: C.eager(), run });
     const h = harness([up, down]);
     expect((await h.evaluate(NOW)).requests).toEqual([{ assetKeys: ["up", "down"], partition: "2025-01-09" }]);
+  });
+});
+
+describe("evaluateAutomation: partitions from storage and runs", () => {
+  it("reads dynamic partition keys from storage, and counts range runs and multi-asset steps as in progress", async () => {
+    const tenants = dynamicPartitions("tenants");
+    const h = harness([asset({ key: "t", partitions: tenants, automation: C.missing().and(C.not(C.inProgress())), run })]);
+    expect((await h.evaluate(NOW)).requests).toEqual([]);
+    await target.storage.addDynamicPartitions("tenants", ["acme", "globex", "initech"]);
+    await h.queue(["t"], null, { [PARTITION_RANGE_START_TAG]: "acme", [PARTITION_RANGE_END_TAG]: "globex" });
+    expect((await h.evaluate(NOW + MINUTE)).requests).toEqual([{ assetKeys: ["t"], partition: "initech" }]);
+
+    const m = multiAsset({ name: "m", outs: { one: { key: "one", automation: C.inProgress() } }, run: () => ({ one: 1 }) });
+    const multi = new AutomationHarness(target.storage, defineDefinitions({ assets: [m] }));
+    await multi.queue(["m"]);
+    expect((await multi.evaluate(NOW)).requests).toEqual([{ assetKeys: ["one"], partition: null }]);
   });
 });
 
