@@ -8,7 +8,9 @@ import { asset } from "../definitions/asset.js";
 import { AutomationCondition } from "../definitions/automation/automation-condition.js";
 import { defineDefinitions } from "../definitions/definitions.js";
 import type { ConditionNodeEvaluation, NewAssetEvaluation } from "../storage/automation-records.js";
-import type { AssetAutomationJson } from "./api-types.js";
+import { EventType } from "../storage/records.js";
+import { AutomationHarness } from "../runs/automation/testing/automation-harness.js";
+import type { AssetAutomationJson, AutomationPreviewJson } from "./api-types.js";
 import { inProcessApp, type InProcessApp } from "./testing/in-process-app.js";
 
 const source = asset({ key: "source", run: () => 1 });
@@ -125,5 +127,43 @@ describe("GET /api/assets/:key/automation", () => {
     const { status, body } = await get(`/assets/${"k".repeat(5000)}/automation`);
     expect(status).toBe(400);
     expect(body.error).toMatchObject({ code: "INVALID_INPUT", path: "params.key" });
+  });
+});
+
+describe("GET /api/automation/preview", () => {
+  async function preview(query = ""): Promise<{ status: number; body: AutomationPreviewJson & { error?: { code: string; path?: string } } }> {
+    const res = await served.app.request(`/api/automation/preview${query}`, { headers: { host: "127.0.0.1:3000" } });
+    return { status: res.status, body: (await res.json()) as AutomationPreviewJson & { error?: { code: string; path?: string } } };
+  }
+
+  it("evaluates from the stored cursor, requests nothing while the upstream is missing, and records nothing", async () => {
+    const { status, body } = await preview();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ evaluationId: 4, evaluatedAssets: 1, requests: [], assets: [] });
+    expect((await served.target.storage.getAutomationCursor())?.evaluationId).toBe(3);
+  });
+
+  it("shows the run it would request and the requested asset's tree once the upstream is materialized", async () => {
+    // The run the second evaluation requested is still queued: in progress, so nothing is requested.
+    expect((await preview()).body.requests).toEqual([]);
+    await served.target.storage.storeEvent({ runId: "run-of-evaluation-2", type: EventType.RunCanceled });
+    await new AutomationHarness(served.target.storage, defs).materialize(["source"]);
+    const { body } = await preview();
+    expect(body.requests).toEqual([{ assetKeys: ["reports/daily"], partition: null }]);
+    expect(body.assets).toHaveLength(1);
+    expect(body.assets[0]).toMatchObject({ assetKey: "reports/daily", partitioned: false, requestedCount: 1, tree: { label: "eager", trueCount: 1, candidateCount: 1 } });
+    // Still nothing recorded: no run, no new kept evaluation, the same cursor.
+    expect(await served.target.storage.listRuns()).toHaveLength(2);
+    expect((await served.target.storage.getAutomationCursor())?.evaluationId).toBe(3);
+    expect((await get("/assets/reports/daily/automation")).body.evaluations).toHaveLength(3);
+    // A selection without the requested asset shows no request.
+    const selected = await preview("?select=source");
+    expect(selected.body).toMatchObject({ requests: [], assets: [] });
+  });
+
+  it("refuses an unknown parameter, a selection that matches nothing, and one over the length limit", async () => {
+    expect((await preview("?x=1")).body.error).toMatchObject({ code: "INVALID_INPUT", path: "query.x" });
+    expect((await preview("?select=nope")).body.error).toMatchObject({ code: "SELECTION_ERROR" });
+    expect((await preview(`?select=${"a".repeat(10_001)}`)).body.error).toMatchObject({ code: "INVALID_INPUT", path: "query.select" });
   });
 });
