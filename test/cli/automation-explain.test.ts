@@ -107,7 +107,7 @@ describe("sluice automation explain and preview", () => {
           const result = await explain("clean", "--limit", "10", "--json");
           if (result.code !== 0) return false;
           history = (JSON.parse(result.stdout) as { evaluations: EvaluationJson[] }).evaluations;
-          return history.length >= 2;
+          return history.length >= 2 && history[0]!.requestedCount === 0;
         },
         100_000,
         500,
@@ -116,6 +116,8 @@ describe("sluice automation explain and preview", () => {
       daemon.child.kill("SIGTERM");
       await daemon.done;
     }
+    // Read again now that the loop stopped: it may have kept more since.
+    history = (await cliJson<{ evaluations: EvaluationJson[] }>(["automation", "explain", "clean", "-f", DEFS, "--json", "--limit", "10"], { home })).evaluations;
     const requested = history.find((e) => e.requestedCount > 0)!;
     expect(requested.runIds).toHaveLength(1);
     const latest = history[0]!;
