@@ -13,13 +13,13 @@ export function useAssetTab(): AssetTab {
 /** The tab bar of the asset page: Overview and Automation, as links (`?tab=automation`), so a tab can be bookmarked. */
 export function AssetTabs({ current }: { current: AssetTab }) {
   return (
-    <nav className="asset-tabs" aria-label="Asset sections" data-testid="asset-tabs">
+    <div className="asset-tabs" aria-label="Asset sections" data-testid="asset-tabs">
       <Link to={{ search: "" }} className={current === "overview" ? "active" : undefined} aria-current={current === "overview" ? "page" : undefined}>
         Overview
       </Link>
       <Link to={{ search: "?tab=automation" }} className={current === "automation" ? "active" : undefined} aria-current={current === "automation" ? "page" : undefined} data-testid="tab-automation">
         Automation
       </Link>
-    </nav>
+    </div>
   );
 }
