@@ -4,9 +4,11 @@ import type { AssetDefinition } from "../definitions/asset.js";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import { selectionStatusOf } from "../runs/asset-statuses.js";
+import { readAutomationStatus, type AutomationStatus } from "../runs/automation/automation-status.js";
 import { previewAutomation } from "../runs/automation/preview-automation.js";
 import { resolveSelection } from "../runs/run-target.js";
 import type { AssetEvaluationRecord } from "../storage/automation-records.js";
+import { InstigatorStatus } from "../storage/records.js";
 import { automationEvaluationJson, automationPreviewJson, parseInstantText } from "../server/automation-json.js";
 import { loadFromOptions, printJson, withInstance, type LocationOptions } from "./cli-context.js";
 import { formatConditionTree, formatEvaluationHeader, formatEvaluationLine, requestedText } from "./condition-tree-format.js";
@@ -47,8 +49,12 @@ export function addAutomationExplainCommands(group: Command): void {
       const { defs } = await loadFromOptions(flags);
       const asset = automatedAsset(defs, key);
       const partitioned = asset.partitions !== undefined;
-      const rows = await withInstance(flags, (instance) => instance.storage.getAutomationEvaluations(key, { limit: limit ?? 1, ...(at !== undefined ? { at } : {}) }));
-      if (rows.length === 0) throw noEvaluation(key, at, flags.at);
+      const { rows, loop } = await withInstance(flags, async (instance) => {
+        const found = await instance.storage.getAutomationEvaluations(key, { limit: limit ?? 1, ...(at !== undefined ? { at } : {}) });
+        // Only for the error: whether the loop runs says what to do about it.
+        return { rows: found, loop: found.length === 0 && at === undefined ? await readAutomationStatus(instance.storage, defs.automation.defaultStatus, 0) : undefined };
+      });
+      if (rows.length === 0) throw noEvaluation(key, at, flags.at, loop);
       const condition = asset.automation!.toJSON();
       if (limit !== undefined) {
         if (flags.json) return printJson({ assetKey: key, partitioned, condition, evaluations: rows.map(automationEvaluationJson) });
@@ -120,14 +126,19 @@ function automatedAsset(defs: Definitions, key: string): AssetDefinition {
   return asset;
 }
 
-function noEvaluation(key: string, at: number | undefined, atText: string | undefined): UsageError {
+function noEvaluation(key: string, at: number | undefined, atText: string | undefined, loop: AutomationStatus | undefined): UsageError {
   if (at !== undefined) {
     return new UsageError(`Asset "${key}" has no kept evaluation at or before ${atText} (${new Date(at).toISOString()}). List its evaluations with: sluice automation explain ${key} --limit 20`);
   }
+  const state =
+    loop === undefined || loop.status === InstigatorStatus.Stopped
+      ? `It is STOPPED${loop?.isDefault ? " (by default)" : ""}: start it with "sluice automation start", and run "sluice dev" or "sluice daemon".`
+      : loop.cursor === undefined
+        ? `It is RUNNING but has evaluated nothing yet: is "sluice dev" or "sluice daemon" running for this instance?`
+        : `It is RUNNING (last evaluation ${loop.cursor.evaluationId}${loop.cursor.evaluatedAt !== null ? ` at ${new Date(loop.cursor.evaluatedAt).toISOString()}` : ""}) and will evaluate it while a daemon runs.`;
   return new UsageError(
-    `Asset "${key}" has not been evaluated yet: the automation loop has not evaluated it. Is it started? ` +
-      `See "sluice automation status", start it with "sluice automation start" (and run "sluice dev" or "sluice daemon"), ` +
-      `or see what it would do now with "sluice automation preview".`,
+    `Asset "${key}" has not been evaluated yet: the automation loop has not evaluated it. Is it started? ${state} ` +
+      `See what it would do now with "sluice automation preview".`,
   );
 }
 

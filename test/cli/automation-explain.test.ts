@@ -57,7 +57,7 @@ describe("sluice automation explain and preview", () => {
     const result = await explain("clean");
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Asset "clean" has not been evaluated yet');
-    expect(result.stderr).toContain("Is it started?");
+    expect(result.stderr).toContain('Is it started? It is STOPPED (by default): start it with "sluice automation start"');
   });
 
   it("previews what the next evaluation would request, launching and recording nothing", async () => {
@@ -96,6 +96,9 @@ describe("sluice automation explain and preview", () => {
   it("explains the evaluations the daemon's loop really made: latest, --at, --limit and --json", { timeout: 120_000 }, async () => {
     const started = await runCli(["automation", "start", "-f", DEFS], { home });
     expect(started.code, describeResult(started)).toBe(0);
+    const waiting = await explain("clean");
+    expect(waiting.code).toBe(2);
+    expect(waiting.stderr).toContain('It is RUNNING but has evaluated nothing yet: is "sluice dev" or "sluice daemon" running for this instance?');
     const daemon = startCli(["daemon", "-f", DEFS], { home, timeoutMs: 110_000 });
     let history: EvaluationJson[] = [];
     try {
