@@ -8,7 +8,9 @@ import { dynamicPartitions } from "../../definitions/partitions/dynamic-partitio
 import { staticPartitions } from "../../definitions/partitions/static-partitions.js";
 import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG } from "../../execution/run-partition.js";
 import { dailyPartitions } from "../../definitions/partitions/time-partition-factories.js";
+import { openPostgresStorage } from "../../storage/postgres/postgres-storage.js";
 import { EventType } from "../../storage/records.js";
+import { dropTestSchemas, newTestSchemaName, TEST_POSTGRES_URL } from "../../storage/testing/postgres-test-schemas.js";
 import { tempTarget, type TempTarget } from "../testing/temp-target.js";
 import { AutomationHarness } from "./testing/automation-harness.js";
 
@@ -286,5 +288,32 @@ describe("evaluateAutomation: primitives", () => {
     expect((await make(C.allDepsMatch(C.missing().not(), { ignore: ["b"] })).evaluate(NOW)).requests).toHaveLength(1);
     expect((await make(C.anyDepsMatch(C.missing(), { allow: ["a"] })).evaluate(NOW)).requests).toEqual([]);
     expect((await make(C.anyDepsMatch(C.missing())).evaluate(NOW)).requests).toHaveLength(1);
+  });
+});
+
+describe("evaluateAutomation on Postgres", () => {
+  it("reads the same facts: materializations, failures, runs in flight, partitions", async () => {
+    const schema = newTestSchemaName("automation");
+    const storage = await openPostgresStorage(TEST_POSTGRES_URL, { schema });
+    try {
+      const regions = staticPartitions(["eu", "us"]);
+      const [a, b, c] = chain();
+      const r = asset({ key: "r", partitions: regions, automation: C.eager(), run });
+      const h = new AutomationHarness(storage, defineDefinitions({ assets: [a!, b!, c!, r] }));
+      await h.materialize(["a", "b", "c"]);
+      await h.materialize(["r"], "us");
+      expect((await h.evaluate(NOW)).requests).toEqual([{ assetKeys: ["r"], partition: "eu" }]);
+      await h.materialize(["a"]);
+      const queued = await h.queue(["b"]);
+      expect((await h.evaluate(NOW + MINUTE)).requests).toEqual([]);
+      await storage.setRunStatus(queued, "CANCELED");
+      await h.fail("b");
+      expect((await h.evaluate(NOW + 2 * MINUTE)).requests).toEqual([{ assetKeys: ["b", "c"], partition: null }]);
+      expect((await h.evaluate(NOW + 3 * MINUTE)).requests).toEqual([]);
+      expect(h.cursor!.lastEventId).toBe(await storage.getLatestEventId());
+    } finally {
+      await storage.close();
+      await dropTestSchemas([schema]);
+    }
   });
 });
