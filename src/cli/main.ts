@@ -22,7 +22,10 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   backfill: async () => (await import("./backfill-commands.js")).registerBackfillCommands,
   schedule: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   sensor: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
-  automation: async () => (await import("./automation-commands.js")).registerAutomationCommands,
+  automation: async () => {
+    const [{ registerAutomationCommands }, { addAutomationExplainCommands }] = await Promise.all([import("./automation-commands.js"), import("./automation-explain-commands.js")]);
+    return (program) => addAutomationExplainCommands(registerAutomationCommands(program));
+  },
   daemon: async () => (await import("./daemon-command.js")).registerDaemonCommand,
   dev: async () => (await import("./dev-commands.js")).registerDevCommands,
   server: async () => (await import("./dev-commands.js")).registerDevCommands,

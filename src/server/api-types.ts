@@ -686,6 +686,67 @@ export interface AssetDetailJson extends AssetStateJson {
   generatedAt: string;
 }
 
+// ——— Automation explanations ———
+
+/** One node of an evaluated condition tree: for how many of the partitions it was evaluated for it was true. */
+export interface ConditionNodeJson extends Omit<ConditionSnapshotJson, "children"> {
+  /** 1 for an unpartitioned asset. */
+  candidateCount: number;
+  trueCount: number;
+  /** The first true partition keys (at most 20; `""` for an unpartitioned asset). */
+  trueKeys: string[];
+  children: ConditionNodeJson[];
+}
+
+/** One kept evaluation of an asset's condition. */
+export interface AutomationEvaluationJson {
+  /** Row id: pass it as `before` for the next page. */
+  id: number;
+  /** The automation loop's evaluation it belongs to (one per tick, shared by every asset). */
+  evaluationId: number;
+  evaluatedAt: string;
+  /** How many partitions it requested (1 for an unpartitioned asset that it requested), and the first 100. */
+  requestedCount: number;
+  requestedKeys: string[];
+  /** The runs the requests went into. */
+  runIds: string[];
+  tree: ConditionNodeJson;
+}
+
+/** `GET /api/assets/:key/automation`: the asset's condition and its kept evaluations, newest first. */
+export interface AssetAutomationJson {
+  assetKey: string;
+  /** Null when the asset has no automation condition. */
+  condition: ConditionSnapshotJson | null;
+  /** Whether "k of n partitions" applies. */
+  partitioned: boolean;
+  evaluations: AutomationEvaluationJson[];
+  /** The `before` of the next (older) page; null on the last page. */
+  nextBefore: number | null;
+}
+
+/** An asset that an evaluation would request, with its tree. */
+export interface AutomationPreviewAssetJson {
+  assetKey: string;
+  partitioned: boolean;
+  requestedCount: number;
+  requestedKeys: string[];
+  tree: ConditionNodeJson;
+}
+
+/** `GET /api/automation/preview` (and `sluice automation preview --json`): one evaluation that launches and records nothing. */
+export interface AutomationPreviewJson {
+  /** The id the evaluation would have (the stored cursor's + 1). */
+  evaluationId: number;
+  evaluatedAt: string;
+  /** How many assets have a condition (and were evaluated). */
+  evaluatedAssets: number;
+  /** The runs it would request: assets that run together, for one partition (null: unpartitioned). */
+  requests: { assetKeys: string[]; partition: string | null }[];
+  /** Each asset it would request, in topological order. */
+  assets: AutomationPreviewAssetJson[];
+}
+
 // ——— Dynamic partitions ———
 
 /** `GET /api/partitions/:name`: the keys of declared dynamic partitions, in the order they were added. */

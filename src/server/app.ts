@@ -7,6 +7,7 @@ import { jsonOnly } from "./json-only.js";
 import { maskSecretsInResponses } from "./masked-responses.js";
 import { API_GATE, RequestGate } from "./request-gate.js";
 import { assetRoutes } from "./routes/asset-routes.js";
+import { automationExplainRoutes } from "./routes/automation-explain-routes.js";
 import { externalAssetRoutes } from "./routes/external-asset-routes.js";
 import { backfillRoutes } from "./routes/backfill-routes.js";
 import { checkRoutes } from "./routes/check-routes.js";
@@ -63,6 +64,7 @@ export function createApp(ctx: ServerContext): Hono {
   // Before the asset routes: their `/assets/:key{.+}` would take ".../checks" for a key.
   api.route("/", checkRoutes(ctx));
   api.route("/", externalAssetRoutes(ctx));
+  api.route("/", automationExplainRoutes(ctx));
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));
   api.route("/", instigatorRoutes(ctx));

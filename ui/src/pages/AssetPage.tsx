@@ -7,6 +7,8 @@ import "../assets/asset-page.css";
 import { FreshnessPanel } from "../assets/freshness-panel";
 import { MetadataChart } from "../assets/metadata-chart";
 import { AssetChecks } from "../checks/AssetChecks";
+import { AssetAutomationTab } from "../automation/AssetAutomationTab";
+import { AssetTabs, useAssetTab } from "../automation/AssetTabs";
 import { MetadataInline, MetadataTable } from "../assets/metadata-view";
 import { StalenessPanel } from "../assets/staleness-panel";
 import { useClock } from "../assets/use-clock";
@@ -32,6 +34,7 @@ const HISTORY_LIMIT = 100;
  */
 export function AssetPage() {
   const key = useParams()["*"] ?? "";
+  const tab = useAssetTab();
   const detail = useApi<AssetDetailJson>(key ? `${assetPath(key)}?limit=${HISTORY_LIMIT}` : null);
   const partitioned = detail.data?.asset?.partitions ? key : null;
   const partitions = useAssetPartitions(partitioned);
@@ -133,7 +136,10 @@ export function AssetPage() {
         </div>
       )}
       {launchError && <ErrorBox error={launchError} />}
-      <Loading error={data ? undefined : detail.error}>
+      {isMaterializable(def) && data?.defined && <AssetTabs current={tab} />}
+      {tab === "automation" && isMaterializable(def) && data?.defined ? (
+        <AssetAutomationTab assetKey={key} />
+      ) : <Loading error={data ? undefined : detail.error}>
         {data && (
           <>
             {detail.error && <ErrorBox error={detail.error} />}
@@ -164,7 +170,7 @@ export function AssetPage() {
             </div>
           </>
         )}
-      </Loading>
+      </Loading>}
     </div>
   );
 }

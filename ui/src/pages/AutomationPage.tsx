@@ -4,6 +4,7 @@ import { useApi } from "../api";
 import { Loading, StatusBadge, Time } from "../components/common";
 import type { ScheduleJson, SchedulesJson, SensorJson, SensorsJson } from "../automation/automation-types";
 import { cronText, inZone } from "../automation/format";
+import { AutomationLoopSection } from "../automation/AutomationLoopSection";
 import { InstigatorToggle } from "../automation/InstigatorToggle";
 import { usePolling } from "../automation/use-polling";
 import "../automation/automation.css";
@@ -17,7 +18,8 @@ function Target({ jobName, selection }: { jobName: string | null; selection: str
 
 /**
  * `/automation`: schedules (cron, time zone, next tick, last tick) and sensors (type, interval,
- * last tick, cursor), each with a switch that starts or stops it. Re-read every 5 s for new ticks.
+ * last tick, cursor), each with a switch that starts or stops it, and the loop that evaluates assets'
+ * automation conditions. Re-read every 5 s for new ticks.
  */
 export function AutomationPage() {
   const schedules = useApi<SchedulesJson>("/schedules");
@@ -172,6 +174,8 @@ export function AutomationPage() {
             </table>
           ))}
       </Loading>
+      <h2>Automation conditions</h2>
+      <AutomationLoopSection />
     </div>
   );
 }
