@@ -82,14 +82,18 @@ export class AutomationCondition {
 
   // ---- Facts about the asset ----
 
-  /** The partition (or the unpartitioned asset) has never been materialized. */
+  /**
+   * The partition (or the unpartitioned asset) has never been materialized (an observable source
+   * asset: never observed). Inside a deps condition, external and observable deps are never missing.
+   */
   static missing(): AutomationCondition {
     return new AutomationCondition("missing");
   }
   /**
-   * It was materialized (or, for an observable source asset, observed) since the previous
-   * evaluation. Evaluated on a dep (in `anyDepsMatch`/`allDepsMatch`), an update made by a run that
-   * also selected the downstream asset is left out.
+   * It was materialized (or, for an observable source asset, observed) since the previous evaluation:
+   * its latest event is newer than the last event that evaluation had read. False at the first evaluation.
+   * Evaluated on a dep (in `anyDepsMatch`/`allDepsMatch`), an update made by a run that also selected
+   * the downstream asset is left out.
    */
   static newlyUpdated(): AutomationCondition {
     return new AutomationCondition("newly_updated");
@@ -98,15 +102,23 @@ export class AutomationCondition {
   static newlyRequested(): AutomationCondition {
     return new AutomationCondition("newly_requested");
   }
-  /** This evaluation requests it (for deps: an upstream requested now, in a run that can include this asset). */
+  /**
+   * This evaluation requests it. Meant for deps conditions: an upstream key requested now, in a run
+   * that can include the downstream key (both unpartitioned, or the same partitions read one to one
+   * and the same key); an upstream requested in another run does not count.
+   */
   static willBeRequested(): AutomationCondition {
     return new AutomationCondition("will_be_requested");
   }
-  /** A run that materializes it is queued or under way. */
+  /**
+   * A run that materializes it is queued or under way: a run not finished (queued, starting,
+   * started, canceling) that selects it (or its multi-asset's step) for that partition (its key, or
+   * a range holding it), or whose attempt at it is in progress.
+   */
   static inProgress(): AutomationCondition {
     return new AutomationCondition("in_progress");
   }
-  /** Its latest attempt failed (its step failed, was skipped, or its run ended before materializing it). */
+  /** Its latest attempt failed (its step failed, was skipped, or its run ended before materializing it); a later materialization clears it. */
   static executionFailed(): AutomationCondition {
     return new AutomationCondition("execution_failed");
   }
@@ -122,7 +134,7 @@ export class AutomationCondition {
   static inLatestTimeWindow(lookback?: string | number): AutomationCondition {
     return new AutomationCondition("in_latest_time_window", [], { lookback: lookback ?? null });
   }
-  /** A tick of `cron` (read in `timezone`) passed since the previous evaluation. */
+  /** A tick of `cron` (read in `timezone`) passed since the previous evaluation (in (previous, now]); false at the first evaluation. */
   static cronTickPassed(cron: string, timezone = "UTC"): AutomationCondition {
     return new AutomationCondition("cron_tick_passed", [], { cron, timezone });
   }
@@ -133,11 +145,15 @@ export class AutomationCondition {
 
   // ---- About upstream assets ----
 
-  /** Some upstream (each dep's partitions this partition reads) matches `condition`. */
+  /**
+   * Some dep matches `condition`: it is evaluated on the dep's partitions that this partition reads
+   * (through the partition mapping), and a dep matches when any of them does. `condition` must be
+   * stateless (no `since`, `newlyTrue`): checked when the asset is defined.
+   */
   static anyDepsMatch(condition: AutomationCondition, options: DepsOptions = {}): AutomationCondition {
     return new AutomationCondition("any_deps_match", [condition], depsParams(options));
   }
-  /** Every upstream matches `condition` (true when the asset has no deps). */
+  /** Every dep matches `condition` as in {@link anyDepsMatch} (true when the asset has no deps). */
   static allDepsMatch(condition: AutomationCondition, options: DepsOptions = {}): AutomationCondition {
     return new AutomationCondition("all_deps_match", [condition], depsParams(options));
   }
@@ -157,7 +173,10 @@ export class AutomationCondition {
   static anyDepsInProgress(options: DepsOptions = {}): AutomationCondition {
     return AutomationCondition.anyDepsMatch(AutomationCondition.inProgress(), options).withLabel("any_deps_in_progress");
   }
-  /** Every upstream was updated after the latest tick of `cron` (or is requested by this evaluation). */
+  /**
+   * Every upstream partition this partition reads was updated at or after the latest tick of `cron`
+   * (at or before now), or is requested by this evaluation in the same run; true without deps.
+   */
   static allDepsUpdatedSince(cron: string, timezone = "UTC", options: DepsOptions = {}): AutomationCondition {
     return new AutomationCondition("all_deps_updated_since_cron", [], { cron, timezone, ...depsParams(options) });
   }

@@ -4,6 +4,9 @@ import type { PartitionMapping, PartitionPair } from "../../definitions/partitio
 import { samePartitions } from "../../definitions/partitions/partitions-definition.js";
 import { UNPARTITIONED_KEY } from "./automation-facts.js";
 
+/** What every key reads of an unpartitioned dep (shared: never modified). */
+const ONLY_KEY: string[] = [UNPARTITIONED_KEY];
+
 /** How a downstream asset reads one of its deps, per partition. */
 export interface DepReading {
   dep: AssetDefinition;
@@ -42,7 +45,7 @@ export class DepReadings {
 
   #reading(down: AssetDefinition, dep: AssetDefinition): DepReading {
     const now = this.#now;
-    if (!dep.partitions) return { dep, sameRun: !down.partitions, upstreamKeys: () => [UNPARTITIONED_KEY] };
+    if (!dep.partitions) return { dep, sameRun: !down.partitions, upstreamKeys: () => ONLY_KEY };
     const pair: PartitionPair = { upstreamAsset: dep.key, upstream: dep.partitions, downstreamAsset: down.key, downstream: down.partitions };
     const mapping: PartitionMapping = effectiveMapping(down.partitionMappings[dep.key], pair);
     const sameRun = down.partitions !== undefined && samePartitions(dep.partitions, down.partitions) && mapping.type === "identity";

@@ -30,8 +30,8 @@ export interface AssetConditionResult {
   tree: ConditionNodeEvaluation;
   /** State of the stateful nodes (path → keys), for the next evaluation. */
   nodes: Record<string, string[]>;
-  /** Every node's true keys (path → keys): what the result hash is made of. */
-  trueKeysByPath: string[];
+  /** Every node's true keys, in evaluation order (the tree's shape gives each its path): what the result hash is made of. */
+  trueKeysByPath: string[][];
 }
 
 /** Where a node is evaluated: on its asset's own partitions, or on a dep's partitions that a downstream asset reads. */
@@ -42,7 +42,7 @@ interface Scope {
   /** For a dep: the downstream asset whose condition reads it. */
   downstream?: AssetDefinition;
   /** The stateful nodes' previous and next keys (the asset's own condition only). */
-  state: { previous: Record<string, string[]>; next: Record<string, string[]>; trueKeys: string[] } | null;
+  state: { previous: Record<string, string[]>; next: Record<string, string[]>; trueKeys: string[][] } | null;
   /** How a true key is shown in the evaluation (prefixed by the dep's key in a dep's scope). */
   show(key: string): string;
 }
@@ -71,7 +71,7 @@ export class ConditionEvaluator {
   /** Evaluates `def`'s condition on `candidates` (its partition keys now, `[""]` unpartitioned). */
   evaluateAsset(def: AssetDefinition, condition: AutomationCondition, snapshot: ConditionSnapshot, candidates: string[]): AssetConditionResult {
     const previous = this.#in.previousStates.get(def.key)?.nodes ?? {};
-    const state = { previous, next: {} as Record<string, string[]>, trueKeys: [] as string[] };
+    const state = { previous, next: {} as Record<string, string[]>, trueKeys: [] as string[][] };
     const scope: Scope = { def, sameRun: null, state, show: (k) => k };
     const root = this.#node(condition, snapshot, "0", candidates, scope);
     return { requested: root.keys, tree: root.evaluation, nodes: state.next, trueKeysByPath: state.trueKeys };
@@ -80,7 +80,7 @@ export class ConditionEvaluator {
   #node(node: AutomationCondition, snap: ConditionSnapshot, path: string, keys: string[], scope: Scope): NodeResult {
     const children: ConditionNodeEvaluation[] = [];
     const keysOut = this.#keys(node, snap, path, keys, scope, children);
-    scope.state?.trueKeys.push(`${path}=${JSON.stringify(keysOut)}`);
+    scope.state?.trueKeys.push(keysOut);
     return {
       keys: keysOut,
       evaluation: {
@@ -97,7 +97,7 @@ export class ConditionEvaluator {
   }
 
   #child(node: AutomationCondition, snap: ConditionSnapshot, path: string, i: number, keys: string[], scope: Scope, out: ConditionNodeEvaluation[]): string[] {
-    const result = this.#node(node.children[i]!, snap.children[i]!, `${path}.${i}`, keys, scope);
+    const result = this.#node(node.children[i]!, snap.children[i]!, childPath(path, i), keys, scope);
     out.push(result.evaluation);
     return result.keys;
   }
@@ -105,6 +105,11 @@ export class ConditionEvaluator {
   #keys(node: AutomationCondition, snap: ConditionSnapshot, path: string, keys: string[], scope: Scope, out: ConditionNodeEvaluation[]): string[] {
     const { facts, cursor } = this.#in;
     const asset = scope.def.key;
+    // Nothing to evaluate: facts are false for no key (combinators still list their children).
+    if (keys.length === 0 && !COMBINATORS.has(node.type)) {
+      if (node.type === "any_deps_match" || node.type === "all_deps_match") this.#child(node, snap, path, 0, keys, { ...scope, state: null }, out);
+      return [];
+    }
     switch (node.type) {
       case "missing": {
         // External and observable source assets are not ours to materialize: never missing.
@@ -127,7 +132,7 @@ export class ConditionEvaluator {
         });
       }
       case "newly_requested":
-        return within(keys, new Set(this.#in.previousStates.get(asset)?.requested ?? []));
+        return within(keys, this.#in.previousStates.get(asset)?.requested);
       case "will_be_requested":
         return scope.sameRun === false ? [] : within(keys, this.#in.requested.get(asset));
       case "in_progress":
@@ -159,33 +164,39 @@ export class ConditionEvaluator {
         return current;
       }
       case "or": {
-        const union = new Set<string>();
-        node.children.forEach((_, i) => this.#child(node, snap, path, i, keys, scope, out).forEach((k) => union.add(k)));
-        return within(keys, union);
+        const union: string[] = [];
+        node.children.forEach((_, i) => union.push(...this.#child(node, snap, path, i, keys, scope, out)));
+        return union.length === 0 ? [] : within(keys, union);
       }
       case "not": {
-        const child = new Set(this.#child(node, snap, path, 0, keys, scope, out));
-        return keys.filter((k) => !child.has(k));
+        const child = this.#child(node, snap, path, 0, keys, scope, out);
+        if (child.length === 0) return keys;
+        const lookup = collection(child);
+        return keys.filter((k) => !has(lookup, k));
       }
       case "since": {
         const trigger = this.#child(node, snap, path, 0, keys, scope, out);
         const reset = new Set(this.#child(node, snap, path, 1, keys, scope, out));
         // Keys not evaluated now keep their state; reset wins over trigger.
-        const held = new Set([...(scope.state?.previous[path] ?? []), ...trigger]);
+        const before = scope.state?.previous[path] ?? [];
+        if (before.length === 0 && trigger.length === 0) return [];
+        const held = new Set([...before, ...trigger]);
         for (const k of reset) held.delete(k);
         if (scope.state && held.size > 0) scope.state.next[path] = [...held];
         return within(keys, held);
       }
       case "newly_true": {
         const child = this.#child(node, snap, path, 0, keys, scope, out);
-        const before = new Set(scope.state?.previous[path] ?? []);
+        const previous = scope.state?.previous[path] ?? [];
         if (scope.state) {
           // Keys not evaluated now keep what they were; the others are what the child is now.
-          const evaluated = new Set(keys);
-          const next = [...[...before].filter((k) => !evaluated.has(k)), ...child];
+          const evaluated = collection(keys);
+          const next = previous.length === 0 ? child : [...previous.filter((k) => !has(evaluated, k)), ...child];
           if (next.length > 0) scope.state.next[path] = next;
         }
-        return child.filter((k) => !before.has(k));
+        if (previous.length === 0) return child;
+        const before = collection(previous);
+        return child.filter((k) => !has(before, k));
       }
     }
   }
@@ -218,16 +229,22 @@ export class ConditionEvaluator {
     const matches = new Map<string, number>(keys.map((k) => [k, 0]));
     for (const reading of deps) {
       // The child is stateless (checked at load): evaluated once on every key any downstream key reads.
-      const wanted = new Set<string>();
-      for (const k of keys) for (const u of reading.upstreamKeys(k)) wanted.add(u);
+      let wanted: string[];
+      if (keys.length === 1) wanted = reading.upstreamKeys(keys[0]!);
+      else {
+        const union = new Set<string>();
+        for (const k of keys) for (const u of reading.upstreamKeys(k)) union.add(u);
+        wanted = [...union];
+      }
       const dep = reading.dep;
       const depScope: Scope = { def: dep, sameRun: reading.sameRun, downstream: scope.def, state: null, show: dep.partitions ? (k) => `${dep.key}:${k}` : () => dep.key };
-      const result = this.#node(node.children[0]!, snap.children[0]!, `${path}.0`, [...wanted], depScope);
+      const result = this.#node(node.children[0]!, snap.children[0]!, childPath(path, 0), wanted, depScope);
       merged = merged === undefined ? result.evaluation : mergeEvaluations(merged, result.evaluation);
-      const isTrue = new Set(result.keys);
-      for (const k of keys) if (reading.upstreamKeys(k).some((u) => isTrue.has(u))) matches.set(k, matches.get(k)! + 1);
+      if (result.keys.length === 0) continue;
+      const isTrue = collection(result.keys);
+      for (const k of keys) if (reading.upstreamKeys(k).some((u) => has(isTrue, u))) matches.set(k, matches.get(k)! + 1);
     }
-    out.push(merged ?? this.#node(node.children[0]!, snap.children[0]!, `${path}.0`, [], { ...scope, state: null }).evaluation);
+    out.push(merged ?? this.#node(node.children[0]!, snap.children[0]!, childPath(path, 0), [], { ...scope, state: null }).evaluation);
     return keys.filter((k) => (any ? matches.get(k)! > 0 : matches.get(k)! === deps.length));
   }
 
@@ -244,10 +261,37 @@ export class ConditionEvaluator {
   }
 }
 
-/** The keys of `keys` that are in `set`, in `keys`' order. */
-function within(keys: string[], set: ReadonlySet<string> | undefined): string[] {
-  if (set === undefined || set.size === 0) return [];
-  return keys.filter((k) => set.has(k));
+/** Paths of children, made once per position (a handful of distinct strings, used by every asset). */
+const childPaths = new Map<string, string[]>();
+function childPath(path: string, i: number): string {
+  let paths = childPaths.get(path);
+  if (paths === undefined) {
+    paths = [];
+    childPaths.set(path, paths);
+  }
+  return (paths[i] ??= `${path}.${i}`);
+}
+
+/** Nodes that combine others (evaluated even on no keys, to list their children). */
+const COMBINATORS = new Set(["and", "or", "not", "since", "newly_true"]);
+
+/** Keys to look up: a short list is searched (most assets have one key), a long one hashed. */
+type Lookup = ReadonlySet<string> | readonly string[];
+
+function collection(keys: readonly string[]): Lookup {
+  return keys.length > 16 ? new Set(keys) : keys;
+}
+
+function has(lookup: Lookup, key: string): boolean {
+  return Array.isArray(lookup) ? lookup.includes(key) : (lookup as ReadonlySet<string>).has(key);
+}
+
+/** The keys of `keys` that are in `lookup`, in `keys`' order. */
+function within(keys: string[], lookup: Lookup | undefined): string[] {
+  if (lookup === undefined) return [];
+  if (Array.isArray(lookup) ? lookup.length === 0 : (lookup as ReadonlySet<string>).size === 0) return [];
+  const l = Array.isArray(lookup) && lookup.length > 16 ? new Set(lookup as readonly string[]) : lookup;
+  return keys.filter((k) => has(l, k));
 }
 
 /** One evaluation of a deps condition's child for all deps: counts added, true keys listed up to the limit. */
@@ -256,7 +300,7 @@ function mergeEvaluations(a: ConditionNodeEvaluation, b: ConditionNodeEvaluation
     ...a,
     candidateCount: a.candidateCount + b.candidateCount,
     trueCount: a.trueCount + b.trueCount,
-    trueKeys: [...a.trueKeys, ...b.trueKeys].slice(0, TRUE_KEYS_SHOWN),
+    trueKeys: a.trueKeys.length >= TRUE_KEYS_SHOWN || b.trueKeys.length === 0 ? a.trueKeys : [...a.trueKeys, ...b.trueKeys].slice(0, TRUE_KEYS_SHOWN),
     children: a.children.map((c, i) => (b.children[i] ? mergeEvaluations(c, b.children[i]!) : c)),
   };
 }

@@ -6,9 +6,7 @@ export function conditionHash(snapshot: ConditionSnapshot): string {
   return createHash("sha256").update(JSON.stringify(snapshot)).digest("hex").slice(0, 32);
 }
 
-/** A hash of an evaluation's result (every node's true keys, by path): an equal result is not kept again. */
-export function resultHash(trueKeysByPath: readonly string[]): string {
-  const hash = createHash("sha256");
-  for (const entry of trueKeysByPath) hash.update(entry).update("\n");
-  return hash.digest("hex").slice(0, 32);
+/** A hash of an evaluation's result (every node's true keys, in the tree's order): an equal result is not kept again. */
+export function resultHash(trueKeysByPath: readonly (readonly string[])[]): string {
+  return createHash("sha1").update(JSON.stringify(trueKeysByPath)).digest("hex");
 }

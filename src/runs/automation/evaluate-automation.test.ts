@@ -3,9 +3,14 @@ import { asset, type AssetDefinition } from "../../definitions/asset.js";
 import { assetCheck } from "../../definitions/asset-check.js";
 import { AutomationCondition as C } from "../../definitions/automation/automation-condition.js";
 import { defineDefinitions } from "../../definitions/definitions.js";
+import { multiAsset } from "../../definitions/multi-asset.js";
+import { dynamicPartitions } from "../../definitions/partitions/dynamic-partitions.js";
 import { staticPartitions } from "../../definitions/partitions/static-partitions.js";
+import { PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG } from "../../execution/run-partition.js";
 import { dailyPartitions } from "../../definitions/partitions/time-partition-factories.js";
+import { openPostgresStorage } from "../../storage/postgres/postgres-storage.js";
 import { EventType } from "../../storage/records.js";
+import { dropTestSchemas, newTestSchemaName, TEST_POSTGRES_URL } from "../../storage/testing/postgres-test-schemas.js";
 import { tempTarget, type TempTarget } from "../testing/temp-target.js";
 import { AutomationHarness } from "./testing/automation-harness.js";
 
@@ -179,6 +184,22 @@ describe("evaluateAutomation: partitions", () => {
   });
 });
 
+describe("evaluateAutomation: partitions from storage and runs", () => {
+  it("reads dynamic partition keys from storage, and counts range runs and multi-asset steps as in progress", async () => {
+    const tenants = dynamicPartitions("tenants");
+    const h = harness([asset({ key: "t", partitions: tenants, automation: C.missing().and(C.not(C.inProgress())), run })]);
+    expect((await h.evaluate(NOW)).requests).toEqual([]);
+    await target.storage.addDynamicPartitions("tenants", ["acme", "globex", "initech"]);
+    await h.queue(["t"], null, { [PARTITION_RANGE_START_TAG]: "acme", [PARTITION_RANGE_END_TAG]: "globex" });
+    expect((await h.evaluate(NOW + MINUTE)).requests).toEqual([{ assetKeys: ["t"], partition: "initech" }]);
+
+    const m = multiAsset({ name: "m", outs: { one: { key: "one", automation: C.inProgress() } }, run: () => ({ one: 1 }) });
+    const multi = new AutomationHarness(target.storage, defineDefinitions({ assets: [m] }));
+    await multi.queue(["m"]);
+    expect((await multi.evaluate(NOW)).requests).toEqual([{ assetKeys: ["one"], partition: null }]);
+  });
+});
+
 describe("evaluateAutomation: state", () => {
   it("carries since and newly_true from one evaluation to the next", async () => {
     // True from an update of "up" until "x" is materialized.
@@ -267,5 +288,32 @@ describe("evaluateAutomation: primitives", () => {
     expect((await make(C.allDepsMatch(C.missing().not(), { ignore: ["b"] })).evaluate(NOW)).requests).toHaveLength(1);
     expect((await make(C.anyDepsMatch(C.missing(), { allow: ["a"] })).evaluate(NOW)).requests).toEqual([]);
     expect((await make(C.anyDepsMatch(C.missing())).evaluate(NOW)).requests).toHaveLength(1);
+  });
+});
+
+describe("evaluateAutomation on Postgres", () => {
+  it("reads the same facts: materializations, failures, runs in flight, partitions", async () => {
+    const schema = newTestSchemaName("automation");
+    const storage = await openPostgresStorage(TEST_POSTGRES_URL, { schema });
+    try {
+      const regions = staticPartitions(["eu", "us"]);
+      const [a, b, c] = chain();
+      const r = asset({ key: "r", partitions: regions, automation: C.eager(), run });
+      const h = new AutomationHarness(storage, defineDefinitions({ assets: [a!, b!, c!, r] }));
+      await h.materialize(["a", "b", "c"]);
+      await h.materialize(["r"], "us");
+      expect((await h.evaluate(NOW)).requests).toEqual([{ assetKeys: ["r"], partition: "eu" }]);
+      await h.materialize(["a"]);
+      const queued = await h.queue(["b"]);
+      expect((await h.evaluate(NOW + MINUTE)).requests).toEqual([]);
+      await storage.setRunStatus(queued, "CANCELED");
+      await h.fail("b");
+      expect((await h.evaluate(NOW + 2 * MINUTE)).requests).toEqual([{ assetKeys: ["b", "c"], partition: null }]);
+      expect((await h.evaluate(NOW + 3 * MINUTE)).requests).toEqual([]);
+      expect(h.cursor!.lastEventId).toBe(await storage.getLatestEventId());
+    } finally {
+      await storage.close();
+      await dropTestSchemas([schema]);
+    }
   });
 });

@@ -71,8 +71,8 @@ export async function evaluateAutomation(defs: Definitions, storage: Storage, pr
   for (const key of defs.assetGraph.keys()) {
     const def = defs.assets.get(key)!;
     if (def.automation === undefined || assetKindOf(def) !== AssetKind.Materializable) continue;
-    const snapshot = def.automation.toJSON();
-    automated.push({ def, condition: def.automation, snapshot, hash: conditionHash(snapshot) });
+    const { snapshot, hash } = describedCondition(def.automation);
+    automated.push({ def, condition: def.automation, snapshot, hash });
   }
   const previousStates = new Map<string, AssetAutomationState>();
   for (const { def, hash } of automated) {
@@ -125,6 +125,19 @@ export async function evaluateAutomation(defs: Definitions, storage: Storage, pr
     allEvaluations,
     requests: groupRequests(requestedAssets),
   };
+}
+
+/** Snapshots and hashes of conditions, made once per condition value (they are immutable; definitions outlive evaluations). */
+const described = new WeakMap<AutomationCondition, { snapshot: ConditionSnapshot; hash: string }>();
+
+function describedCondition(condition: AutomationCondition): { snapshot: ConditionSnapshot; hash: string } {
+  let entry = described.get(condition);
+  if (entry === undefined) {
+    const snapshot = condition.toJSON();
+    entry = { snapshot, hash: conditionHash(snapshot) };
+    described.set(condition, entry);
+  }
+  return entry;
 }
 
 function sameState(a: AssetAutomationState, b: AssetAutomationState): boolean {
