@@ -2,8 +2,8 @@
  * Every way a run is made — `sluice job launch`, `sluice job execute`, `sluice materialize`,
  * `sluice asset observe`, POST /api/runs with observe, observeAssets(),
  * `sluice run reexecute`, POST /api/runs (job and assets), POST /api/runs/:id/reexecute,
- * executeJob() and materialize() from code, a schedule tick, a sensor tick, an automatic retry and a
- * backfill's partition (against a user's run of that partition) —
+ * executeJob() and materialize() from code, a schedule tick, a sensor tick, an automatic retry, a
+ * backfill's partition and an automation evaluation's (against a user's run of that partition) —
  * into one instance, then the records compared: the same request makes the same record whoever
  * asked, and a schedule, a sensor or a retry adds only its own tags.
  */
@@ -17,9 +17,10 @@ import { Instance } from "../src/instance/instance.js";
 import { materialize } from "../src/instance/materialize.js";
 import { executeJob } from "../src/runs/execute-job.js";
 import { observeAssets } from "../src/runs/observe-assets.js";
+import { AutomationDaemon } from "../src/daemon/automation-daemon.js";
 import { BackfillDaemon } from "../src/daemon/backfill-daemon.js";
 import { launchBackfill } from "../src/runs/backfill-control.js";
-import { BACKFILL_TAG, REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
+import { AUTOMATION_EVALUATION_TAG, BACKFILL_TAG, REEXECUTION_TAG, RETRY_NUMBER_TAG, RUN_KEY_TAG, SCHEDULED_TIME_TAG, SCHEDULE_NAME_TAG, SENSOR_NAME_TAG } from "../src/runs/new-run.js";
 import { RunStatus, type RunRecord } from "../src/storage/records.js";
 import { assertBuilt, REPO_ROOT, removeTempDirs, runCli } from "./cli/helpers.js";
 import { dynamicPathDefinitions, everyPathDefinitions } from "./fixtures/runs/every-path-defs.js";
@@ -113,7 +114,11 @@ describe("every way of making a run", () => {
     const [sensed] = await instance.storage.listRuns({ tags: { [SENSOR_NAME_TAG]: "on_file" } });
     made.set("sensor tick", sensed!);
 
-    // A user's run of a partition, and a backfill's run of the same partition (the daemon's own class).
+    // The automation loop's runs of the missing partitions (the daemon's own class), before any
+    // other run of them is in flight; then a user's run of a partition, and a backfill's run of it.
+    await new AutomationDaemon({ storage: instance.storage, defs }).tick();
+    const [automated] = await instance.storage.listRuns({ tags: { [AUTOMATION_EVALUATION_TAG]: "1", "sluice/partition": "eu" } });
+    made.set("automation", automated!);
     await record("api partition", await post("/api/runs", { selection: ["regions"], partition: "eu", tags: TAGS }));
     const { backfill } = await launchBackfill(instance.storage, { defs, target: { selection: ["regions"] }, partitionSet: { kind: "keys", keys: ["eu"] }, tags: TAGS, launchedBy: "test" });
     await new BackfillDaemon({ storage: instance.storage, defs }).tick();
@@ -138,7 +143,7 @@ describe("every way of making a run", () => {
   });
 
   it("stores every run with the same fields, of the same kinds", () => {
-    expect([...made.keys()]).toHaveLength(19);
+    expect([...made.keys()]).toHaveLength(20);
     const reference = shapeOf(made.get("api job")!);
     for (const [name, run] of made) {
       const shape = shapeOf(run);
@@ -215,6 +220,13 @@ describe("every way of making a run", () => {
     const backfilled = made.get("backfill")!;
     expect({ ...requestOf(backfilled), tags: without(backfilled.tags, BACKFILL_TAG) }).toEqual(requestOf(made.get("api partition")!));
     expect(requestOf(backfilled)).toMatchObject({ selection: ["regions"], partition: "eu", tags: { ...TAGS, "sluice/partition": "eu", [BACKFILL_TAG]: expect.any(String) } });
+  });
+
+  it("gives the automation loop's run what a user's run of the partition gets, plus the evaluation's tag", () => {
+    const automated = made.get("automation")!;
+    const user = made.get("api partition")!;
+    expect({ ...requestOf(automated), tags: without(automated.tags, AUTOMATION_EVALUATION_TAG) }).toEqual({ ...requestOf(user), tags: without(user.tags, ...Object.keys(TAGS)) });
+    expect(automated.tags).toMatchObject({ [AUTOMATION_EVALUATION_TAG]: "1", "sluice/partition": "eu" });
   });
 
   it("makes the same re-execution record by the API, the CLI and a retry, keeping the parent's request", () => {

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   backfill: async () => (await import("./backfill-commands.js")).registerBackfillCommands,
   schedule: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
   sensor: async () => (await import("./instigator-commands.js")).registerInstigatorCommands,
+  automation: async () => (await import("./automation-commands.js")).registerAutomationCommands,
   daemon: async () => (await import("./daemon-command.js")).registerDaemonCommand,
   dev: async () => (await import("./dev-commands.js")).registerDevCommands,
   server: async () => (await import("./dev-commands.js")).registerDevCommands,

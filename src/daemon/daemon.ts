@@ -5,6 +5,9 @@ import type { Instance } from "../instance/instance.js";
 import { runQueueLimits } from "../instance/instance-settings.js";
 import type { CodeLocation } from "../instance/load-definitions.js";
 import type { SerializedError } from "../storage/records.js";
+import { automatedAssetKeys } from "../runs/automation/automation-status.js";
+import { AUTOMATION_INSTIGATOR } from "../storage/automation-records.js";
+import { AutomationDaemon } from "./automation-daemon.js";
 import { BackfillDaemon } from "./backfill-daemon.js";
 import type { DaemonHooks } from "./daemon-hooks.js";
 import { DaemonLeadership, type LeadershipTimings } from "./daemon-leadership.js";
@@ -45,7 +48,7 @@ interface Loop {
 }
 
 /**
- * The daemon: scheduler, sensors, backfills, freshness policies, run queue coordinator, run monitoring and run retries, each a
+ * The daemon: scheduler, sensors, backfills, freshness policies, declarative automation, run queue coordinator, run monitoring and run retries, each a
  * loop whose failures are logged and recorded in its heartbeat, never fatal. Only one daemon of an
  * instance is active (see {@link DaemonLeadership}): another one stands by until the active one's
  * lease runs out, then takes over; an active daemon that loses its lease stands by again. Resolves
@@ -138,10 +141,16 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
       intervalMs: settings.freshness.evaluation_interval_seconds * 1000,
       tick: (() => { const f = new FreshnessDaemon({ storage, defs, startedAt: startedAt.getTime(), log }); return () => f.tick(); })(),
     },
+    {
+      name: "automation",
+      intervalMs: settings.automation.evaluation_interval_seconds * 1000,
+      tick: (() => { const a = new AutomationDaemon({ storage, defs, hooks, log }); return () => a.tick(); })(),
+    },
     { name: "run_retries", intervalMs: 2000, tick: (() => { const r = new RunRetries({ storage, maxRetries: settings.run_retries.max_retries, log }); return () => r.tick(); })() },
   ];
   const queue = settings.run_queue.executed_by === "workers" ? "run queue left to sluice worker processes" : "run queue coordinated here";
   log(`daemon ${daemonId} started: ${defs.schedules.size} schedules, ${defs.sensors.size} sensors, ${queue}, home ${instance.home}`);
+  await logAutomationStopped(options, log);
   try {
     await Promise.all(loops.map((loop) => runLoop(loop, { storage, daemonId, signal, log, isLeader: () => leadership.isLeader() })));
   } finally {
@@ -150,6 +159,22 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
     await host.close();
     await Promise.all([scheduler.drain(), sensors.drain()]);
     launcher.stopWatching();
+  }
+}
+
+/** One line when assets have automation conditions that nothing evaluates (the loop is stopped): how to start it. */
+async function logAutomationStopped(options: DaemonOptions, log: (line: string) => void): Promise<void> {
+  const count = automatedAssetKeys(options.defs).length;
+  if (count === 0) return;
+  try {
+    const state = await options.instance.storage.getInstigatorState(AUTOMATION_INSTIGATOR);
+    if ((state?.status ?? options.defs.automation.defaultStatus) === "RUNNING") return;
+    log(
+      `automation is stopped${state === undefined ? " (by default)" : ""}: ${count} asset(s) have an automation condition that is not evaluated. ` +
+        `Start it with \`sluice automation start\`, or defineDefinitions({ automation: { defaultStatus: "RUNNING" } }).`,
+    );
+  } catch (err) {
+    log(`automation: cannot read its status: ${errorMessage(err)}`);
   }
 }
 

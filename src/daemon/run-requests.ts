@@ -17,7 +17,7 @@ export interface InstigatorTarget {
 }
 
 /** Who asks for the run, which decides its tags. */
-export type RunOrigin = Exclude<NewRunOrigin, { kind: "user" } | { kind: "backfill" }>;
+export type RunOrigin = Exclude<NewRunOrigin, { kind: "user" } | { kind: "backfill" } | { kind: "automation" }>;
 
 /**
  * The QUEUED run a schedule tick or sensor request launches (see newRun): checked first, so

@@ -37,6 +37,15 @@ export interface ExecutorSettings {
   maxConcurrent: number;
 }
 
+/** Settings of the declarative automation loop (see `asset({ automation })`). */
+export interface AutomationSettings {
+  /**
+   * Whether the loop runs when it was never started or stopped (`sluice automation start|stop`):
+   * default "STOPPED", so that adding conditions launches nothing until someone starts it.
+   */
+  defaultStatus: "RUNNING" | "STOPPED";
+}
+
 /** What `defineDefinitions()` takes. */
 export interface DefinitionsSpec {
   /** Assets, and multi-assets (`multiAsset()`), whose outputs become assets of the graph. */
@@ -53,6 +62,7 @@ export interface DefinitionsSpec {
   schedules?: readonly ScheduleDefinition[];
   sensors?: readonly SensorDefinition[];
   executor?: Partial<ExecutorSettings>;
+  automation?: Partial<AutomationSettings>;
 }
 
 /** Everything a code location declares, validated. The default export of a definitions file. */
@@ -72,6 +82,7 @@ export interface Definitions {
   readonly schedules: ReadonlyMap<string, ResolvedSchedule>;
   readonly sensors: ReadonlyMap<string, SensorDefinition>;
   readonly executor: ExecutorSettings;
+  readonly automation: AutomationSettings;
 }
 
 /**
@@ -102,6 +113,10 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
   }
+  const defaultStatus = spec.automation?.defaultStatus ?? "STOPPED";
+  if (defaultStatus !== "RUNNING" && defaultStatus !== "STOPPED") {
+    throw new DefinitionError(`automation.defaultStatus must be "RUNNING" or "STOPPED", got ${JSON.stringify(defaultStatus)}.`);
+  }
   // Every process that loads these definitions (CLI, daemon, server, run worker) then knows the
   // secrets they refer to, and masks them in what it stores and prints, even in text it did not
   // build itself (the last line of a crashed run worker, say).
@@ -118,6 +133,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     schedules,
     sensors,
     executor: { maxConcurrent },
+    automation: { defaultStatus },
   };
 }
 

@@ -99,6 +99,13 @@ export const instanceSettingsSchema = z
       })
       .strict()
       .default({ evaluation_interval_seconds: 30 }),
+    automation: z
+      .object({
+        /** How often the daemon evaluates the automation conditions of assets (and requests their runs). */
+        evaluation_interval_seconds: z.number().positive().max(86_400).default(30),
+      })
+      .strict()
+      .default({ evaluation_interval_seconds: 30 }),
     run_retries: z
       .object({
         /** Failed runs are re-executed from failure up to this many times (0: off). */

@@ -188,6 +188,8 @@ export interface DefinitionsSnapshot {
   sensors: SensorSnapshot[];
   resources: ResourceSnapshot[];
   executor: { maxConcurrent: number };
+  /** The automation loop: its status when nobody started or stopped it, and the assets with a condition. */
+  automation: { defaultStatus: "RUNNING" | "STOPPED"; assetKeys: string[] };
 }
 
 /** JSON Schema of a zod config schema (input side), guarded: a schema zod cannot express yields an error text. */
@@ -345,6 +347,10 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     sensors,
     resources,
     executor: { maxConcurrent: defs.executor.maxConcurrent },
+    automation: {
+      defaultStatus: defs.automation.defaultStatus,
+      assetKeys: [...defs.assets.values()].filter((a) => a.automation !== undefined).map((a) => a.key),
+    },
   };
 }
 

@@ -25,6 +25,8 @@ export const REEXECUTION_TAG = "sluice/reexecution";
 export const BACKFILL_TAG = "sluice/backfill";
 /** Tag on a backfill that retries the failed partitions of another: the other's id. */
 export const PARENT_BACKFILL_TAG = "sluice/parent_backfill";
+/** Tag on runs the automation loop requested: the evaluation's id (its explanations are found by it). */
+export const AUTOMATION_EVALUATION_TAG = "sluice/automation_evaluation";
 /** Tag on automatic run retries: the attempt number (2 for the first retry). */
 export const RETRY_NUMBER_TAG = "sluice/retry_number";
 
@@ -39,12 +41,13 @@ export type RunRequestTarget =
   /** `statusOf` answers `status:` in an expression (see `selectionStatusOf`, read before the run is made). */
   | { assets?: AssetSelection; statusOf?: StatusOf; observe?: boolean };
 
-/** Who asks for a run; a schedule, a sensor or a backfill tags its runs with its name (and its tick or run key). */
+/** Who asks for a run; a schedule, a sensor, a backfill or the automation loop tags its runs with its name (and its tick or run key). */
 export type RunOrigin =
   | { kind: "user" }
   | { kind: "schedule"; name: string; scheduledTime: Date; tags: Readonly<Record<string, string>> }
   | { kind: "sensor"; name: string; runKey: string | null }
-  | { kind: "backfill"; backfillId: string };
+  | { kind: "backfill"; backfillId: string }
+  | { kind: "automation"; evaluationId: number };
 
 /** A new run, asked for from definitions: by a user (CLI, API, code), a schedule or a sensor. */
 export interface NewRunRequest {
@@ -155,7 +158,7 @@ function reexecution(request: ReexecutionRequest): NewRun {
   });
 }
 
-/** The tags a schedule, a sensor or a backfill puts on its runs. */
+/** The tags a schedule, a sensor, a backfill or the automation loop puts on its runs. */
 function originTags(origin: RunOrigin): Record<string, string> {
   switch (origin.kind) {
     case "user":
@@ -166,6 +169,8 @@ function originTags(origin: RunOrigin): Record<string, string> {
       return { [SENSOR_NAME_TAG]: origin.name, ...(origin.runKey !== null ? { [RUN_KEY_TAG]: origin.runKey } : {}) };
     case "backfill":
       return { [BACKFILL_TAG]: origin.backfillId };
+    case "automation":
+      return { [AUTOMATION_EVALUATION_TAG]: String(origin.evaluationId) };
   }
 }
 

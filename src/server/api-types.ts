@@ -434,6 +434,8 @@ export interface DefinitionsSnapshotJson {
   sensors: SensorSnapshotJson[];
   resources: ResourceJson[];
   executor: { maxConcurrent: number };
+  /** The automation loop: its status when nobody started or stopped it, and the assets with a condition. */
+  automation: { defaultStatus: InstigatorStatus; assetKeys: string[] };
 }
 
 // ——— System ———
@@ -775,6 +777,26 @@ export interface SensorsJson {
 /** `GET /api/sensors/:name`, and `POST /api/sensors/:name/start` or `/stop`. */
 export interface SensorAnswerJson {
   sensor: SensorJson;
+}
+
+// ——— Automation ———
+
+/** `GET /api/automation`, and `POST /api/automation/start` or `/stop`: the declarative automation loop. */
+export interface AutomationJson {
+  /** RUNNING or STOPPED: as last started or stopped, else the definitions' `automation.defaultStatus`. */
+  status: InstigatorStatus;
+  /** True when nobody started or stopped it. */
+  isDefault: boolean;
+  /** When it was last started or stopped; null when by default. */
+  updatedAt: string | null;
+  /** How often the daemon evaluates (`automation.evaluation_interval_seconds` of sluice.yaml). */
+  intervalSeconds: number;
+  /** Assets that have an automation condition. */
+  automatedAssets: string[];
+  /** Where the loop stands: its previous evaluation; null before the first. */
+  cursor: { evaluationId: number; evaluatedAt: string | null; lastEventId: number } | null;
+  /** Recent ticks, newest first; a tick's `cursor` is its evaluation id. */
+  ticks: TickJson[];
 }
 
 

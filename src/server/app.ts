@@ -10,6 +10,7 @@ import { assetRoutes } from "./routes/asset-routes.js";
 import { externalAssetRoutes } from "./routes/external-asset-routes.js";
 import { backfillRoutes } from "./routes/backfill-routes.js";
 import { checkRoutes } from "./routes/check-routes.js";
+import { automationRoutes } from "./routes/automation-routes.js";
 import { instigatorRoutes } from "./routes/instigator-routes.js";
 import { partitionRoutes } from "./routes/partition-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -65,6 +66,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", assetRoutes(ctx));
   api.route("/", runRoutes(ctx));
   api.route("/", instigatorRoutes(ctx));
+  api.route("/", automationRoutes(ctx));
   api.route("/", partitionRoutes(ctx));
   api.route("/", backfillRoutes(ctx));
   api.route("/", streamRoutes(ctx));

@@ -359,6 +359,40 @@ export const MIGRATIONS: readonly Migration[] = [
         select asset_key, partition, 'MATERIALIZED', run_id, event_id, timestamp from asset_index where partition = ''`.execute(db);
     },
   },
+  {
+    version: 12,
+    name: "automation",
+    async up(db, ddl) {
+      // Where the automation loop stands: one row (id 1), compared and set by each evaluation.
+      await db.schema
+        .createTable("automation_cursor")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("evaluation_id", "bigint", (c) => c.notNull())
+        .addColumn("evaluated_at", "bigint")
+        .addColumn("last_event_id", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      // What each automated asset's condition carries to the next evaluation (JSON).
+      await db.schema
+        .createTable("automation_asset_states")
+        .addColumn("asset_key", "text", (c) => c.primaryKey())
+        .addColumn("state", "text", (c) => c.notNull())
+        .execute();
+      // Evaluations kept for explanations, a bounded number per asset.
+      await db.schema
+        .createTable("automation_evaluations")
+        .addColumn("id", ddl.idColumn.type, ddl.idColumn.build)
+        .addColumn("asset_key", "text", (c) => c.notNull())
+        .addColumn("evaluation_id", "bigint", (c) => c.notNull())
+        .addColumn("evaluated_at", "bigint", (c) => c.notNull())
+        .addColumn("requested_count", "integer", (c) => c.notNull())
+        .addColumn("requested_keys", "text", (c) => c.notNull())
+        .addColumn("run_ids", "text", (c) => c.notNull())
+        .addColumn("tree", "text", (c) => c.notNull())
+        .execute();
+      await createIndex(db, "automation_evaluations_asset_idx", "automation_evaluations", ["asset_key", "id"]);
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -284,6 +284,8 @@ export interface StepStats {
 export const InstigatorType = {
   Schedule: "SCHEDULE",
   Sensor: "SENSOR",
+  /** The declarative automation loop (one instigator, `AUTOMATION_INSTIGATOR`). */
+  Automation: "AUTOMATION",
 } as const;
 /** One of the values of {@link InstigatorType}. */
 export type InstigatorType = (typeof InstigatorType)[keyof typeof InstigatorType];

@@ -222,6 +222,37 @@ export interface FreshnessTransitionsTable {
   next_deadline: Int8Column;
 }
 
+/** Where the automation loop stands (migration 12): at most one row, id 1. */
+export interface AutomationCursorTable {
+  id: number;
+  evaluation_id: Int8Column;
+  evaluated_at: NullableInt8Column;
+  last_event_id: Int8Column;
+  updated_at: Int8Column;
+}
+
+/** Each automated asset's condition state (migration 12). */
+export interface AutomationAssetStatesTable {
+  asset_key: string;
+  /** JSON (AssetAutomationState). */
+  state: string;
+}
+
+/** Evaluations kept for explanations (migration 12); `id` is the write order. */
+export interface AutomationEvaluationsTable {
+  id: GeneratedIdColumn;
+  asset_key: string;
+  evaluation_id: Int8Column;
+  evaluated_at: Int8Column;
+  requested_count: number;
+  /** JSON array of partition keys. */
+  requested_keys: string;
+  /** JSON array of run ids. */
+  run_ids: string;
+  /** JSON (ConditionNodeEvaluation). */
+  tree: string;
+}
+
 /**
  * One row per ASSET_CHECK_EVALUATION event (migration 7), written in the event's transaction.
  * `partition` is `''` for none, as in asset_index; `passed` is 0 or 1 on every backend.
@@ -283,5 +314,8 @@ export interface Database {
   asset_freshness: AssetFreshnessTable;
   freshness_transitions: FreshnessTransitionsTable;
   asset_check_evaluations: AssetCheckEvaluationsTable;
+  automation_cursor: AutomationCursorTable;
+  automation_asset_states: AutomationAssetStatesTable;
+  automation_evaluations: AutomationEvaluationsTable;
   schema_migrations: SchemaMigrationsTable;
 }

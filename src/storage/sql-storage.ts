@@ -4,6 +4,8 @@ import type { StorageDialect } from "./dialect.js";
 import { DynamicPartitionStorage } from "./dynamic-partition-storage.js";
 import type { FreshnessRecord, FreshnessTransitionRecord, FreshnessTransitionsQuery, FreshnessUpdate } from "./freshness-records.js";
 import { FreshnessStorage } from "./freshness-storage.js";
+import type { AssetAutomationState, AssetEvaluationRecord, AutomationCursor, AutomationTickResult, AutomationTickWrite } from "./automation-records.js";
+import { AutomationStorage, type AutomationEvaluationsQuery } from "./automation-storage.js";
 import { BackfillStorage } from "./backfill-storage.js";
 import { ObservationReader } from "./observation-storage.js";
 import { PartitionStatusReader } from "./partition-status-index.js";
@@ -76,6 +78,7 @@ export class SqlStorage implements Storage {
   readonly #leases: LeaseStorage;
   readonly #dynamicPartitions: DynamicPartitionStorage;
   readonly #freshness: FreshnessStorage;
+  readonly #automation: AutomationStorage;
   readonly #backfills: BackfillStorage;
   readonly #partitionStatuses: PartitionStatusReader;
   readonly #observations: ObservationReader;
@@ -93,6 +96,7 @@ export class SqlStorage implements Storage {
     this.#leases = new LeaseStorage(dialect, this.#db, this.#guard);
     this.#dynamicPartitions = new DynamicPartitionStorage(dialect, this.#db, this.#guard);
     this.#freshness = new FreshnessStorage(dialect, this.#db, this.#guard);
+    this.#automation = new AutomationStorage(dialect, this.#db, this.#guard);
     this.#backfills = new BackfillStorage(dialect, this.#db, this.#guard);
     this.#partitionStatuses = new PartitionStatusReader(this.#db, this.#guard);
     this.#observations = new ObservationReader(this.#db, this.#guard);
@@ -550,6 +554,26 @@ export class SqlStorage implements Storage {
   /** See {@link FreshnessStorage}. */
   deleteFreshness(assetKeys: readonly string[]): Promise<void> {
     return this.#freshness.deleteFreshness(assetKeys);
+  }
+
+  /** See {@link AutomationStorage}. */
+  getAutomationCursor(): Promise<AutomationCursor | undefined> {
+    return this.#automation.getAutomationCursor();
+  }
+
+  /** By asset key. */
+  getAutomationStates(): Promise<AssetAutomationState[]> {
+    return this.#automation.getAutomationStates();
+  }
+
+  /** Compare-and-set on the cursor; see {@link AutomationStorage}. */
+  recordAutomationTick(write: AutomationTickWrite): Promise<AutomationTickResult> {
+    return this.#automation.recordAutomationTick(write);
+  }
+
+  /** Newest first. */
+  getAutomationEvaluations(assetKey: string, query?: AutomationEvaluationsQuery): Promise<AssetEvaluationRecord[]> {
+    return this.#automation.getAutomationEvaluations(assetKey, query);
   }
 
   /** Idempotent; see {@link DynamicPartitionStorage}. */

@@ -40,6 +40,8 @@ import type {
   LatestAttemptRecord,
   NewBackfill,
 } from "./backfill-records.js";
+import type { AssetAutomationState, AssetEvaluationRecord, AutomationCursor, AutomationTickResult, AutomationTickWrite } from "./automation-records.js";
+import type { AutomationEvaluationsQuery } from "./automation-storage.js";
 import type { FreshnessRecord, FreshnessTransitionRecord, FreshnessTransitionsQuery, FreshnessUpdate } from "./freshness-records.js";
 
 /** What a backend can do; callers branch on these, never on the backend's class. */
@@ -345,6 +347,28 @@ export interface Storage {
   getFreshnessTransitions(query?: FreshnessTransitionsQuery): Promise<FreshnessTransitionRecord[]>;
   /** Forgets the freshness states of these assets (their policy was removed); transitions stay. */
   deleteFreshness(assetKeys: readonly string[]): Promise<void>;
+
+  /** Where the automation loop stands; undefined before its first recorded evaluation. */
+  getAutomationCursor(): Promise<AutomationCursor | undefined>;
+  /** The stored condition state of every automated asset, by asset key. */
+  getAutomationStates(): Promise<AssetAutomationState[]>;
+  /**
+   * Records one evaluation of the automation loop in ONE transaction, only if the stored cursor's
+   * evaluationId (0 when none) is still `write.previousEvaluationId`; otherwise stores nothing and
+   * returns `recorded: false` (another writer recorded that evaluation: of two, exactly one wins).
+   * When recorded: creates the runs of the launches (as createRun does), stores the evaluations
+   * with the ids of the runs whose launches include their asset (keeping the newest 500 per asset),
+   * upserts and deletes asset states, moves the cursor, and adds a tick of AUTOMATION_INSTIGATOR
+   * (SUCCESS with the run ids, or SKIPPED without runs; its cursor is the evaluation id). Throws
+   * StorageError when a run id exists or the new cursor does not follow the previous one; then
+   * nothing is stored.
+   */
+  recordAutomationTick(write: AutomationTickWrite): Promise<AutomationTickResult>;
+  /**
+   * Kept evaluations of an asset, newest first: at most `limit` (default and cap 1000), with a row
+   * id below `beforeId` (paging), evaluated at or before `at` (epoch ms). [] for an unknown asset.
+   */
+  getAutomationEvaluations(assetKey: string, query?: AutomationEvaluationsQuery): Promise<AssetEvaluationRecord[]>;
 
   /** Records a daemon's heartbeat (upsert per daemonType + daemonId). */
   recordDaemonHeartbeat(heartbeat: DaemonHeartbeat): Promise<void>;

@@ -3,6 +3,7 @@ import { LATEST_SCHEMA_VERSION } from "../migrations.js";
 import type { NewRun, RunRecord } from "../records.js";
 import type { Storage } from "../storage.js";
 import { describeAssetContract } from "./asset-contract.js";
+import { describeAutomationContract } from "./automation-contract.js";
 import { describeBackfillContract } from "./backfill-contract.js";
 import { describeCheckContract } from "./check-contract.js";
 import {
@@ -79,6 +80,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeLeaseContract(current);
     describeLatestAttemptsContract(current);
     describeDynamicPartitionsContract(current);
+    describeAutomationContract(current);
     describeBackfillContract(current);
     describeObservationContract(current);
     describeFreshnessContract(current);
