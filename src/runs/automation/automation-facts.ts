@@ -42,15 +42,20 @@ export interface AutomationFacts {
   updateRunSelections: Map<string, ReadonlySet<string>>;
 }
 
+/** Run ids per query for the runs behind new updates (well under any dialect's limit on parameters). */
+const RUN_IDS_PER_QUERY = 500;
+
 /** Statuses of runs that have not finished: their assets are in progress. */
 const UNFINISHED: RunStatus[] = [RunStatus.Queued, RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
 
 /**
  * Reads the facts of an evaluation. The latest event id is read first, so that nothing written
  * after it is both missed now and counted as old at the next evaluation. Also loads the keys of
- * dynamic partitions into `defs`. Throws StorageError when storage cannot be read.
+ * dynamic partitions into `defs`. `sinceEventId`: the previous evaluation's last event id (null
+ * before the first), to find the runs behind newer updates. Throws StorageError when storage
+ * cannot be read.
  */
-export async function loadAutomationFacts(defs: Definitions, storage: Storage, now: Date, sinceEventId = 0): Promise<AutomationFacts> {
+export async function loadAutomationFacts(defs: Definitions, storage: Storage, now: Date, sinceEventId: number | null = null): Promise<AutomationFacts> {
   const latestEventId = await storage.getLatestEventId();
   const observable = [...defs.assets.values()].filter((d) => assetKindOf(d) === AssetKind.Observable).map((d) => d.key);
   const checked = [...new Set([...defs.checks.values()].map((c) => c.assetKey))];
@@ -72,12 +77,16 @@ export async function loadAutomationFacts(defs: Definitions, storage: Storage, n
   for (const row of observations) {
     entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId });
   }
-  // Only updates newer than the previous evaluation can be "newly updated": their runs, in one query.
+  // Only updates newer than the previous evaluation can be "newly updated" (none at the first):
+  // their runs, a few queries of many ids each.
   const newRunIds = new Set<string>();
-  for (const byKey of updates.values()) for (const fact of byKey.values()) if (fact.eventId > sinceEventId) newRunIds.add(fact.runId);
+  if (sinceEventId !== null) {
+    for (const byKey of updates.values()) for (const fact of byKey.values()) if (fact.eventId > sinceEventId) newRunIds.add(fact.runId);
+  }
   const updateRunSelections = new Map<string, ReadonlySet<string>>();
-  if (newRunIds.size > 0) {
-    for (const run of await storage.listRuns({ runIds: [...newRunIds] })) updateRunSelections.set(run.runId, new Set(run.selection));
+  const ids = [...newRunIds];
+  for (let i = 0; i < ids.length; i += RUN_IDS_PER_QUERY) {
+    for (const run of await storage.listRuns({ runIds: ids.slice(i, i + RUN_IDS_PER_QUERY) })) updateRunSelections.set(run.runId, new Set(run.selection));
   }
 
   const failed = new Map<string, Set<string>>();
