@@ -3,8 +3,10 @@
  * sensor observes the folder (`csv_files`) when a CSV file lands, and the automation loop imports
  * and rebuilds everything after it (their `eager()` conditions) in one run; nothing runs while
  * nothing changes; a file copied twice stops at SOURCE's blocking check, and is not retried. The
- * daemon looks every second (sluice.yaml `automation.evaluation_interval_seconds: 1`,
- * CSV_DUCKDB_SENSOR_INTERVAL_SECONDS=1); the data directory is a temp copy (CSV_DUCKDB_DATA_DIR).
+ * automation loop evaluates four times a second (sluice.yaml
+ * `automation.evaluation_interval_seconds: 0.25`), so that evaluations fall between the steps of a
+ * run, as they do with slower steps; the sensor looks every second
+ * (CSV_DUCKDB_SENSOR_INTERVAL_SECONDS=1). The data directory is a temp copy (CSV_DUCKDB_DATA_DIR).
  */
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -24,7 +26,7 @@ const CHAIN_STEPS = ["SOURCE", "SOURCE:unique_order_ids", "SOURCE:valid_lines", 
 const FINISHED = ["SUCCESS", "FAILURE", "CANCELED"];
 const NEW_FILE = "order_id,order_date,region,product,quantity,unit_price\n1011,2026-03-01,west,widget,2,5.00\n1012,2026-03-02,north,gadget,1,6.00\n";
 
-const sandbox = new Sandbox({ settings: "automation:\n  evaluation_interval_seconds: 1\n" });
+const sandbox = new Sandbox({ settings: "automation:\n  evaluation_interval_seconds: 0.25\n" });
 const data = tempDir("sluice-csv-duckdb-auto-");
 let daemon: DaemonProcess;
 
