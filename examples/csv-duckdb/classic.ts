@@ -11,9 +11,11 @@ import defs from "./definitions.js";
 
 const result = await materialize(defs, { home: process.env.SLUICE_HOME ?? path.join(import.meta.dirname, ".sluice") });
 if (result.success) {
-  // Steps are assets (a multi-asset's step materializes several) and their checks (ASSET:CHECK).
+  // Steps are assets (a multi-asset's step materializes several) and their checks (ASSET:CHECK);
+  // csv_files, an observable source asset, is observed rather than materialized.
   const checks = result.succeeded.filter((key) => defs.checks.has(key)).length;
-  console.log(`run ${result.runId}: ${result.materialized.length} assets materialized, ${checks} checks run`);
+  const observed = result.materialized.filter((key) => defs.assets.get(key)?.assetKind === "observable").length;
+  console.log(`run ${result.runId}: ${result.materialized.length - observed} assets materialized, ${observed} observed, ${checks} checks run`);
   console.table(result.outputOf("SUMMARY"));
 } else {
   console.error(`run ${result.runId} failed:`);

@@ -4,7 +4,7 @@
  * project's data directory is a temp copy (CSV_DUCKDB_DATA_DIR), so the repository stays clean.
  */
 import { execFile } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,13 +15,16 @@ import {
   listRuns,
   removeTempDirs,
   REPO_ROOT,
+  type RunJson,
   runCli,
   runEvents,
   showRun,
   tempDir,
 } from "../../test/cli/helpers.js";
+import { waitFor } from "../../test/daemon/helpers.js";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "csv-duckdb");
+const FINISHED = ["SUCCESS", "FAILURE", "CANCELED"];
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -65,7 +68,8 @@ describe("csv-duckdb: sluice materialize", () => {
   it("materializes the three tables and the two exports, and runs their checks", async () => {
     const run = await showRun(home, runId);
     expect(run.status).toBe("SUCCESS");
-    // The two exports are one multi-asset: one step, "export_csv"; checks are steps of their own.
+    // The two exports are one multi-asset: one step, "export_csv"; checks are steps of their own;
+    // csv_files (the folder) is observed beside them.
     expect(run.steps!.map((s) => s.key).sort()).toEqual([
       "SOURCE",
       "SOURCE:unique_order_ids",
@@ -73,6 +77,7 @@ describe("csv-duckdb: sluice materialize", () => {
       "SUMMARY",
       "TRANSFORMED",
       "TRANSFORMED:has_rows",
+      "csv_files",
       "export_csv",
     ]);
   });
@@ -177,13 +182,36 @@ describe("csv-duckdb: classic mode (a plain script calling materialize())", () =
       );
     });
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized, 3 checks run/);
+    expect(out.stdout).toMatch(/^run [\w-]+: 5 assets materialized, 1 observed, 3 checks run/);
     expect(readCsv(path.join(data, "final", "summary.csv"))).toEqual(EXPECTED_SUMMARY);
     const runs = await listRuns(home);
     expect(runs.map((r) => r.status)).toEqual(["SUCCESS"]);
     expect(out.stdout).toContain(runs[0]!.runId);
   });
 });
+
+/** The id of the automation loop's latest evaluation, from a server's API (0 before the first). */
+async function evaluationId(url: string): Promise<number> {
+  const body = (await (await fetch(`${url}/api/automation`)).json()) as { cursor: { evaluationId: number } | null };
+  return body.cursor?.evaluationId ?? 0;
+}
+
+/**
+ * Waits until a project is idle: every run finished, and three more evaluations of its automation
+ * loop requested nothing. Returns its runs, newest first.
+ */
+async function settled(url: string, home: string): Promise<RunJson[]> {
+  for (;;) {
+    const before = await waitFor("every run to finish", async () => {
+      const all = await listRuns(home);
+      return all.length > 0 && all.every((r) => FINISHED.includes(r.status)) ? all : undefined;
+    }, 60_000, 500);
+    const from = await evaluationId(url);
+    await waitFor(`three evaluations after evaluation ${from}`, async () => (await evaluationId(url)) >= from + 3, 30_000, 200);
+    const after = await listRuns(home);
+    if (after.length === before.length && after.every((r) => FINISHED.includes(r.status))) return after;
+  }
+}
 
 describe("csv-duckdb: main and sample projects served side by side", () => {
   const mainHome = tempDir();
@@ -200,6 +228,8 @@ describe("csv-duckdb: main and sample projects served side by side", () => {
   });
 
   it("starts both in the background (the README's commands, on free ports)", async () => {
+    // The automation loop evaluates every second here (default: 30 s).
+    for (const home of [mainHome, sampleHome]) writeFileSync(path.join(home, "sluice.yaml"), "automation:\n  evaluation_interval_seconds: 1\n");
     const main = await runCli(["start", "-f", "definitions.ts", "--home", mainHome, "--port", "0"], { cwd: EXAMPLE, env });
     expect(main.code, describeResult(main)).toBe(0);
     const sample = await runCli(["start", "-f", "sample/definitions.ts", "--home", sampleHome, "--port", "0"], { cwd: EXAMPLE, env });
@@ -210,12 +240,14 @@ describe("csv-duckdb: main and sample projects served side by side", () => {
     expect(urls.sample).not.toBe(urls.main);
   });
 
-  it("both answer, each with its own instance, the pipeline and its 5-minute schedule", async () => {
+  it("both answer, each with its own instance, the pipeline, its sensor and automation on", async () => {
     for (const [name, home] of [["main", mainHome], ["sample", sampleHome]] as const) {
       const health = (await (await fetch(`${urls[name]}/api/health`)).json()) as { ok: boolean; home: string; definitions: { loaded: boolean } };
       expect(health).toMatchObject({ ok: true, home, definitions: { loaded: true } });
-      const schedules = (await (await fetch(`${urls[name]}/api/schedules`)).json()) as { schedules: { name: string; cron: string; status: string }[] };
-      expect(schedules.schedules).toEqual([expect.objectContaining({ name: "every_5_minutes", cron: "*/5 * * * *", status: "RUNNING" })]);
+      const sensors = (await (await fetch(`${urls[name]}/api/sensors`)).json()) as { sensors: { name: string; status: string }[] };
+      expect(sensors.sensors).toEqual([expect.objectContaining({ name: "new_csv_files", status: "RUNNING" })]);
+      const automation = (await (await fetch(`${urls[name]}/api/automation`)).json()) as { status: string };
+      expect(automation).toMatchObject({ status: "RUNNING" });
     }
   });
 
@@ -242,7 +274,20 @@ describe("csv-duckdb: main and sample projects served side by side", () => {
     expect((await listRuns(mainHome)).filter((r) => r.runId === run.runId)).toEqual([]);
   });
 
-  it("stops both", async () => {
+  it("built the main project on start: the sensor observed its folder, automation did the rest", async () => {
+    const runs = (await settled(urls.main!, mainHome)).reverse();
+    expect(runs.every((r) => r.status === "SUCCESS")).toBe(true);
+    expect(runs.filter((r) => r.tags["sluice/sensor_name"] === "new_csv_files").map((r) => r.jobName)).toEqual(["observe_csv_files"]);
+    // Every other run is automation's: the first evaluation builds what is missing (and, when the
+    // observation lands after that run's import, one more run follows it).
+    const others = runs.filter((r) => r.tags["sluice/sensor_name"] === undefined);
+    expect(others.length).toBeGreaterThanOrEqual(1);
+    expect(others.every((r) => r.tags["sluice/automation_evaluation"] !== undefined)).toBe(true);
+    expect(readCsv(path.join(mainData, "final", "summary.csv"))).toEqual(EXPECTED_SUMMARY);
+  });
+
+  it("stops both, once no run is in flight (a stopped daemon leaves its runs to their workers)", async () => {
+    await settled(urls.sample!, sampleHome);
     for (const home of [mainHome, sampleHome]) {
       const stop = await runCli(["stop", "--home", home], { cwd: EXAMPLE });
       expect(stop.code, describeResult(stop)).toBe(0);

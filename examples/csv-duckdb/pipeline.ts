@@ -2,8 +2,8 @@
  * CSV → DuckDB → CSV, the assets both modes run (definitions.ts for `sluice`, classic.ts for a
  * plain script):
  *
- *   SOURCE ──► TRANSFORMED ──► SUMMARY ──► export_csv ─┬─► exports/summary_csv
- *                   └──────────────────────►            └─► exports/transformed_csv
+ *   csv_files ┄┄► SOURCE ──► TRANSFORMED ──► SUMMARY ──► export_csv ─┬─► exports/summary_csv
+ *                                  └──────────────────────►            └─► exports/transformed_csv
  *
  * SOURCE, TRANSFORMED and SUMMARY are DuckDB tables in DATA_DIR/warehouse.duckdb (stored by the
  * DuckDB IO manager: the rows an asset returns become its table); the exports are CSV files in
@@ -13,11 +13,35 @@
  * `valid_lines` (a warning naming the lines TRANSFORMED drops) and `unique_order_ids` (blocking: a
  * file imported twice must not be counted twice), and TRANSFORMED's `has_rows` (blocking: no
  * empty summary overwrites a good one).
+ *
+ * What runs when, with the daemon running (`sluice start`, `sluice dev`): `csv_files` is an
+ * observable source asset, the folder as Sluice sees it (its data version: a fingerprint of the
+ * CSV files). The sensor `new_csv_files` observes it when a file was added, changed or removed.
+ * SOURCE and every asset after it are `AutomationCondition.eager()`: after each new observation the
+ * daemon's automation loop imports the folder and rebuilds the tables and exports, in one run (so
+ * the blocking checks stop that run as they stop any other), and requests nothing while nothing
+ * changed.
  */
-import { mkdir, readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { asset, assetCheck, assetJob, configured, defineDefinitions, meta, multiAsset, output, resource, schedule, type Definitions } from "sluice";
+import {
+  asset,
+  assetCheck,
+  assetJob,
+  AutomationCondition,
+  configured,
+  defineDefinitions,
+  meta,
+  multiAsset,
+  observableSourceAsset,
+  output,
+  resource,
+  sensor,
+  skip,
+  type Definitions,
+} from "sluice";
 import { duckdbIOManager, duckdbResource } from "sluice/duckdb";
 
 /** Where a project's files are: `source/*.csv` in, `final/*.csv` out, `warehouse.duckdb`. */
@@ -25,6 +49,37 @@ const dataDir = resource({
   description: "The project's data directory",
   config: z.object({ path: z.string() }),
   setup: ({ path: dir }) => ({ source: path.join(dir, "source"), final: path.join(dir, "final"), root: dir }),
+});
+
+/**
+ * What the source folder holds: each CSV file's name, size and modification time, hashed. Another
+ * fingerprint means a file was added, changed or removed.
+ */
+export async function sourceFingerprint(sourceDir: string): Promise<{ files: string[]; fingerprint: string }> {
+  const files = (await readdir(sourceDir).catch(() => [])).filter((f) => f.endsWith(".csv")).sort();
+  const hash = createHash("sha256");
+  for (const file of files) {
+    // A file removed between readdir and stat is left out: the next look sees the folder as it is.
+    const info = await stat(path.join(sourceDir, file)).catch(() => undefined);
+    if (info) hash.update(`${file}\0${info.size}\0${info.mtimeMs}\n`);
+  }
+  return { files, fingerprint: hash.digest("hex").slice(0, 32) };
+}
+
+/**
+ * The CSV files of data/source: made outside Sluice, observed by it. Each observation records the
+ * folder's fingerprint as the data version; a new one is what SOURCE's `eager()` reacts to.
+ */
+const csvFiles = observableSourceAsset({
+  key: "csv_files",
+  group: "ingest",
+  kinds: ["csv"],
+  description: "The CSV files of data/source. Data version: a fingerprint of their names, sizes and modification times.",
+  resources: { data: dataDir },
+  observe: async ({ resources }) => {
+    const { files, fingerprint } = await sourceFingerprint(resources.data.source);
+    return { dataVersion: fingerprint, metadata: { files: files.length } };
+  },
 });
 
 /** One order line as it comes from the CSV files: every field text, as typed by people. */
@@ -44,6 +99,9 @@ const source = asset({
   kinds: ["csv", "duckdb"],
   description: "Every CSV file of data/source, as text, with the file each line came from.",
   ioManager: "warehouse_io",
+  deps: [csvFiles],
+  // Imported after each new observation of the folder (and when never imported yet).
+  automation: AutomationCondition.eager(),
   resources: { warehouse: duckdbResource, data: dataDir },
   retry: { maxRetries: 2, delayMs: 1000, backoff: "exponential" },
   run: async (_inputs, { resources, log }) => {
@@ -91,6 +149,7 @@ const transformed = asset({
   kinds: ["duckdb"],
   description: "Typed order lines with their revenue; lines without a positive quantity and price are dropped (SOURCE's valid_lines check names them).",
   ioManager: "warehouse_io",
+  automation: AutomationCondition.eager(),
   // Money stays DOUBLE even on a day when every amount is whole.
   metadata: { "duckdb/column_types": { unit_price: "DOUBLE", revenue: "DOUBLE" } },
   ins: { lines: source },
@@ -188,6 +247,7 @@ const summary = asset({
   kinds: ["duckdb"],
   description: "Orders, units and revenue per region, aggregated by DuckDB.",
   ioManager: "warehouse_io",
+  automation: AutomationCondition.eager(),
   metadata: { "duckdb/column_types": { revenue: "DOUBLE" } },
   deps: [transformed],
   resources: { warehouse: duckdbResource },
@@ -205,8 +265,14 @@ const summary = asset({
 const exportCsv = multiAsset({
   name: "export_csv",
   outs: {
-    summary: { key: "exports/summary_csv", group: "report", kinds: ["csv"], description: "The SUMMARY table as summary.csv." },
-    transformed: { key: "exports/transformed_csv", group: "report", kinds: ["csv"], description: "The TRANSFORMED table as transformed.csv." },
+    summary: { key: "exports/summary_csv", group: "report", kinds: ["csv"], description: "The SUMMARY table as summary.csv.", automation: AutomationCondition.eager() },
+    transformed: {
+      key: "exports/transformed_csv",
+      group: "report",
+      kinds: ["csv"],
+      description: "The TRANSFORMED table as transformed.csv.",
+      automation: AutomationCondition.eager(),
+    },
   },
   deps: [summary, transformed],
   resources: { warehouse: duckdbResource, data: dataDir },
@@ -227,21 +293,43 @@ const exportCsv = multiAsset({
 });
 
 /** Every asset of the pipeline, in the order they run. */
-export const assets = [source, transformed, summary, exportCsv];
+export const assets = [csvFiles, source, transformed, summary, exportCsv];
 
 /** The checks of the data, run with their assets. */
 export const checks = [validLines, uniqueOrderIds, hasRows];
 
-/** Re-imports the CSV files and rebuilds every table and export. */
+/** Re-imports the CSV files and rebuilds every table and export, at once, on demand. */
 export const refresh = assetJob({ name: "refresh", description: "CSV files → DuckDB → CSV exports", selection: "*" });
 
-/** Every 5 minutes, running as soon as the daemon starts (`sluice start` or `sluice dev`). */
-export const every5Minutes = schedule({
-  name: "every_5_minutes",
-  cron: "*/5 * * * *",
-  job: refresh,
+/** Observes the source folder: csv_files alone (what follows is automation's). */
+export const observeCsvFiles = assetJob({ name: "observe_csv_files", description: "Looks at the CSV files of data/source (observes csv_files)", selection: ["csv_files"] });
+
+/**
+ * How often the sensor looks at the folder, in seconds: CSV_DUCKDB_SENSOR_INTERVAL_SECONDS, else
+ * 10 (read when the definitions load; the tests look every second).
+ */
+const SENSOR_INTERVAL_SECONDS = Number(process.env.CSV_DUCKDB_SENSOR_INTERVAL_SECONDS ?? 10);
+
+/**
+ * Observes `csv_files` (a run of `observe_csv_files`) whenever the folder's fingerprint differs
+ * from the one it last saw, and once when the daemon first runs it; the automation loop does the
+ * rest. Looking is cheap (a directory listing), observing is a run: only a change is worth a run.
+ * The cursor is the fingerprint, stored with the run it requests, so a daemon restarted after a
+ * crash neither observes a change twice nor misses one.
+ */
+export const newCsvFiles = sensor({
+  name: "new_csv_files",
+  job: observeCsvFiles,
+  description: "Observes csv_files when a CSV file of data/source is added, changed or removed.",
+  minimumIntervalSeconds: SENSOR_INTERVAL_SECONDS,
   defaultStatus: "RUNNING",
-  description: "Refreshes the tables and exports every five minutes.",
+  resources: { data: dataDir },
+  evaluate: async ({ cursor, resources }) => {
+    const { files, fingerprint } = await sourceFingerprint(resources.data.source);
+    if (files.length === 0) return skip(`no CSV files in ${resources.data.source}`);
+    if (fingerprint === cursor) return skip(`the ${files.length} CSV files are unchanged`);
+    return { runRequests: [{ tags: { "csv-duckdb/files": String(files.length) } }], cursor: fingerprint };
+  },
 });
 
 /** The Definitions of a project whose files live in `dir` (source/, final/, warehouse.duckdb). */
@@ -250,8 +338,10 @@ export function definitionsFor(dir: string): Definitions {
   return defineDefinitions({
     assets,
     assetChecks: checks,
-    jobs: [refresh],
-    schedules: [every5Minutes],
+    jobs: [refresh, observeCsvFiles],
+    sensors: [newCsvFiles],
+    // The daemon's automation loop is on from the start, like the sensor: a new CSV file is enough.
+    automation: { defaultStatus: "RUNNING" },
     resources: {
       data: configured(dataDir, { path: dir }),
       warehouse: configured(duckdbResource, warehouse),

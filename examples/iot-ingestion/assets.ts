@@ -12,10 +12,14 @@
  * has daily partitions and reads the staged hours of its day through an hourly → daily partition
  * mapping, so a day's files are written once, when all of its 24 hours are staged. The registry is
  * unpartitioned and refreshed by its own daily job.
+ *
+ * The hourly assets keep themselves up to date: `AutomationCondition.onCron` at five past each hour
+ * (UTC) asks for their latest partition, the hour that just ended, and the daemon's automation loop
+ * runs it: the logs first, then their staging, in one run.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { asset, dailyPartitions, hourlyPartitions, meta, output, resource, timeWindowMapping } from "sluice";
+import { asset, AutomationCondition, dailyPartitions, hourlyPartitions, meta, output, resource, timeWindowMapping } from "sluice";
 import { duckdbResource, writeParquet } from "sluice/duckdb";
 import { z } from "zod";
 import { deviceApi } from "./device-api.js";
@@ -32,6 +36,31 @@ export const hours = hourlyPartitions({ start: "2025-03-14-00:00", timezone: "UT
 
 /** One partition per day, UTC, over the same history: the days whose Parquet is written. */
 export const days = dailyPartitions({ start: "2025-03-14", timezone: "UTC" });
+
+/**
+ * When an hour is ingested: at five past each hour (UTC), or at IOT_INGEST_CRON (read when the
+ * definitions load; the tests use every minute).
+ */
+export const INGEST_CRON = process.env.IOT_INGEST_CRON ?? "5 * * * *";
+
+const c = AutomationCondition;
+
+/** The logs: after each tick of the cron, once, the latest hourly partition (the hour that ended). */
+const ingestOnCron = c.onCron(INGEST_CRON, "UTC");
+
+/**
+ * The staging: the same, once the hour's logs were fetched after the tick (or are fetched in the
+ * same run). It is `onCron` but for the registry, which is refreshed daily and so is not updated
+ * after every tick: waiting for it would stage one hour a day.
+ */
+const stageOnCron = c
+  .and(
+    c.inLatestTimeWindow(),
+    c.cronTickPassed(INGEST_CRON, "UTC").sinceLastHandled(),
+    c.allDepsUpdatedSince(INGEST_CRON, "UTC", { ignore: ["devices/registry"] }),
+    c.not(c.inProgress()),
+  )
+  .withLabel("on_cron_but_registry");
 
 export const deviceRegistry = asset({
   key: "devices/registry",
@@ -62,6 +91,7 @@ export const rawDeviceLogs = asset({
   kinds: ["http", "json"],
   description: "One hour of device logs exactly as the API sent them, as a JSON file in data/raw/<date>/<hour>.json.",
   partitions: hours,
+  automation: ingestOnCron,
   resources: { api: deviceApi, lake },
   retry: { maxRetries: 2, delayMs: 5_000, backoff: "exponential" },
   run: async (_in, { resources, partitionTimeWindow, log }) => {
@@ -110,6 +140,7 @@ export const stagingReadings = asset({
     "The hour's readings in the DuckDB table staging.readings, typed, joined with the device registry (name, site, model). " +
     "Readings without a value are dropped; devices missing from the registry are kept, without a name, and reported.",
   partitions: hours,
+  automation: stageOnCron,
   ins: { raw: rawDeviceLogs },
   deps: [deviceRegistry],
   resources: { warehouse: duckdbResource },

@@ -5,13 +5,14 @@
  *   IOT_ACCOUNT       the account whose devices are read
  *   IOT_API_KEY       the API key (a secret: masked in every log line, never stored)
  *   IOT_DATA_DIR      where raw JSON, staged Parquet and the DuckDB file go (default ./data)
+ *   IOT_INGEST_CRON   when the latest hour is ingested (default "5 * * * *", five past each hour, UTC)
  */
 import path from "node:path";
 import { configured, defineDefinitions, EnvVar } from "sluice";
 import { duckdbIOManager, duckdbResource } from "sluice/duckdb";
 import { assets, lake } from "./assets.js";
 import { deviceApi } from "./device-api.js";
-import { dailyParquet, dailyParquetSchedule, hourlyIngest, hourlyIngestSchedule, refreshRegistry, refreshRegistrySchedule } from "./jobs.js";
+import { dailyParquet, dailyParquetSchedule, hourlyIngest, refreshRegistry, refreshRegistrySchedule } from "./jobs.js";
 
 // The directory is read when the definitions load (it is where the project's files are, not a
 // setting that changes per run).
@@ -21,7 +22,9 @@ const warehouse = { path: path.join(dataDir, "warehouse.duckdb") };
 export default defineDefinitions({
   assets,
   jobs: [hourlyIngest, dailyParquet, refreshRegistry],
-  schedules: [hourlyIngestSchedule, dailyParquetSchedule, refreshRegistrySchedule],
+  schedules: [dailyParquetSchedule, refreshRegistrySchedule],
+  // The hourly assets' onCron conditions run with the daemon, like the schedules: on from the start.
+  automation: { defaultStatus: "RUNNING" },
   resources: {
     api: configured(deviceApi, {
       baseUrl: EnvVar("IOT_API_URL", { secret: false, default: "http://127.0.0.1:8932/" }),

@@ -20,6 +20,8 @@ import {
   showRun,
   tempDir,
 } from "../../test/cli/helpers.js";
+import type { ConditionSnapshot } from "../../src/definitions/automation/automation-condition.js";
+import { rawDeviceLogs, stagingReadings } from "./assets.js";
 import { queryStaged } from "./query.js";
 import { DEMO_ACCOUNT, DEMO_API_KEY, DEVICES, logsBetween, startDeviceCloud, UNREGISTERED_DEVICE, type DeviceCloud } from "./demo/device-cloud.js";
 
@@ -78,23 +80,26 @@ describe("iot-ingestion: definitions from workspace.yaml", () => {
     ]);
   });
 
-  it("schedules the hourly job at five past each hour, the day's Parquet at 00:30 and the registry at 00:15, all UTC and on", async () => {
+  it("schedules the day's Parquet at 00:30 and the registry at 00:15, UTC and on; the hourly ingestion is left to automation", async () => {
     const schedules = await cliJson<{ name: string; cron: string; timezone: string; job: string; status: string }[]>(["schedule", "list", "--json"], {
       home,
       cwd: EXAMPLE,
       env: env(),
     });
     expect(schedules.map((s) => [s.name, s.cron, s.timezone, s.job, s.status])).toEqual([
-      ["hourly_device_logs_schedule", "5 * * * *", "UTC", "hourly_device_logs", "RUNNING"],
       ["daily_device_parquet_schedule", "30 0 * * *", "UTC", "daily_device_parquet", "RUNNING"],
       ["refresh_device_registry_daily", "15 0 * * *", "UTC", "refresh_device_registry", "RUNNING"],
     ]);
-    const preview = await runCli(["schedule", "preview", "hourly_device_logs_schedule", "--after", "2026-03-28T23:30:00Z", "--count", "2"], {
-      home,
-      cwd: EXAMPLE,
-      env: env(),
-    });
-    expect(preview.stdout.trim().split("\n")).toEqual(["2026-03-29T00:05:00Z", "2026-03-29T01:05:00Z"]);
+  });
+
+  it("ingests the latest hour at five past each hour (UTC) by the hourly assets' onCron conditions", () => {
+    const crons = (node: ConditionSnapshot): string[] => [...(node.params.cron ? [`${node.type} ${node.params.cron} ${node.params.timezone}`] : []), ...node.children.flatMap(crons)];
+    expect(rawDeviceLogs.automation?.label).toBe("on_cron");
+    expect(crons(rawDeviceLogs.automation!.toJSON())).toEqual(["cron_tick_passed 5 * * * * UTC", "all_deps_updated_since_cron 5 * * * * UTC"]);
+    expect(crons(stagingReadings.automation!.toJSON())).toEqual(["cron_tick_passed 5 * * * * UTC", "all_deps_updated_since_cron 5 * * * * UTC"]);
+    // Staging waits for the hour's logs, not for the registry (refreshed once a day).
+    expect(stagingReadings.automation!.describe()).toBe("on_cron_but_registry");
+    expect(JSON.stringify(stagingReadings.automation!.toJSON())).toContain('"ignore":["devices/registry"]');
   });
 });
 

@@ -1,23 +1,15 @@
-/** The hourly ingestion job, the daily Parquet job, their schedules, and the daily refresh of the device registry. */
+/**
+ * The jobs: the hourly ingestion (run by automation, see assets.ts; the job is for backfills and
+ * runs by hand), the daily Parquet job and its schedule, and the daily refresh of the device registry.
+ */
 import { assetJob, partitionedSchedule, schedule } from "sluice";
 
-/** One hour of logs: fetch, stage. */
+/** One hour of logs: fetch, stage (`--partition` an hour, `--partition-range` a backfill). */
 export const hourlyIngest = assetJob({
   name: "hourly_device_logs",
   description: "Fetch an hour of device logs and stage them in DuckDB with the registry.",
   selection: "group:ingest",
   tags: { "iot/api": "device-cloud" },
-});
-
-/**
- * At five past every hour (UTC), the hour that just ended: `5 * * * *`, partition `…-HH:00` of the
- * previous hour. Runs once the daemon (or `sluice dev`) runs and the schedule is on.
- */
-export const hourlyIngestSchedule = partitionedSchedule({
-  job: hourlyIngest,
-  name: "hourly_device_logs_schedule",
-  minuteOfHour: 5,
-  defaultStatus: "RUNNING",
 });
 
 /** One day of staged readings as Parquet, once its 24 hours are staged. */
@@ -28,8 +20,8 @@ export const dailyParquet = assetJob({
 });
 
 /**
- * At 00:30 UTC, the day that ended: `30 0 * * *`, partition yesterday. The hourly schedule stages
- * the day's last hour at 00:05; should it still be missing, the run fails naming it, and the
+ * At 00:30 UTC, the day that ended: `30 0 * * *`, partition yesterday. Automation stages the
+ * day's last hour at 00:05; should it still be missing, the run fails naming it, and the
  * instance's run retries try again.
  */
 export const dailyParquetSchedule = partitionedSchedule({

@@ -92,6 +92,8 @@ export class AutomationCondition {
   /**
    * It was materialized (or, for an observable source asset, observed) since the previous evaluation:
    * its latest event is newer than the last event that evaluation had read. False at the first evaluation.
+   * Evaluated on a dep (in `anyDepsMatch`/`allDepsMatch`), an update made by a run that also selected
+   * the downstream asset is left out.
    */
   static newlyUpdated(): AutomationCondition {
     return new AutomationCondition("newly_updated");
@@ -155,7 +157,11 @@ export class AutomationCondition {
   static allDepsMatch(condition: AutomationCondition, options: DepsOptions = {}): AutomationCondition {
     return new AutomationCondition("all_deps_match", [condition], depsParams(options));
   }
-  /** Some upstream was updated since the previous evaluation, or is requested by this one. */
+  /**
+   * Some upstream was updated since the previous evaluation, or is requested by this one. An update
+   * made by a run that also selected this asset does not count (newly_updated on a dep leaves it
+   * out): that run handled it, even if this asset's step then failed or was skipped.
+   */
   static anyDepsUpdated(options: DepsOptions = {}): AutomationCondition {
     return AutomationCondition.anyDepsMatch(AutomationCondition.newlyUpdated().or(AutomationCondition.willBeRequested()), options).withLabel("any_deps_updated");
   }

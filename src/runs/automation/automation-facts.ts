@@ -14,6 +14,8 @@ export const UNPARTITIONED_KEY = "";
 export interface UpdateFact {
   eventId: number;
   timestamp: number;
+  /** The run that made it. */
+  runId: string;
 }
 
 /**
@@ -32,7 +34,16 @@ export interface AutomationFacts {
   inProgress: Map<string, Set<string>>;
   /** Asset → partition → check name → whether its latest evaluation passed. */
   checks: Map<string, Map<string, Map<string, boolean>>>;
+  /**
+   * Run id → the step keys it selected, for the runs that made updates newer than the previous
+   * evaluation: an update made by a run that also selected an asset does not trigger that asset
+   * (it was handled by that run, whether it succeeded or not).
+   */
+  updateRunSelections: Map<string, ReadonlySet<string>>;
 }
+
+/** Run ids per query for the runs behind new updates (well under any dialect's limit on parameters). */
+const RUN_IDS_PER_QUERY = 500;
 
 /** Statuses of runs that have not finished: their assets are in progress. */
 const UNFINISHED: RunStatus[] = [RunStatus.Queued, RunStatus.Starting, RunStatus.Started, RunStatus.Canceling];
@@ -40,9 +51,11 @@ const UNFINISHED: RunStatus[] = [RunStatus.Queued, RunStatus.Starting, RunStatus
 /**
  * Reads the facts of an evaluation. The latest event id is read first, so that nothing written
  * after it is both missed now and counted as old at the next evaluation. Also loads the keys of
- * dynamic partitions into `defs`. Throws StorageError when storage cannot be read.
+ * dynamic partitions into `defs`. `sinceEventId`: the previous evaluation's last event id (null
+ * before the first), to find the runs behind newer updates. Throws StorageError when storage
+ * cannot be read.
  */
-export async function loadAutomationFacts(defs: Definitions, storage: Storage, now: Date): Promise<AutomationFacts> {
+export async function loadAutomationFacts(defs: Definitions, storage: Storage, now: Date, sinceEventId: number | null = null): Promise<AutomationFacts> {
   const latestEventId = await storage.getLatestEventId();
   const observable = [...defs.assets.values()].filter((d) => assetKindOf(d) === AssetKind.Observable).map((d) => d.key);
   const checked = [...new Set([...defs.checks.values()].map((c) => c.assetKey))];
@@ -59,9 +72,22 @@ export async function loadAutomationFacts(defs: Definitions, storage: Storage, n
   const observableSet = new Set(observable);
   for (const row of index) {
     if (observableSet.has(row.assetKey)) continue;
-    entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp });
+    entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId });
   }
-  for (const row of observations) entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp });
+  for (const row of observations) {
+    entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId });
+  }
+  // Only updates newer than the previous evaluation can be "newly updated" (none at the first):
+  // their runs, a few queries of many ids each.
+  const newRunIds = new Set<string>();
+  if (sinceEventId !== null) {
+    for (const byKey of updates.values()) for (const fact of byKey.values()) if (fact.eventId > sinceEventId) newRunIds.add(fact.runId);
+  }
+  const updateRunSelections = new Map<string, ReadonlySet<string>>();
+  const ids = [...newRunIds];
+  for (let i = 0; i < ids.length; i += RUN_IDS_PER_QUERY) {
+    for (const run of await storage.listRuns({ runIds: ids.slice(i, i + RUN_IDS_PER_QUERY) })) updateRunSelections.set(run.runId, new Set(run.selection));
+  }
 
   const failed = new Map<string, Set<string>>();
   const inProgress = new Map<string, Set<string>>();
@@ -79,7 +105,7 @@ export async function loadAutomationFacts(defs: Definitions, storage: Storage, n
   for (const row of checkRows) {
     entry(entry(checks, row.assetKey, () => new Map()), row.partition ?? UNPARTITIONED_KEY, () => new Map()).set(row.checkName, row.passed);
   }
-  return { latestEventId, updates, failed, inProgress, checks };
+  return { latestEventId, updates, failed, inProgress, checks, updateRunSelections };
 }
 
 /** Marks the partitions of the assets each unfinished run selects (its key, its range, or the unpartitioned asset). */

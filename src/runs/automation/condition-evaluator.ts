@@ -39,6 +39,8 @@ interface Scope {
   def: AssetDefinition;
   /** Null for the asset's own condition; for a dep, whether it can run in the downstream asset's run. */
   sameRun: boolean | null;
+  /** For a dep: the downstream asset whose condition reads it. */
+  downstream?: AssetDefinition;
   /** The stateful nodes' previous and next keys (the asset's own condition only). */
   state: { previous: Record<string, string[]>; next: Record<string, string[]>; trueKeys: string[][] } | null;
   /** How a true key is shown in the evaluation (prefixed by the dep's key in a dep's scope). */
@@ -118,7 +120,16 @@ export class ConditionEvaluator {
       case "newly_updated": {
         const updates = facts.updates.get(asset);
         if (!cursor || !updates) return [];
-        return keys.filter((k) => (updates.get(k)?.eventId ?? 0) > cursor.lastEventId);
+        const fresh = keys.filter((k) => (updates.get(k)?.eventId ?? 0) > cursor.lastEventId);
+        const down = scope.downstream;
+        if (down === undefined) return fresh;
+        // A dep updated by a run that also selected the downstream asset was handled by that run,
+        // even when the downstream step then failed or was skipped: no second request for it.
+        const steps = [down.key, ...(down.multiAsset ? [down.multiAsset.name] : [])];
+        return fresh.filter((k) => {
+          const selection = facts.updateRunSelections.get(updates.get(k)!.runId);
+          return selection === undefined || !steps.some((step) => selection.has(step));
+        });
       }
       case "newly_requested":
         return within(keys, this.#in.previousStates.get(asset)?.requested);
@@ -226,7 +237,7 @@ export class ConditionEvaluator {
         wanted = [...union];
       }
       const dep = reading.dep;
-      const depScope: Scope = { def: dep, sameRun: reading.sameRun, state: null, show: dep.partitions ? (k) => `${dep.key}:${k}` : () => dep.key };
+      const depScope: Scope = { def: dep, sameRun: reading.sameRun, downstream: scope.def, state: null, show: dep.partitions ? (k) => `${dep.key}:${k}` : () => dep.key };
       const result = this.#node(node.children[0]!, snap.children[0]!, childPath(path, 0), wanted, depScope);
       merged = merged === undefined ? result.evaluation : mergeEvaluations(merged, result.evaluation);
       if (result.keys.length === 0) continue;

@@ -64,7 +64,7 @@ const REQUESTED_KEYS_SHOWN = 100;
  */
 export async function evaluateAutomation(defs: Definitions, storage: Storage, previous: AutomationPrevious): Promise<AutomationEvaluation> {
   const now = new Date(previous.now);
-  const facts = await loadAutomationFacts(defs, storage, now);
+  const facts = await loadAutomationFacts(defs, storage, now, previous.cursor?.lastEventId ?? null);
   const evaluationId = (previous.cursor?.evaluationId ?? 0) + 1;
 
   const automated: { def: AssetDefinition; condition: AutomationCondition; snapshot: ConditionSnapshot; hash: string }[] = [];
