@@ -308,7 +308,7 @@ export interface ConditionSnapshotJson {
   /** In words: `any deps updated`. */
   description: string;
   /** Cron and time zone, lookback, ignore and allow, for the nodes that take them. */
-  params: { cron?: string; timezone?: string; lookback?: string | number | null; ignore?: readonly string[]; allow?: readonly string[] | null };
+  params: { cron?: string; timezone?: string; lookback?: string | number | null; ignore?: readonly string[]; allow?: readonly string[] | null; blockingOnly?: boolean };
   children: ConditionSnapshotJson[];
 }
 

@@ -41,6 +41,8 @@ export interface ConditionParams {
   /** `any_deps_match`, `all_deps_match`: deps left out, or (when set) the only deps considered. */
   readonly ignore?: readonly string[];
   readonly allow?: readonly string[] | null;
+  /** `checks_passed`: only blocking checks count. */
+  readonly blockingOnly?: boolean;
 }
 
 /** A node as stored in snapshots and evaluations (JSON). */
@@ -90,8 +92,9 @@ export class AutomationCondition {
     return new AutomationCondition("missing");
   }
   /**
-   * It was materialized (or, for an observable source asset, observed) since the previous evaluation:
-   * its latest event is newer than the last event that evaluation had read. False at the first evaluation.
+   * It was materialized (or, for an observable source asset, observed with a data version it did not
+   * have just before) since the previous evaluation: its latest event is newer than the last event
+   * that evaluation had read. False at the first evaluation.
    * Evaluated on a dep (in `anyDepsMatch`/`allDepsMatch`), an update made by a run that also selected
    * the downstream asset is left out.
    */
@@ -138,9 +141,13 @@ export class AutomationCondition {
   static cronTickPassed(cron: string, timezone = "UTC"): AutomationCondition {
     return new AutomationCondition("cron_tick_passed", [], { cron, timezone });
   }
-  /** Every check of the asset passed in its latest evaluation (of that partition); true for an asset without checks. */
-  static checksPassed(): AutomationCondition {
-    return new AutomationCondition("checks_passed");
+  /**
+   * Every check of the asset passed in its latest evaluation (of that partition); true for an asset
+   * without checks. A failed check counts as not passed whatever its severity (WARN too); with
+   * `blockingOnly`, only blocking checks are considered (those that hold up downstream steps).
+   */
+  static checksPassed(options: { blockingOnly?: boolean } = {}): AutomationCondition {
+    return new AutomationCondition("checks_passed", [], options.blockingOnly ? { blockingOnly: true } : {});
   }
 
   // ---- About upstream assets ----
@@ -331,7 +338,7 @@ function describeNode(c: AutomationCondition): string {
     case "cron_tick_passed":
       return `cron tick "${c.params.cron}" (${c.params.timezone}) passed`;
     case "checks_passed":
-      return "checks passed";
+      return c.params.blockingOnly ? "blocking checks passed" : "checks passed";
     case "any_deps_match":
       return `any deps match ${child(0)}${depsSuffix(c.params)}`;
     case "all_deps_match":

@@ -3,7 +3,7 @@ import type { Definitions } from "../../definitions/definitions.js";
 import type { PartitionsDefinition } from "../../definitions/partitions/partitions-definition.js";
 import { partitionRangeOfTags } from "../../execution/run-partition.js";
 import { AssetPartitionStatus } from "../../storage/backfill-records.js";
-import { RunStatus, type RunRecord } from "../../storage/records.js";
+import { RunStatus, type ObservationRecord, type RunRecord } from "../../storage/records.js";
 import type { Storage } from "../../storage/storage.js";
 import { loadDynamicPartitions } from "../dynamic-partitions.js";
 
@@ -75,7 +75,8 @@ export async function loadAutomationFacts(defs: Definitions, storage: Storage, n
     entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId });
   }
   for (const row of observations) {
-    entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId });
+    const fact = { eventId: row.eventId, timestamp: row.timestamp, runId: row.runId };
+    entry(updates, row.assetKey, () => new Map()).set(row.partition ?? UNPARTITIONED_KEY, sinceEventId !== null && row.eventId > sinceEventId ? await firstObservationOfVersion(storage, row, fact) : fact);
   }
   // Only updates newer than the previous evaluation can be "newly updated" (none at the first):
   // their runs, a few queries of many ids each.
@@ -106,6 +107,27 @@ export async function loadAutomationFacts(defs: Definitions, storage: Storage, n
     entry(entry(checks, row.assetKey, () => new Map()), row.partition ?? UNPARTITIONED_KEY, () => new Map()).set(row.checkName, row.passed);
   }
   return { latestEventId, updates, failed, inProgress, checks, updateRunSelections };
+}
+
+/** How many earlier observations of one partition are read to find when its data version first appeared. */
+const OBSERVATION_HISTORY = 50;
+
+/**
+ * An observation updates its asset only when its data version is new: for an observation newer than
+ * the previous evaluation, the earliest of the latest observations that carry the same data version
+ * (an observable source observed every minute without changing is not "newly updated", and is
+ * "updated since" a cron tick only if its version changed after it). Read only for observations made
+ * since the previous evaluation: a query per such partition.
+ */
+async function firstObservationOfVersion(storage: Storage, latest: ObservationRecord, fact: UpdateFact): Promise<UpdateFact> {
+  const history = await storage.getObservations(latest.assetKey, { partition: latest.partition, limit: OBSERVATION_HISTORY });
+  let first = fact;
+  for (const event of history) {
+    if (event.id > latest.eventId) continue; // Observed after the facts were read: the next evaluation sees it.
+    if (event.data.dataVersion !== latest.dataVersion) break;
+    first = { eventId: event.id, timestamp: event.timestamp, runId: event.runId };
+  }
+  return first;
 }
 
 /** Marks the partitions of the assets each unfinished run selects (its key, its range, or the unpartitioned asset). */

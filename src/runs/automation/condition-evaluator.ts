@@ -21,6 +21,8 @@ export interface EvaluatorInputs {
   previousStates: ReadonlyMap<string, AssetAutomationState>;
   /** Asset → names of its checks. */
   checkNames: ReadonlyMap<string, readonly string[]>;
+  /** Asset → names of its blocking checks. */
+  blockingCheckNames: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One asset's condition, evaluated. */
@@ -148,7 +150,7 @@ export class ConditionEvaluator {
         return since != null && this.#ticks.passedSince(node.params.cron!, node.params.timezone ?? "UTC", since) ? keys : [];
       }
       case "checks_passed": {
-        const names = this.#in.checkNames.get(asset) ?? [];
+        const names = (node.params.blockingOnly ? this.#in.blockingCheckNames : this.#in.checkNames).get(asset) ?? [];
         if (names.length === 0) return keys;
         const byKey = facts.checks.get(asset);
         return keys.filter((k) => names.every((n) => byKey?.get(k)?.get(n) === true));

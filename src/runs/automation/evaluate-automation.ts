@@ -80,14 +80,18 @@ export async function evaluateAutomation(defs: Definitions, storage: Storage, pr
     if (state !== undefined && state.conditionHash === hash) previousStates.set(def.key, state);
   }
   const checkNames = new Map<string, string[]>();
+  const blockingCheckNames = new Map<string, string[]>();
   for (const check of defs.checks.values()) {
-    const names = checkNames.get(check.assetKey) ?? [];
-    names.push(check.name);
-    checkNames.set(check.assetKey, names);
+    for (const [byAsset, counted] of [[checkNames, true], [blockingCheckNames, check.blocking]] as const) {
+      if (!counted) continue;
+      const names = byAsset.get(check.assetKey) ?? [];
+      names.push(check.name);
+      byAsset.set(check.assetKey, names);
+    }
   }
 
   const requested = new Map<string, Set<string>>();
-  const evaluator = new ConditionEvaluator({ facts, readings: new DepReadings(defs.assets, now), now, cursor: previous.cursor, requested, previousStates, checkNames });
+  const evaluator = new ConditionEvaluator({ facts, readings: new DepReadings(defs.assets, now), now, cursor: previous.cursor, requested, previousStates, checkNames, blockingCheckNames });
   const assetStates: AssetAutomationState[] = [];
   const evaluations: NewAssetEvaluation[] = [];
   const allEvaluations: NewAssetEvaluation[] = [];
