@@ -1,10 +1,12 @@
 /**
  * The iot-ingestion example's hourly ingestion run by the daemon's automation loop, as its README
- * says: the hourly assets' `onCron` conditions (here every minute, IOT_INGEST_CRON="* * * * *",
- * evaluated every second: sluice.yaml `automation.evaluation_interval_seconds: 1`) request the
- * latest hour once per tick, the logs and their staging in one run, staging after the logs, and
- * nothing more until the next tick (the test waits for one tick: up to a minute). The
- * demo device API is served locally; DuckDB and the raw files go to a temp data directory.
+ * says: the hourly assets' `onCron` conditions (the example's own cron, evaluated every second:
+ * sluice.yaml `automation.evaluation_interval_seconds: 1`) request the latest hour once per tick,
+ * the logs and their staging in one run, staging after the logs, and nothing more until the next
+ * tick. Instead of waiting for a tick, the test stores the loop's cursor as if its previous
+ * evaluation had been 61 minutes ago (a tick has passed since), as a daemon that was down for an
+ * hour finds it. The demo device API is served locally; DuckDB and the raw files go to a temp
+ * data directory.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -18,7 +20,8 @@ import { DEMO_ACCOUNT, DEMO_API_KEY, startDeviceCloud, type DeviceCloud } from "
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "iot-ingestion");
 const DEFS = path.join(EXAMPLE, "definitions.ts");
-const CRON = "* * * * *";
+/** The example's default ingestion cron (IOT_INGEST_CRON unset). */
+const CRON = "5 * * * *";
 /** The tag newRun() puts on the runs the automation loop requests (its evaluation id). */
 const AUTOMATION_TAG = "sluice/automation_evaluation";
 const HOUR_MS = 3_600_000;
@@ -32,9 +35,18 @@ let env: Record<string, string>;
 beforeAll(async () => {
   assertBuilt();
   api = await startDeviceCloud();
-  env = { IOT_API_URL: api.url, IOT_ACCOUNT: DEMO_ACCOUNT, IOT_API_KEY: DEMO_API_KEY, IOT_DATA_DIR: dataDir, IOT_INGEST_CRON: CRON };
+  env = { IOT_API_URL: api.url, IOT_ACCOUNT: DEMO_ACCOUNT, IOT_API_KEY: DEMO_API_KEY, IOT_DATA_DIR: dataDir };
   // Staging joins the registry, which its own daily schedule refreshes: loaded once, by hand, first.
   await sandbox.cliOk(["materialize", "-f", DEFS, "--select", "devices/registry"], { env });
+  const storage = await sandbox.storage();
+  await storage.recordAutomationTick({
+    previousEvaluationId: 0,
+    cursor: { evaluationId: 1, evaluatedAt: Date.now() - 61 * 60_000, lastEventId: await storage.getLatestEventId() },
+    assetStates: [],
+    deleteAssetStates: [],
+    evaluations: [],
+    launches: [],
+  });
   daemon = await sandbox.startDaemon(env, { defs: DEFS });
 });
 
@@ -82,7 +94,7 @@ describe("iot-ingestion: the latest hour, ingested on each cron tick by automati
   let first: RunRecord;
 
   it("after a tick, one automation run materializes the latest hour: the logs, then their staging", async () => {
-    // The first evaluation only sets the cursor: the request comes with the next minute's tick.
+    // A tick passed since the stored evaluation: the daemon's first one requests the latest hour.
     first = await waitForAutomationRun(1, 90_000);
     expect(first.status, daemon.log()).toBe("SUCCESS");
     expect(first.partition).toBe(latestHour(first.createdAt));
