@@ -190,7 +190,11 @@ export class AutomationCondition {
 
   // ---- Combinators ----
 
-  /** True where every condition is. */
+  /**
+   * True where every condition is. Each condition is evaluated only on the partitions still true
+   * after the ones before it (cheap conditions first keep evaluations fast); so a `since` placed
+   * after a condition that is false for a partition does not see that evaluation's trigger there.
+   */
   static and(...conditions: AutomationCondition[]): AutomationCondition {
     return new AutomationCondition("and", conditions);
   }
