@@ -75,7 +75,9 @@ export class AutomationDaemon {
         launches.push({ run, assetKeys: request.assetKeys });
       } catch (err) {
         // A run that could not start (bad config, a missing env var) is left out, and the others go
-        // on; the condition asks again at a later evaluation, once the cause is fixed.
+        // on. Its assets still count as requested (newly_requested resets their triggers): they are
+        // asked for again at their next trigger (an upstream update, a cron tick), not at every
+        // evaluation, which would repeat this error every interval.
         if (!(err instanceof SluiceError) || err instanceof StorageError) throw err;
         skipped++;
         this.#log(`automation: cannot request a run of ${describe(request.assetKeys, request.partition)}: ${errorMessage(err)}`);
