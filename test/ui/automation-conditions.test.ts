@@ -109,8 +109,14 @@ describe("automation conditions in the UI", () => {
     await page.locator(`[data-testid="evaluation-detail"][data-evaluation="${kept.requested.evaluationId}"]`).waitFor();
     expect(await page.getByTestId("evaluation-requested").textContent()).toBe("a run");
     expect(await root.getAttribute("data-result")).toBe("true");
-    const updated = page.getByTestId("evaluation-tree").locator('[data-testid="condition-node"]', { hasText: "any_deps_updated" });
-    expect(await updated.getAttribute("data-result")).toBe("true");
+    // Clean had never been materialized, so the trigger that held was "missing". (Whether
+    // any_deps_updated was true in this very evaluation depends on whether the loop ran while raw's
+    // run was still finishing: then the update was seen one evaluation earlier and "since" kept it.)
+    // The first "missing" node is clean's own (inside newly_missing); any_deps_missing holds another.
+    const missingNode = page.getByTestId("evaluation-tree").locator('[data-testid="condition-node"][data-type="missing"]').first();
+    expect(await missingNode.getAttribute("data-result")).toBe("true");
+    const since = page.getByTestId("evaluation-tree").locator('[data-testid="condition-node"][data-type="since"]');
+    expect(await since.getAttribute("data-result")).toBe("true");
     await screenshot(page, "automation-clean-requested");
 
     const runLink = page.getByTestId("evaluation-runs").getByRole("link");

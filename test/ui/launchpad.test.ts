@@ -196,7 +196,7 @@ describe("launchpad, run page and runs list on the quickstart", () => {
     while ((await page.getByTestId("load-more").count()) > 0) {
       const shown = (await ids()).length;
       await page.getByTestId("load-more").click();
-      await waitFor("the next page", async () => ((await ids()).length > shown ? true : undefined), 5_000);
+      await waitFor("the next page", async () => ((await ids()).length > shown ? true : undefined), 20_000);
     }
     expect(await ids()).toEqual(all);
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { api, ApiError, useApi } from "../api";
 import { ErrorBox } from "../components/common";
@@ -34,10 +34,16 @@ export function RunsPage() {
   const [moreError, setMoreError] = useState<ApiError>();
   const [loadingMore, setLoadingMore] = useState(false);
   const [version, setVersion] = useState(0);
+  // When the live stream (re)connects the list is fetched again; this many rows, so that the
+  // pages already loaded with "Load more" stay shown.
+  const reloadRows = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     const controller = new AbortController();
-    api<RunsPageJson>(firstPath, { signal: controller.signal }).then(
+    const rows = reloadRows.current;
+    reloadRows.current = undefined;
+    const path = rows !== undefined && rows > pageSize ? runsApiPath(filter, Math.min(1000, rows)) : firstPath;
+    api<RunsPageJson>(path, { signal: controller.signal }).then(
       (page) => {
         setRuns(page.runs);
         setNextCursor(page.nextCursor);
@@ -70,7 +76,10 @@ export function RunsPage() {
   };
 
   useLive((m) => {
-    if (mayHaveMissed(m)) setVersion((v) => v + 1);
+    if (mayHaveMissed(m)) {
+      reloadRows.current = runs?.length;
+      setVersion((v) => v + 1);
+    }
     if (m.kind !== "run") return;
     const run = m.run;
     setRuns((current) => {
