@@ -125,8 +125,10 @@ export function RunPage() {
       navigate(`/runs/${res.run.runId}`);
     });
 
-  // A selected asset computed by a multi-asset's step is not a step of its own.
-  const inMultiSteps = new Set(events.flatMap((e) => e.assetKeys ?? []));
+  // A selected asset computed by a multi-asset's step is not a step of its own: the events say
+  // which are, so selected keys that have not started are listed (and drawn pending) only once
+  // the events are in; until then every selected key counts as possibly inside one.
+  const inMultiSteps: ReadonlySet<string> = loaded ? new Set(events.flatMap((e) => e.assetKeys ?? [])) : new Set(run.selection ?? []);
   const stepKeys = [...new Set([...(run.steps ?? []).map((s) => s.key), ...(run.selection ?? []).filter((k) => !inMultiSteps.has(k))])];
   const hasConfig = run.config !== null && typeof run.config === "object" && Object.keys(run.config as object).length > 0;
 
