@@ -58,9 +58,13 @@ export class RunEventWriter {
   }
 
   private async drain(): Promise<void> {
-    // Yield once so that events emitted in the same tick join this batch.
-    await Promise.resolve();
-    while (this.queue.length > 0) {
+    for (;;) {
+      // Wait until the microtask queue is empty, not for one microtask: a step's STEP_SUCCESS and
+      // the STEP_START of the step it unblocks are several promise hops apart, and they should
+      // commit in one transaction (a chain then pays one commit per step boundary, not two). The
+      // same after each commit: what the callers it resumed write next joins one batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0) break;
       let batch = this.queue;
       this.queue = [];
       if (this.failure !== undefined && batch.some((p) => p.unlessLost)) {
