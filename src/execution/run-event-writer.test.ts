@@ -70,6 +70,31 @@ describe("RunEventWriter", () => {
     expect(transactions).toEqual([["LOG"], ["LOG", "LOG", "LOG"]]);
   });
 
+  it("gathers LOG lines written on separate ticks, and commits at once when another event comes", async () => {
+    const run = await target.storage.createRun({ runId: crypto.randomUUID(), jobName: "__asset_job", selection: [] });
+    const { storage, transactions } = countingTransactions(target.storage);
+    const writer = new RunEventWriter(storage);
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const lines: Promise<unknown>[] = [];
+    for (let i = 0; i < 50; i++) {
+      lines.push(writer.write({ runId: run.runId, type: EventType.Log, message: `line ${i}` }));
+      await tick();
+    }
+    await Promise.all(lines);
+    // One commit per tick would be 50; each batch waits a few milliseconds for more lines.
+    expect(transactions.length).toBeLessThan(50);
+    expect(transactions.flat()).toHaveLength(50);
+
+    // A line, then on the next tick an event some caller awaits: both go in one commit, the
+    // awaited event not held back until the line's wait runs out.
+    transactions.length = 0;
+    void writer.write({ runId: run.runId, type: EventType.Log, message: "before the step" });
+    await tick();
+    await writer.write({ runId: run.runId, type: EventType.StepStart, stepKey: "s", message: "Started step." });
+    expect(transactions).toEqual([["LOG", "STEP_START"]]);
+    expect((await target.storage.getEvents(run.runId)).map((e) => e.message).slice(-2)).toEqual(["before the step", "Started step."]);
+  });
+
   it("pays one transaction per step boundary on a chain: a step's success joins the next step's start", async () => {
     const steps = 30;
     const chain: AssetDefinition<number>[] = [asset({ key: "c0", run: () => 0 })];

@@ -1,8 +1,15 @@
-import type { EventRecord, NewEvent } from "../storage/records.js";
+import { EventType, type EventRecord, type NewEvent } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 
 /** Called with every event once it is durably stored. */
 export type EventListener = (event: EventRecord) => void;
+
+/**
+ * How long a batch of nothing but LOG lines waits for more before it is committed. Log lines are
+ * not awaited by the code that emits them, and an asset that awaits between lines (the usual
+ * case: I/O) would otherwise commit each line alone. Any other event ends the wait at once.
+ */
+export const LOG_COALESCE_MS = 4;
 
 interface Pending {
   event: NewEvent;
@@ -21,6 +28,8 @@ export class RunEventWriter {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private failure: unknown;
+  /** Ends the current wait for more LOG lines, while one is going on. */
+  private wake: (() => void) | undefined;
 
   /**
    * @param partition the run's partition: stamped on events that do not set `partition`
@@ -42,7 +51,8 @@ export class RunEventWriter {
     if (event.partition === undefined && this.partition !== null) event.partition = this.partition;
     return new Promise<EventRecord>((resolve, reject) => {
       this.queue.push({ event, unlessLost: options.unlessLost === true, resolve, reject });
-      this.draining ??= this.drain();
+      if (this.draining === undefined) this.draining = this.drain();
+      else if (event.type !== EventType.Log) this.wake?.();
     });
   }
 
@@ -57,6 +67,20 @@ export class RunEventWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Resolves after LOG_COALESCE_MS, or as soon as an event other than a LOG line is written. */
+  private moreLogLines(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        // What the caller of that event writes in the same tick joins the batch too.
+        setImmediate(resolve);
+      };
+      const timer = setTimeout(done, LOG_COALESCE_MS);
+      this.wake = done;
+    });
+  }
+
   private async drain(): Promise<void> {
     for (;;) {
       // Wait until the microtask queue is empty, not for one microtask: a step's STEP_SUCCESS and
@@ -65,6 +89,7 @@ export class RunEventWriter {
       // same after each commit: what the callers it resumed write next joins one batch.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.queue.length === 0) break;
+      if (this.queue.every((p) => p.event.type === EventType.Log)) await this.moreLogLines();
       let batch = this.queue;
       this.queue = [];
       if (this.failure !== undefined && batch.some((p) => p.unlessLost)) {
