@@ -23,6 +23,8 @@ export interface DialectDdl {
     readonly type: ColumnDataType | Expression<unknown>;
     build(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   };
+  /** Bytes, stored as given (no secret masking applies: only string parameters are masked). SQLite: `blob`; Postgres: `bytea`. */
+  readonly blobType: ColumnDataType;
 }
 
 /** What a lost connection looks like, as the dialect explains it (see `StorageDialect.connectionLoss`). */

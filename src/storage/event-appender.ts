@@ -9,6 +9,7 @@ import {
   RunStatus,
   type EventRecord,
   type NewEvent,
+  type StoredValue,
 } from "./records.js";
 import type { Database, EventsTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
@@ -105,6 +106,7 @@ export class EventAppender {
       await insertCheckEvaluation(trx, record, id);
     }
     if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, id);
+    if (event.value !== undefined) await upsertStoredValue(trx, event.value, id);
     await updatePartitionStatus(trx, record, id);
     return { id, ...record };
   }
@@ -226,6 +228,22 @@ async function upsertAssetIndex(
         // Where transactions can commit out of id order (Postgres), never move the index back to
         // an older event.
         .where("asset_index.event_id", "<", row.event_id),
+    )
+    .execute();
+}
+
+/** Keeps the value as the latest of its owner, name and partition (see StoredValue). */
+async function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
+  const row = { owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: eventId };
+  await trx
+    .insertInto("stored_values")
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(["owner", "name", "partition"])
+        .doUpdateSet({ json: row.json, event_id: row.event_id })
+        // As for the asset index: never back to a value recorded by an older event.
+        .where("stored_values.event_id", "<", row.event_id),
     )
     .execute();
 }

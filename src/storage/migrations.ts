@@ -393,6 +393,23 @@ export const MIGRATIONS: readonly Migration[] = [
       await createIndex(db, "automation_evaluations_asset_idx", "automation_evaluations", ["asset_key", "id"]);
     },
   },
+  {
+    version: 13,
+    name: "stored_values",
+    async up(db, ddl) {
+      // The default IO manager's values, written in the transaction of the event that records
+      // them: the JSON itself when small, or null when the value is in a file (see StoredValue).
+      await db.schema
+        .createTable("stored_values")
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("partition", "text", (c) => c.notNull())
+        .addColumn("json", ddl.blobType)
+        .addColumn("event_id", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("stored_values_pk", ["owner", "name", "partition"])
+        .execute();
+    },
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -180,6 +180,28 @@ export interface NewEvent {
   level?: LogLevel;
   message?: string;
   data?: EventData;
+  /**
+   * A value of the default IO manager that this event records (an ASSET_MATERIALIZATION or a
+   * STEP_OUTPUT): stored in the same transaction, so the value and its record appear together or
+   * not at all. Not part of the stored event.
+   */
+  value?: StoredValue;
+}
+
+/** Whose value a stored value is: an asset's (per partition), or an op's output in one run. */
+export type StoredValueOwner = "asset" | "op";
+
+/**
+ * A value kept by the default IO manager: the latest per asset and partition, or per run and op.
+ * `json` holds the UTF-8 JSON of a small value; null says the value is in the IO manager's file
+ * (a large one), which also hides any older JSON stored for the same key.
+ */
+export interface StoredValue {
+  owner: StoredValueOwner;
+  /** The asset key; for an op, `<run id>/<step key>`. */
+  name: string;
+  partition: string | null;
+  json: Uint8Array | null;
 }
 
 /** An event as stored: ids are increasing in the order events were written. */

@@ -222,6 +222,17 @@ export interface FreshnessTransitionsTable {
   next_deadline: Int8Column;
 }
 
+/** The default IO manager's values (migration 13); see StoredValue. */
+export interface StoredValuesTable {
+  owner: string;
+  name: string;
+  /** "" for none. */
+  partition: string;
+  json: Uint8Array | null;
+  /** The event that recorded it. */
+  event_id: Int8Column;
+}
+
 /** Where the automation loop stands (migration 12): at most one row, id 1. */
 export interface AutomationCursorTable {
   id: number;
@@ -317,5 +328,6 @@ export interface Database {
   automation_cursor: AutomationCursorTable;
   automation_asset_states: AutomationAssetStatesTable;
   automation_evaluations: AutomationEvaluationsTable;
+  stored_values: StoredValuesTable;
   schema_migrations: SchemaMigrationsTable;
 }

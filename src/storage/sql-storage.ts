@@ -52,13 +52,15 @@ import {
   type RunStatus,
   type SensorTickResult,
   type StepStats,
+  type StoredValue,
+  type StoredValueOwner,
   type TickRecord,
   type TickStatus,
 } from "./records.js";
 import { assertRunExists, RunQueue } from "./run-queue.js";
 import { matchesNothing, runsWhere } from "./runs-where.js";
 import type { Database } from "./schema.js";
-import { fromAssetIndexRow, fromDaemonHeartbeatRow, fromEventRow, fromRunRow, runProcessColumns } from "./sql-rows.js";
+import { fromAssetIndexRow, fromDaemonHeartbeatRow, fromEventRow, fromRunRow, NO_PARTITION, runProcessColumns } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 import type { EventsQuery, Storage, StorageCapabilities } from "./storage.js";
 import { TickStorage } from "./tick-storage.js";
@@ -365,6 +367,20 @@ export class SqlStorage implements Storage {
         .orderBy("id", "desc");
       if (options.limit !== undefined) query = query.limit(options.limit);
       return (await query.execute()).map(fromEventRow);
+    });
+  }
+
+  getStoredValue(owner: StoredValueOwner, name: string, partition: string | null): Promise<StoredValue | undefined> {
+    return this.#guard.run(`read the stored value of ${owner} "${name}"${partition !== null ? ` (partition "${partition}")` : ""}`, async () => {
+      const row = await this.#db
+        .selectFrom("stored_values")
+        .select("json")
+        .where("owner", "=", owner)
+        .where("name", "=", name)
+        .where("partition", "=", partition ?? NO_PARTITION)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      return { owner, name, partition, json: row.json === null ? null : new Uint8Array(row.json) };
     });
   }
 

@@ -24,6 +24,8 @@ import type {
   RunsFilter,
   RunStatus,
   StepStats,
+  StoredValue,
+  StoredValueOwner,
 } from "./records.js";
 import type {
   AssetPartitionCounts,
@@ -151,6 +153,12 @@ export interface Storage {
   getAssetIndex(assetKeys?: string[]): Promise<AssetIndexRecord[]>;
   /** ASSET_MATERIALIZATION events of one asset, newest first. */
   getMaterializations(assetKey: string, options?: { limit?: number }): Promise<EventRecord[]>;
+  /**
+   * The latest value the default IO manager stored for this owner, name and partition (written
+   * with the event that recorded it, see NewEvent.value); undefined when none was. `json` null
+   * means the value is in the IO manager's file.
+   */
+  getStoredValue(owner: StoredValueOwner, name: string, partition: string | null): Promise<StoredValue | undefined>;
   /**
    * The latest observation of each observable source asset and partition (optionally only these
    * keys; an empty list matches nothing), sorted by key then partition. Kept up to date by

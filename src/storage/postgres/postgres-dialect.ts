@@ -57,6 +57,7 @@ const capabilities: StorageCapabilities = { dialect: "postgres", multiMachine: t
 const ddl: DialectDdl = {
   // A sequence never hands out a value twice, even when the newest row is deleted.
   idColumn: { type: "bigserial", build: (column) => column.primaryKey() },
+  blobType: "bytea",
 };
 
 /** pg's OID of int8 (bigint, bigserial, and what count(*) returns). */

@@ -37,6 +37,7 @@ const capabilities: StorageCapabilities = { dialect: "sqlite", multiMachine: fal
 const ddl: DialectDdl = {
   // AUTOINCREMENT (not a bare rowid alias) so a deleted newest event's id is never handed out again.
   idColumn: { type: "integer", build: (column) => column.primaryKey().autoIncrement() },
+  blobType: "blob",
 };
 
 /**

@@ -24,6 +24,7 @@ import { describeRunLifecycleContract } from "./run-lifecycle-contract.js";
 import { describeRunQueueContract } from "./run-queue-contract.js";
 import { describeScheduleContract } from "./schedule-contract.js";
 import { describeSensorContract } from "./sensor-contract.js";
+import { describeStoredValuesContract } from "./stored-values-contract.js";
 import { describeVersionContract } from "./version-contract.js";
 
 /** How the contract suite reaches a backend. */
@@ -86,6 +87,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeFreshnessContract(current);
     describeVersionContract(current);
     describeCheckContract(current);
+    describeStoredValuesContract(current);
   });
 }
 
