@@ -1,41 +1,23 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { asset, type AssetDefinition } from "../definitions/asset.js";
-import { defineDefinitions } from "../definitions/definitions.js";
-import { EventType, type NewEvent } from "../storage/records.js";
+import { EventType } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
-import { materializeAssets } from "../runs/materialize-assets.js";
-import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.js";
+import { countingTransactions } from "../storage/testing/counting-transactions.js";
 import { RunEventWriter } from "./run-event-writer.js";
 
-let target: TempTarget;
+let dir: string;
+let target: { storage: Storage };
 beforeEach(async () => {
-  target = await tempTarget();
+  dir = mkdtempSync(path.join(os.tmpdir(), "sluice-writer-"));
+  target = { storage: await openSqliteStorage(path.join(dir, "sluice.db")) };
 });
 afterEach(async () => {
-  await target.dispose();
+  await target.storage.close();
+  rmSync(dir, { recursive: true, force: true });
 });
-
-/** The real storage, recording the event types of each transaction it is asked to commit. */
-function countingTransactions(storage: Storage): { storage: Storage; transactions: string[][] } {
-  const transactions: string[][] = [];
-  const counting = new Proxy(storage, {
-    get(target, prop) {
-      if (prop === "storeEvent")
-        return (event: NewEvent) => {
-          transactions.push([event.type]);
-          return target.storeEvent(event);
-        };
-      if (prop === "storeEvents")
-        return (events: NewEvent[]) => {
-          transactions.push(events.map((e) => e.type));
-          return target.storeEvents(events);
-        };
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { storage: counting, transactions };
-}
 
 const hops = async (n: number) => {
   for (let i = 0; i < n; i++) await Promise.resolve();
@@ -93,25 +75,5 @@ describe("RunEventWriter", () => {
     await writer.write({ runId: run.runId, type: EventType.StepStart, stepKey: "s", message: "Started step." });
     expect(transactions).toEqual([["LOG", "STEP_START"]]);
     expect((await target.storage.getEvents(run.runId)).map((e) => e.message).slice(-2)).toEqual(["before the step", "Started step."]);
-  });
-
-  it("pays one transaction per step boundary on a chain: a step's success joins the next step's start", async () => {
-    const steps = 30;
-    const chain: AssetDefinition<number>[] = [asset({ key: "c0", run: () => 0 })];
-    for (let i = 1; i < steps; i++) {
-      const up = chain[i - 1]!;
-      chain.push(asset({ key: `c${i}`, ins: { up }, run: ({ up: v }) => v + 1 }));
-    }
-    const { storage, transactions } = countingTransactions(target.storage);
-    const result = await materializeAssets({ storage, valuesDir: target.valuesDir }, defineDefinitions({ assets: chain }));
-    expect(result.success).toBe(true);
-    expect(result.outputOf(`c${steps - 1}`)).toBe(steps - 1);
-    // Every STEP_START after the first shares its transaction with the upstream's STEP_SUCCESS.
-    const joined = transactions.filter((types) => types.includes(EventType.StepSuccess) && types.includes(EventType.StepStart));
-    expect(joined).toHaveLength(steps - 1);
-    expect(transactions.length).toBeLessThanOrEqual(steps + 3);
-    const events = await target.storage.getEvents(result.runId);
-    expect(events.filter((e) => e.type === EventType.StepStart)).toHaveLength(steps);
-    expect(events.filter((e) => e.type === EventType.AssetMaterialization)).toHaveLength(steps);
   });
 });
