@@ -134,7 +134,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
     resources = await RunResources.setUp(
       prepared.resourceNames.map((n) => defs.resources.get(n)!),
       prepared.resourceConfigs,
-      { runId, signal, valuesDir: options.valuesDir, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
+      { runId, signal, valuesDir: options.valuesDir, storage, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
     );
   } catch (err) {
     const error = serializeError(err, (t) => prepared.redactor.redact(t));

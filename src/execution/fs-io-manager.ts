@@ -7,8 +7,9 @@ import type { InputContext, IOManager, OutputContext } from "./io-manager.js";
 import { joinWithin } from "./join-within.js";
 
 /**
- * The default IO manager: one JSON file per asset key (per partition, when partitioned) under a
- * base directory, `SLUICE_HOME/storage/` for an instance; an op's output goes to
+ * An IO manager of JSON files: one per asset key (per partition, when partitioned) under a base
+ * directory, `SLUICE_HOME/storage/` for an instance (where the default IO manager, DefaultIOManager,
+ * keeps the values too large for the database); an op's output goes to
  * `runs/<run id>/<op>.json` there, so a re-execution can load it. Values must be plain JSON; anything JSON
  * would silently change (a Date, a Map, a class instance, NaN) is refused with the path of the
  * offending part, so a later run never loads something other than what was returned. No path it
@@ -33,32 +34,24 @@ export class FsIOManager implements IOManager {
   }
 
   async handleOutput(context: OutputContext, value: unknown): Promise<MetadataInput> {
+    await this.writeText(context, serializeValue(context, value));
+    return {};
+  }
+
+  /** Where a value of this output is kept: its asset's (and partition's) file, or the op's of this run. */
+  fileFor(context: OutputContext): string {
+    return context.assetKey !== null ? this.pathFor(context.assetKey, context.partitionKey) : this.opPathFor(context.runId, context.stepKey);
+  }
+
+  /**
+   * Writes a value's JSON (from serializeValue) to its file, replacing it whole: write then rename,
+   * so a concurrent reader never sees half a file. Throws ValueWriteError naming the file.
+   */
+  async writeText(context: OutputContext, text: string): Promise<void> {
     const what = context.assetKey !== null ? `Asset "${context.assetKey}"` : `Op "${context.stepKey}"`;
-    const problem = findNonJson(value, "$");
-    if (problem) {
-      throw new SerializationError(
-        `${what} returned a value the default IO manager cannot store as JSON: ` +
-          `${problem.path} is ${problem.what}. Return plain JSON data (convert it, e.g. dates to ISO strings), ` +
-          `or give the asset an IO manager of your own (ioManager).`,
-        context.stepKey,
-        problem.path,
-      );
-    }
-    const file = context.assetKey !== null ? this.pathFor(context.assetKey, context.partitionKey) : this.opPathFor(context.runId, context.stepKey);
+    const file = this.fileFor(context);
     const dir = path.dirname(file);
-    // Write then rename, so a concurrent reader never sees half a file.
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    let text: string;
-    try {
-      text = JSON.stringify(value);
-    } catch (err) {
-      throw new SerializationError(
-        `${what} returned a value JSON cannot hold (${errorMessage(err).split("\n")[0]}). ` +
-          `Return plain JSON data, or give the asset an IO manager of your own (ioManager).`,
-        context.stepKey,
-        "$",
-      );
-    }
     try {
       if (text.length < SYNC_WRITE_LIMIT) {
         // Small values: synchronous writes cost tens of microseconds, while each async fs call is a
@@ -81,7 +74,6 @@ export class FsIOManager implements IOManager {
       throw writeError(what, context.stepKey, file, text.length, err);
     }
     this.madeDirs.add(dir);
-    return {};
   }
 
   async loadInput(context: InputContext): Promise<unknown> {
@@ -99,6 +91,34 @@ export class FsIOManager implements IOManager {
       throw err;
     }
     return JSON.parse(text) as unknown;
+  }
+}
+
+/**
+ * The value's JSON text, as the default IO manager stores it. Refuses (SerializationError naming
+ * the offending path) anything JSON would silently change: a later run must load what was returned.
+ */
+export function serializeValue(context: Pick<OutputContext, "assetKey" | "stepKey">, value: unknown): string {
+  const what = context.assetKey !== null ? `Asset "${context.assetKey}"` : `Op "${context.stepKey}"`;
+  const problem = findNonJson(value, "$");
+  if (problem) {
+    throw new SerializationError(
+      `${what} returned a value the default IO manager cannot store as JSON: ` +
+        `${problem.path} is ${problem.what}. Return plain JSON data (convert it, e.g. dates to ISO strings), ` +
+        `or give the asset an IO manager of your own (ioManager).`,
+      context.stepKey,
+      problem.path,
+    );
+  }
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new SerializationError(
+      `${what} returned a value JSON cannot hold (${errorMessage(err).split("\n")[0]}). ` +
+        `Return plain JSON data, or give the asset an IO manager of your own (ioManager).`,
+      context.stepKey,
+      "$",
+    );
   }
 }
 

@@ -2,7 +2,8 @@ import type { ResourceBinding } from "../definitions/definitions.js";
 import { errorSummary, UserCodeError } from "../definitions/errors.js";
 import type { ResourceContext } from "../definitions/resource.js";
 import type { StepLogger } from "../definitions/step-logger.js";
-import { FsIOManager } from "./fs-io-manager.js";
+import type { Storage } from "../storage/storage.js";
+import { DefaultIOManager } from "./default-io-manager.js";
 
 /** What setting up and tearing down resources needs from the run (or schedule or sensor evaluation). */
 export interface ResourceRunContext {
@@ -11,6 +12,8 @@ export interface ResourceRunContext {
   signal: AbortSignal;
   /** Directory of the default IO manager's files (runs only: definitions keep schedules and sensors from using it). */
   valuesDir: string | undefined;
+  /** Where the default IO manager keeps small values (runs only, as valuesDir). */
+  storage?: Storage;
   logFor(resourceName: string): StepLogger;
 }
 
@@ -40,11 +43,11 @@ export class RunResources {
     for (const binding of bindings) {
       const context: ResourceContext = { name: binding.name, runId: ctx.runId, log: ctx.logFor(binding.name), signal: ctx.signal };
       if (!binding.definition) {
-        if (ctx.valuesDir === undefined) {
+        if (ctx.valuesDir === undefined || ctx.storage === undefined) {
           await resources.tearDown();
-          throw new UserCodeError(`Resource "${binding.name}" is the default IO manager, which needs a run's storage directory.`, undefined, undefined);
+          throw new UserCodeError(`Resource "${binding.name}" is the default IO manager, which needs a run's storage.`, undefined, undefined);
         }
-        resources.values.set(binding.name, new FsIOManager(ctx.valuesDir));
+        resources.values.set(binding.name, new DefaultIOManager(ctx.storage, ctx.valuesDir));
         continue;
       }
       try {

@@ -5,9 +5,10 @@ import { normalizeMetadata, type MetadataInput } from "../definitions/metadata.j
 import { isObservation, type Observation } from "../definitions/observable-source-asset.js";
 import { retryDelayMs } from "../definitions/retry-policy.js";
 import type { StepLogger } from "../definitions/step-logger.js";
-import { EventType, LogLevel, type SerializedError } from "../storage/records.js";
+import { EventType, LogLevel, type SerializedError, type StoredValue } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import type { RunEventWriter } from "./run-event-writer.js";
+import { DefaultIOManager } from "./default-io-manager.js";
 import { isIOManager, type IOManager } from "./io-manager.js";
 import { stepAssetKey, type PlanStep, type StepNode, type StepOutput } from "./plan.js";
 import { stepResults, type StepResult } from "./step-results.js";
@@ -157,18 +158,25 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       // A range run stores the value once under each key of the range, and records each key
       // materialized, so that every partition shows in the asset index.
       const keys: (string | null)[] = partition.partitionKeyRange && partition.partitionKey === null ? [...partition.partitionKeysInRun] : [partition.partitionKey];
-      const events: { result: StepResult; partitionKey: string | null; metadata: MetadataInput }[] = [];
-      // Every value is stored before any is recorded: a multi-asset whose second output fails to
-      // store records none of its outputs as materialized.
+      const events: { result: StepResult; partitionKey: string | null; metadata: MetadataInput; value?: StoredValue }[] = [];
+      // Every value is stored (or, by the default IO manager, made ready to store with its event)
+      // before any is recorded: a multi-asset whose second output fails to store records none of
+      // its outputs as materialized.
       for (const result of results) {
         for (const partitionKey of keys) {
           const keyMetadata: MetadataInput = { ...result.metadata };
+          let value: StoredValue | undefined;
           if (result.value !== undefined) {
             const io = ioManager(ctx, result.ioManager);
-            const stored = await io.handleOutput({ assetKey: result.assetKey, stepKey: key, runId: ctx.runId, partitionKey, definitionMetadata: result.definitionMetadata, log }, result.value);
-            if (stored) Object.assign(keyMetadata, stored);
+            const outputContext = { assetKey: result.assetKey, stepKey: key, runId: ctx.runId, partitionKey, definitionMetadata: result.definitionMetadata, log };
+            if (io instanceof DefaultIOManager) {
+              value = await io.prepareOutput(outputContext, result.value);
+            } else {
+              const stored = await io.handleOutput(outputContext, result.value);
+              if (stored) Object.assign(keyMetadata, stored);
+            }
           }
-          events.push({ result, partitionKey, metadata: keyMetadata });
+          events.push({ result, partitionKey, metadata: keyMetadata, ...(value ? { value } : {}) });
         }
       }
       for (const result of results) ctx.outputs.set(result.outputKey, result.value);
@@ -176,7 +184,7 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
       const versionsOf = new Map(
         results.map((result) => [result, upstreamVersions && result.assetKey !== null ? materializationVersions(step, ctx, result.assetKey, keys, result.dataVersion, upstreamVersions) : []]),
       );
-      for (const { result, partitionKey, metadata } of events) {
+      for (const { result, partitionKey, metadata, value } of events) {
         const partitionNote = partitionKey !== base.partition ? ` (partition "${partitionKey}")` : "";
         const versions = versionsOf.get(result)!;
         void ctx.writer
@@ -191,6 +199,8 @@ export async function runStep(step: PlanStep, ctx: StepRunContext): Promise<Step
                 ? `Materialized asset "${result.assetKey}" (output "${result.outName}" of multi-asset "${key}")${partitionNote}.`
                 : `Materialized asset "${key}"${partitionNote}.`,
             data: { metadata: normalizeMetadata(metadata), ...versions[keys.indexOf(partitionKey)] },
+            // The default IO manager's value, stored in this event's transaction.
+            ...(value ? { value } : {}),
           })
           .catch(() => {
             // Not awaited, so its failure (storage lost) would be an unhandled rejection that kills

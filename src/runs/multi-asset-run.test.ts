@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asset, type AssetDefinition } from "../definitions/asset.js";
@@ -14,6 +12,7 @@ import { executeJob } from "./execute-job.js";
 import { materializeAssets } from "./materialize-assets.js";
 import { reexecutionOf } from "./reexecution.js";
 import { runInForeground } from "./foreground-run.js";
+import { hasStoredValue, storedValue } from "./testing/stored-value.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
 let target: TempTarget;
@@ -74,7 +73,7 @@ describe("multi-asset runs", () => {
     const paidEvent = (await target.storage.getEvents(result.runId, { types: [EventType.AssetMaterialization] })).find((e) => e.assetKey === "orders/paid")!;
     expect(paidEvent.message).toBe('Materialized asset "orders/paid" (output "paid" of multi-asset "split_orders").');
     expect(paidEvent.data.metadata?.["sluice/row_count"]).toMatchObject({ value: 2 });
-    expect(JSON.parse(readFileSync(path.join(target.valuesDir, "orders", "open.json"), "utf8"))).toEqual([{ id: 2, amount: 5, paid: false }]);
+    expect(await storedValue(target, "orders/open")).toEqual([{ id: 2, amount: 5, paid: false }]);
     const steps = await target.storage.getStepStats(result.runId);
     expect(steps.map((s) => [s.key, s.status])).toEqual([
       ["orders", "SUCCESS"],
@@ -124,7 +123,7 @@ describe("multi-asset runs", () => {
     expect(calls[0]!.selected).toEqual(["open"]);
     expect(calls[0]!.keys).toEqual(["orders/open"]);
     expect((await materializations(result.runId)).map(([k]) => k)).toEqual(["orders", "orders/open", "backlog"]);
-    expect(existsSync(path.join(target.valuesDir, "orders", "paid.json"))).toBe(false);
+    expect(await hasStoredValue(target, "orders/paid")).toBe(false);
   });
 
   it("with canSubset, fails the step when the function returns an output the run did not select", async () => {
@@ -150,7 +149,7 @@ describe("multi-asset runs", () => {
     );
     expect(byStep.get("extra")).toContain('Multi-asset "extra" returned "d", which is not an output this run computes (selected: "c")');
     expect(await materializations(result.runId)).toEqual([]);
-    expect(existsSync(path.join(target.valuesDir, "a.json"))).toBe(false);
+    expect(await hasStoredValue(target, "a")).toBe(false);
   });
 
   it("skips downstream steps of a failed multi-asset, and re-executes it from failure", async () => {
@@ -217,7 +216,7 @@ describe("multi-asset runs", () => {
       ["daily/odd", "2025-01-03"],
       ["daily/odd_count", "2025-01-03"],
     ]);
-    expect(JSON.parse(readFileSync(path.join(target.valuesDir, "daily", "odd", "2025-01-03.json"), "utf8"))).toEqual([3]);
+    expect(await storedValue(target, "daily/odd", "2025-01-03")).toEqual([3]);
     const statuses = await target.storage.getAssetPartitionStatuses("daily/even");
     expect(statuses.map((s) => [s.partition, s.status])).toEqual([["2025-01-03", "MATERIALIZED"]]);
   });
@@ -260,6 +259,6 @@ describe("multi-asset runs", () => {
       "range/last@2025-01-03",
       "range/last@2025-01-04",
     ]);
-    expect(JSON.parse(readFileSync(path.join(target.valuesDir, "range", "last", "2025-01-03.json"), "utf8"))).toBe("2025-01-04");
+    expect(await storedValue(target, "range/last", "2025-01-03")).toBe("2025-01-04");
   });
 });

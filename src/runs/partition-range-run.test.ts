@@ -1,6 +1,4 @@
 /** Runs over a range of partitions, for assets with a backfill policy. */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset, type PartitionKeyRange } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
@@ -14,6 +12,7 @@ import { materializeAssets } from "./materialize-assets.js";
 import { newRun } from "./new-run.js";
 import { reexecutionOf } from "./reexecution.js";
 import { runInForeground } from "./foreground-run.js";
+import { hasStoredValue, storedValue } from "./testing/stored-value.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
 let target: TempTarget;
@@ -94,9 +93,9 @@ describe("runs over a partition range", () => {
     ]);
     expect((await target.storage.getAssetIndex(["events"])).map((r) => r.partition).sort()).toEqual(["2025-01-02", "2025-01-03", "2025-01-04"]);
     for (const day of ["2025-01-02", "2025-01-04"]) {
-      expect(JSON.parse(readFileSync(path.join(target.valuesDir, "events", `${day}.json`), "utf8"))).toEqual({ rows: 3 });
+      expect(await storedValue(target, "events", day)).toEqual({ rows: 3 });
     }
-    expect(existsSync(path.join(target.valuesDir, "events", "2025-01-05.json"))).toBe(false);
+    expect(await hasStoredValue(target, "events", "2025-01-05")).toBe(false);
 
     // A one-key run downstream reads one partition that the range run stored.
     const one = await materializeAssets(target, defs, { selection: ["per_day"], partitionKey: "2025-01-03" });

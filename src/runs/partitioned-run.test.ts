@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asset, type AssetContext } from "../definitions/asset.js";
 import { defineDefinitions } from "../definitions/definitions.js";
@@ -11,6 +9,7 @@ import { materializeAssets } from "./materialize-assets.js";
 import { reexecutionOf } from "./reexecution.js";
 import { runInForeground } from "./foreground-run.js";
 import { PARTITION_TAG } from "../execution/run-partition.js";
+import { hasStoredValue, storedValue } from "./testing/stored-value.js";
 import { tempTarget, type TempTarget } from "./testing/temp-target.js";
 
 let target: TempTarget;
@@ -70,8 +69,7 @@ describe("partitioned runs", () => {
       partitionTimeWindow: { start: new Date("2025-01-03T00:00:00Z"), end: new Date("2025-01-04T00:00:00Z") },
       partitionKeys: null,
     });
-    const file = path.join(target.valuesDir, "raw", "events", "2025-01-03.json");
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([{ day: "2025-01-03", n: 3 }]);
+    expect(await storedValue(target, "raw/events", "2025-01-03")).toEqual([{ day: "2025-01-03", n: 3 }]);
     const run = (await target.storage.getRun(result.runId))!;
     expect(run.partition).toBe("2025-01-03");
     expect(run.tags[PARTITION_TAG]).toBe("2025-01-03");
@@ -121,7 +119,7 @@ describe("partitioned runs", () => {
     expect(Object.keys(result.outputOf("summary") as object)).toEqual(["2025-01-01", "2025-01-03"]);
     const materialized = (await target.storage.getEvents(result.runId, { types: [EventType.AssetMaterialization] })).map((e) => [e.assetKey, e.partition]);
     expect(materialized).toContainEqual(["summary", null]);
-    expect(existsSync(path.join(target.valuesDir, "summary.json"))).toBe(true);
+    expect(await hasStoredValue(target, "summary")).toBe(true);
   });
 
   it("refuses, before recording a run: no key for partitioned assets, a key that does not exist, a key for unpartitioned assets", async () => {
@@ -177,7 +175,7 @@ describe("partitioned runs", () => {
     });
     const run = (await target.storage.getRun(result.runId))!;
     expect(run.tags).toMatchObject({ "sluice/partition": "2025-01-02|dev-2", "sluice/partition/date": "2025-01-02", "sluice/partition/device": "dev-2" });
-    expect(existsSync(path.join(target.valuesDir, "readings", `${encodeURIComponent("2025-01-02|dev-2")}.json`))).toBe(true);
+    expect(await hasStoredValue(target, "readings", "2025-01-02|dev-2")).toBe(true);
     await expect(materializeAssets(target, defs, { partitionKey: "2025-01-02|dev-9" })).rejects.toThrow(/dimension "device": Partition "dev-9" is not one of the 2 keys/);
   });
 });

@@ -3,8 +3,8 @@
  * `job execute --partition`, what storage, `run show`, `run logs` and `asset partitions` then
  * report, and the errors (unknown keys, missing keys, mixed partitions, load-time mistakes).
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { Instance } from "../../src/instance/instance.js";
+import { storedValue } from "../../src/runs/testing/stored-value.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assertBuilt,
@@ -34,8 +34,14 @@ interface PartitionsJson {
   keys: { key: string; materialized: boolean; runId: string | null }[];
 }
 
-function stored(home: string, ...parts: string[]): unknown {
-  return JSON.parse(readFileSync(path.join(home, "storage", ...parts), "utf8"));
+/** The asset's (partition's) value in the instance at `home`, as a downstream step would load it. */
+async function stored(home: string, assetKey: string, partition: string | null = null): Promise<unknown> {
+  const instance = await Instance.open({ home });
+  try {
+    return await storedValue(instance, assetKey, partition);
+  } finally {
+    await instance.close();
+  }
 }
 
 describe("sluice materialize --partition", () => {
@@ -48,12 +54,12 @@ describe("sluice materialize --partition", () => {
     }
   });
 
-  it("stores each partition's values under its key", () => {
-    expect(stored(home, "raw", "readings", "2025-01-02.json")).toEqual([
+  it("stores each partition's values under its key", async () => {
+    expect(await stored(home, "raw/readings", "2025-01-02")).toEqual([
       { device: "a", value: 2 },
       { device: "b", value: 20 },
     ]);
-    expect(stored(home, "daily", "summary", "2025-01-03.json")).toEqual({ day: "2025-01-03", total: 33 });
+    expect(await stored(home, "daily/summary", "2025-01-03")).toEqual({ day: "2025-01-03", total: 33 });
   });
 
   it("records the partition on the run (run show --json) and on its step events (run logs --json)", async () => {
@@ -88,7 +94,7 @@ describe("sluice materialize --partition", () => {
   it("gives an unpartitioned downstream asset every materialized partition", async () => {
     const runId = await materializeOk(["-f", DEFS, "--select", "report"], { home });
     expect((await showRun(home, runId)).partition).toBeNull();
-    expect(stored(home, "report.json")).toEqual({ days: ["2025-01-02", "2025-01-03"], grandTotal: 22 + 33 });
+    expect(await stored(home, "report")).toEqual({ days: ["2025-01-02", "2025-01-03"], grandTotal: 22 + 33 });
   });
 
   it("describes static partitions small in asset partitions --json, and refuses an unpartitioned asset", async () => {
@@ -138,7 +144,7 @@ describe("sluice job execute --partition", () => {
     expect(ok.code, describeResult(ok)).toBe(0);
     const run = await showRun(home, lastLine(ok.stdout));
     expect([run.jobName, run.partition, run.status]).toEqual(["daily_job", "2025-01-07", "SUCCESS"]);
-    expect(stored(home, "daily", "summary", "2025-01-07.json")).toEqual({ day: "2025-01-07", total: 77 });
+    expect(await stored(home, "daily/summary", "2025-01-07")).toEqual({ day: "2025-01-07", total: 77 });
 
     const missing = await runCli(["job", "execute", "-f", DEFS, "-j", "daily_job"], { home });
     expect(missing.code).toBe(2);
