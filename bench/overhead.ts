@@ -150,15 +150,15 @@ async function rawPostgresCommitMs(): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const setups: Setup[] = [
-  { name: "events in SQLite, values in JSON files (default), home on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "sqlite" },
+  { name: "events in SQLite, values by the default IO manager, home on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "sqlite" },
   ...(existsSync("/dev/shm")
-    ? [{ name: "events in SQLite, values in JSON files (default), home on tmpfs", baseDir: "/dev/shm", inMemoryValues: false, backend: "sqlite" as const }]
+    ? [{ name: "events in SQLite, values by the default IO manager, home on tmpfs", baseDir: "/dev/shm", inMemoryValues: false, backend: "sqlite" as const }]
     : []),
   { name: "events in SQLite on disk, values kept in memory (custom IO manager)", baseDir: os.tmpdir(), inMemoryValues: true, backend: "sqlite" },
   ...(values["no-postgres"]
     ? []
     : [
-        { name: "events in Postgres (local server), values in JSON files (default) on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "postgres" as const },
+        { name: "events in Postgres (local server), values by the default IO manager on disk", baseDir: os.tmpdir(), inMemoryValues: false, backend: "postgres" as const },
         { name: "events in Postgres (local server), values kept in memory (custom IO manager)", baseDir: os.tmpdir(), inMemoryValues: true, backend: "postgres" as const },
       ]),
 ];
