@@ -14,7 +14,7 @@ import {
 import type { Database, EventsTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
 import { insertCheckEvaluation } from "./check-storage.js";
-import { updatePartitionStatus } from "./partition-status-index.js";
+import { updatePartitionStatus, updatePartitionStatuses } from "./partition-status-index.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 
@@ -60,21 +60,57 @@ export class EventAppender {
     this.#db = db;
   }
 
+  /**
+   * Stores events in order, with the same effects as write() for each in turn, in fewer
+   * statements: a run of consecutive events of one run that do not move a run's status is inserted
+   * with one statement, and its asset index, stored values and partition statuses are each written
+   * with one (per round trip on Postgres, this is most of a step's cost). Throws RunNotFoundError
+   * when an event's run does not exist.
+   */
+  async writeAll(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<EventRecord[]> {
+    const stored: EventRecord[] = [];
+    let i = 0;
+    while (i < events.length) {
+      let j = i;
+      while (j < events.length && RUN_TRANSITIONS[events[j]!.type] === undefined && events[j]!.runId === events[i]!.runId) j++;
+      if (j - i < 2) {
+        stored.push(await this.write(trx, events[i]!));
+        i++;
+        continue;
+      }
+      stored.push(...(await this.#writeSegment(trx, events.slice(i, j))));
+      i = j;
+    }
+    return stored;
+  }
+
+  /** Consecutive events of one run, none of which moves the run's status: see writeAll. */
+  async #writeSegment(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<EventRecord[]> {
+    const records = events.map(toRecord);
+    const ids = await this.#insertEvents(trx, records);
+    const stored = records.map((record, k) => ({ id: ids[k]!, ...record }));
+    const indexRows = new Map<string, { record: EventRecord & { assetKey: string } }>();
+    const values = new Map<string, { value: StoredValue; id: number }>();
+    for (const [k, record] of stored.entries()) {
+      if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
+        indexRows.set(JSON.stringify([record.assetKey, record.partition]), { record: { ...record, assetKey: record.assetKey } });
+      } else if (record.type === EventType.AssetCheckEvaluation) {
+        await insertCheckEvaluation(trx, record, record.id);
+      }
+      if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, record.id);
+      const value = events[k]!.value;
+      if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), { value, id: record.id });
+    }
+    // Each key once, at its newest event: an upsert may not touch a row twice in one statement.
+    if (indexRows.size > 0) await upsertAssetIndexRows(trx, [...indexRows.values()].map((r) => r.record));
+    if (values.size > 0) await upsertStoredValues(trx, [...values.values()]);
+    await updatePartitionStatuses(trx, stored);
+    return stored;
+  }
+
   /** Stores one event; throws RunNotFoundError when its run does not exist. */
   async write(trx: Kysely<Database>, event: NewEvent): Promise<EventRecord> {
-    const record: Omit<EventRecord, "id"> = {
-      runId: event.runId,
-      type: event.type,
-      timestamp: event.timestamp ?? Date.now(),
-      stepKey: event.stepKey ?? null,
-      assetKey: event.assetKey ?? null,
-      partition: event.partition ?? null,
-      level: event.level ?? "INFO",
-      // Masked here as well as in the query (secret-masking-dialect.ts): the record returned goes
-      // to listeners (progress lines), which must show what was stored.
-      message: processSecrets.mask(event.message ?? ""),
-      data: processSecrets.maskValue(event.data ?? {}),
-    };
+    const record = toRecord(event);
     const transition = RUN_TRANSITIONS[record.type];
     if (transition !== undefined) {
       const result = await trx
@@ -147,18 +183,22 @@ export class EventAppender {
     }
   }
 
+  /** Inserts the events of one run with one statement; their ids, in the order given. */
+  async #insertEvents(trx: Kysely<Database>, records: readonly Omit<EventRecord, "id">[]): Promise<number[]> {
+    let rows: InsertedId[];
+    try {
+      rows = await trx.insertInto("events").values(records.map(eventRow)).returning("id").execute();
+    } catch (err) {
+      if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
+      throw err;
+    }
+    if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
+    // The rows get their ids in the order of the VALUES list; RETURNING promises no order.
+    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  }
+
   async #insertEvent(trx: Kysely<Database>, record: Omit<EventRecord, "id">): Promise<number> {
-    const values: Insertable<EventsTable> = {
-      run_id: record.runId,
-      type: record.type,
-      timestamp: record.timestamp,
-      step_key: record.stepKey,
-      asset_key: record.assetKey,
-      partition: record.partition,
-      level: record.level,
-      message: record.message,
-      data: JSON.stringify(record.data),
-    };
+    const values = eventRow(record);
     const query: CompiledQuery<InsertedId> = {
       ...(this.#insert ??= compileEventInsert(this.#db)),
       parameters: EVENT_COLUMNS.map((column) => values[column]),
@@ -178,6 +218,38 @@ export class EventAppender {
   }
 }
 
+/** The events table's row of an event. */
+function eventRow(record: Omit<EventRecord, "id">): Insertable<EventsTable> {
+  return {
+    run_id: record.runId,
+    type: record.type,
+    timestamp: record.timestamp,
+    step_key: record.stepKey,
+    asset_key: record.assetKey,
+    partition: record.partition,
+    level: record.level,
+    message: record.message,
+    data: JSON.stringify(record.data),
+  };
+}
+
+/** The event as it is stored (defaults filled in, secrets masked), without its id. */
+function toRecord(event: NewEvent): Omit<EventRecord, "id"> {
+  return {
+    runId: event.runId,
+    type: event.type,
+    timestamp: event.timestamp ?? Date.now(),
+    stepKey: event.stepKey ?? null,
+    assetKey: event.assetKey ?? null,
+    partition: event.partition ?? null,
+    level: event.level ?? "INFO",
+    // Masked here as well as in the query (secret-masking-dialect.ts): the record returned goes
+    // to listeners (progress lines), which must show what was stored.
+    message: processSecrets.mask(event.message ?? ""),
+    data: processSecrets.maskValue(event.data ?? {}),
+  };
+}
+
 /** The `assetKeys` of a multi-asset step's stored event data, to carry over to the event that ends the step. */
 function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
   let parsed: unknown = data;
@@ -193,57 +265,63 @@ function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
 }
 
 /** Points the asset index of the event's (asset, partition) at this event. */
-async function upsertAssetIndex(
-  trx: Kysely<Database>,
-  record: Omit<EventRecord, "id"> & { assetKey: string },
-  eventId: number,
-): Promise<void> {
-  const row = {
+function upsertAssetIndex(trx: Kysely<Database>, record: Omit<EventRecord, "id"> & { assetKey: string }, eventId: number): Promise<void> {
+  return upsertAssetIndexRows(trx, [{ ...record, id: eventId }]);
+}
+
+/** Points the asset index of each materialization's (asset, partition) at it; at most one per key. */
+async function upsertAssetIndexRows(trx: Kysely<Database>, records: readonly (EventRecord & { assetKey: string })[]): Promise<void> {
+  const rows = records.map((record) => ({
     asset_key: record.assetKey,
     partition: record.partition ?? NO_PARTITION,
     run_id: record.runId,
-    event_id: eventId,
+    event_id: record.id,
     timestamp: record.timestamp,
     metadata: JSON.stringify(record.data.metadata ?? {}),
     // Only what the run wrote as such: a version of another type is left out rather than trusted.
     data_version: typeof record.data.dataVersion === "string" ? record.data.dataVersion : null,
     code_version: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
     input_data_versions: isStringRecord(record.data.inputDataVersions) ? JSON.stringify(record.data.inputDataVersions) : null,
-  };
+  }));
   await trx
     .insertInto("asset_index")
-    .values(row)
+    .values(rows)
     .onConflict((oc) =>
       oc
         .columns(["asset_key", "partition"])
-        .doUpdateSet({
-          run_id: row.run_id,
-          event_id: row.event_id,
-          timestamp: row.timestamp,
-          metadata: row.metadata,
-          data_version: row.data_version,
-          code_version: row.code_version,
-          input_data_versions: row.input_data_versions,
-        })
+        .doUpdateSet((eb) => ({
+          run_id: eb.ref("excluded.run_id"),
+          event_id: eb.ref("excluded.event_id"),
+          timestamp: eb.ref("excluded.timestamp"),
+          metadata: eb.ref("excluded.metadata"),
+          data_version: eb.ref("excluded.data_version"),
+          code_version: eb.ref("excluded.code_version"),
+          input_data_versions: eb.ref("excluded.input_data_versions"),
+        }))
         // Where transactions can commit out of id order (Postgres), never move the index back to
         // an older event.
-        .where("asset_index.event_id", "<", row.event_id),
+        .where(sql<boolean>`asset_index.event_id < excluded.event_id`),
     )
     .execute();
 }
 
 /** Keeps the value as the latest of its owner, name and partition (see StoredValue). */
-async function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
-  const row = { owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: eventId };
+function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
+  return upsertStoredValues(trx, [{ value, id: eventId }]);
+}
+
+/** Keeps each value as the latest of its key; at most one per key. */
+async function upsertStoredValues(trx: Kysely<Database>, values: readonly { value: StoredValue; id: number }[]): Promise<void> {
+  const rows = values.map(({ value, id }) => ({ owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: id }));
   await trx
     .insertInto("stored_values")
-    .values(row)
+    .values(rows)
     .onConflict((oc) =>
       oc
         .columns(["owner", "name", "partition"])
-        .doUpdateSet({ json: row.json, event_id: row.event_id })
+        .doUpdateSet((eb) => ({ json: eb.ref("excluded.json"), event_id: eb.ref("excluded.event_id") }))
         // As for the asset index: never back to a value recorded by an older event.
-        .where("stored_values.event_id", "<", row.event_id),
+        .where(sql<boolean>`stored_values.event_id < excluded.event_id`),
     )
     .execute();
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord, type LatestAttemptRecord } from "./backfill-records.js";
 import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
@@ -46,6 +46,80 @@ export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<
       .execute();
   }
 }
+
+/**
+ * updatePartitionStatus for several events of one transaction, in order, with at most two
+ * statements (an upsert may not touch a row twice in one statement): each (asset, partition) is
+ * written once, with what applying the events one by one would leave. Where that depends on the
+ * stored row (a failure first, which must not overwrite its own run's materialization), the row is
+ * written with that condition; otherwise only with "newer than the stored event".
+ */
+export async function updatePartitionStatuses(trx: Kysely<Database>, records: readonly EventRecord[]): Promise<void> {
+  const finals = new Map<string, { row: StatusRow; againstStored: boolean }>();
+  for (const record of records) {
+    const status = STATUS_OF_EVENT[record.type];
+    if (status === undefined) continue;
+    const partition = record.partition ?? NO_PARTITION;
+    for (const assetKey of eventAssetKeys(record)) {
+      const key = JSON.stringify([assetKey, partition]);
+      const row: StatusRow = { asset_key: assetKey, partition, status, run_id: record.runId, event_id: record.id, updated_at: record.timestamp };
+      const current = finals.get(key);
+      if (current === undefined || status !== AssetPartitionStatus.Failed) {
+        // The first event of its key is judged against the stored row; a later one that is not a
+        // failure always applies (it is newer than anything before it).
+        finals.set(key, { row, againstStored: current === undefined && status === AssetPartitionStatus.Failed });
+      } else if (current.againstStored) {
+        // Before it: "a failure, unless the stored row is a materialization by that run". Of the
+        // same run, this one is kept or dropped on the same condition; of another run, it applies
+        // whichever way that went.
+        finals.set(key, { row, againstStored: current.row.run_id === row.run_id });
+      } else if (!(current.row.status === AssetPartitionStatus.Materialized && current.row.run_id === row.run_id)) {
+        finals.set(key, { row, againstStored: false });
+      }
+    }
+  }
+  const rows = [...finals.values()];
+  const plain = rows.filter((r) => !r.againstStored).map((r) => r.row);
+  const guarded = rows.filter((r) => r.againstStored).map((r) => r.row);
+  if (plain.length > 0) {
+    await trx
+      .insertInto("asset_partition_status")
+      .values(plain)
+      .onConflict((oc) => oc.columns(["asset_key", "partition"]).doUpdateSet(EXCLUDED_STATUS).where(sql<boolean>`asset_partition_status.event_id < excluded.event_id`))
+      .execute();
+  }
+  if (guarded.length > 0) {
+    await trx
+      .insertInto("asset_partition_status")
+      .values(guarded)
+      .onConflict((oc) =>
+        oc
+          .columns(["asset_key", "partition"])
+          .doUpdateSet(EXCLUDED_STATUS)
+          .where(
+            sql<boolean>`asset_partition_status.event_id < excluded.event_id and not (asset_partition_status.status = ${AssetPartitionStatus.Materialized} and asset_partition_status.run_id = excluded.run_id)`,
+          ),
+      )
+      .execute();
+  }
+}
+
+interface StatusRow {
+  asset_key: string;
+  partition: string;
+  status: AssetPartitionStatus;
+  run_id: string;
+  event_id: number;
+  updated_at: number;
+}
+
+/** The update of a status row from the row that conflicted with it. */
+const EXCLUDED_STATUS = {
+  status: sql<string>`excluded.status`,
+  run_id: sql<string>`excluded.run_id`,
+  event_id: sql<number>`excluded.event_id`,
+  updated_at: sql<number>`excluded.updated_at`,
+};
 
 /**
  * The assets an event is about: its asset key, or for a step event of a multi-asset's step (no

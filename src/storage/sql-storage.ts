@@ -271,9 +271,7 @@ export class SqlStorage implements Storage {
     return this.#guard.run("store events", () =>
       this.#write(async (trx) => {
         await this.#dialect.lockEventLog(trx);
-        const stored: EventRecord[] = [];
-        for (const event of events) stored.push(await this.#events.write(trx, event));
-        return stored;
+        return this.#events.writeAll(trx, events);
       }),
     );
   }

@@ -3,6 +3,7 @@ import { LATEST_SCHEMA_VERSION } from "../migrations.js";
 import type { NewRun, RunRecord } from "../records.js";
 import type { Storage } from "../storage.js";
 import { describeAssetContract } from "./asset-contract.js";
+import { describeBatchedEventsContract } from "./batched-events-contract.js";
 import { describeAutomationContract } from "./automation-contract.js";
 import { describeBackfillContract } from "./backfill-contract.js";
 import { describeCheckContract } from "./check-contract.js";
@@ -88,6 +89,7 @@ export function describeStorageContract(backendName: string, backend: StorageCon
     describeVersionContract(current);
     describeCheckContract(current);
     describeStoredValuesContract(current);
+    describeBatchedEventsContract(current);
   });
 }
 
