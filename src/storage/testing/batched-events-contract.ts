@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { fuzzSeed, seededRandom } from "../../definitions/selection/testing/selection-fuzz.js";
 import type { NewEvent } from "../records.js";
 import { newEvent, queuedRecord, type StorageFixture } from "./contract-helpers.js";
-
-/** A small deterministic generator (mulberry32), so a failing sequence can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RUNS = ["r1", "r2", "r3"];
 const ASSETS = ["x", "y"];
@@ -76,8 +65,8 @@ export function describeBatchedEventsContract(s: StorageFixture): void {
     });
 
     it("leave the same events, run statuses, asset index, partition statuses, observations and values as one by one", async () => {
-      const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-      const next = random(seed);
+      const seed = fuzzSeed();
+      const next = seededRandom(seed);
       for (const ns of ["one:", "batch:"]) for (const r of RUNS) await s().createRun(queuedRecord(`${ns}${r}`));
       const count = 300;
       const sequence = Array.from({ length: count }, (_, i) => randomEvent(next, "", i));
