@@ -14,7 +14,7 @@ import {
 import type { Database, EventsTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
 import { insertCheckEvaluation } from "./check-storage.js";
-import { updatePartitionStatus, updatePartitionStatuses } from "./partition-status-index.js";
+import { partitionStatusUpserts, updatePartitionStatus, type Compilable } from "./partition-status-index.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 
@@ -102,9 +102,19 @@ export class EventAppender {
       if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), { value, id: record.id });
     }
     // Each key once, at its newest event: an upsert may not touch a row twice in one statement.
-    if (indexRows.size > 0) await upsertAssetIndexRows(trx, [...indexRows.values()].map((r) => r.record));
-    if (values.size > 0) await upsertStoredValues(trx, [...values.values()]);
-    await updatePartitionStatuses(trx, stored);
+    const upserts: Compilable[] = [
+      ...(indexRows.size > 0 ? [assetIndexUpsert(trx, [...indexRows.values()].map((r) => r.record))] : []),
+      ...(values.size > 0 ? [storedValuesUpsert(trx, [...values.values()])] : []),
+      ...partitionStatusUpserts(trx, stored),
+    ];
+    if (upserts.length > 1 && this.#dialect.capabilities.dialect === "postgres") {
+      // One round trip: the upserts touch different tables (or, for the two of the status index,
+      // different keys), so they may run as data-modifying CTEs of one statement.
+      const [last, ...ctes] = [upserts[upserts.length - 1]!, ...upserts.slice(0, -1)];
+      await sql`with ${sql.join(ctes.map((q, i) => sql`${sql.id(`upsert_${i}`)} as (${q})`))} ${last}`.execute(trx);
+    } else {
+      for (const upsert of upserts) await upsert.execute();
+    }
     return stored;
   }
 
@@ -265,12 +275,12 @@ function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
 }
 
 /** Points the asset index of the event's (asset, partition) at this event. */
-function upsertAssetIndex(trx: Kysely<Database>, record: Omit<EventRecord, "id"> & { assetKey: string }, eventId: number): Promise<void> {
-  return upsertAssetIndexRows(trx, [{ ...record, id: eventId }]);
+async function upsertAssetIndex(trx: Kysely<Database>, record: Omit<EventRecord, "id"> & { assetKey: string }, eventId: number): Promise<void> {
+  await assetIndexUpsert(trx, [{ ...record, id: eventId }]).execute();
 }
 
-/** Points the asset index of each materialization's (asset, partition) at it; at most one per key. */
-async function upsertAssetIndexRows(trx: Kysely<Database>, records: readonly (EventRecord & { assetKey: string })[]): Promise<void> {
+/** The upsert pointing the asset index of each materialization's (asset, partition) at it; at most one per key. */
+function assetIndexUpsert(trx: Kysely<Database>, records: readonly (EventRecord & { assetKey: string })[]): Compilable {
   const rows = records.map((record) => ({
     asset_key: record.assetKey,
     partition: record.partition ?? NO_PARTITION,
@@ -283,7 +293,7 @@ async function upsertAssetIndexRows(trx: Kysely<Database>, records: readonly (Ev
     code_version: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
     input_data_versions: isStringRecord(record.data.inputDataVersions) ? JSON.stringify(record.data.inputDataVersions) : null,
   }));
-  await trx
+  return trx
     .insertInto("asset_index")
     .values(rows)
     .onConflict((oc) =>
@@ -301,19 +311,18 @@ async function upsertAssetIndexRows(trx: Kysely<Database>, records: readonly (Ev
         // Where transactions can commit out of id order (Postgres), never move the index back to
         // an older event.
         .where(sql<boolean>`asset_index.event_id < excluded.event_id`),
-    )
-    .execute();
+    );
 }
 
 /** Keeps the value as the latest of its owner, name and partition (see StoredValue). */
-function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
-  return upsertStoredValues(trx, [{ value, id: eventId }]);
+async function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
+  await storedValuesUpsert(trx, [{ value, id: eventId }]).execute();
 }
 
-/** Keeps each value as the latest of its key; at most one per key. */
-async function upsertStoredValues(trx: Kysely<Database>, values: readonly { value: StoredValue; id: number }[]): Promise<void> {
+/** The upsert keeping each value as the latest of its key; at most one per key. */
+function storedValuesUpsert(trx: Kysely<Database>, values: readonly { value: StoredValue; id: number }[]): Compilable {
   const rows = values.map(({ value, id }) => ({ owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: id }));
-  await trx
+  return trx
     .insertInto("stored_values")
     .values(rows)
     .onConflict((oc) =>
@@ -322,8 +331,7 @@ async function upsertStoredValues(trx: Kysely<Database>, values: readonly { valu
         .doUpdateSet((eb) => ({ json: eb.ref("excluded.json"), event_id: eb.ref("excluded.event_id") }))
         // As for the asset index: never back to a value recorded by an older event.
         .where(sql<boolean>`stored_values.event_id < excluded.event_id`),
-    )
-    .execute();
+    );
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

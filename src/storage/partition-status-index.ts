@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type OperationNodeSource } from "kysely";
 import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord, type LatestAttemptRecord } from "./backfill-records.js";
 import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
@@ -48,13 +48,13 @@ export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<
 }
 
 /**
- * updatePartitionStatus for several events of one transaction, in order, with at most two
- * statements (an upsert may not touch a row twice in one statement): each (asset, partition) is
- * written once, with what applying the events one by one would leave. Where that depends on the
+ * The statements of updatePartitionStatus for several events of one transaction, in order: at most
+ * two (an upsert may not touch a row twice in one statement), each (asset, partition) written once,
+ * with what applying the events one by one would leave. Where that depends on the
  * stored row (a failure first, which must not overwrite its own run's materialization), the row is
  * written with that condition; otherwise only with "newer than the stored event".
  */
-export async function updatePartitionStatuses(trx: Kysely<Database>, records: readonly EventRecord[]): Promise<void> {
+export function partitionStatusUpserts(trx: Kysely<Database>, records: readonly EventRecord[]): Compilable[] {
   const finals = new Map<string, { row: StatusRow; againstStored: boolean }>();
   for (const record of records) {
     const status = STATUS_OF_EVENT[record.type];
@@ -81,28 +81,35 @@ export async function updatePartitionStatuses(trx: Kysely<Database>, records: re
   const rows = [...finals.values()];
   const plain = rows.filter((r) => !r.againstStored).map((r) => r.row);
   const guarded = rows.filter((r) => r.againstStored).map((r) => r.row);
+  const upserts: Compilable[] = [];
   if (plain.length > 0) {
-    await trx
-      .insertInto("asset_partition_status")
-      .values(plain)
-      .onConflict((oc) => oc.columns(["asset_key", "partition"]).doUpdateSet(EXCLUDED_STATUS).where(sql<boolean>`asset_partition_status.event_id < excluded.event_id`))
-      .execute();
+    upserts.push(
+      trx
+        .insertInto("asset_partition_status")
+        .values(plain)
+        .onConflict((oc) => oc.columns(["asset_key", "partition"]).doUpdateSet(EXCLUDED_STATUS).where(sql<boolean>`asset_partition_status.event_id < excluded.event_id`)),
+    );
   }
   if (guarded.length > 0) {
-    await trx
-      .insertInto("asset_partition_status")
-      .values(guarded)
-      .onConflict((oc) =>
-        oc
-          .columns(["asset_key", "partition"])
-          .doUpdateSet(EXCLUDED_STATUS)
-          .where(
-            sql<boolean>`asset_partition_status.event_id < excluded.event_id and not (asset_partition_status.status = ${AssetPartitionStatus.Materialized} and asset_partition_status.run_id = excluded.run_id)`,
-          ),
-      )
-      .execute();
+    upserts.push(
+      trx
+        .insertInto("asset_partition_status")
+        .values(guarded)
+        .onConflict((oc) =>
+          oc
+            .columns(["asset_key", "partition"])
+            .doUpdateSet(EXCLUDED_STATUS)
+            .where(
+              sql<boolean>`asset_partition_status.event_id < excluded.event_id and not (asset_partition_status.status = ${AssetPartitionStatus.Materialized} and asset_partition_status.run_id = excluded.run_id)`,
+            ),
+        ),
+    );
   }
+  return upserts;
 }
+
+/** A statement built and not yet run: run alone, or embedded in another (a CTE on Postgres). */
+export type Compilable = OperationNodeSource & { execute(): Promise<unknown> };
 
 interface StatusRow {
   asset_key: string;
