@@ -47,6 +47,12 @@ const EVENT_COLUMNS = [
 type InsertedId = { id: number | string };
 
 /**
+ * Events written with one statement at the most: a statement's parameters are bounded (65,535 on
+ * Postgres, 32,766 on SQLite), and a batch of log lines from a tight loop can hold tens of thousands.
+ */
+const MAX_SEGMENT = 500;
+
+/**
  * Appends events and applies their side effects (run status and times, asset index) inside a
  * write transaction the caller holds. This is storeEvent's hot path: it runs ~4 times per step.
  */
@@ -72,7 +78,7 @@ export class EventAppender {
     let i = 0;
     while (i < events.length) {
       let j = i;
-      while (j < events.length && RUN_TRANSITIONS[events[j]!.type] === undefined && events[j]!.runId === events[i]!.runId) j++;
+      while (j < events.length && j - i < MAX_SEGMENT && RUN_TRANSITIONS[events[j]!.type] === undefined && events[j]!.runId === events[i]!.runId) j++;
       if (j - i < 2) {
         stored.push(await this.write(trx, events[i]!));
         i++;

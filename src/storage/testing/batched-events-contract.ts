@@ -44,6 +44,25 @@ function randomEvent(next: () => number, ns: string, i: number): NewEvent {
 /** Contract: storing events in batches leaves exactly what storing them one by one leaves. */
 export function describeBatchedEventsContract(s: StorageFixture): void {
   describe("batched events", () => {
+    it("store a batch far larger than a statement's parameters allow, in order", async () => {
+      await s().createRun(queuedRecord("big"));
+      const events: NewEvent[] = [];
+      for (let i = 0; i < 12_000; i++) {
+        events.push(
+          i % 10 === 9
+            ? newEvent("big", "ASSET_MATERIALIZATION", { stepKey: `a${i % 500}`, assetKey: `a${i % 500}`, message: `m ${i}`, value: { owner: "asset", name: `a${i % 500}`, partition: null, json: Buffer.from(String(i)) } })
+            : newEvent("big", "LOG", { message: `line ${i}` }),
+        );
+      }
+      const stored = await s().storeEvents(events);
+      expect(stored.map((e) => e.message)).toEqual(events.map((e) => e.message));
+      expect(stored.every((e, i) => i === 0 || e.id > stored[i - 1]!.id)).toBe(true);
+      expect((await s().getEvents("big")).map((e) => e.id)).toEqual(stored.map((e) => e.id));
+      // The newest of each key: a499 last materialized by event 11999.
+      expect(Buffer.from((await s().getStoredValue("asset", "a499", null))!.json!).toString()).toBe("11999");
+      expect((await s().getAssetIndex(["a499"]))[0]!.eventId).toBe(stored[11_999]!.id);
+    });
+
     it("keep a run's materialization against its later failures in one batch, unless the run started the step again", async () => {
       await s().createRun(queuedRecord("r"));
       await s().createRun(queuedRecord("other"));
