@@ -95,11 +95,11 @@ export class EventAppender {
     const records = events.map(toRecord);
     const ids = await this.#insertEvents(trx, records);
     const stored = records.map((record, k) => ({ id: ids[k]!, ...record }));
-    const indexRows = new Map<string, { record: EventRecord & { assetKey: string } }>();
+    const indexRows = new Map<string, EventRecord & { assetKey: string }>();
     const values = new Map<string, { value: StoredValue; id: number }>();
     for (const [k, record] of stored.entries()) {
       if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
-        indexRows.set(JSON.stringify([record.assetKey, record.partition]), { record: { ...record, assetKey: record.assetKey } });
+        indexRows.set(JSON.stringify([record.assetKey, record.partition]), { ...record, assetKey: record.assetKey });
       } else if (record.type === EventType.AssetCheckEvaluation) {
         await insertCheckEvaluation(trx, record, record.id);
       }
@@ -109,7 +109,7 @@ export class EventAppender {
     }
     // Each key once, at its newest event: an upsert may not touch a row twice in one statement.
     const upserts: Compilable[] = [
-      ...(indexRows.size > 0 ? [assetIndexUpsert(trx, [...indexRows.values()].map((r) => r.record))] : []),
+      ...(indexRows.size > 0 ? [assetIndexUpsert(trx, [...indexRows.values()])] : []),
       ...(values.size > 0 ? [storedValuesUpsert(trx, [...values.values()])] : []),
       ...partitionStatusUpserts(trx, stored),
     ];

@@ -22,29 +22,9 @@ const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
  * status a newer one set.
  */
 export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<EventRecord, "id">, eventId: number): Promise<void> {
-  const status = STATUS_OF_EVENT[record.type];
-  if (status === undefined) return;
   // Unpartitioned assets are recorded under "" (reads of partitions leave those rows out): the
   // automation loop reads every asset's latest attempt from this one index.
-  const partition = record.partition ?? NO_PARTITION;
-  for (const assetKey of eventAssetKeys(record)) {
-    const row = { asset_key: assetKey, partition, status, run_id: record.runId, event_id: eventId, updated_at: record.timestamp };
-    await trx
-      .insertInto("asset_partition_status")
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(["asset_key", "partition"]).doUpdateSet({ status, run_id: row.run_id, event_id: eventId, updated_at: row.updated_at }).where((eb) => {
-          const newer = eb("asset_partition_status.event_id", "<", eventId);
-          if (status !== AssetPartitionStatus.Failed) return newer;
-          // A step that materialized its partition, then failed (or its run ended), leaves it materialized.
-          return eb.and([
-            newer,
-            eb.not(eb.and([eb("asset_partition_status.status", "=", AssetPartitionStatus.Materialized), eb("asset_partition_status.run_id", "=", row.run_id)])),
-          ]);
-        }),
-      )
-      .execute();
-  }
+  for (const upsert of partitionStatusUpserts(trx, [{ ...record, id: eventId }])) await upsert.execute();
 }
 
 /**
