@@ -8,11 +8,13 @@ import {
   type Dialect,
   type Driver,
   type SqliteDatabase,
+  type SqliteStatement,
 } from "kysely";
 import type { DialectDdl, StorageDialect } from "../dialect.js";
 import { secretMaskingDialect } from "../secret-masking-dialect.js";
 import type { Database } from "../schema.js";
 import type { StorageCapabilities } from "../storage.js";
+import { BackgroundCheckpointer } from "./background-checkpoint.js";
 
 /** How long a connection waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 30_000;
@@ -180,23 +182,45 @@ async function openDatabase(filePath: string): Promise<SqliteDatabase> {
   // In WAL, NORMAL syncs at checkpoints only: a power loss may drop the last commits, never corrupt.
   raw.pragma("synchronous = NORMAL");
   raw.pragma("foreign_keys = ON");
-  return withStatementCache(raw);
+  const checkpointer = filePath === ":memory:" || filePath === "" ? undefined : new BackgroundCheckpointer(raw, path.resolve(filePath));
+  return withStatementCache(raw, checkpointer);
 }
 
-/** Wraps the connection so identical SQL text reuses its prepared statement. */
-function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+/**
+ * Wraps the connection so identical SQL text reuses its prepared statement, and so that each
+ * COMMIT is counted by the background checkpointer.
+ */
+function withStatementCache(raw: BetterSqlite3.Database, checkpointer?: BackgroundCheckpointer): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
   return {
-    close: () => raw.close(),
+    close: () => {
+      checkpointer?.stop();
+      raw.close();
+    },
     prepare(sqlText) {
       let statement = cache.get(sqlText);
       if (statement === undefined) {
         // Queries with variable-length IN lists produce many texts; a full reset keeps it bounded.
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        statement = raw.prepare(sqlText);
+        const prepared = raw.prepare(sqlText);
+        statement = checkpointer !== undefined && sqlText === COMMIT.sql ? countingCommits(prepared, checkpointer) : prepared;
         cache.set(sqlText, statement);
       }
       return statement;
+    },
+  };
+}
+
+/** The COMMIT statement, telling the checkpointer of each commit that succeeded. */
+function countingCommits(commit: BetterSqlite3.Statement, checkpointer: BackgroundCheckpointer): SqliteStatement {
+  return {
+    reader: false,
+    all: (parameters) => commit.all(parameters),
+    iterate: (parameters) => commit.iterate(parameters),
+    run(parameters) {
+      const result = commit.run(parameters);
+      checkpointer.committed();
+      return result;
     },
   };
 }
