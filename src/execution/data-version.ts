@@ -5,7 +5,7 @@
  * code version and the data versions of its inputs (same code on the same inputs: same data); else a
  * fresh random version, because without a code version nothing says two runs computed the same thing.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 /** Hex characters of a derived data version: 96 bits, far from any collision in one instance. */
 const DATA_VERSION_HEX_LENGTH = 24;
@@ -26,7 +26,7 @@ export interface MaterializationVersions {
  */
 export function dataVersionOf(given: string | undefined, codeVersion: string | null, inputs: InputDataVersions): string {
   if (given !== undefined) return given;
-  if (codeVersion === null) return randomBytes(DATA_VERSION_HEX_LENGTH / 2).toString("hex");
+  if (codeVersion === null) return randomHex();
   // Sorted, so that the order ins and deps were declared in does not change the version.
   const entries = Object.keys(inputs)
     .sort()
@@ -43,6 +43,22 @@ export function partitionsDataVersion(versions: ReadonlyArray<readonly [string, 
   const sorted = [...versions].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   if (sorted.some(([, version]) => version === null)) return null;
   return hash(JSON.stringify(sorted));
+}
+
+/** Random bytes drawn a page at a time: one call to the system per 340 versions, not one each. */
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+/** A fresh random data version (from the CSPRNG, as randomBytes would give it). */
+function randomHex(): string {
+  const bytes = DATA_VERSION_HEX_LENGTH / 2;
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString("hex", randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
 }
 
 function hash(text: string): string {
