@@ -109,12 +109,22 @@ export interface StorageDialect {
   lockRunQueue<DB>(trx: Kysely<DB>): Promise<void>;
 
   /**
-   * Called first in every write transaction that appends events: makes appenders take turns until
-   * their transactions end, so events become visible in id order and a reader tailing by id never
-   * skips one that commits late. SQLite: nothing (one writer at a time already). Postgres: a
-   * transaction-scoped advisory lock.
+   * writeTransaction for appending events: appenders take turns until their transactions end, so
+   * events become visible in id order and a reader tailing by id never skips one that commits late.
+   * SQLite: writeTransaction (one writer at a time already). Postgres: a transaction-scoped advisory
+   * lock, taken in the same round trip as BEGIN (events are the hot path).
    */
-  lockEventLog<DB>(trx: Kysely<DB>): Promise<void>;
+  eventLogTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+
+  /**
+   * Postgres: the column an event insert returns beside the ids, holding the id of its transaction,
+   * for deciding a commit whose connection broke without a query of its own (see
+   * {@link noteTransactionId}). Undefined where there is none to read (SQLite).
+   */
+  readonly transactionIdColumn?: string;
+
+  /** Records the transaction id read through {@link transactionIdColumn} for the transaction `trx`. */
+  noteTransactionId?(trx: Kysely<any>, xid: unknown): void;
 
   /**
    * Called in a write transaction before it adds or removes keys of dynamic partitions: writers of

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Insertable, type Kysely } from "kysely";
+import { sql, type CompiledQuery, type Insertable, type InsertQueryBuilder, type InsertResult, type Kysely } from "kysely";
 import { RunNotFoundError, StorageError } from "../definitions/errors.js";
 import { processSecrets } from "../definitions/secret-mask.js";
 import type { StorageDialect } from "./dialect.js";
@@ -11,10 +11,11 @@ import {
   type NewEvent,
   type StoredValue,
 } from "./records.js";
-import type { Database, EventsTable } from "./schema.js";
+import type { AssetIndexTable, Database, EventsTable, StoredValuesTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
 import { insertCheckEvaluation } from "./check-storage.js";
-import { partitionStatusUpserts, updatePartitionStatus, type Compilable } from "./partition-status-index.js";
+import { partitionStatusRows, partitionStatusUpsert, updatePartitionStatus, type StatusRow } from "./partition-status-index.js";
+import { StatementTemplates, type PlainRow, type RowGroups } from "./statement-templates.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
 
@@ -60,6 +61,7 @@ export class EventAppender {
   readonly #dialect: StorageDialect;
   readonly #db: Kysely<Database>;
   #insert: CompiledQuery<InsertedId> | undefined;
+  readonly #templates = new StatementTemplates();
 
   constructor(dialect: StorageDialect, db: Kysely<Database>) {
     this.#dialect = dialect;
@@ -95,31 +97,38 @@ export class EventAppender {
     const records = events.map(toRecord);
     const ids = await this.#insertEvents(trx, records);
     const stored = records.map((record, k) => ({ id: ids[k]!, ...record }));
-    const indexRows = new Map<string, EventRecord & { assetKey: string }>();
-    const values = new Map<string, { value: StoredValue; id: number }>();
+    const indexRows = new Map<string, AssetIndexRow>();
+    const values = new Map<string, StoredValueRow>();
     for (const [k, record] of stored.entries()) {
       if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
-        indexRows.set(JSON.stringify([record.assetKey, record.partition]), { ...record, assetKey: record.assetKey });
+        indexRows.set(JSON.stringify([record.assetKey, record.partition]), assetIndexRow({ ...record, assetKey: record.assetKey }));
       } else if (record.type === EventType.AssetCheckEvaluation) {
         await insertCheckEvaluation(trx, record, record.id);
       }
       if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, record.id);
       const value = events[k]!.value;
-      if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), { value, id: record.id });
+      if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), storedValueRow(value, record.id));
     }
     // Each key once, at its newest event: an upsert may not touch a row twice in one statement.
-    const upserts: Compilable[] = [
-      ...(indexRows.size > 0 ? [assetIndexUpsert(trx, [...indexRows.values()])] : []),
-      ...(values.size > 0 ? [storedValuesUpsert(trx, [...values.values()])] : []),
-      ...partitionStatusUpserts(trx, stored),
-    ];
-    if (upserts.length > 1 && this.#dialect.capabilities.dialect === "postgres") {
+    const status = partitionStatusRows(stored);
+    const groups: Partial<Record<UpsertKind, readonly PlainRow[]>> = {};
+    if (indexRows.size > 0) groups.index = [...indexRows.values()];
+    if (values.size > 0) groups.values = [...values.values()];
+    if (status.plain.length > 0) groups.status = status.plain;
+    if (status.guarded.length > 0) groups.guardedStatus = status.guarded;
+    const kinds = Object.keys(groups) as UpsertKind[];
+    if (kinds.length > 1 && this.#dialect.capabilities.dialect === "postgres") {
       // One round trip: the upserts touch different tables (or, for the two of the status index,
       // different keys), so they may run as data-modifying CTEs of one statement.
-      const [last, ...ctes] = [upserts[upserts.length - 1]!, ...upserts.slice(0, -1)];
-      await sql`with ${sql.join(ctes.map((q, i) => sql`${sql.id(`upsert_${i}`)} as (${q})`))} ${last}`.execute(trx);
+      await trx.executeQuery(
+        this.#templates.compile("upserts", groups as RowGroups, (g) => {
+          const upserts = kinds.map((kind) => UPSERTS[kind](trx, g[kind]!));
+          const [last, ...ctes] = [upserts[upserts.length - 1]!, ...upserts.slice(0, -1)];
+          return sql`with ${sql.join(ctes.map((q, i) => sql`${sql.id(`upsert_${i}`)} as (${q})`))} ${last}`.compile(trx);
+        }),
+      );
     } else {
-      for (const upsert of upserts) await upsert.execute();
+      for (const kind of kinds) await trx.executeQuery(this.#templates.compile(kind, { rows: groups[kind]! }, (g) => UPSERTS[kind](trx, g.rows!).compile()));
     }
     return stored;
   }
@@ -203,12 +212,16 @@ export class EventAppender {
   async #insertEvents(trx: Kysely<Database>, records: readonly Omit<EventRecord, "id">[]): Promise<number[]> {
     let rows: InsertedId[];
     try {
-      rows = await trx.insertInto("events").values(records.map(eventRow)).returning("id").execute();
+      const query = this.#templates.compile<InsertedId>("events", { rows: records.map(eventRow) }, (g) =>
+        withTransactionId(trx.insertInto("events").values(g.rows as readonly Insertable<EventsTable>[]), this.#dialect).compile(),
+      );
+      rows = (await trx.executeQuery(query)).rows;
     } catch (err) {
       if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
       throw err;
     }
     if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
+    this.#noteTransactionId(trx, rows[0]);
     // The rows get their ids in the order of the VALUES list; RETURNING promises no order.
     return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   }
@@ -216,7 +229,7 @@ export class EventAppender {
   async #insertEvent(trx: Kysely<Database>, record: Omit<EventRecord, "id">): Promise<number> {
     const values = eventRow(record);
     const query: CompiledQuery<InsertedId> = {
-      ...(this.#insert ??= compileEventInsert(this.#db)),
+      ...(this.#insert ??= compileEventInsert(this.#db, this.#dialect)),
       parameters: EVENT_COLUMNS.map((column) => values[column]),
     };
     let rows: InsertedId[];
@@ -230,8 +243,24 @@ export class EventAppender {
     }
     const row = rows[0];
     if (row === undefined) throw new StorageError(`Storing a ${record.type} event returned no id.`);
+    this.#noteTransactionId(trx, row);
     return Number(row.id);
   }
+
+  /** Tells the dialect the transaction id an event insert returned (Postgres). */
+  #noteTransactionId(trx: Kysely<Database>, row: InsertedId | undefined): void {
+    const column = this.#dialect.transactionIdColumn;
+    if (column !== undefined && row !== undefined) this.#dialect.noteTransactionId?.(trx, (row as Record<string, unknown>)[column]);
+  }
+}
+
+/**
+ * The event insert's RETURNING: the ids, and where the dialect reads one there, the transaction's
+ * id (what decides a commit whose connection broke), sparing a query of its own before COMMIT.
+ */
+function withTransactionId(insert: InsertQueryBuilder<Database, "events", InsertResult>, dialect: StorageDialect) {
+  const column = dialect.transactionIdColumn;
+  return column === undefined ? insert.returning("id") : insert.returning(["id", sql<string>`txid_current()`.as(column)]);
 }
 
 /** The events table's row of an event. */
@@ -282,12 +311,15 @@ function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
 
 /** Points the asset index of the event's (asset, partition) at this event. */
 async function upsertAssetIndex(trx: Kysely<Database>, record: Omit<EventRecord, "id"> & { assetKey: string }, eventId: number): Promise<void> {
-  await assetIndexUpsert(trx, [{ ...record, id: eventId }]).execute();
+  await assetIndexUpsert(trx, [assetIndexRow({ ...record, id: eventId })]).execute();
 }
 
-/** The upsert pointing the asset index of each materialization's (asset, partition) at it; at most one per key. */
-function assetIndexUpsert(trx: Kysely<Database>, records: readonly (EventRecord & { assetKey: string })[]): Compilable {
-  const rows = records.map((record) => ({
+type AssetIndexRow = Insertable<AssetIndexTable>;
+type StoredValueRow = Insertable<StoredValuesTable>;
+
+/** The asset index row of a materialization. */
+function assetIndexRow(record: EventRecord & { assetKey: string }): AssetIndexRow {
+  return {
     asset_key: record.assetKey,
     partition: record.partition ?? NO_PARTITION,
     run_id: record.runId,
@@ -298,10 +330,14 @@ function assetIndexUpsert(trx: Kysely<Database>, records: readonly (EventRecord 
     data_version: typeof record.data.dataVersion === "string" ? record.data.dataVersion : null,
     code_version: typeof record.data.codeVersion === "string" ? record.data.codeVersion : null,
     input_data_versions: isStringRecord(record.data.inputDataVersions) ? JSON.stringify(record.data.inputDataVersions) : null,
-  }));
-  return trx
+  };
+}
+
+/** The upsert pointing the asset index of each row's (asset, partition) at its event; at most one row per key. */
+function assetIndexUpsert(db: Kysely<Database>, rows: readonly PlainRow[]) {
+  return db
     .insertInto("asset_index")
-    .values(rows)
+    .values(rows as readonly AssetIndexRow[])
     .onConflict((oc) =>
       oc
         .columns(["asset_key", "partition"])
@@ -322,15 +358,18 @@ function assetIndexUpsert(trx: Kysely<Database>, records: readonly (EventRecord 
 
 /** Keeps the value as the latest of its owner, name and partition (see StoredValue). */
 async function upsertStoredValue(trx: Kysely<Database>, value: StoredValue, eventId: number): Promise<void> {
-  await storedValuesUpsert(trx, [{ value, id: eventId }]).execute();
+  await storedValuesUpsert(trx, [storedValueRow(value, eventId)]).execute();
 }
 
-/** The upsert keeping each value as the latest of its key; at most one per key. */
-function storedValuesUpsert(trx: Kysely<Database>, values: readonly { value: StoredValue; id: number }[]): Compilable {
-  const rows = values.map(({ value, id }) => ({ owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: id }));
-  return trx
+function storedValueRow(value: StoredValue, eventId: number): StoredValueRow {
+  return { owner: value.owner, name: value.name, partition: value.partition ?? NO_PARTITION, json: value.json, event_id: eventId };
+}
+
+/** The upsert keeping each row's value as the latest of its key; at most one row per key. */
+function storedValuesUpsert(db: Kysely<Database>, rows: readonly PlainRow[]) {
+  return db
     .insertInto("stored_values")
-    .values(rows)
+    .values(rows as readonly StoredValueRow[])
     .onConflict((oc) =>
       oc
         .columns(["owner", "name", "partition"])
@@ -339,6 +378,15 @@ function storedValuesUpsert(trx: Kysely<Database>, values: readonly { value: Sto
         .where(sql<boolean>`stored_values.event_id < excluded.event_id`),
     );
 }
+
+/** The upserts a segment of events may need, in the order they run. */
+const UPSERTS = {
+  index: assetIndexUpsert,
+  values: storedValuesUpsert,
+  status: (db: Kysely<Database>, rows: readonly PlainRow[]) => partitionStatusUpsert(db, rows as readonly StatusRow[], false),
+  guardedStatus: (db: Kysely<Database>, rows: readonly PlainRow[]) => partitionStatusUpsert(db, rows as readonly StatusRow[], true),
+};
+type UpsertKind = keyof typeof UPSERTS;
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string");
@@ -349,13 +397,12 @@ function isStringRecord(value: unknown): value is Record<string, string> {
  * compiling a kysely query costs about as much as SQLite's own work for the insert, and only the
  * parameters ever change.
  */
-function compileEventInsert(db: Kysely<Database>): CompiledQuery<InsertedId> {
+function compileEventInsert(db: Kysely<Database>, dialect: StorageDialect): CompiledQuery<InsertedId> {
   const placeholders = Object.fromEntries(EVENT_COLUMNS.map((column) => [column, column]));
-  const compiled = db
+  const insert = db
     .insertInto("events")
-    .values(placeholders as Insertable<EventsTable>)
-    .returning("id")
-    .compile();
+    .values(placeholders as Insertable<EventsTable>);
+  const compiled = withTransactionId(insert, dialect).compile();
   // Parameters must bind in EVENT_COLUMNS order, or events would be stored scrambled.
   if (compiled.parameters.some((value, i) => value !== EVENT_COLUMNS[i])) {
     throw new StorageError("The compiled event insert does not bind its columns in order.");

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type OperationNodeSource } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { AssetPartitionStatus, type AssetPartitionCounts, type AssetPartitionStatusRecord, type LatestAttemptRecord } from "./backfill-records.js";
 import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
@@ -24,17 +24,25 @@ const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
 export async function updatePartitionStatus(trx: Kysely<Database>, record: Omit<EventRecord, "id">, eventId: number): Promise<void> {
   // Unpartitioned assets are recorded under "" (reads of partitions leave those rows out): the
   // automation loop reads every asset's latest attempt from this one index.
-  for (const upsert of partitionStatusUpserts(trx, [{ ...record, id: eventId }])) await upsert.execute();
+  const { plain, guarded } = partitionStatusRows([{ ...record, id: eventId }]);
+  if (plain.length > 0) await partitionStatusUpsert(trx, plain, false).execute();
+  if (guarded.length > 0) await partitionStatusUpsert(trx, guarded, true).execute();
+}
+
+/** The status rows that events write: `guarded` ones only where the stored row allows (see partitionStatusRows). */
+export interface PartitionStatusRows {
+  plain: StatusRow[];
+  guarded: StatusRow[];
 }
 
 /**
- * The statements of updatePartitionStatus for several events of one transaction, in order: at most
- * two (an upsert may not touch a row twice in one statement), each (asset, partition) written once,
- * with what applying the events one by one would leave. Where that depends on the
- * stored row (a failure first, which must not overwrite its own run's materialization), the row is
- * written with that condition; otherwise only with "newer than the stored event".
+ * The rows of updatePartitionStatus for several events of one transaction, in two sets (an upsert
+ * may not touch a row twice in one statement): each (asset, partition) once, with what applying the
+ * events one by one would leave. Where that depends on the stored row (a failure first, which must
+ * not overwrite its own run's materialization), the row is `guarded`: written with that condition;
+ * a `plain` one only with "newer than the stored event".
  */
-export function partitionStatusUpserts(trx: Kysely<Database>, records: readonly EventRecord[]): Compilable[] {
+export function partitionStatusRows(records: readonly EventRecord[]): PartitionStatusRows {
   const finals = new Map<string, { row: StatusRow; againstStored: boolean }>();
   for (const record of records) {
     const status = STATUS_OF_EVENT[record.type];
@@ -59,39 +67,28 @@ export function partitionStatusUpserts(trx: Kysely<Database>, records: readonly 
     }
   }
   const rows = [...finals.values()];
-  const plain = rows.filter((r) => !r.againstStored).map((r) => r.row);
-  const guarded = rows.filter((r) => r.againstStored).map((r) => r.row);
-  const upserts: Compilable[] = [];
-  if (plain.length > 0) {
-    upserts.push(
-      trx
-        .insertInto("asset_partition_status")
-        .values(plain)
-        .onConflict((oc) => oc.columns(["asset_key", "partition"]).doUpdateSet(EXCLUDED_STATUS).where(sql<boolean>`asset_partition_status.event_id < excluded.event_id`)),
-    );
-  }
-  if (guarded.length > 0) {
-    upserts.push(
-      trx
-        .insertInto("asset_partition_status")
-        .values(guarded)
-        .onConflict((oc) =>
-          oc
-            .columns(["asset_key", "partition"])
-            .doUpdateSet(EXCLUDED_STATUS)
-            .where(
-              sql<boolean>`asset_partition_status.event_id < excluded.event_id and not (asset_partition_status.status = ${AssetPartitionStatus.Materialized} and asset_partition_status.run_id = excluded.run_id)`,
-            ),
-        ),
-    );
-  }
-  return upserts;
+  return { plain: rows.filter((r) => !r.againstStored).map((r) => r.row), guarded: rows.filter((r) => r.againstStored).map((r) => r.row) };
 }
 
-/** A statement built and not yet run: run alone, or embedded in another (a CTE on Postgres). */
-export type Compilable = OperationNodeSource & { execute(): Promise<unknown> };
+/** The upsert of status rows: newer than the stored event, and for `guarded` rows also not over their run's materialization. */
+export function partitionStatusUpsert(db: Kysely<Database>, rows: readonly StatusRow[], guarded: boolean) {
+  return db
+    .insertInto("asset_partition_status")
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(["asset_key", "partition"])
+        .doUpdateSet(EXCLUDED_STATUS)
+        .where(
+          guarded
+            ? sql<boolean>`asset_partition_status.event_id < excluded.event_id and not (asset_partition_status.status = ${AssetPartitionStatus.Materialized} and asset_partition_status.run_id = excluded.run_id)`
+            : sql<boolean>`asset_partition_status.event_id < excluded.event_id`,
+        ),
+    );
+}
 
-interface StatusRow {
+/** A row of the status index. */
+export interface StatusRow {
   asset_key: string;
   partition: string;
   status: AssetPartitionStatus;

@@ -269,10 +269,7 @@ export class SqlStorage implements Storage {
   storeEvents(events: NewEvent[]): Promise<EventRecord[]> {
     if (events.length === 0) return Promise.resolve([]);
     return this.#guard.run("store events", () =>
-      this.#write(async (trx) => {
-        await this.#dialect.lockEventLog(trx);
-        return this.#events.writeAll(trx, events);
-      }),
+      this.#dialect.eventLogTransaction(this.#db, (trx) => this.#events.writeAll(trx, events)),
     );
   }
 
@@ -282,8 +279,7 @@ export class SqlStorage implements Storage {
       return Promise.reject(new StorageError(`endRunIfUnfinished takes a RUN_FAILURE or RUN_CANCELED event, not ${event.type}.`));
     }
     return this.#guard.run(`end run "${event.runId}"`, () =>
-      this.#write(async (trx) => {
-        await this.#dialect.lockEventLog(trx);
+      this.#dialect.eventLogTransaction(this.#db, async (trx) => {
         const run = await trx.selectFrom("runs").select("status").where("run_id", "=", event.runId).executeTakeFirst();
         if (run === undefined) throw new RunNotFoundError(event.runId);
         if (FINISHED_RUN_STATUSES.includes(run.status as RunStatus)) return undefined;

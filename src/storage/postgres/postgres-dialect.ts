@@ -78,6 +78,8 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
   assertValidSchema(schema);
   const setSearchPath = CompiledQuery.raw(`set search_path to "${schema}"`);
   const lock = (space: number) => sql`select pg_advisory_xact_lock(${sql.lit(space)}, hashtext(${schema}))`;
+  // The schema name is a plain identifier (checked above): safe as a literal in the text.
+  const beginWithEventLogLock = CompiledQuery.raw(`begin; select pg_advisory_xact_lock(${LockSpace.EventLog}, hashtext('${schema}'))`);
   const location = redactPostgresUrl(url);
   const reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
 
@@ -140,13 +142,18 @@ export function postgresDialect(url: string, options: PostgresDialectOptions = {
       await lock(LockSpace.DynamicPartitions).execute(trx);
     },
 
-    async lockEventLog<DB>(trx: Kysely<DB>): Promise<void> {
-      // Sequence values are taken at insert time but become visible at commit: without this, a
+    eventLogTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+      // Sequence values are taken at insert time but become visible at commit: without the lock, a
       // transaction that took id 7 could commit after one that took id 8, and a reader tailing
-      // "after 8" (live updates, sensors) would never see event 7. The transaction id comes in the
-      // same round trip, for deciding a commit whose connection broke (events are the hot path).
-      const { rows } = await sql<{ xid: unknown }>`select pg_advisory_xact_lock(${sql.lit(LockSpace.EventLog)}, hashtext(${schema})), txid_current() as xid`.execute(trx);
-      noteTransactionId(trx, rows[0]?.xid == null ? null : Number(rows[0].xid));
+      // "after 8" (live updates, sensors) would never see event 7. BEGIN and the lock go in one
+      // simple query: one round trip fewer on every step boundary.
+      return postgresWriteTransaction(db, fn, reconnectTimeoutMs, beginWithEventLogLock);
+    },
+
+    transactionIdColumn: "xid",
+
+    noteTransactionId(trx: Kysely<any>, xid: unknown): void {
+      noteTransactionId(trx, xid === null || xid === undefined ? null : Number(xid));
     },
   };
 }

@@ -189,10 +189,21 @@ describe("postgres storage across lost connections", () => {
         expect(proxy.cuts).toBe(cuts + 1);
         expect(event.type).toBe(type);
       }
+      // A batch (one insert of several events and one statement of upserts) reads the id back too.
+      const cuts = proxy.cuts;
+      proxy.cutNextCommit("after-server");
+      const batch = await storage.storeEvents([
+        { runId: "r", type: "STEP_OUTPUT", stepKey: "a", assetKey: "a" },
+        { runId: "r", type: "ASSET_MATERIALIZATION", stepKey: "a", assetKey: "a" },
+        { runId: "r", type: "STEP_SUCCESS", stepKey: "a", assetKey: "a" },
+      ]);
+      expect(proxy.cuts).toBe(cuts + 1);
+      expect(batch).toHaveLength(3);
       // createRun takes no lock whose answer carries the transaction id: it asks before COMMIT.
       proxy.cutNextCommit("after-server");
       await storage.createRun(queuedRecord("second"));
-      expect((await storage.getEvents("r")).map((e) => e.type)).toEqual(["RUN_START", "STEP_START"]);
+      expect((await storage.getEvents("r")).map((e) => e.type)).toEqual(["RUN_START", "STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "STEP_SUCCESS"]);
+      expect((await storage.getAssetIndex()).map((e) => e.assetKey)).toEqual(["a"]);
       expect((await storage.listRuns()).map((r) => r.runId).sort()).toEqual(["r", "second"]);
     });
 

@@ -27,7 +27,8 @@ export function noteTransactionId(trx: object, xid: number | null): void {
 }
 
 /**
- * Runs `fn` in a transaction on one connection and commits it, deciding what a lost connection
+ * Runs `fn` in a transaction on one connection (opened by `begin`: BEGIN, or BEGIN and statements
+ * without parameters in the same round trip) and commits it, deciding what a lost connection
  * means for the write:
  * - lost before COMMIT was sent (pg refuses a query on a broken client without sending it), or
  *   during the work: the server rolled the transaction back; the error is left retryable;
@@ -36,11 +37,16 @@ export function noteTransactionId(trx: object, xid: number | null): void {
  *   returned as if nothing happened; aborted → retryable; unknown → marked lost during commit,
  *   which the storage does not retry.
  */
-export async function postgresWriteTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>, reconnectTimeoutMs: number): Promise<T> {
+export async function postgresWriteTransaction<DB, T>(
+  db: Kysely<DB>,
+  fn: (trx: Kysely<DB>) => Promise<T>,
+  reconnectTimeoutMs: number,
+  begin: CompiledQuery = BEGIN,
+): Promise<T> {
   let outcome: { result: T; xid: number | null } | undefined;
   try {
     return await db.connection().execute(async (conn) => {
-      await conn.executeQuery(BEGIN);
+      await conn.executeQuery(begin);
       const state: TransactionState = { xid: undefined };
       states.set(conn, state);
       let result: T;

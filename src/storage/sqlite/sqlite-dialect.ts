@@ -119,8 +119,9 @@ export function sqliteDialect(filePath: string): StorageDialect {
       // the file, in this process and in others, until it ends.
     },
 
-    async lockEventLog() {
-      // Nothing to do, for the same reason: appenders already commit one at a time, in id order.
+    eventLogTransaction(db, fn) {
+      // One writer at a time already: appenders commit one at a time, in id order.
+      return this.writeTransaction(db, fn);
     },
 
     async lockDynamicPartitions() {
