@@ -14,7 +14,8 @@ import {
 import type { AssetIndexTable, Database, EventsTable, StoredValuesTable } from "./schema.js";
 import { upsertObservation } from "./observation-storage.js";
 import { insertCheckEvaluation } from "./check-storage.js";
-import { partitionStatusRows, partitionStatusUpsert, updatePartitionStatus, type StatusRow } from "./partition-status-index.js";
+import { partitionStatusRows, partitionStatusUpsert, updatePartitionStatus } from "./partition-status-index.js";
+import { insertFrom, PositionedRows, type UpsertSource } from "./upsert-source.js";
 import { StatementTemplates, type PlainRow, type RowGroups } from "./statement-templates.js";
 import { NO_PARTITION } from "./sql-rows.js";
 import { computeStepStats } from "./step-stats.js";
@@ -52,6 +53,22 @@ type InsertedId = { id: number | string };
  * Postgres, 32,766 on SQLite), and a batch of log lines from a tight loop can hold tens of thousands.
  */
 const MAX_SEGMENT = 500;
+
+/** Parameters of one statement at the most (Postgres allows 65,535; SQLite 32,766). */
+const MAX_PARAMETERS = 30_000;
+
+/**
+ * The parameters a segment's statements take, at the most: an event's columns, its asset index and
+ * value rows, and a status row for each asset it is about.
+ */
+function parametersOf(events: readonly NewEvent[]): number {
+  let n = 0;
+  for (const event of events) {
+    const keys = event.assetKey ? 1 : Array.isArray(event.data?.assetKeys) ? event.data.assetKeys.length : 0;
+    n += EVENT_COLUMNS.length + (event.type === EventType.AssetMaterialization ? 9 : 0) + (event.value !== undefined ? 5 : 0) + 6 * keys;
+  }
+  return n;
+}
 
 /**
  * Appends events and applies their side effects (run status and times, asset index) inside a
@@ -94,28 +111,23 @@ export class EventAppender {
 
   /** Consecutive events of one run, none of which moves the run's status: see writeAll. */
   async #writeSegment(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<EventRecord[]> {
+    if (events.length > 1 && parametersOf(events) > MAX_PARAMETERS) {
+      // A multi-asset's step events write a status row per asset: halves, applied in order, leave
+      // what the whole would.
+      const half = Math.ceil(events.length / 2);
+      return [...(await this.#writeSegment(trx, events.slice(0, half))), ...(await this.#writeSegment(trx, events.slice(half)))];
+    }
     const records = events.map(toRecord);
+    if (this.#dialect.capabilities.dialect === "postgres" && !records.some((r) => r.type === EventType.AssetCheckEvaluation || r.type === EventType.AssetObservation)) {
+      return this.#writeSegmentInOneStatement(trx, events, records);
+    }
     const ids = await this.#insertEvents(trx, records);
     const stored = records.map((record, k) => ({ id: ids[k]!, ...record }));
-    const indexRows = new Map<string, AssetIndexRow>();
-    const values = new Map<string, StoredValueRow>();
-    for (const [k, record] of stored.entries()) {
-      if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
-        indexRows.set(JSON.stringify([record.assetKey, record.partition]), assetIndexRow({ ...record, assetKey: record.assetKey }));
-      } else if (record.type === EventType.AssetCheckEvaluation) {
-        await insertCheckEvaluation(trx, record, record.id);
-      }
+    for (const record of stored) {
+      if (record.type === EventType.AssetCheckEvaluation) await insertCheckEvaluation(trx, record, record.id);
       if (record.type === EventType.AssetObservation) await upsertObservation(trx, record, record.id);
-      const value = events[k]!.value;
-      if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), storedValueRow(value, record.id));
     }
-    // Each key once, at its newest event: an upsert may not touch a row twice in one statement.
-    const status = partitionStatusRows(stored);
-    const groups: Partial<Record<UpsertKind, readonly PlainRow[]>> = {};
-    if (indexRows.size > 0) groups.index = [...indexRows.values()];
-    if (values.size > 0) groups.values = [...values.values()];
-    if (status.plain.length > 0) groups.status = status.plain;
-    if (status.guarded.length > 0) groups.guardedStatus = status.guarded;
+    const groups = upsertGroups(events, stored);
     const kinds = Object.keys(groups) as UpsertKind[];
     if (kinds.length > 1 && this.#dialect.capabilities.dialect === "postgres") {
       // One round trip: the upserts touch different tables (or, for the two of the status index,
@@ -131,6 +143,37 @@ export class EventAppender {
       for (const kind of kinds) await trx.executeQuery(this.#templates.compile(kind, { rows: groups[kind]! }, (g) => UPSERTS[kind](trx, g.rows!).compile()));
     }
     return stored;
+  }
+
+  /**
+   * Postgres: the segment's insert and all its upserts in one statement (one round trip). The
+   * upserts' rows carry their event's position in the insert instead of its id; a CTE pairs each
+   * position with the id the insert gave it (ids follow the order of the VALUES list).
+   */
+  async #writeSegmentInOneStatement(trx: Kysely<Database>, events: readonly NewEvent[], records: readonly Omit<EventRecord, "id">[]): Promise<EventRecord[]> {
+    const positioned = records.map((record, k) => ({ id: k + 1, ...record }));
+    const groups = upsertGroups(events, positioned);
+    const kinds = Object.keys(groups) as UpsertKind[];
+    const query = this.#templates.compile<InsertedId>("segment", { events: records.map(eventRow), ...groups } as RowGroups, (g) => {
+      const insert = withTransactionId(trx.insertInto("events").values(g.events as readonly Insertable<EventsTable>[]), this.#dialect);
+      const ctes = [
+        sql`inserted as (${insert})`,
+        sql`positions as (select id, row_number() over (order by id) as position from inserted)`,
+        ...kinds.map((kind, i) => sql`${sql.id(`upsert_${i}`)} as (${UPSERTS[kind](trx, new PositionedRows(g[kind]!))})`),
+      ];
+      const column = this.#dialect.transactionIdColumn;
+      return sql`with ${sql.join(ctes)} select inserted.id${column === undefined ? sql`` : sql`, inserted.${sql.id(column)}`} from inserted order by inserted.id`.compile(trx);
+    });
+    let rows: InsertedId[];
+    try {
+      rows = (await trx.executeQuery(query)).rows;
+    } catch (err) {
+      if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
+      throw err;
+    }
+    if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
+    this.#noteTransactionId(trx, rows[0]);
+    return records.map((record, k) => ({ id: Number(rows[k]!.id), ...record }));
   }
 
   /** Stores one event; throws RunNotFoundError when its run does not exist. */
@@ -309,6 +352,29 @@ function multiAssetKeysOf(data: unknown): { assetKeys?: string[] } {
   return Array.isArray(keys) ? { assetKeys: keys.filter((k): k is string => typeof k === "string") } : {};
 }
 
+/**
+ * The rows a segment's events upsert, by kind, each key once at its newest event (an upsert may not
+ * touch a row twice in one statement): asset index, stored values, partition statuses.
+ */
+function upsertGroups(events: readonly NewEvent[], stored: readonly EventRecord[]): Partial<Record<UpsertKind, readonly PlainRow[]>> {
+  const indexRows = new Map<string, AssetIndexRow>();
+  const values = new Map<string, StoredValueRow>();
+  for (const [k, record] of stored.entries()) {
+    if (record.type === EventType.AssetMaterialization && record.assetKey !== null) {
+      indexRows.set(JSON.stringify([record.assetKey, record.partition]), assetIndexRow({ ...record, assetKey: record.assetKey }));
+    }
+    const value = events[k]!.value;
+    if (value !== undefined) values.set(JSON.stringify([value.owner, value.name, value.partition]), storedValueRow(value, record.id));
+  }
+  const status = partitionStatusRows(stored);
+  const groups: Partial<Record<UpsertKind, readonly PlainRow[]>> = {};
+  if (indexRows.size > 0) groups.index = [...indexRows.values()];
+  if (values.size > 0) groups.values = [...values.values()];
+  if (status.plain.length > 0) groups.status = status.plain;
+  if (status.guarded.length > 0) groups.guardedStatus = status.guarded;
+  return groups;
+}
+
 /** Points the asset index of the event's (asset, partition) at this event. */
 async function upsertAssetIndex(trx: Kysely<Database>, record: Omit<EventRecord, "id"> & { assetKey: string }, eventId: number): Promise<void> {
   await assetIndexUpsert(trx, [assetIndexRow({ ...record, id: eventId })]).execute();
@@ -334,10 +400,8 @@ function assetIndexRow(record: EventRecord & { assetKey: string }): AssetIndexRo
 }
 
 /** The upsert pointing the asset index of each row's (asset, partition) at its event; at most one row per key. */
-function assetIndexUpsert(db: Kysely<Database>, rows: readonly PlainRow[]) {
-  return db
-    .insertInto("asset_index")
-    .values(rows as readonly AssetIndexRow[])
+function assetIndexUpsert(db: Kysely<Database>, rows: UpsertSource) {
+  return insertFrom(db.insertInto("asset_index"), rows)
     .onConflict((oc) =>
       oc
         .columns(["asset_key", "partition"])
@@ -366,10 +430,8 @@ function storedValueRow(value: StoredValue, eventId: number): StoredValueRow {
 }
 
 /** The upsert keeping each row's value as the latest of its key; at most one row per key. */
-function storedValuesUpsert(db: Kysely<Database>, rows: readonly PlainRow[]) {
-  return db
-    .insertInto("stored_values")
-    .values(rows as readonly StoredValueRow[])
+function storedValuesUpsert(db: Kysely<Database>, rows: UpsertSource) {
+  return insertFrom(db.insertInto("stored_values"), rows)
     .onConflict((oc) =>
       oc
         .columns(["owner", "name", "partition"])
@@ -383,8 +445,8 @@ function storedValuesUpsert(db: Kysely<Database>, rows: readonly PlainRow[]) {
 const UPSERTS = {
   index: assetIndexUpsert,
   values: storedValuesUpsert,
-  status: (db: Kysely<Database>, rows: readonly PlainRow[]) => partitionStatusUpsert(db, rows as readonly StatusRow[], false),
-  guardedStatus: (db: Kysely<Database>, rows: readonly PlainRow[]) => partitionStatusUpsert(db, rows as readonly StatusRow[], true),
+  status: (db: Kysely<Database>, rows: UpsertSource) => partitionStatusUpsert(db, rows, false),
+  guardedStatus: (db: Kysely<Database>, rows: UpsertSource) => partitionStatusUpsert(db, rows, true),
 };
 type UpsertKind = keyof typeof UPSERTS;
 

@@ -4,6 +4,7 @@ import type { StorageGuard } from "./guard.js";
 import { EventType, type EventRecord } from "./records.js";
 import type { Database } from "./schema.js";
 import { NO_PARTITION } from "./sql-rows.js";
+import { insertFrom, type UpsertSource } from "./upsert-source.js";
 
 /** The status each step or materialization event gives the partition it names. */
 const STATUS_OF_EVENT: Partial<Record<EventType, AssetPartitionStatus>> = {
@@ -71,10 +72,8 @@ export function partitionStatusRows(records: readonly EventRecord[]): PartitionS
 }
 
 /** The upsert of status rows: newer than the stored event, and for `guarded` rows also not over their run's materialization. */
-export function partitionStatusUpsert(db: Kysely<Database>, rows: readonly StatusRow[], guarded: boolean) {
-  return db
-    .insertInto("asset_partition_status")
-    .values(rows)
+export function partitionStatusUpsert(db: Kysely<Database>, rows: UpsertSource, guarded: boolean) {
+  return insertFrom(db.insertInto("asset_partition_status"), rows)
     .onConflict((oc) =>
       oc
         .columns(["asset_key", "partition"])

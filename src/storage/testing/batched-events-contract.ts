@@ -63,6 +63,18 @@ export function describeBatchedEventsContract(s: StorageFixture): void {
       expect((await s().getAssetIndex(["a499"]))[0]!.eventId).toBe(stored[11_999]!.id);
     });
 
+    it("store step events of a multi-asset over many partitions, whose status rows exceed a statement's parameters", async () => {
+      await s().createRun(queuedRecord("multi"));
+      const assetKeys = Array.from({ length: 100 }, (_, i) => `m${i}`);
+      // 400 events × 100 assets, each event its own partition: 40,000 status rows.
+      const events = Array.from({ length: 400 }, (_, i) => newEvent("multi", "STEP_START", { stepKey: "multi", partition: `p${String(i).padStart(3, "0")}`, data: { assetKeys } }));
+      const stored = await s().storeEvents(events);
+      expect(stored).toHaveLength(400);
+      const statuses = await s().getAssetPartitionStatuses("m99");
+      expect(statuses).toHaveLength(400);
+      expect(statuses.every((row) => row.status === "IN_PROGRESS" && row.runId === "multi")).toBe(true);
+    });
+
     it("keep a run's materialization against its later failures in one batch, unless the run started the step again", async () => {
       await s().createRun(queuedRecord("r"));
       await s().createRun(queuedRecord("other"));
