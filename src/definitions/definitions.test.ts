@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asset, type AssetDefinition } from "./asset.js";
@@ -135,6 +136,17 @@ describe("defineDefinitions", () => {
     const b = asset({ key: "b", resources: { db: r2 }, run: () => 1 });
     expect(definitionError(() => defineDefinitions({ assets: [a, b] }))).toContain('Resource name "db" stands for two different resources');
     expect(() => defineDefinitions({ assets: [a, b], resources: { db: r1 } })).not.toThrow();
+  });
+
+  it("takes the executor's kind, defaults it, and names the bad field of a wrong setting", () => {
+    const a = asset({ key: "a", run: () => 1 });
+    expect(defineDefinitions({ assets: [a] }).executor).toEqual({ kind: "in_process", maxConcurrent: 4 });
+    expect(defineDefinitions({ assets: [a], executor: { kind: "multiprocess", maxConcurrent: 3 } }).executor).toEqual({ kind: "multiprocess", maxConcurrent: 3 });
+    expect(defineDefinitions({ assets: [a], executor: { kind: "multiprocess" } }).executor.maxConcurrent).toBe(availableParallelism());
+    expect(() => defineDefinitions({ assets: [a], executor: { kind: "threads" as "multiprocess" } })).toThrow(
+      'executor.kind must be "in_process" or "multiprocess", got "threads".',
+    );
+    expect(() => defineDefinitions({ assets: [a], executor: { kind: "multiprocess", maxConcurrent: 0 } })).toThrow("executor.maxConcurrent must be a whole number >= 1, got 0.");
   });
 
   it("rejects things that are not assets", () => {

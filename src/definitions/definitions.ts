@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { DEFAULT_IO_MANAGER, isAssetDefinition, type AssetDefinition } from "./asset.js";
 import type { AssetCheckDefinition } from "./asset-check.js";
 import { AssetGraph } from "./asset-graph.js";
@@ -31,9 +32,24 @@ export interface ResourceBinding {
   config: Record<string, unknown>;
 }
 
-/** Settings of the in-process executor. */
+/** How a run's steps execute: all in the run's process, or each in a child process of its own. */
+export const ExecutorKind = {
+  /** Every step in the run's own process and event loop (the default). */
+  InProcess: "in_process",
+  /**
+   * Each running step in a child process that loads the same code location: CPU-bound steps use
+   * several cores, and a step that crashes its process fails alone.
+   */
+  Multiprocess: "multiprocess",
+} as const;
+/** One of {@link ExecutorKind}'s values. */
+export type ExecutorKind = (typeof ExecutorKind)[keyof typeof ExecutorKind];
+
+/** Settings of the executor that runs each run's steps. */
 export interface ExecutorSettings {
-  /** Steps run at the same time, at most (default 4). */
+  /** Where steps run (default "in_process"). */
+  kind: ExecutorKind;
+  /** Steps run at the same time, at most (default 4 in process; the machine's CPU count for multiprocess). */
   maxConcurrent: number;
 }
 
@@ -109,10 +125,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   const instigatorNeeds = instigatorResourceNeeds(schedules.values(), sensors.values());
   const resources = bindResources(assets, spec.resources ?? {}, [...opResourceNeeds(jobs.values()), ...checkResourceNeeds(checks), ...instigatorNeeds]);
   checkInstigatorResources(instigatorNeeds, resources);
-  const maxConcurrent = spec.executor?.maxConcurrent ?? 4;
-  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
-  }
+  const executor = executorSettings(spec.executor);
   const defaultStatus = spec.automation?.defaultStatus ?? "STOPPED";
   if (defaultStatus !== "RUNNING" && defaultStatus !== "STOPPED") {
     throw new DefinitionError(`automation.defaultStatus must be "RUNNING" or "STOPPED", got ${JSON.stringify(defaultStatus)}.`);
@@ -132,9 +145,24 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     jobs,
     schedules,
     sensors,
-    executor: { maxConcurrent },
+    executor,
     automation: { defaultStatus },
   };
+}
+
+/** The executor settings given, checked, with defaults; throws DefinitionError naming the bad field. */
+export function executorSettings(given: Partial<ExecutorSettings> | undefined): ExecutorSettings {
+  const kinds: readonly unknown[] = Object.values(ExecutorKind);
+  const kind = given?.kind ?? ExecutorKind.InProcess;
+  if (!kinds.includes(kind)) {
+    throw new DefinitionError(`executor.kind must be ${Object.values(ExecutorKind).map((k) => JSON.stringify(k)).join(" or ")}, got ${JSON.stringify(kind)}.`);
+  }
+  // A multiprocess run's steps each take a core: more at once than cores only makes each slower.
+  const maxConcurrent = given?.maxConcurrent ?? (kind === ExecutorKind.Multiprocess ? availableParallelism() : 4);
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new DefinitionError(`executor.maxConcurrent must be a whole number >= 1, got ${String(maxConcurrent)}.`);
+  }
+  return { kind, maxConcurrent };
 }
 
 /** True for a value made by `defineDefinitions()` (from any copy of this package). */

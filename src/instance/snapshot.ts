@@ -187,7 +187,7 @@ export interface DefinitionsSnapshot {
   schedules: ScheduleSnapshot[];
   sensors: SensorSnapshot[];
   resources: ResourceSnapshot[];
-  executor: { maxConcurrent: number };
+  executor: { kind: "in_process" | "multiprocess"; maxConcurrent: number };
   /** The automation loop: its status when nobody started or stopped it, and the assets with a condition. */
   automation: { defaultStatus: "RUNNING" | "STOPPED"; assetKeys: string[] };
 }
@@ -346,7 +346,7 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     schedules,
     sensors,
     resources,
-    executor: { maxConcurrent: defs.executor.maxConcurrent },
+    executor: { kind: defs.executor.kind, maxConcurrent: defs.executor.maxConcurrent },
     automation: {
       defaultStatus: defs.automation.defaultStatus,
       assetKeys: [...defs.assets.values()].filter((a) => a.automation !== undefined).map((a) => a.key),

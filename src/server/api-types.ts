@@ -433,7 +433,7 @@ export interface DefinitionsSnapshotJson {
   schedules: ScheduleSnapshotJson[];
   sensors: SensorSnapshotJson[];
   resources: ResourceJson[];
-  executor: { maxConcurrent: number };
+  executor: { kind: "in_process" | "multiprocess"; maxConcurrent: number };
   /** The automation loop: its status when nobody started or stopped it, and the assets with a condition. */
   automation: { defaultStatus: InstigatorStatus; assetKeys: string[] };
 }
