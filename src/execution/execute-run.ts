@@ -1,5 +1,5 @@
 import { errorSummary } from "../definitions/errors.js";
-import type { Definitions } from "../definitions/definitions.js";
+import { ExecutorKind, type Definitions } from "../definitions/definitions.js";
 import { EventType, LogLevel, RunStatus, type SerializedError } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { runCheckStep } from "./check-runner.js";
@@ -8,7 +8,9 @@ import { stepAssetKey, stepAssetKeys, type PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { RunResources } from "./run-resources.js";
 import { serializeError } from "./serialize-error.js";
-import { runStep, stepLogger, type StepRunContext } from "./step-runner.js";
+import { stepProcessLauncherOf, type StepProcessLauncher } from "./step-process-launcher.js";
+import { StepProcessPool } from "./step-process-pool.js";
+import { runStep, stepLogger, type StepOutcome, type StepRunContext } from "./step-runner.js";
 import { runOwnedBy, type ErrorOwner } from "./uncaught-errors.js";
 
 /** What executing a run needs. */
@@ -30,6 +32,15 @@ export interface ExecuteRunOptions {
   listeners?: EventListener[];
   /** For op inputs from outside the run (re-execution): the run whose output to load, by op name. */
   inputSources?: ReadonlyMap<string, string>;
+  /** Where steps run (default: the Definitions' executor setting; a run's `sluice/executor` tag overrides it). */
+  executor?: ExecutorKind;
+  /**
+   * How the multiprocess executor starts its child processes (default: the one registered for the
+   * definitions by whoever loaded them from a code location, see setStepProcessLauncher).
+   */
+  stepProcesses?: StepProcessLauncher;
+  /** Multiprocess: how long a canceled step's process may take to exit after SIGTERM before SIGKILL (default 5 s). */
+  killGraceMs?: number;
 }
 
 /** A step that failed, as the run result reports it. */
@@ -129,10 +140,12 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   const { defs, storage, runId, prepared } = options;
   const steps = prepared.plan.steps;
 
+  const launcher = await stepLauncher(options, writer);
   let resources: RunResources;
   try {
     resources = await RunResources.setUp(
-      prepared.resourceNames.map((n) => defs.resources.get(n)!),
+      // With the multiprocess executor, each step's process sets up the resources its step needs.
+      launcher ? [] : prepared.resourceNames.map((n) => defs.resources.get(n)!),
       prepared.resourceConfigs,
       { runId, signal, valuesDir: options.valuesDir, storage, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
     );
@@ -181,7 +194,26 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
     inputSources: options.inputSources ?? new Map(),
     dataVersions: new Map(),
   };
-  const states = await runSteps(steps, options.maxConcurrent ?? defs.executor.maxConcurrent, ctx);
+  const limit = options.maxConcurrent ?? defs.executor.maxConcurrent;
+  let states: Map<string, StepEntry>;
+  if (launcher) {
+    const pool = new StepProcessPool({
+      launcher,
+      init: { runId, request: prepared.request, partitionKey, valuesDir: options.valuesDir, inputSources: [...(options.inputSources ?? new Map<string, string>())] },
+      prepared,
+      writer,
+      storage,
+      signal,
+      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    });
+    try {
+      states = await runSteps(steps, limit, ctx, (step) => pool.run(step));
+    } finally {
+      await pool.close();
+    }
+  } else {
+    states = await runSteps(steps, limit, ctx, (step) => (step.node.kind === "check" ? runCheckStep(step, ctx) : runStep(step, ctx)));
+  }
 
   for (const failure of await resources.tearDown()) {
     await writer.write({
@@ -250,6 +282,27 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   return result(runId, status, succeeded, materialized, failures, skipped, null, outputs);
 }
 
+/**
+ * The launcher of the multiprocess executor's child processes when the run uses it, else undefined.
+ * Definitions made in code (not loaded from a code location) cannot be loaded again in a child:
+ * their steps run in this process, and the run says so in a warning.
+ */
+async function stepLauncher(options: ExecuteRunOptions, writer: RunEventWriter): Promise<StepProcessLauncher | undefined> {
+  if ((options.executor ?? options.defs.executor.kind) !== ExecutorKind.Multiprocess) return undefined;
+  const launcher = options.stepProcesses ?? stepProcessLauncherOf(options.defs);
+  if (!launcher) {
+    await writer.write({
+      runId: options.runId,
+      type: EventType.Log,
+      level: LogLevel.Warn,
+      message:
+        'The multiprocess executor runs steps in processes that load the definitions from their code location, and these definitions were ' +
+        "made in code (not loaded with -f or -m): the steps run in this process. Start the run with `sluice materialize -f FILE` to run each step in a process.",
+    });
+  }
+  return launcher;
+}
+
 interface StepEntry {
   state: StepState;
   error?: SerializedError;
@@ -257,7 +310,7 @@ interface StepEntry {
 }
 
 /** Runs steps in dependency order with at most `limit` at once; resolves when none can run any more. */
-function runSteps(steps: PlanStep[], limit: number, ctx: StepRunContext): Promise<Map<string, StepEntry>> {
+function runSteps(steps: PlanStep[], limit: number, ctx: StepRunContext, runOne: (step: PlanStep) => Promise<StepOutcome>): Promise<Map<string, StepEntry>> {
   const entries = new Map<string, StepEntry>(steps.map((s) => [s.key, { state: "pending" }]));
   const byKey = new Map(steps.map((s) => [s.key, s]));
   const waiting = new Map(steps.map((s) => [s.key, s.upstream.length]));
@@ -270,7 +323,7 @@ function runSteps(steps: PlanStep[], limit: number, ctx: StepRunContext): Promis
         const step = ready.shift()!;
         entries.get(step.key)!.state = "running";
         running++;
-        (step.node.kind === "check" ? runCheckStep(step, ctx) : runStep(step, ctx))
+        runOne(step)
           .catch((err: unknown) => ({ ok: false as const, error: serializeError(err), summary: errorSummary(err) }))
           .then(async (outcome) => {
             running--;

@@ -26,6 +26,25 @@ export interface PreparedRun {
   partitionRange: PartitionKeyRange | null;
   /** The keys of that range, in order (empty unless a range run). */
   rangeKeys: string[];
+  /** What the run was prepared from: another process prepares the same run from it (see the multiprocess executor). */
+  request: PreparedRequest;
+}
+
+/** The arguments a run was prepared with, as plain data. */
+export interface PreparedRequest {
+  target: RunTarget;
+  runConfig: unknown;
+  partitionKey: string | null;
+  partitionRange: PartitionKeyRange | null;
+}
+
+/** How a run is prepared beyond its target, config and partition. */
+export interface PrepareOptions {
+  /**
+   * Steps load every input through its upstream's IO manager, even one computed by this run (a
+   * step in a child process has no other step's value in memory): the run sets those up too.
+   */
+  inputsThroughIOManagers?: boolean;
 }
 
 /** How a run's partition is checked. */
@@ -69,7 +88,7 @@ export function effectiveRunConfig(defs: Definitions, target: RunTarget, runConf
  * a key, a key their partitions do not have, assets with different partitions in one run, a range
  * that is backwards, has an unknown end, or covers assets without a backfill policy).
  */
-export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}): PreparedRun {
+export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unknown, partition: PartitionRequest = {}, options: PrepareOptions = {}): PreparedRun {
   const plan = planFor(defs, target);
   const { partitions, partitionKey, partitionRange, rangeKeys } = checkRunPartition(defs, target, partitionedAssetsOf(plan), partition);
   if (partition.newRun) checkNoSecretValues(runConfig);
@@ -85,14 +104,15 @@ export function prepareRun(defs: Definitions, target: RunTarget, runConfig: unkn
     for (const out of step.node.outputs ?? []) names.add(out.ioManager);
     for (const input of step.inputs) {
       // Values from outside the run are loaded by the upstream step's own IO manager.
-      if (!input.fromStep) names.add(plan.nodes.get(input.upstreamKey)!.ioManager);
+      if (!input.fromStep || options.inputsThroughIOManagers) names.add(plan.nodes.get(input.upstreamKey)!.ioManager);
     }
   }
   const resourceConfigs = new Map<string, unknown>();
   for (const name of names) {
     resourceConfigs.set(name, resolveResourceConfig(defs.resources.get(name)!, config, redactor));
   }
-  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey, partitionRange, rangeKeys };
+  const request: PreparedRequest = { target, runConfig, partitionKey: partition.key ?? null, partitionRange: partition.range ?? null };
+  return { plan, assetConfigs, resourceNames: [...names], resourceConfigs, redactor, partitions, partitionKey, partitionRange, rangeKeys, request };
 }
 
 /** The assets whose partitions the run's partition applies to: its assets, and the assets its checks check. */

@@ -40,7 +40,8 @@ export interface StepRunContext {
   /** The keys of that range, in order (empty unless a range run). */
   rangeKeys: readonly string[];
   storage: Storage;
-  writer: RunEventWriter;
+  /** Where the step's events go: the run's writer, or (in a step's child process) the pipe to it. */
+  writer: Pick<RunEventWriter, "write">;
   resources: RunResources;
   redactor: SecretRedactor;
   signal: AbortSignal;
@@ -56,6 +57,11 @@ export interface StepRunContext {
    * → version: a downstream step records them as its inputs' before the events are committed.
    */
   dataVersions: Map<string, Map<string | null, string>>;
+  /**
+   * Inputs computed by this run are loaded through their IO manager too, not taken from `outputs`
+   * (a step in a child process has no other step's value in memory).
+   */
+  inputsThroughIOManagers?: boolean;
 }
 
 /** How a step ended. */
@@ -300,7 +306,7 @@ async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, 
   for (const input of step.inputs) {
     const upstream = ctx.nodes.get(input.upstreamKey)!;
     if (upstream.kind !== "asset" || !upstream.partitions) {
-      if (input.fromStep) {
+      if (input.fromStep && !ctx.inputsThroughIOManagers) {
         inputs[input.name] = ctx.outputs.get(input.upstreamKey);
         continue;
       }
@@ -319,7 +325,7 @@ async function loadInputs(step: PlanStep, ctx: StepRunContext, log: StepLogger, 
       continue;
     }
     const one = !step.node.backfillPolicy && readsOneKey(mapping, pair);
-    if (one && input.fromStep && mapping.type === "identity") {
+    if (one && input.fromStep && mapping.type === "identity" && !ctx.inputsThroughIOManagers) {
       // The same key, computed by this run: passed in memory.
       inputs[input.name] = ctx.outputs.get(input.upstreamKey);
       continue;
