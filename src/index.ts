@@ -35,7 +35,7 @@ export type {
 export { AssetGraph } from "./definitions/asset-graph.js";
 export type { AssetNode } from "./definitions/asset-graph.js";
 export type { ConfigSchema, ConfigValue, WithEnvVars } from "./definitions/config-schema.js";
-export { defineDefinitions, isDefinitions } from "./definitions/definitions.js";
+export { defineDefinitions, ExecutorKind, isDefinitions } from "./definitions/definitions.js";
 export type { Definitions, DefinitionsSpec, ExecutorSettings, ResourceBinding } from "./definitions/definitions.js";
 export { EnvVar } from "./definitions/env-var.js";
 export type { EnvVarOptions, EnvVarRef } from "./definitions/env-var.js";
@@ -153,6 +153,7 @@ export { materializeAssets } from "./runs/materialize-assets.js";
 export { ASSET_JOB_NAME } from "./runs/run-target.js";
 export type { AssetSelection, RunDestination } from "./runs/run-target.js";
 export { PARTITION_DIMENSION_TAG_PREFIX, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG } from "./execution/run-partition.js";
+export { EXECUTOR_TAG } from "./execution/executor-tag.js";
 export { executeJob } from "./runs/execute-job.js";
 export { reportMaterialization } from "./runs/report-materialization.js";
 export type { MaterializationReport } from "./runs/report-materialization.js";

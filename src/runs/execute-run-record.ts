@@ -10,6 +10,7 @@ import { targetOfRun, type RunDestination } from "./run-target.js";
 import { prepareRun } from "../execution/prepare-run.js";
 import { partitionRangeOfTags } from "../execution/run-partition.js";
 import { serializeError } from "../execution/serialize-error.js";
+import { executorOfTags } from "../execution/executor-tag.js";
 
 /** How a process executing a run behaves. */
 export interface RunRecordOptions {
@@ -21,7 +22,8 @@ export interface RunRecordOptions {
 }
 
 /**
- * Executes a run that storage already holds (claimed: STARTING): resolves its config, heartbeats
+ * Executes a run that storage already holds (claimed: STARTING) with the executor its
+ * `sluice/executor` tag names, else the Definitions': resolves its config, heartbeats
  * while it runs, and aborts its steps when someone sets it CANCELING. Config that fails at this
  * point (an env var missing on this machine), or a dynamic partition key removed since the run was
  * created, fails the run with a RUN_FAILURE event naming it.
@@ -33,7 +35,9 @@ export async function executeRunRecord(target: RunDestination, defs: Definitions
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const spec = targetOfRun(run);
   let prepared;
+  let executor;
   try {
+    executor = executorOfTags(run.tags);
     // The run's key was checked when it was created; it may have been removed since.
     await loadDynamicPartitions(defs, storage);
     prepared = prepareRun(defs, spec, run.config, { key: run.partition, range: partitionRangeOfTags(run.tags) });
@@ -54,6 +58,7 @@ export async function executeRunRecord(target: RunDestination, defs: Definitions
       signal: controller.signal,
       listeners: options.listeners ?? [],
       inputSources: await inputSources(storage, run, prepared.plan.steps.map((s) => s.key)),
+      ...(executor !== undefined ? { executor } : {}),
       ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
     });
   } finally {

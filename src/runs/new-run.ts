@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Definitions } from "../definitions/definitions.js";
 import { effectiveRunConfig, prepareRun, type RunTarget } from "../execution/prepare-run.js";
 import { unknownJobError } from "../execution/plan.js";
+import { executorOfTags } from "../execution/executor-tag.js";
 import { normalizeRunConfig } from "../execution/run-config.js";
 import type { PartitionKeyRange } from "../definitions/asset.js";
 import { PartitionError, UsageError } from "../definitions/errors.js";
@@ -124,6 +125,8 @@ function fromDefinitions(request: NewRunRequest): NewRun {
     // The range would be read back from these tags without having been checked.
     if (request.tags?.[tag] !== undefined) throw new PartitionError(`Tag "${tag}" is set by Sluice from the run's partition range; pass partitionRange: { start, end } instead of the tag.`, null);
   }
+  // Refused now rather than failing the run when it starts.
+  if (request.tags) executorOfTags(request.tags);
   const { partitions, partitionRange } = prepareRun(defs, target, given, { key: partition, range, newRun: true });
   const origin = request.origin ?? { kind: "user" };
   return queued({
