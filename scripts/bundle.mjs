@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles dist/index.js (the package's API), dist/cli/main.js (the CLI) and the daemon's evaluation
-// thread (dist/daemon/evaluation-thread-entry.js) with their dependencies
+// thread (dist/daemon/evaluation-thread-entry.js) and the multiprocess executor's step processes
+// (dist/instance/step-process-entry.js) with their dependencies
 // into a few ESM files with shared chunks. Node 20 has no compile cache, and loading kysely's
 // hundreds of small modules cost 200 ms of every command's start; a run worker pays that per run.
 // Kept external: native or compiler packages (better-sqlite3, esbuild), zod, which user code
@@ -18,6 +19,8 @@ await build({
     "integrations/http": "src/integrations/http.ts",
     // The code of the daemon's evaluation threads (schedule and sensor functions), started by path.
     "daemon/evaluation-thread-entry": "src/daemon/evaluation-thread-entry.ts",
+    // The code of the multiprocess executor's step processes, started by path.
+    "instance/step-process-entry": "src/instance/step-process-entry.ts",
   },
   outdir: "dist",
   bundle: true,

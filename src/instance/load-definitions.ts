@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { isDefinitions, type Definitions } from "../definitions/definitions.js";
 import { ConfigError, errorMessage, isSluiceError, LoadError, UsageError } from "../definitions/errors.js";
+import { setStepProcessLauncher } from "../execution/step-process-launcher.js";
 import { loadDotEnv } from "./dotenv.js";
+import { codeLocationStepProcesses } from "./step-processes.js";
 import { compileDefinitions, resolveImport } from "./compile-definitions.js";
 import { packageRoot } from "./package-root.js";
 
@@ -49,6 +51,8 @@ export async function loadDefinitions(given: CodeLocation, cwd: string = process
       source,
     );
   }
+  // The multiprocess executor's child processes load the same location again.
+  setStepProcessLauncher(candidate, codeLocationStepProcesses(location, cwd));
   return { defs: candidate, source };
 }
 

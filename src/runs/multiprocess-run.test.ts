@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asset } from "../definitions/asset.js";
+import { defineDefinitions } from "../definitions/definitions.js";
 import { SECRET_MASK } from "../definitions/secret-mask.js";
 import { setStepProcessLauncher } from "../execution/step-process-launcher.js";
 import { fixtureStepProcesses } from "../execution/testing/fixture-step-processes.js";
@@ -174,5 +176,22 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
     expect((await target.storage.getRun(result.runId))?.status).toBe(RunStatus.Canceled);
     const failure = (await events(result.runId, EventType.StepFailure)).find((e) => e.stepKey === "hang");
     expect(failure?.message).toContain("was killed by signal SIGKILL after the run was canceled");
+  });
+});
+
+describe("the multiprocess executor with definitions made in code", () => {
+  it("runs the steps in this process, and says why in a warning", async () => {
+    const target = await tempTarget();
+    try {
+      const where = asset({ key: "where", run: () => process.pid });
+      const inCode = defineDefinitions({ assets: [where], executor: { kind: "multiprocess" } });
+      const result = await materializeAssets(target, inCode);
+      expect(result.status).toBe(RunStatus.Success);
+      expect(result.outputOf("where")).toBe(process.pid);
+      const warnings = (await target.storage.getEvents(result.runId, { types: [EventType.Log] })).filter((e) => e.level === "WARN");
+      expect(warnings.map((e) => e.message)).toEqual([expect.stringContaining("these definitions were made in code (not loaded with -f or -m): the steps run in this process")]);
+    } finally {
+      await target.dispose();
+    }
   });
 });

@@ -49,13 +49,16 @@ const crash = asset({
 const afterCrash = asset({ key: "after_crash", ins: { crash }, run: ({ crash: c }) => c + 1 });
 const bystander = asset({ key: "bystander", run: () => "fine" });
 
-/** Never ends, and ignores SIGTERM (its loop never yields): only SIGKILL stops it. */
+/** Never ends, and ignores its abort signal (SIGTERM aborts it): only SIGKILL stops it. */
 const hang = asset({
   key: "hang",
-  run: (_i, { log }) => {
+  run: async (_i, { log }): Promise<never> => {
     log.info(`pid ${process.pid}`);
-    // Give the log line time to leave the process before the loop blocks it.
-    return new Promise<never>(() => setTimeout(() => spin(Number.POSITIVE_INFINITY), 50));
+    for (;;) {
+      spin(20);
+      // Yields, so its log line leaves the process; the signal is never looked at.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   },
 });
 
