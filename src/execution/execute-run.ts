@@ -141,6 +141,10 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   const steps = prepared.plan.steps;
 
   const launcher = await stepLauncher(options, writer);
+  const limit = options.maxConcurrent ?? defs.executor.maxConcurrent;
+  const pool = launcher ? stepProcessPool(options, launcher, writer, partitionKey, signal) : undefined;
+  // As many children as will run steps at once load the definitions while the run sets up.
+  pool?.warm(Math.min(limit, steps.length));
   let resources: RunResources;
   try {
     resources = await RunResources.setUp(
@@ -150,6 +154,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
       { runId, signal, valuesDir: options.valuesDir, storage, logFor: (name) => stepLogger({ runId, writer, redactor: prepared.redactor }, `resource:${name}`) },
     );
   } catch (err) {
+    await pool?.close();
     const error = serializeError(err, (t) => prepared.redactor.redact(t));
     const summary = prepared.redactor.redact(errorSummary(err));
     for (const step of steps) {
@@ -194,18 +199,8 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
     inputSources: options.inputSources ?? new Map(),
     dataVersions: new Map(),
   };
-  const limit = options.maxConcurrent ?? defs.executor.maxConcurrent;
   let states: Map<string, StepEntry>;
-  if (launcher) {
-    const pool = new StepProcessPool({
-      launcher,
-      init: { runId, request: prepared.request, partitionKey, valuesDir: options.valuesDir, inputSources: [...(options.inputSources ?? new Map<string, string>())] },
-      prepared,
-      writer,
-      storage,
-      signal,
-      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
-    });
+  if (pool) {
     try {
       states = await runSteps(steps, limit, ctx, (step) => pool.run(step));
     } finally {
@@ -280,6 +275,19 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   }
   await writer.flush();
   return result(runId, status, succeeded, materialized, failures, skipped, null, outputs);
+}
+
+function stepProcessPool(options: ExecuteRunOptions, launcher: StepProcessLauncher, writer: RunEventWriter, partitionKey: string | null, signal: AbortSignal): StepProcessPool {
+  const { runId, prepared } = options;
+  return new StepProcessPool({
+    launcher,
+    init: { runId, request: prepared.request, partitionKey, valuesDir: options.valuesDir, inputSources: [...(options.inputSources ?? new Map<string, string>())] },
+    prepared,
+    writer,
+    storage: options.storage,
+    signal,
+    ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+  });
 }
 
 /**
