@@ -62,6 +62,9 @@ export function serveStepProcess(options: StepProcessServeOptions): void {
   };
   const controller = new AbortController();
   process.once("SIGTERM", () => controller.abort());
+  // Ctrl-C in a terminal reaches the whole process group: the run's process turns it into a cancel,
+  // which reaches this one as SIGTERM; ended by SIGINT now, the step would fail instead.
+  process.on("SIGINT", () => undefined);
   // The run's process is gone: nobody would record what this one does.
   process.once("disconnect", () => process.exit(1));
   let loaded: Loaded | undefined;

@@ -117,6 +117,19 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
     expect(logs.map((e) => e.message)).toEqual([`token is ${SECRET_MASK}`]);
   });
 
+  it("sets up a step's resources in its process, and tears them down after the step", async () => {
+    const result = await materializeAssets(target, defs, { selection: ["uses_tracked"] });
+    expect(result.status).toBe(RunStatus.Success);
+    const all = await events(result.runId);
+    const lines = all.filter((e) => e.stepKey === "resource:tracked").map((e) => e.message);
+    const pid = await storedValue(target, "uses_tracked");
+    expect(pid).not.toBe(process.pid);
+    expect(lines).toEqual([`setup in ${pid}`, `teardown in ${pid}`]);
+    const order = all.map((e) => (e.stepKey === "resource:tracked" ? e.message.split(" ")[0] : `${e.type}:${e.stepKey ?? ""}`));
+    expect(order.indexOf("setup")).toBeLessThan(order.indexOf("STEP_START:uses_tracked"));
+    expect(order.indexOf("teardown")).toBeGreaterThan(order.indexOf("STEP_SUCCESS:uses_tracked"));
+  });
+
   it("retries a failed step as its retry policy says, and records both attempts", async () => {
     const result = await materializeAssets(target, defs, { selection: ["flaky"] });
     expect(result.status).toBe(RunStatus.Success);

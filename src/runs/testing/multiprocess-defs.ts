@@ -84,6 +84,16 @@ const secretive = asset({
   },
 });
 
+/** Logs its setup and teardown with the pid of the process that ran them. */
+const tracked = resource({
+  setup: (_config, { log }) => {
+    log.info(`setup in ${process.pid}`);
+    return { pid: process.pid };
+  },
+  teardown: (_value, { log }) => log.info(`teardown in ${process.pid}`),
+});
+const usesTracked = asset({ key: "uses_tracked", resources: { tracked }, run: (_i, { resources }) => resources.tracked.pid });
+
 /** An IO manager of the project's own: values as JSON files under SLUICE_TEST_IO_DIR. */
 const jsonFiles = resource({
   setup: (): IOManager => {
@@ -103,7 +113,7 @@ const customUp = asset({ key: "custom_up", ioManager: "json_files", run: () => (
 const customDown = asset({ key: "custom_down", ins: { up: customUp }, run: ({ up }) => up.words.join("+") });
 
 export default defineDefinitions({
-  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown],
+  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown, usesTracked],
   resources: { vault: { token: EnvVar("SLUICE_TEST_MP_TOKEN") }, json_files: jsonFiles },
   executor: { kind: "multiprocess", maxConcurrent: 4 },
 });
