@@ -12,6 +12,7 @@ import { openPostgresStorage } from "../storage/postgres/postgres-storage.js";
 import { EventType, RunStatus, type EventRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { dropTestSchemas, newTestSchemaName, TEST_POSTGRES_URL } from "../storage/testing/postgres-test-schemas.js";
+import { executeJob } from "./execute-job.js";
 import { materializeAssets } from "./materialize-assets.js";
 import defs from "./testing/multiprocess-defs.js";
 import { storedValue } from "./testing/stored-value.js";
@@ -97,6 +98,19 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
     expect(order.at(-1)).toBe("RUN_SUCCESS:");
     expect(order.indexOf("STEP_SUCCESS:large")).toBeLessThan(order.indexOf("STEP_START:total"));
     expect(order.indexOf("ASSET_MATERIALIZATION:total")).toBeLessThan(order.indexOf("STEP_SUCCESS:total"));
+  });
+
+  it("passes an op's output to the next op, and a partition's value to the same partition downstream", async () => {
+    const jobRun = await executeJob(target, defs, "two_ops");
+    expect(jobRun.failures).toEqual([]);
+    expect(jobRun.succeeded).toEqual(["first", "second"]);
+    const outputs = await events(jobRun.runId, EventType.StepOutput);
+    expect(outputs.map((e) => e.stepKey)).toEqual(["first", "second"]);
+    const second = await target.storage.getStoredValue("op", `${jobRun.runId}/second`, null);
+    expect(JSON.parse(Buffer.from(second!.json!).toString("utf8"))).toBe(21);
+    const partitioned = await materializeAssets(target, defs, { selection: ["regional", "regional_report"], partitionKey: "us" });
+    expect(partitioned.failures).toEqual([]);
+    expect(await storedValue(target, "regional_report", "us")).toBe("DATA OF US");
   });
 
   it("loads values with the project's own IO manager, set up in each step's process", async () => {

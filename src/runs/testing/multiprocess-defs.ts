@@ -9,6 +9,9 @@ import { asset } from "../../definitions/asset.js";
 import { defineDefinitions } from "../../definitions/definitions.js";
 import { EnvVar } from "../../definitions/env-var.js";
 import type { IOManager } from "../../execution/io-manager.js";
+import { job } from "../../definitions/job.js";
+import { op } from "../../definitions/op.js";
+import { staticPartitions } from "../../definitions/partitions/static-partitions.js";
 import { resource } from "../../definitions/resource.js";
 
 /** Keeps the CPU busy for `ms` without yielding to the event loop. */
@@ -112,8 +115,18 @@ const jsonFiles = resource({
 const customUp = asset({ key: "custom_up", ioManager: "json_files", run: () => ({ words: ["a", "b"] }) });
 const customDown = asset({ key: "custom_down", ins: { up: customUp }, run: ({ up }) => up.words.join("+") });
 
+/** An op job: op outputs are values of the run, not assets. */
+const first = op({ name: "first", run: () => 20 });
+const second = op({ name: "second", ins: { x: first }, run: ({ x }: { x: number }) => x + 1 });
+
+/** Partitioned assets: the downstream reads the same key of the upstream. */
+const regions = staticPartitions(["eu", "us"]);
+const regional = asset({ key: "regional", partitions: regions, run: (_i, { partitionKey }) => `data of ${partitionKey}` });
+const regionalReport = asset({ key: "regional_report", partitions: regions, ins: { regional }, run: ({ regional: r }) => r.toUpperCase() });
+
 export default defineDefinitions({
-  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown, usesTracked],
+  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown, usesTracked, regional, regionalReport],
+  jobs: [job({ name: "two_ops", ops: [first, second] })],
   resources: { vault: { token: EnvVar("SLUICE_TEST_MP_TOKEN") }, json_files: jsonFiles },
   executor: { kind: "multiprocess", maxConcurrent: 4 },
 });
