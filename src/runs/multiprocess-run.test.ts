@@ -167,6 +167,13 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
     expect(failure.message).toContain("exited with code 3");
   });
 
+  it("fails a step whose function throws from a timer, as in process, without ending its process", async () => {
+    const result = await materializeAssets(target, defs, { selection: ["stray_throw", "bystander"] });
+    expect(result.status).toBe(RunStatus.Failure);
+    expect(result.failures.map((f) => [f.stepKey, f.error.message])).toEqual([["stray_throw", "thrown from a timer"]]);
+    expect(result.succeeded).toEqual(["bystander"]);
+  });
+
   it("runs two CPU-bound steps at the same time", async () => {
     const result = await materializeAssets(target, defs, { selection: ["cpu_a", "cpu_b"] });
     expect(result.status).toBe(RunStatus.Success);

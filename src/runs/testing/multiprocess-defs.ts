@@ -50,6 +50,16 @@ const crash = asset({
   },
 });
 const afterCrash = asset({ key: "after_crash", ins: { crash }, run: ({ crash: c }) => c + 1 });
+/** Throws from a timer, where no promise catches it. */
+const strayThrow = asset({
+  key: "stray_throw",
+  run: () =>
+    new Promise<number>(() => {
+      setTimeout(() => {
+        throw new Error("thrown from a timer");
+      }, 1);
+    }),
+});
 const bystander = asset({ key: "bystander", run: () => "fine" });
 
 /** Never ends, and ignores its abort signal (SIGTERM aborts it): only SIGKILL stops it. */
@@ -125,7 +135,7 @@ const regional = asset({ key: "regional", partitions: regions, run: (_i, { parti
 const regionalReport = asset({ key: "regional_report", partitions: regions, ins: { regional }, run: ({ regional: r }) => r.toUpperCase() });
 
 export default defineDefinitions({
-  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown, usesTracked, regional, regionalReport],
+  assets: [small, large, total, flaky, crash, afterCrash, bystander, hang, cpu("cpu_a"), cpu("cpu_b"), secretive, customUp, customDown, usesTracked, strayThrow, regional, regionalReport],
   jobs: [job({ name: "two_ops", ops: [first, second] })],
   resources: { vault: { token: EnvVar("SLUICE_TEST_MP_TOKEN") }, json_files: jsonFiles },
   executor: { kind: "multiprocess", maxConcurrent: 4 },
