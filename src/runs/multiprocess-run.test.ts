@@ -213,6 +213,22 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
   });
 });
 
+describe("step processes that cannot load the definitions", () => {
+  it("fail each step with the reason, and the run ends", async () => {
+    const target = await tempTarget();
+    try {
+      setStepProcessLauncher(defs, fixtureStepProcesses(path.join(target.dir, "missing-defs.ts")));
+      const result = await materializeAssets(target, defs, { selection: ["small", "large"] });
+      expect(result.status).toBe(RunStatus.Failure);
+      expect(result.failures.map((f) => f.stepKey)).toEqual(["small"]);
+      expect(result.failures[0]!.error.message).toMatch(/^Step "small" could not start in a process of its own: .*missing-defs\.ts/);
+      expect(result.skipped).toEqual(["large"]);
+    } finally {
+      await target.dispose();
+    }
+  });
+});
+
 describe("the multiprocess executor with definitions made in code", () => {
   it("runs the steps in this process, and says why in a warning", async () => {
     const target = await tempTarget();
