@@ -207,8 +207,10 @@ export class StepProcessPool {
       child.stopping && this.#opts.signal.aborted
         ? " after the run was canceled"
         : signal === "SIGKILL"
-          ? " (out of memory, or killed from outside?)"
-          : signal === null
+          ? " (killed from outside, by the system's out-of-memory killer?)"
+          : signal === "SIGABRT"
+            ? " (out of memory: Node aborts when the heap is full; or another fatal error, on its stderr)"
+            : signal === null
             ? " (process.exit() in user code, or an uncaught crash?)"
             : "";
     return new UserCodeError(`The process of step "${stepKey}" ${how}${why} before the step ended.`, stepKey, undefined);
