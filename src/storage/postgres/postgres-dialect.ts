@@ -5,6 +5,7 @@ import type { ConnectionLoss, DialectDdl, StorageDialect } from "../dialect.js";
 import { secretMaskingDialect } from "../secret-masking-dialect.js";
 import type { Database } from "../schema.js";
 import type { StorageCapabilities } from "../storage.js";
+import { loadPg } from "./load-pg.js";
 import { connectionLostReason, wasLostDuringCommit } from "./postgres-connection-errors.js";
 import { noteTransactionId, postgresWriteTransaction } from "./postgres-transaction.js";
 import { redactPostgresUrl } from "./postgres-url.js";
@@ -169,7 +170,7 @@ function assertValidSchema(schema: string): void {
 }
 
 async function createPool(url: string, max: number): Promise<Pool> {
-  const { default: pg } = await import("pg");
+  const pg = loadPg();
   const config: PoolConfig = {
     connectionString: url,
     max,
