@@ -101,14 +101,7 @@ export async function importCodeLocation(location: CodeLocation, cwd: string, fr
   const where = location.file ?? location.module!;
   const source = location.file ? path.resolve(cwd, location.file) : location.module!;
   try {
-    const file = location.file ? source : await resolveModuleFile(location.module!, cwd);
-    let url: string;
-    if (file.split(path.sep).includes("node_modules") && !/\.(?:[cm]?ts|tsx)$/.test(file)) {
-      url = pathToFileURL(file).href;
-    } else {
-      enableSourceMaps();
-      url = (await compileDefinitions(file)).url;
-    }
+    const url = await codeLocationUrl(location, cwd);
     return (await import(fresh === undefined ? url : `${url}?${RELOAD_PARAM}=${fresh}`)) as Record<string, unknown>;
   } catch (err) {
     const detail = isSluiceError(err) ? err.message : (errorMessage(err));
@@ -119,6 +112,34 @@ export async function importCodeLocation(location: CodeLocation, cwd: string, fr
 }
 
 const RELOAD_PARAM = "sluice-reload";
+
+/**
+ * The URL of the module a code location imports: a project file compiled (and cached) by
+ * compileDefinitions, whose name holds a hash of the compiled code, or a package's own file.
+ */
+async function codeLocationUrl(location: CodeLocation, cwd: string): Promise<string> {
+  const file = location.file ? path.resolve(cwd, location.file) : await resolveModuleFile(location.module!, cwd);
+  if (file.split(path.sep).includes("node_modules") && !/\.(?:[cm]?ts|tsx)$/.test(file)) return pathToFileURL(file).href;
+  enableSourceMaps();
+  return (await compileDefinitions(file)).url;
+}
+
+/**
+ * What the code of a location is now, as a string that changes when the code does: the compiled
+ * module's URL (it names a hash of the compiled code, so editing any project file it imports
+ * changes it; touching a file without changing it does not), or why it cannot be compiled. A
+ * package from node_modules is named by its file only. For a process that loaded the definitions
+ * ahead of time (a standby run worker), to tell whether what it loaded is still the code.
+ */
+export async function definitionsFingerprint(given: CodeLocation, cwd: string = process.cwd()): Promise<string> {
+  try {
+    const location = given.file || given.module ? given : readWorkspace(cwd);
+    if (!location) return "no location";
+    return await codeLocationUrl(location, cwd);
+  } catch (err) {
+    return `error: ${errorMessage(err)}`;
+  }
+}
 
 /**
  * The file a module name (`-m`) stands for, resolved as the project would resolve it from its
