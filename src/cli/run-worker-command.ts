@@ -1,31 +1,91 @@
 import type { Command } from "commander";
+import type { Definitions } from "../definitions/definitions.js";
+import { UsageError } from "../definitions/errors.js";
+import { isStandbyAssignment, type StandbyMessage } from "../daemon/standby-protocol.js";
+import { definitionsFingerprint } from "../instance/load-definitions.js";
+import type { Instance } from "../instance/instance.js";
 import { workRun } from "../runs/run-worker.js";
 import { loadFromOptions, openInstance, type LocationOptions } from "./cli-context.js";
 
+interface RunWorkerFlags extends LocationOptions {
+  standby?: boolean;
+}
+
 /**
  * `sluice __run-worker RUN_ID`: the process a launcher starts for one claimed run (see workRun).
+ * `sluice __run-worker --standby`: the same process started ahead of time, which loads everything
+ * first and is given its one run by the launcher over IPC (see standby-protocol.ts).
  * Not for users: hidden from help. Exits 0 when the run succeeded, 1 otherwise.
  */
 export function registerRunWorkerCommand(program: Command): void {
   program
     .command("__run-worker", { hidden: true })
-    .argument("<runId>", "run id")
+    .argument("[runId]", "run id")
     .option("-f, --file <file>", "definitions file")
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
-    .action(async (runId: string, flags: LocationOptions) => {
+    .option("--standby", "load first, then wait for a run from the launcher (IPC)")
+    .action(async (runId: string | undefined, flags: RunWorkerFlags) => {
+      if (flags.standby) {
+        await standBy(flags);
+        return;
+      }
+      if (runId === undefined) throw new UsageError("__run-worker needs a run id, or --standby.");
       // Claimed moments ago from this database: if it is restarting, wait for it.
       const instance = await openInstance(flags, { waitForServer: true });
-      const stop = new AbortController();
-      process.once("SIGTERM", () => stop.abort());
       try {
-        process.exitCode = await workRun(instance, runId, {
-          loadDefinitions: async () => (await loadFromOptions(flags)).defs,
-          signal: stop.signal,
-          log: (line) => void process.stderr.write(`${line}\n`),
-        });
+        process.exitCode = await work(instance, runId, async () => (await loadFromOptions(flags)).defs);
       } finally {
         await instance.close();
       }
     });
+}
+
+/** Executes the run, SIGTERM canceling it; resolves with the exit code. */
+function work(instance: Instance, runId: string, loadDefinitions: () => Promise<Definitions>): Promise<0 | 1> {
+  const stop = new AbortController();
+  process.once("SIGTERM", () => stop.abort());
+  return workRun(instance, runId, { loadDefinitions, signal: stop.signal, log: (line) => void process.stderr.write(`${line}\n`) });
+}
+
+/**
+ * A standby: opens the instance and loads the definitions (keeping a failure to load them, which
+ * fails the run it is given as it would fail a worker started for it), says it is ready, and waits
+ * for one run. The definitions' fingerprint is taken before they load and again when the run
+ * comes: code that changed in between is not used (the run is declined). Until it has a run,
+ * nothing keeps it: its launcher gone (the IPC channel closed) or SIGTERM, it exits.
+ */
+async function standBy(flags: RunWorkerFlags): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) throw new UsageError("__run-worker --standby is started by a launcher, with an IPC channel.");
+  const leave = (): never => process.exit(0);
+  process.once("disconnect", leave);
+  const location = { file: flags.file, module: flags.module };
+  // The run it is given was claimed moments before: if the database is restarting, wait for it.
+  const instance = await openInstance(flags, { waitForServer: true });
+  const fingerprint = await definitionsFingerprint(location);
+  const loaded: Promise<Definitions> = loadFromOptions(flags).then((l) => l.defs);
+  // Kept for the run: a load that failed fails it, once it has a run to fail.
+  loaded.catch(() => undefined);
+  await loaded.catch(() => undefined);
+  const runId = await new Promise<string>((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (!isStandbyAssignment(message)) return;
+      process.off("message", onMessage);
+      resolve(message.runId);
+    };
+    process.on("message", onMessage);
+    send({ type: "ready" } satisfies StandbyMessage);
+  });
+  const fresh = (await definitionsFingerprint(location)) === fingerprint;
+  const answer: StandbyMessage = fresh ? { type: "accepted", runId } : { type: "stale", runId };
+  // From here the launcher going away no longer ends this process: a run goes on without it.
+  process.off("disconnect", leave);
+  await new Promise<void>((resolve) => send(answer, () => resolve()));
+  process.disconnect();
+  try {
+    process.exitCode = fresh ? await work(instance, runId, () => loaded) : 0;
+  } finally {
+    await instance.close();
+  }
 }

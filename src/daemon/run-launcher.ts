@@ -1,6 +1,6 @@
 import { errorMessage } from "../definitions/errors.js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import path from "node:path";
 import { registerEnvSecrets } from "../definitions/secret-mask.js";
@@ -9,6 +9,8 @@ import type { CodeLocation } from "../instance/load-definitions.js";
 import { packageRoot } from "../instance/package-root.js";
 import { EventType, FINISHED_RUN_STATUSES, LogLevel, RunStatus, type RunRecord } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
+import { isStandbyMessage, type StandbyAssignment } from "./standby-protocol.js";
+import { killGroup, StandbyPool, type Standby } from "./standby-pool.js";
 
 /** The `sluice` executable that run workers are started with. */
 export const SLUICE_BIN = path.join(packageRoot(), "bin", "sluice.js");
@@ -26,6 +28,13 @@ export interface RunLauncherOptions {
    * so that user code saturating the CPU cannot delay the daemon's ticks and monitoring.
    */
   workerNice?: number;
+  /**
+   * Run workers kept started ahead of time (default 0): each has loaded Node, Sluice, storage and
+   * the definitions already and executes one run, so a run starts without waiting for that. They
+   * are started by {@link RunLauncher.startStandbys}, replaced as they are used, and killed by
+   * {@link RunLauncher.stopWatching}.
+   */
+  standbys?: number;
   log?: (line: string) => void;
 }
 
@@ -34,39 +43,143 @@ export interface RunLauncherOptions {
  * an endless loop in user code never takes the daemon down. Workers run in their own process
  * group: a Ctrl-C of the daemon's terminal does not kill runs in flight. A worker that exits
  * before its run finished has the run marked FAILURE at once, naming the exit code or signal.
+ *
+ * With `standbys`, runs go to workers started ahead of time when one is ready (see StandbyPool):
+ * the same process, given its run later. One whose definitions are out of date declines the run,
+ * and one that dies before it accepted it is not counted against the run: either way the run gets
+ * a worker started for it, as without standbys.
  */
 export class RunLauncher {
   private readonly children = new Map<string, ChildProcess>();
   /** Runs whose worker exited and whose end is being recorded. */
   private readonly ending = new Set<string>();
   private watching = true;
+  private readonly standbys: StandbyPool | undefined;
 
-  constructor(private readonly options: RunLauncherOptions) {}
+  constructor(private readonly options: RunLauncherOptions) {
+    const size = options.standbys ?? 0;
+    this.standbys =
+      size > 0
+        ? new StandbyPool({ size, logDir: this.logDir(), spawn: (logFd) => this.spawnWorker(["--standby"], logFd, true), log: options.log })
+        : undefined;
+  }
 
-  /** Starts the worker of a claimed (STARTING) run. */
+  /** Starts the standby workers (none without `standbys`); each one used is replaced by {@link launch}. */
+  startStandbys(): void {
+    if (this.watching) this.standbys?.fill();
+  }
+
+  /** Pids of the standby workers waiting for a run, and how many of them are ready (for tests and logs). */
+  standbyState(): { pids: number[]; ready: number } {
+    return { pids: this.standbys?.pids() ?? [], ready: this.standbys?.readyCount() ?? 0 };
+  }
+
+  /** Starts the worker of a claimed (STARTING) run: a ready standby's, else a new process. */
   launch(run: RunRecord): void {
-    const { home, location } = this.options;
     // The worker resolves these from the environment it inherits from this process: knowing them
     // here too, the end of a run this process records (its worker's last words) is masked.
     registerEnvSecrets(run.config);
-    const logDir = path.join(home, "logs", "runs");
-    mkdirSync(logDir, { recursive: true });
-    const logFd = openSync(path.join(logDir, `${run.runId}.log`), "a");
-    const args = [SLUICE_BIN, "__run-worker", run.runId, "--home", home];
-    if (location.file) args.push("-f", path.resolve(this.options.cwd ?? process.cwd(), location.file));
-    if (location.module) args.push("-m", location.module);
-    const child = spawn(process.execPath, args, {
+    const standby = this.standbys?.take();
+    if (standby) this.offer(run, standby);
+    else this.launchNew(run);
+    this.startStandbys();
+  }
+
+  private logDir(): string {
+    return path.join(this.options.home, "logs", "runs");
+  }
+
+  /** Starts `sluice __run-worker ...args` with stdout and stderr on `logFd`, in its own process group. */
+  private spawnWorker(args: string[], logFd: number, ipc: boolean): ChildProcess {
+    const { home, location } = this.options;
+    const argv = [SLUICE_BIN, "__run-worker", ...args, "--home", home];
+    if (location.file) argv.push("-f", path.resolve(this.options.cwd ?? process.cwd(), location.file));
+    if (location.module) argv.push("-m", location.module);
+    const child = spawn(process.execPath, argv, {
       cwd: this.options.cwd ?? process.cwd(),
       detached: true,
-      stdio: ["ignore", logFd, logFd],
+      stdio: ipc ? ["ignore", logFd, logFd, "ipc"] : ["ignore", logFd, logFd],
       env: process.env,
     });
-    closeSync(logFd);
     if (child.pid !== undefined && this.options.workerNice) lowerPriority(child.pid, this.options.workerNice, this.options.log);
+    return child;
+  }
+
+  /** Starts a worker process for this run. */
+  private launchNew(run: RunRecord): void {
+    const logDir = this.logDir();
+    mkdirSync(logDir, { recursive: true });
+    const logFd = openSync(path.join(logDir, `${run.runId}.log`), "a");
+    let child: ChildProcess;
+    try {
+      child = this.spawnWorker([run.runId], logFd, false);
+    } finally {
+      closeSync(logFd);
+    }
     this.children.set(run.runId, child);
     this.options.log?.(`launched run ${run.runId} (${run.jobName}) in worker pid ${child.pid}`);
     child.on("error", (err) => void this.onExit(run.runId, null, null, err));
     child.on("exit", (code, signal) => void this.onExit(run.runId, code, signal));
+  }
+
+  /**
+   * Gives a run to a standby. Until the standby accepts it, the run is not yet its: a standby that
+   * declines (its definitions are out of date), dies or cannot be reached leaves the run to a new
+   * worker process, and only after it accepted does its exit end the run as a worker's does. Its
+   * log file becomes the run's when it accepts.
+   */
+  private offer(run: RunRecord, standby: Standby): void {
+    const { child } = standby;
+    const { runId } = run;
+    let state: "offered" | "accepted" | "declined" = "offered";
+    this.children.set(runId, child);
+    const decline = (why: string): void => {
+      if (state !== "offered") return;
+      state = "declined";
+      child.removeAllListeners("message");
+      if (this.children.get(runId) === child) this.children.delete(runId);
+      rmSync(standby.logFile, { force: true });
+      this.options.log?.(`standby worker pid ${child.pid} did not take run ${runId}: ${why}`);
+      if (this.watching) this.launchNew(run);
+    };
+    child.on("message", (message: unknown) => {
+      if (!isStandbyMessage(message) || state !== "offered") return;
+      if (message.type === "stale") {
+        decline("its definitions are out of date");
+      } else if (message.type === "accepted") {
+        state = "accepted";
+        try {
+          renameSync(standby.logFile, path.join(this.logDir(), `${runId}.log`));
+        } catch (err) {
+          this.options.log?.(`run ${runId}: its log stays in ${standby.logFile} (${errorMessage(err)})`);
+        }
+        this.options.log?.(`launched run ${runId} (${run.jobName}) in worker pid ${child.pid} (started ahead of time)`);
+      }
+    });
+    child.on("error", (err) => {
+      if (state === "offered") {
+        killGroup(child);
+        decline(`it could not be reached (${err.message})`);
+      } else if (state === "accepted") {
+        void this.onExit(runId, null, null, err);
+      }
+    });
+    child.on("exit", (code, signal) => {
+      if (state === "offered") decline(signal ? `it was killed by ${signal}` : `it exited with code ${code}`);
+      else if (state === "accepted") void this.onExit(runId, code, signal);
+    });
+    const assignment: StandbyAssignment = { type: "run", runId };
+    try {
+      child.send(assignment, (err) => {
+        if (err && state === "offered") {
+          killGroup(child);
+          decline(`it could not be reached (${err.message})`);
+        }
+      });
+    } catch (err) {
+      killGroup(child);
+      decline(`it could not be reached (${errorMessage(err)})`);
+    }
   }
 
   /** Run ids whose worker process is alive. */
@@ -108,9 +221,12 @@ export class RunLauncher {
   /**
    * Stops watching workers (the daemon is stopping and its storage closes): they run on, and a
    * worker that dies unwatched is caught by the next daemon's monitoring through its heartbeat.
+   * Standby workers, which hold no run, are killed.
    */
   stopWatching(): void {
     this.watching = false;
+    // Standbys hold no run: none is left behind.
+    this.standbys?.close();
     for (const child of this.children.values()) child.removeAllListeners("exit").removeAllListeners("error");
     this.children.clear();
   }
