@@ -8,6 +8,7 @@ interface WorkerFlags extends LocationOptions {
   maxRuns: string;
   pollInterval: string;
   drainTimeout: string;
+  standbyWorkers?: string;
 }
 
 /**
@@ -24,10 +25,12 @@ export function registerWorkerCommand(program: Command): void {
     .option("--max-runs <n>", "runs executed at once by this worker", "4")
     .option("--poll-interval <seconds>", "how often to look for queued runs", "0.5")
     .option("--drain-timeout <seconds>", "on SIGTERM, how long runs in flight may take to finish before they are stopped", "300")
+    .option("--standby-workers <n>", "run worker processes kept started ahead of time, at most --max-runs (default: run_launcher.standby_workers of sluice.yaml, 2; 0: none)")
     .action(async (flags: WorkerFlags) => {
       const maxRuns = positive("--max-runs", flags.maxRuns, true);
       const pollIntervalMs = positive("--poll-interval", flags.pollInterval) * 1000;
       const drainTimeoutMs = positive("--drain-timeout", flags.drainTimeout, false, true) * 1000;
+      const standbyWorkers = flags.standbyWorkers === undefined ? undefined : positive("--standby-workers", flags.standbyWorkers, true, true);
       const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded once here only to fail fast (exit 2) on definitions that do not load; each run's
       // process loads them again. What their top level starts (a timer, a client) may throw later:
@@ -47,6 +50,7 @@ export function registerWorkerCommand(program: Command): void {
           maxRuns,
           pollIntervalMs,
           drainTimeoutMs,
+          ...(standbyWorkers !== undefined ? { standbyWorkers } : {}),
           signal: stop.signal,
           forceSignal: force.signal,
           log,

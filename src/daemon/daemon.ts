@@ -84,7 +84,10 @@ async function runActiveTerm(options: DaemonOptions, leadership: DaemonLeadershi
   const settings = instance.settings;
   const hooks = options.hooks ?? {};
   const daemonId = leadership.holder;
-  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: settings.run_launcher.worker_nice, log });
+  // Standbys start with the first run this daemon launches: a daemon that only schedules, or whose
+  // runs go to `sluice worker` processes, keeps none.
+  const standbys = Math.min(settings.run_launcher.standby_workers, settings.run_queue.max_concurrent_runs);
+  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: settings.run_launcher.worker_nice, standbys, log });
   const startedAt = new Date();
   // Schedule and sensor functions run in threads of their own, a new set per term (a reload in
   // `sluice dev` is a new term): a function stuck in a loop holds up none of the loops below.

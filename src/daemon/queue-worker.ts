@@ -33,6 +33,11 @@ export interface QueueWorkerOptions {
   forceSignal?: AbortSignal;
   drainTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /**
+   * Run worker processes kept started ahead of time (see RunLauncher), at most `maxRuns`; default
+   * sluice.yaml's `run_launcher.standby_workers`. 0: none.
+   */
+  standbyWorkers?: number;
   /** Distinguishes this worker in run records (`workerId`) and heartbeats; default `worker:HOST:PID`. */
   workerId?: string;
   log?: (line: string) => void;
@@ -51,7 +56,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const storage = instance.storage;
   const log = options.log ?? (() => {});
   const workerId = options.workerId ?? localWorkerId("worker");
-  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: instance.settings.run_launcher.worker_nice, log });
+  const standbys = Math.min(options.standbyWorkers ?? instance.settings.run_launcher.standby_workers, options.maxRuns);
+  const launcher = new RunLauncher({ storage, home: instance.home, location: options.location, workerNice: instance.settings.run_launcher.worker_nice, standbys, log });
   const coordinator = new RunCoordinator({
     storage,
     launcher,
@@ -61,7 +67,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     log,
   });
   const pollMs = options.pollIntervalMs ?? 500;
-  log(`worker ${workerId} started: up to ${options.maxRuns} runs at once, home ${instance.home}, storage ${instance.storage.capabilities.dialect}`);
+  log(`worker ${workerId} started: up to ${options.maxRuns} runs at once, ${standbys} run worker(s) started ahead of time, home ${instance.home}, storage ${instance.storage.capabilities.dialect}`);
+  launcher.startStandbys();
 
   let lastBeat = 0;
   while (!signal.aborted) {

@@ -132,9 +132,17 @@ export const instanceSettingsSchema = z
          * monitoring stay on time while user code saturates the CPU. 0 runs them as the daemon.
          */
         worker_nice: z.number().int().min(0).max(19).default(5),
+        /**
+         * Run workers kept started ahead of time, with Node, Sluice, storage and the definitions
+         * already loaded, so that a run starts without waiting for that (at most this many, and no
+         * more than the runs a launcher executes at once). Each executes one run and exits, as a
+         * worker started for its run would; definitions changed since it loaded them are not
+         * used. 0 turns them off: every run's worker is started when the run is.
+         */
+        standby_workers: z.number().int().min(0).max(64).default(2),
       })
       .strict()
-      .default({ worker_nice: 5 }),
+      .default({ worker_nice: 5, standby_workers: 2 }),
     schedules_and_sensors: z
       .object({
         /**

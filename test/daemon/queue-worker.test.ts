@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, removeTempDirs, runEvents } from "../cli/helpers.js";
-import { firstEvent, isAlive, Sandbox, sleep, STORAGE_BACKENDS, waitFor } from "./helpers.js";
+import { firstEvent, isAlive, pgrep, Sandbox, sleep, STORAGE_BACKENDS, waitFor } from "./helpers.js";
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -81,6 +81,26 @@ describe.concurrent.each(STORAGE_BACKENDS)("sluice worker (%s storage)", (backen
     expect((await box.run(runId)).status).toBe("CANCELED");
     expect(box.callsOf(runId)).not.toContain("load");
     await waitFor(`the run's process (pid ${pid}) to exit`, () => !isAlive(pid), 10_000);
+  });
+
+  it("runs go to run workers started ahead of time, each replaced once used; a stop leaves none behind", { timeout: 150_000 }, async ({ onTestFinished }) => {
+    const box = new Sandbox({ backend });
+    onTestFinished(() => box.dispose());
+    const worker = await box.startWorker(["--max-runs", "2"]);
+    expect(worker.log()).toContain("2 run worker(s) started ahead of time");
+    // The worker's children are the only processes given this sandbox's home on their command line.
+    const standbys = await waitFor("two standby run workers", () => (pgrep(box.home).length === 2 ? pgrep(box.home) : undefined), 60_000);
+    const runId = await box.launch();
+    expect((await box.waitForStatus(runId, ["SUCCESS", "FAILURE", "CANCELED"], 90_000)).status).toBe("SUCCESS");
+    expect(box.callsOf(runId)).toEqual(["extract", "transform", "load"]);
+    expect(worker.log()).toMatch(new RegExp(`launched run ${runId} \\(etl\\) in worker pid \\d+ \\(started ahead of time\\)`));
+    expect(standbys).toContain(worker.workerPid(runId));
+    await waitFor("a standby in place of the one used", () => pgrep(box.home).some((pid) => !standbys.includes(pid)), 60_000);
+
+    worker.child.kill("SIGTERM");
+    const result = await worker.done;
+    expect(result.code, worker.log()).toBe(0);
+    await waitFor("no run worker left", () => pgrep(box.home).length === 0, 10_000);
   });
 });
 
