@@ -89,7 +89,9 @@ export class StandbyPool {
       closeSync(logFd);
     }
     const onMessage = (message: unknown): void => {
-      if (isStandbyMessage(message) && message.type === "ready") member.ready = true;
+      if (!isStandbyMessage(message) || message.type !== "ready") return;
+      member.ready = true;
+      this.options.log?.(`standby run worker pid ${child.pid} ready`);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       this.members.delete(member);

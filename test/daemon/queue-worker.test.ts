@@ -89,12 +89,18 @@ describe.concurrent.each(STORAGE_BACKENDS)("sluice worker (%s storage)", (backen
     const worker = await box.startWorker(["--max-runs", "2"]);
     expect(worker.log()).toContain("2 run worker(s) started ahead of time");
     // The worker's children are the only processes given this sandbox's home on their command line.
-    const standbys = await waitFor("two standby run workers", () => (pgrep(box.home).length === 2 ? pgrep(box.home) : undefined), 60_000);
+    const standbys = await waitFor("two standby run workers ready", () => {
+      const pids = [...worker.log().matchAll(/standby run worker pid (\d+) ready/g)].map((m) => Number(m[1]));
+      return pids.length === 2 ? pids : undefined;
+    }, 60_000);
+    expect(pgrep(box.home).sort()).toEqual([...standbys].sort());
     const runId = await box.launch();
     expect((await box.waitForStatus(runId, ["SUCCESS", "FAILURE", "CANCELED"], 90_000)).status).toBe("SUCCESS");
     expect(box.callsOf(runId)).toEqual(["extract", "transform", "load"]);
-    expect(worker.log()).toMatch(new RegExp(`launched run ${runId} \\(etl\\) in worker pid \\d+ \\(started ahead of time\\)`));
-    expect(standbys).toContain(worker.workerPid(runId));
+    // stderr reaches this process through a pipe: the line may come a moment after the run's end.
+    const launched = await waitFor("the worker to log the launch", () => new RegExp(`launched run ${runId} \\(etl\\) in worker pid (\\d+)[^\\n]*`).exec(worker.log()) ?? undefined, 10_000).catch(() => undefined);
+    expect(launched?.[0], worker.log()).toMatch(/\(started ahead of time\)$/);
+    expect(standbys).toContain(Number(launched![1]));
     await waitFor("a standby in place of the one used", () => pgrep(box.home).some((pid) => !standbys.includes(pid)), 60_000);
 
     worker.child.kill("SIGTERM");
