@@ -9,6 +9,7 @@ import { loadFromOptions, openInstance, type LocationOptions } from "./cli-conte
 
 interface RunWorkerFlags extends LocationOptions {
   standby?: boolean;
+  launcherPid?: string;
 }
 
 /**
@@ -25,20 +26,50 @@ export function registerRunWorkerCommand(program: Command): void {
     .option("-m, --module <module>", "definitions module")
     .option("--home <dir>", "instance directory")
     .option("--standby", "load first, then wait for a run from the launcher (IPC)")
-    .action(async (runId: string | undefined, flags: RunWorkerFlags) => {
-      if (flags.standby) {
-        await standBy(flags);
-        return;
-      }
-      if (runId === undefined) throw new UsageError("__run-worker needs a run id, or --standby.");
-      // Claimed moments ago from this database: if it is restarting, wait for it.
-      const instance = await openInstance(flags, { waitForServer: true });
-      try {
-        process.exitCode = await work(instance, runId, async () => (await loadFromOptions(flags)).defs);
-      } finally {
-        await instance.close();
-      }
-    });
+    // Read from /proc by requeueOrphanedClaims, to know whose standby this is.
+    .option("--launcher-pid <pid>", "the launcher's pid (with --standby)")
+    .action((runId: string | undefined, flags: RunWorkerFlags) => runWorker(runId, flags));
+}
+
+/**
+ * `__run-worker` without commander (main() calls this for it: a run's process should not pay for
+ * the command-line parser). Takes what the launcher passes: `[RUN_ID] [-f FILE | -m MODULE]
+ * [--home DIR] [--standby] [--launcher-pid PID]`; throws UsageError for anything else.
+ */
+export async function runWorkerCommand(args: readonly string[]): Promise<void> {
+  const flags: RunWorkerFlags = {};
+  let runId: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (): string => {
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`__run-worker: ${arg} needs a value.`);
+      return next;
+    };
+    if (arg === "-f" || arg === "--file") flags.file = value();
+    else if (arg === "-m" || arg === "--module") flags.module = value();
+    else if (arg === "--home") flags.home = value();
+    else if (arg === "--launcher-pid") flags.launcherPid = value();
+    else if (arg === "--standby") flags.standby = true;
+    else if (!arg.startsWith("-") && runId === undefined) runId = arg;
+    else throw new UsageError(`__run-worker: unexpected argument ${JSON.stringify(arg)}.`);
+  }
+  await runWorker(runId, flags);
+}
+
+async function runWorker(runId: string | undefined, flags: RunWorkerFlags): Promise<void> {
+  if (flags.standby) {
+    await standBy(flags);
+    return;
+  }
+  if (runId === undefined) throw new UsageError("__run-worker needs a run id, or --standby.");
+  // Claimed moments ago from this database: if it is restarting, wait for it.
+  const instance = await openInstance(flags, { waitForServer: true });
+  try {
+    process.exitCode = await work(instance, runId, async () => (await loadFromOptions(flags)).defs);
+  } finally {
+    await instance.close();
+  }
 }
 
 /** Executes the run, SIGTERM canceling it; resolves with the exit code. */
@@ -81,8 +112,8 @@ async function standBy(flags: RunWorkerFlags): Promise<void> {
   const answer: StandbyMessage = fresh ? { type: "accepted", runId } : { type: "stale", runId };
   // From here the launcher going away no longer ends this process: a run goes on without it.
   process.off("disconnect", leave);
-  await new Promise<void>((resolve) => send(answer, () => resolve()));
-  process.disconnect();
+  // The launcher closes the channel once it has the answer: closing it from here could lose it.
+  send(answer);
   try {
     process.exitCode = fresh ? await work(instance, runId, () => loaded) : 0;
   } finally {

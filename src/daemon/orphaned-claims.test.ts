@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempTarget, type TempTarget } from "../runs/testing/temp-target.js";
@@ -50,6 +51,22 @@ describe("requeueOrphanedClaims", () => {
       expect((await target.storage.getRun("slow-start"))!.status).toBe(RunStatus.Starting);
     } finally {
       worker.kill("SIGKILL");
+    }
+  });
+
+  it("leaves the runs of a dead claimer while a standby worker it started lives on (it may hold one of them)", async () => {
+    const claimer = deadPid();
+    const other = deadPid();
+    const standby = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)", "__run-worker", "--standby", "--launcher-pid", String(claimer)], { stdio: "ignore" });
+    try {
+      // Until it has exec'd, the child's command line is still this process's.
+      for (let i = 0; i < 200 && !readFileSync(`/proc/${standby.pid}/cmdline`, "utf8").includes("--standby"); i++) await new Promise((r) => setTimeout(r, 10));
+      await claimedRun("maybe-in-standby", `worker:${hostname()}:${claimer}`);
+      await claimedRun("orphan", `worker:${hostname()}:${other}`);
+      expect(await requeueOrphanedClaims(target.storage)).toEqual(["orphan"]);
+      expect((await target.storage.getRun("maybe-in-standby"))!.status).toBe(RunStatus.Starting);
+    } finally {
+      standby.kill("SIGKILL");
     }
   });
 });

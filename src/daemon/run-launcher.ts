@@ -60,7 +60,7 @@ export class RunLauncher {
     const size = options.standbys ?? 0;
     this.standbys =
       size > 0
-        ? new StandbyPool({ size, logDir: this.logDir(), spawn: (logFd) => this.spawnWorker(["--standby"], logFd, true), log: options.log })
+        ? new StandbyPool({ size, logDir: this.logDir(), spawn: (logFd) => this.spawnWorker(["--standby", "--launcher-pid", String(process.pid)], logFd, true), log: options.log })
         : undefined;
   }
 
@@ -123,38 +123,42 @@ export class RunLauncher {
   }
 
   /**
-   * Gives a run to a standby. Until the standby accepts it, the run is not yet its: a standby that
-   * declines (its definitions are out of date), dies or cannot be reached leaves the run to a new
-   * worker process, and only after it accepted does its exit end the run as a worker's does. Its
-   * log file becomes the run's when it accepts.
+   * Gives a run to a standby. It is the run's worker from now on (logged as launched, its log file
+   * renamed to the run's) unless it declines (its definitions are out of date) or dies before it
+   * began the run: then the run gets a new worker process, as without standbys, and the standby's
+   * earlier output stays at the head of the run's log. Whether a standby that exited had begun the
+   * run is read from storage (the run's recorded process), not from its `accepted` message alone,
+   * which may still be on its way.
    */
   private offer(run: RunRecord, standby: Standby): void {
     const { child } = standby;
     const { runId } = run;
     let state: "offered" | "accepted" | "declined" = "offered";
     this.children.set(runId, child);
+    try {
+      renameSync(standby.logFile, path.join(this.logDir(), `${runId}.log`));
+    } catch (err) {
+      this.options.log?.(`run ${runId}: its log stays in ${standby.logFile} (${errorMessage(err)})`);
+    }
+    this.options.log?.(`launched run ${runId} (${run.jobName}) in worker pid ${child.pid} (started ahead of time)`);
     const decline = (why: string): void => {
       if (state !== "offered") return;
       state = "declined";
       child.removeAllListeners("message");
       if (this.children.get(runId) === child) this.children.delete(runId);
-      rmSync(standby.logFile, { force: true });
       this.options.log?.(`standby worker pid ${child.pid} did not take run ${runId}: ${why}`);
       if (this.watching) this.launchNew(run);
     };
+    const accept = (): void => {
+      if (state !== "offered") return;
+      state = "accepted";
+      // Nothing more is said over the channel; the worker must not depend on it (nor on this process).
+      if (child.connected) child.disconnect();
+    };
     child.on("message", (message: unknown) => {
       if (!isStandbyMessage(message) || state !== "offered") return;
-      if (message.type === "stale") {
-        decline("its definitions are out of date");
-      } else if (message.type === "accepted") {
-        state = "accepted";
-        try {
-          renameSync(standby.logFile, path.join(this.logDir(), `${runId}.log`));
-        } catch (err) {
-          this.options.log?.(`run ${runId}: its log stays in ${standby.logFile} (${errorMessage(err)})`);
-        }
-        this.options.log?.(`launched run ${runId} (${run.jobName}) in worker pid ${child.pid} (started ahead of time)`);
-      }
+      if (message.type === "stale") decline("its definitions are out of date");
+      else if (message.type === "accepted") accept();
     });
     child.on("error", (err) => {
       if (state === "offered") {
@@ -165,8 +169,17 @@ export class RunLauncher {
       }
     });
     child.on("exit", (code, signal) => {
-      if (state === "offered") decline(signal ? `it was killed by ${signal}` : `it exited with code ${code}`);
-      else if (state === "accepted") void this.onExit(runId, code, signal);
+      if (state === "accepted") {
+        void this.onExit(runId, code, signal);
+        return;
+      }
+      if (state !== "offered") return;
+      const how = signal ? `it was killed by ${signal}` : `it exited with code ${code}`;
+      void this.beganRun(runId, child.pid).then((began) => {
+        if (!began) return decline(how);
+        accept();
+        void this.onExit(runId, code, signal);
+      });
     });
     const assignment: StandbyAssignment = { type: "run", runId };
     try {
@@ -235,6 +248,17 @@ export class RunLauncher {
   async waitForAll(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** Whether storage names this process as the run's (a worker records itself before anything else). */
+  private async beganRun(runId: string, pid: number | undefined): Promise<boolean> {
+    try {
+      const run = await this.options.storage.getRun(runId);
+      return pid !== undefined && run?.process?.pid === pid;
+    } catch {
+      // Storage out of reach: a new worker for the run finds out what is left to do, if anything.
+      return false;
+    }
   }
 
   private async onExit(runId: string, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
