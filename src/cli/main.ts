@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { loadDotEnv } from "../instance/dotenv.js";
@@ -52,6 +52,12 @@ const USER_INPUT_ERRORS: readonly string[] = [
   ErrorCode.InputTooLarge,
 ];
 
+/** A commander error (help, version, bad usage), told by its code: commander itself loads lazily. */
+function isCommanderError(err: unknown): err is { exitCode: number } {
+  const { code, exitCode } = (err ?? {}) as { code?: unknown; exitCode?: unknown };
+  return typeof code === "string" && code.startsWith("commander.") && typeof exitCode === "number";
+}
+
 /** Exit codes of CLI.md. */
 export const ExitCode = { Success: 0, RunFailed: 1, BadInput: 2 } as const;
 
@@ -65,6 +71,7 @@ function version(): string {
  * known one (every command otherwise, for help and errors).
  */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const { Command } = await import("commander");
   const program = new Command("sluice")
     .description("Asset-based data orchestration for TypeScript")
     .version(version())
@@ -97,10 +104,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // CLI.md: `.env` in the working directory comes first, so it may also set SLUICE_HOME.
     loadDotEnv(process.cwd());
-    await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
+    if (argv[0] === "__run-worker") {
+      // A run's own process, started once per run by a launcher with arguments it controls: it
+      // skips loading and building the command-line parser.
+      await (await import("./run-worker-command.js")).runWorkerCommand(argv.slice(1));
+    } else {
+      await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
+    }
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (isCommanderError(err)) {
       // Help and version are successes; every other commander error is bad usage.
       return err.exitCode === 0 ? ExitCode.Success : ExitCode.BadInput;
     }
