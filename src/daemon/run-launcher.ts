@@ -46,8 +46,8 @@ export interface RunLauncherOptions {
  *
  * With `standbys`, runs go to workers started ahead of time when one is ready (see StandbyPool):
  * the same process, given its run later. One whose definitions are out of date declines the run,
- * and one that dies before it accepted it is not counted against the run: either way the run gets
- * a worker started for it, as without standbys.
+ * and one that dies before it began the run is not counted against the run: either way the run
+ * gets a worker started for it, as without standbys.
  */
 export class RunLauncher {
   private readonly children = new Map<string, ChildProcess>();
