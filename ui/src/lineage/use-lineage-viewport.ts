@@ -10,6 +10,12 @@ export const ZOOM_LIMITS = { minZoom: 0.01, maxZoom: 1, padding: 0.08 };
 const MIN_FIT_ZOOM = COMPACT_ZOOM;
 /** Zoomed out below FAR_ZOOM, a layout with more assets than this draws only its group boxes. */
 const SEMANTIC_ZOOM_MIN_ASSETS = 300;
+/**
+ * A layout with more nodes (assets and collapsed groups) than this opens at its start, readable,
+ * rather than fitted: only what is in view is drawn then. Collapsed groups count too: the
+ * 100,000-asset overview is 400 groups joined by 16,312 edges, seconds to draw all at once.
+ */
+const FIT_MAX_NODES = 300;
 const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
 
 /**
@@ -45,6 +51,7 @@ export function useLineageViewport(layout: LineageLayout | null, canvas: RefObje
   // its assets from its first frame (else that frame would draw thousands of them).
   const [prehide, setPrehide] = useState(false);
   const big = (layout?.assets.length ?? 0) > SEMANTIC_ZOOM_MIN_ASSETS;
+  const crowded = (layout ? layout.assets.length + layout.groups.filter((g) => !g.expanded).length : 0) > FIT_MAX_NODES;
 
   // Only a ref: the move waits for the layout that the caller's change brings.
   const requestFit = useCallback((fit: Fit) => {
@@ -75,8 +82,8 @@ export function useLineageViewport(layout: LineageLayout | null, canvas: RefObje
     if (!target) return;
     const animation = fit.kind === "node" ? { duration: 200 } : undefined;
     const centered = viewportFor(target, el, ZOOM_LIMITS);
-    // Collapsed groups are few and cheap to draw at any zoom.
-    if (centered.zoom >= MIN_FIT_ZOOM || !big) {
+    // A few nodes are cheap to draw at any zoom.
+    if (centered.zoom >= MIN_FIT_ZOOM || !crowded) {
       void setViewport(centered, animation);
       return;
     }
@@ -86,7 +93,7 @@ export function useLineageViewport(layout: LineageLayout | null, canvas: RefObje
     const left = Math.min(...layout.groups.map((g) => g.x));
     const origin = fit.kind === "all" ? layout.groups.filter((g) => g.x === left).sort((a, b) => a.y - b.y)[0]! : target;
     void setViewport({ x: 24 - origin.x * MIN_FIT_ZOOM, y: 24 - origin.y * MIN_FIT_ZOOM, zoom: MIN_FIT_ZOOM }, animation);
-  }, [layout, requests, prehide, setViewport, canvas, big]);
+  }, [layout, requests, prehide, setViewport, canvas, crowded]);
 
   return { requestFit, fitWhole, hideAssets: (far || prehide) && big };
 }
