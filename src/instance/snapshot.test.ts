@@ -31,6 +31,14 @@ const defs = defineDefinitions({
 describe("snapshotOf", () => {
   const snap = snapshotOf(defs);
 
+  it("lists each group's assets in the graph's order", () => {
+    expect(snap.groups).toEqual([
+      { name: "ingest", assetKeys: ["raw/a"] },
+      { name: "default", assetKeys: [...snap.assets.filter((a) => a.group === "default").map((a) => a.key)] },
+    ]);
+    expect(snap.groups[1]!.assetKeys).toEqual(expect.arrayContaining(["clean", "other"]));
+  });
+
   it("is plain JSON: serializing and parsing it changes nothing", () => {
     expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
   });

@@ -259,8 +259,13 @@ export function snapshotOf(defs: Definitions, now: Date = new Date()): Definitio
     };
   });
 
+  // Appended in place: copying a group's list for each of its assets is quadratic in the group's size.
   const groups = new Map<string, string[]>();
-  for (const a of assets) groups.set(a.group, [...(groups.get(a.group) ?? []), a.key]);
+  for (const a of assets) {
+    const members = groups.get(a.group);
+    if (members) members.push(a.key);
+    else groups.set(a.group, [a.key]);
+  }
 
   const jobs: JobSnapshot[] = [...defs.jobs.values()].map((job) => {
     const d = job.definition;
