@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, type ApiState } from "../api";
 import type { AssetsJson } from "../assets/asset-json";
 
@@ -20,36 +20,55 @@ function takeEarly(): Promise<AssetsJson> | null {
 
 /**
  * `GET /api/assets` as `useApi` gives it (data, error, loading, `reload()` keeping the last
- * data), whose first load takes the request started at boot when there is one.
+ * data), whose first load takes the request started at boot when there is one. A reload asked for
+ * while a load runs starts once that load has ended: aborting it would throw away an answer nearly
+ * there (the live stream's "ready" asks for one while the first load runs; with 100,000 assets that
+ * restarted the page's longest wait).
  */
 export function useAssets(): ApiState<AssetsJson> {
   const [data, setData] = useState<AssetsJson>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(true);
   const [version, setVersion] = useState(0);
+  const running = useRef(false);
+  const again = useRef(false);
   useEffect(() => {
     const controller = new AbortController();
     let live = true;
+    running.current = true;
     setLoading(true);
-    (version === 0 ? (takeEarly() ?? api<AssetsJson>("/assets", { signal: controller.signal })) : api<AssetsJson>("/assets", { signal: controller.signal })).then(
-      (value) => {
+    (version === 0 ? (takeEarly() ?? api<AssetsJson>("/assets", { signal: controller.signal })) : api<AssetsJson>("/assets", { signal: controller.signal }))
+      .then(
+        (value) => {
+          if (!live) return;
+          performance.mark("sluice:lineage-assets", { detail: { assets: value.assets.length } });
+          setData(value);
+          setError(undefined);
+          setLoading(false);
+        },
+        (err: unknown) => {
+          if (!live || (err as Error).name === "AbortError") return;
+          setError(err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err)));
+          setLoading(false);
+        },
+      )
+      .finally(() => {
         if (!live) return;
-        performance.mark("sluice:lineage-assets", { detail: { assets: value.assets.length } });
-        setData(value);
-        setError(undefined);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (!live || (err as Error).name === "AbortError") return;
-        setError(err instanceof ApiError ? err : new ApiError(0, "CLIENT_ERROR", String(err)));
-        setLoading(false);
-      },
-    );
+        running.current = false;
+        if (again.current) {
+          again.current = false;
+          setVersion((v) => v + 1);
+        }
+      });
     return () => {
       live = false;
+      running.current = false;
       controller.abort();
     };
   }, [version]);
-  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  const reload = useCallback(() => {
+    if (running.current) again.current = true;
+    else setVersion((v) => v + 1);
+  }, []);
   return { data, error, loading, reload };
 }
