@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { iso, materializationJson, runJson } from "../api-json.js";
-import type { AssetDetailJson, AssetPartitionsJson, AssetsJson } from "../api-types.js";
+import type { AssetDetailJson, AssetPartitionsJson, AssetSummaryJson } from "../api-types.js";
+import type { AssetSnapshot } from "../../instance/snapshot.js";
+import { streamedJsonList } from "../streamed-json.js";
 import { assetPartitionsJson, MAX_LISTED_PARTITIONS } from "../partition-statuses.js";
 import { assetStates, numericSeries, recentAssetRuns } from "../asset-status.js";
 import { assetFreshness } from "../../runs/asset-freshness.js";
@@ -36,25 +38,23 @@ export function assetRoutes(ctx: ServerContext): Hono {
       assetFreshness(defs, ctx.storage),
       checkSummaries(ctx.storage, snapshot),
     ]);
-    const body: AssetsJson = {
-      assets: snapshot.assets.map((a) => ({
-        key: a.key,
-        group: a.group,
-        description: a.description,
-        deps: a.deps,
-        kinds: a.kinds,
-        tags: a.tags,
-        owners: a.owners,
-        // With materializedPartitions (below), enough for "12 of 365 partitions".
-        partitions: a.partitions,
-        kind: a.kind,
-        ...states.get(a.key)!,
-        freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
-        staleness: stalenessJson(staleness.get(a.key)!),
-        checkSummary: checks.get(a.key) ?? null,
-      })),
-    };
-    return c.json(body);
+    // AssetsJson, streamed: each asset's JSON is made as the client takes it (see streamedJsonList).
+    return streamedJsonList<AssetSnapshot>("assets", snapshot.assets, (a): AssetSummaryJson => ({
+      key: a.key,
+      group: a.group,
+      description: a.description,
+      deps: a.deps,
+      kinds: a.kinds,
+      tags: a.tags,
+      owners: a.owners,
+      // With materializedPartitions (below), enough for "12 of 365 partitions".
+      partitions: a.partitions,
+      kind: a.kind,
+      ...states.get(a.key)!,
+      freshness: freshness.has(a.key) ? freshnessJson(freshness.get(a.key)!) : null,
+      staleness: stalenessJson(staleness.get(a.key)!),
+      checkSummary: checks.get(a.key) ?? null,
+    }));
   });
 
   // Before the asset's own route, whose key would swallow "/partitions" (a pattern spelled like its
