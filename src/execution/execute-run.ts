@@ -6,7 +6,7 @@ import { runCheckStep } from "./check-runner.js";
 import { RunEventWriter, type EventListener } from "./run-event-writer.js";
 import { stepAssetKey, stepAssetKeys, type PlanStep } from "./plan.js";
 import type { PreparedRun } from "./prepare-run.js";
-import { RunResources } from "./run-resources.js";
+import { RunResources, teardownFailureEvent } from "./run-resources.js";
 import { serializeError } from "./serialize-error.js";
 import { stepProcessLauncherOf, type StepProcessLauncher } from "./step-process-launcher.js";
 import { StepProcessPool } from "./step-process-pool.js";
@@ -211,14 +211,7 @@ async function executeSteps(options: ExecuteRunOptions, writer: RunEventWriter, 
   }
 
   for (const failure of await resources.tearDown()) {
-    await writer.write({
-      runId,
-      type: EventType.Log,
-      stepKey: `resource:${failure.name}`,
-      level: LogLevel.Error,
-      message: prepared.redactor.redact(`Resource "${failure.name}" failed to tear down: ${errorSummary(failure.error)}`),
-      data: { error: serializeError(failure.error, (t) => prepared.redactor.redact(t)) },
-    });
+    await writer.write(teardownFailureEvent(runId, failure, (t) => prepared.redactor.redact(t)));
   }
 
   const succeeded = steps.filter((s) => states.get(s.key)?.state === "success").map((s) => s.key);

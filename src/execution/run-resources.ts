@@ -2,8 +2,10 @@ import type { ResourceBinding } from "../definitions/definitions.js";
 import { errorSummary, UserCodeError } from "../definitions/errors.js";
 import type { ResourceContext } from "../definitions/resource.js";
 import type { StepLogger } from "../definitions/step-logger.js";
+import { EventType, LogLevel, type NewEvent } from "../storage/records.js";
 import type { Storage } from "../storage/storage.js";
 import { DefaultIOManager } from "./default-io-manager.js";
+import { serializeError } from "./serialize-error.js";
 
 /** What setting up and tearing down resources needs from the run (or schedule or sensor evaluation). */
 export interface ResourceRunContext {
@@ -21,6 +23,18 @@ export interface ResourceRunContext {
 export interface TeardownFailure {
   name: string;
   error: unknown;
+}
+
+/** The LOG event recording that a resource failed to tear down, its texts passed through `redact`. */
+export function teardownFailureEvent(runId: string, failure: TeardownFailure, redact: (text: string) => string): NewEvent {
+  return {
+    runId,
+    type: EventType.Log,
+    stepKey: `resource:${failure.name}`,
+    level: LogLevel.Error,
+    message: redact(`Resource "${failure.name}" failed to tear down: ${errorSummary(failure.error)}`),
+    data: { error: serializeError(failure.error, redact) },
+  };
 }
 
 /** The resources of one run (or schedule or sensor evaluation): set up once at its start, torn down at its end. */

@@ -5,7 +5,7 @@ import type { Storage } from "../storage/storage.js";
 import { runCheckStep } from "./check-runner.js";
 import { stepAssetKey, type PlanStep } from "./plan.js";
 import { prepareRun, type PreparedRun } from "./prepare-run.js";
-import { RunResources } from "./run-resources.js";
+import { RunResources, teardownFailureEvent } from "./run-resources.js";
 import { stepPartition } from "./run-partition.js";
 import { serializeError } from "./serialize-error.js";
 import type { FromStepProcess, StepProcessInit, ToStepProcess } from "./step-process-protocol.js";
@@ -179,14 +179,7 @@ async function executeStep(loaded: Loaded, stepKey: string, storage: Storage, wr
     outcome = await runOwnedBy(owner, () => (step.node.kind === "check" ? runCheckStep(step, ctx) : runStep(step, ctx)));
   } finally {
     for (const failure of await resources.tearDown()) {
-      await writer.write({
-        runId,
-        type: EventType.Log,
-        stepKey: `resource:${failure.name}`,
-        level: LogLevel.Error,
-        message: redactor.redact(`Resource "${failure.name}" failed to tear down: ${errorSummary(failure.error)}`),
-        data: { error: serializeError(failure.error, (t) => redactor.redact(t)) },
-      });
+      await writer.write(teardownFailureEvent(runId, failure, (t) => redactor.redact(t)));
     }
   }
   return outcome;

@@ -164,15 +164,7 @@ export class EventAppender {
       const column = this.#dialect.transactionIdColumn;
       return sql`with ${sql.join(ctes)} select inserted.id${column === undefined ? sql`` : sql`, inserted.${sql.id(column)}`} from inserted order by inserted.id`.compile(trx);
     });
-    let rows: InsertedId[];
-    try {
-      rows = (await trx.executeQuery(query)).rows;
-    } catch (err) {
-      if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
-      throw err;
-    }
-    if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
-    this.#noteTransactionId(trx, rows[0]);
+    const rows = await this.#insertAll(trx, query, records);
     return records.map((record, k) => ({ id: Number(rows[k]!.id), ...record }));
   }
 
@@ -253,18 +245,10 @@ export class EventAppender {
 
   /** Inserts the events of one run with one statement; their ids, in the order given. */
   async #insertEvents(trx: Kysely<Database>, records: readonly Omit<EventRecord, "id">[]): Promise<number[]> {
-    let rows: InsertedId[];
-    try {
-      const query = this.#templates.compile<InsertedId>("events", { rows: records.map(eventRow) }, (g) =>
-        withTransactionId(trx.insertInto("events").values(g.rows as readonly Insertable<EventsTable>[]), this.#dialect).compile(),
-      );
-      rows = (await trx.executeQuery(query)).rows;
-    } catch (err) {
-      if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
-      throw err;
-    }
-    if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
-    this.#noteTransactionId(trx, rows[0]);
+    const query = this.#templates.compile<InsertedId>("events", { rows: records.map(eventRow) }, (g) =>
+      withTransactionId(trx.insertInto("events").values(g.rows as readonly Insertable<EventsTable>[]), this.#dialect).compile(),
+    );
+    const rows = await this.#insertAll(trx, query, records);
     // The rows get their ids in the order of the VALUES list; RETURNING promises no order.
     return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   }
@@ -288,6 +272,24 @@ export class EventAppender {
     if (row === undefined) throw new StorageError(`Storing a ${record.type} event returned no id.`);
     this.#noteTransactionId(trx, row);
     return Number(row.id);
+  }
+
+  /**
+   * Runs a statement inserting `records` that returns their ids (and the transaction's id, which is
+   * noted); a missing run is RunNotFoundError.
+   */
+  async #insertAll(trx: Kysely<Database>, query: CompiledQuery<InsertedId>, records: readonly Omit<EventRecord, "id">[]): Promise<InsertedId[]> {
+    let rows: InsertedId[];
+    try {
+      rows = (await trx.executeQuery(query)).rows;
+    } catch (err) {
+      // The foreign key on events.run_id is the existence check.
+      if (this.#dialect.isForeignKeyViolation(err)) throw new RunNotFoundError(records[0]!.runId);
+      throw err;
+    }
+    if (rows.length !== records.length) throw new StorageError(`Storing ${records.length} events returned ${rows.length} ids.`);
+    this.#noteTransactionId(trx, rows[0]);
+    return rows;
   }
 
   /** Tells the dialect the transaction id an event insert returned (Postgres). */
