@@ -35,7 +35,6 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   worker: async () => (await import("./worker-command.js")).registerWorkerCommand,
   instance: async () => (await import("./instance-commands.js")).registerInstanceCommands,
   partitions: async () => (await import("./partition-commands.js")).registerPartitionCommands,
-  "__run-worker": async () => (await import("./run-worker-command.js")).registerRunWorkerCommand,
 };
 
 /** Errors caused by what the user gave (usage, definitions, config): exit code 2. */

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { Definitions } from "../definitions/definitions.js";
 import { UsageError } from "../definitions/errors.js";
 import { isStandbyAssignment, type StandbyMessage } from "../daemon/standby-protocol.js";
@@ -15,26 +14,11 @@ interface RunWorkerFlags extends LocationOptions {
 /**
  * `sluice __run-worker RUN_ID`: the process a launcher starts for one claimed run (see workRun).
  * `sluice __run-worker --standby`: the same process started ahead of time, which loads everything
- * first and is given its one run by the launcher over IPC (see standby-protocol.ts).
- * Not for users: hidden from help. Exits 0 when the run succeeded, 1 otherwise.
- */
-export function registerRunWorkerCommand(program: Command): void {
-  program
-    .command("__run-worker", { hidden: true })
-    .argument("[runId]", "run id")
-    .option("-f, --file <file>", "definitions file")
-    .option("-m, --module <module>", "definitions module")
-    .option("--home <dir>", "instance directory")
-    .option("--standby", "load first, then wait for a run from the launcher (IPC)")
-    // Read from /proc by requeueOrphanedClaims, to know whose standby this is.
-    .option("--launcher-pid <pid>", "the launcher's pid (with --standby)")
-    .action((runId: string | undefined, flags: RunWorkerFlags) => runWorker(runId, flags));
-}
-
-/**
- * `__run-worker` without commander (main() calls this for it: a run's process should not pay for
- * the command-line parser). Takes what the launcher passes: `[RUN_ID] [-f FILE | -m MODULE]
- * [--home DIR] [--standby] [--launcher-pid PID]`; throws UsageError for anything else.
+ * first and is given its one run by the launcher over IPC (see standby-protocol.ts). Not for users,
+ * and parsed without commander (main() calls this for it: a run's process should not pay for the
+ * command-line parser). Exits 0 when the run succeeded, 1 otherwise. Takes what the launcher
+ * passes: `[RUN_ID] [-f FILE | -m MODULE] [--home DIR] [--standby] [--launcher-pid PID]`; throws
+ * UsageError for anything else.
  */
 export async function runWorkerCommand(args: readonly string[]): Promise<void> {
   const flags: RunWorkerFlags = {};
