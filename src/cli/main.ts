@@ -7,7 +7,7 @@ import pc from "picocolors";
 import { ErrorCode, isSluiceError, errorDetail } from "../definitions/errors.js";
 import { routeUncaughtErrors } from "../execution/uncaught-errors.js";
 import { dropOutputWhenClosed } from "./closed-output.js";
-import { maskProcessOutput } from "./masked-output.js";
+import { maskProcessOutput } from "../execution/masked-output.js";
 
 /**
  * Each top-level command's module, loaded only when that command runs: a worker or a one-off

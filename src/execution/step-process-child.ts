@@ -5,6 +5,7 @@ import type { Storage } from "../storage/storage.js";
 import { runCheckStep } from "./check-runner.js";
 import { stepAssetKey, type PlanStep } from "./plan.js";
 import { prepareRun, type PreparedRun } from "./prepare-run.js";
+import { maskProcessOutput } from "./masked-output.js";
 import { RunResources, teardownFailureEvent } from "./run-resources.js";
 import { stepPartition } from "./run-partition.js";
 import { serializeError } from "./serialize-error.js";
@@ -40,6 +41,9 @@ export function serveStepProcess(options: StepProcessServeOptions): void {
   if (!send) throw new Error("serveStepProcess needs an IPC channel: start the process with child_process.fork().");
   // Errors a step's timers throw fail that step, as in the run's own process, instead of ending this one.
   routeUncaughtErrors();
+  // What a step prints goes to the run's own output (the terminal, or the run's log file): masked
+  // as the run's process masks it, once preparing the run has made its secrets known here.
+  maskProcessOutput();
   const pending = new Map<number, { resolve: (value: any) => void; reject: (err: unknown) => void }>();
   let nextId = 1;
   const ask = <T>(message: (id: number) => FromStepProcess): Promise<T> =>

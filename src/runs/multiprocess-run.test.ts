@@ -66,9 +66,11 @@ function alive(pid: number): boolean {
 
 describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
   let target: Target;
+  let launcher: ReturnType<typeof fixtureStepProcesses>;
   beforeEach(async () => {
     target = await open();
-    setStepProcessLauncher(defs, fixtureStepProcesses(defsFile, { SLUICE_TEST_IO_DIR: path.join(target.dir, "json-files") }));
+    launcher = fixtureStepProcesses(defsFile, { SLUICE_TEST_IO_DIR: path.join(target.dir, "json-files") });
+    setStepProcessLauncher(defs, launcher);
   });
   afterEach(async () => {
     await target.dispose();
@@ -129,6 +131,9 @@ describe.each(backends)("the multiprocess executor on %s", (_name, open) => {
     expect(result.status).toBe(RunStatus.Success);
     const logs = (await events(result.runId, EventType.Log)).filter((e) => e.stepKey === "secretive");
     expect(logs.map((e) => e.message)).toEqual([`token is ${SECRET_MASK}`]);
+    // What the step prints to stdout goes out of its process masked too.
+    await expect.poll(() => launcher.printed(), { timeout: 30_000 }).toContain(`printed token ${SECRET_MASK}`);
+    expect(launcher.printed()).not.toContain("mp-secret-4711");
   });
 
   it("sets up a step's resources in its process, and tears them down after the step", async () => {

@@ -93,6 +93,7 @@ const secretive = asset({
   resources: { vault },
   run: (_i, { resources, log }) => {
     log.info(`token is ${resources.vault.token}`);
+    console.log(`printed token ${resources.vault.token}`);
     return "ok";
   },
 });

@@ -5,7 +5,8 @@ type Write = typeof process.stdout.write;
 /**
  * Masks the process's secrets in everything it writes to stdout and stderr from now on: progress
  * lines, `--json` documents, the daemon's and a run worker's log (whose file the launcher reads
- * back). Written text is checked only when a secret is known, so it costs nothing otherwise.
+ * back), and what a step prints in a step process of the multiprocess executor. Written text is
+ * checked only when a secret is known, so it costs nothing otherwise.
  */
 export function maskProcessOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
